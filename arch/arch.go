@@ -1,0 +1,160 @@
+// Package arch describes Linux system call conventions as data: the ABIs
+// ktrace knows, the kinds of arguments each system call takes, the flag and
+// value sets used to print arguments symbolically, and errno and signal names.
+//
+// The per-ABI tables (numbers, names and constant values) are generated into
+// the subpackages arch/amd64 (which also holds the i386 table used for 32-bit
+// calls on amd64) and arch/arm64; package arch/tables maps an ABI to its
+// table. Everything here is plain data that does not depend on the machine
+// the code runs on, so a trace recorded on arm64 decodes on amd64.
+package arch
+
+import "fmt"
+
+// ABI identifies a system call convention. Its value is stored in every
+// trace record, so the numbers below never change.
+type ABI uint8
+
+// The ABIs ktrace records.
+const (
+	ABIUnknown ABI = 0 // not known
+	ABIAmd64   ABI = 1 // x86-64 native calls
+	ABII386    ABI = 2 // 32-bit calls (int 0x80) made on amd64
+	ABIArm64   ABI = 3 // AArch64 native calls
+)
+
+var abiNames = [...]string{
+	ABIUnknown: "linux-unknown",
+	ABIAmd64:   "linux-amd64",
+	ABII386:    "linux-i386",
+	ABIArm64:   "linux-arm64",
+}
+
+// String returns the emulation name kdump prints, such as "linux-amd64".
+func (a ABI) String() string {
+	if int(a) < len(abiNames) {
+		return abiNames[a]
+	}
+	return fmt.Sprintf("linux-abi%d", uint8(a))
+}
+
+// ParseABI returns the ABI whose String is name.
+func ParseABI(name string) (ABI, bool) {
+	for i, n := range abiNames {
+		if n == name && i != int(ABIUnknown) {
+			return ABI(i), true
+		}
+	}
+	return ABIUnknown, false
+}
+
+// Machine identifies the machine architecture a trace was recorded on. It is
+// stored in the trace file's start record.
+type Machine uint16
+
+// The machines ktrace runs on.
+const (
+	MachineUnknown Machine = 0
+	MachineAmd64   Machine = 1
+	MachineArm64   Machine = 2
+)
+
+// String returns the GOARCH-style name of m.
+func (m Machine) String() string {
+	switch m {
+	case MachineAmd64:
+		return "amd64"
+	case MachineArm64:
+		return "arm64"
+	}
+	return fmt.Sprintf("machine%d", uint16(m))
+}
+
+// NativeABI returns the native system call ABI of machine m.
+func (m Machine) NativeABI() ABI {
+	switch m {
+	case MachineAmd64:
+		return ABIAmd64
+	case MachineArm64:
+		return ABIArm64
+	}
+	return ABIUnknown
+}
+
+// ArgKind says how a system call argument is interpreted, by the tracer
+// (which arguments are paths and buffers to copy out of the tracee) and by
+// kdump (how to print the raw register value).
+type ArgKind uint8
+
+// Argument kinds. Kinds that carry data out of the tracee name the argument
+// holding the length in Arg.Len.
+const (
+	ArgInt      ArgKind = iota // plain integer, printed in hex
+	ArgFD                      // file descriptor
+	ArgDirFD                   // directory fd of an *at call: AT_FDCWD by name
+	ArgPath                    // NUL-terminated path name: recorded as NAMI
+	ArgString                  // NUL-terminated string that is not a path
+	ArgBufIn                   // buffer the caller passes in (write); length in Len
+	ArgBufOut                  // buffer the kernel fills (read); length is the return value
+	ArgIovIn                   // struct iovec array passed in; count in Len
+	ArgIovOut                  // struct iovec array filled by the kernel; count in Len
+	ArgMsgIn                   // struct msghdr sent (sendmsg)
+	ArgMsgOut                  // struct msghdr received into (recvmsg)
+	ArgSockaddr                // struct sockaddr passed in; length in Len (AF_UNIX paths recorded as NAMI)
+	ArgSize                    // a byte count
+	ArgFlags                   // bit flags of the set named in Set
+	ArgEnum                    // one value of the set named in Set
+	ArgMode                    // file mode bits, printed in octal
+	ArgSignal                  // signal number
+	ArgPID                     // process or thread id
+	ArgPtr                     // other pointer
+	ArgArgv                    // NULL-terminated array of strings (execve argv)
+	ArgEnvp                    // NULL-terminated array of strings (execve envp)
+	ArgOff                     // file offset
+)
+
+var argKindNames = [...]string{
+	ArgInt: "int", ArgFD: "fd", ArgDirFD: "dirfd", ArgPath: "path", ArgString: "string",
+	ArgBufIn: "bufin", ArgBufOut: "bufout", ArgIovIn: "iovin", ArgIovOut: "iovout",
+	ArgMsgIn: "msgin", ArgMsgOut: "msgout", ArgSockaddr: "sockaddr", ArgSize: "size",
+	ArgFlags: "flags", ArgEnum: "enum", ArgMode: "mode", ArgSignal: "signal", ArgPID: "pid",
+	ArgPtr: "ptr", ArgArgv: "argv", ArgEnvp: "envp", ArgOff: "off",
+}
+
+// String returns the kind's name as used in the signature table.
+func (k ArgKind) String() string {
+	if int(k) < len(argKindNames) {
+		return argKindNames[k]
+	}
+	return fmt.Sprintf("kind%d", uint8(k))
+}
+
+// Arg describes one system call argument.
+type Arg struct {
+	Kind ArgKind
+	// Set names the flag or value set (see Sets) for ArgFlags and ArgEnum.
+	Set string
+	// Len is the index of the argument holding this one's length or
+	// count, or -1 when there is none.
+	Len int8
+}
+
+// Syscall describes one system call of one ABI.
+type Syscall struct {
+	Number uint32
+	Name   string
+	// Args lists the arguments the call takes, in order; their count is
+	// the call's argument count.
+	Args []Arg
+	// Known reports whether Args come from the signature table; when false
+	// the argument count is not known and all six registers are shown.
+	Known bool
+}
+
+// NArgs returns the number of arguments to record and print for s.
+func (s *Syscall) NArgs() int {
+	if !s.Known {
+		return 6
+	}
+	return len(s.Args)
+}

@@ -1,0 +1,295 @@
+package format
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/ktrace-linux/ktrace/arch"
+)
+
+// ErrNotTrace reports a stream that does not begin with a START record.
+var ErrNotTrace = errors.New("not a ktrace file")
+
+// DamageError reports bytes of a trace that hold no good record: a torn
+// last record, corrupted bytes or garbage. The Reader has skipped them
+// and goes on with the next good record, if any.
+type DamageError struct {
+	Offset int64  // stream offset of the first bad byte
+	Len    int64  // bytes skipped
+	Reason string // what was wrong
+}
+
+func (e *DamageError) Error() string {
+	return fmt.Sprintf("offset %d: %s (%d bytes skipped)", e.Offset, e.Reason, e.Len)
+}
+
+const readerBufSize = 256 << 10
+
+// Reader reads records from a trace stream in constant memory: it holds
+// at most the largest record plus a read buffer.
+type Reader struct {
+	r    io.Reader
+	wait func() error
+
+	buf    []byte
+	lo, hi int   // unread bytes are buf[lo:hi]
+	off    int64 // stream offset of buf[lo]
+	eof    bool
+	err    error // sticky error: ErrNotTrace or a read error
+	first  bool  // the first record has been checked
+	record Record
+}
+
+// NewReader returns a Reader that reads r to its end.
+func NewReader(r io.Reader) *Reader {
+	return &Reader{r: r, buf: make([]byte, readerBufSize)}
+}
+
+// NewFollowReader returns a Reader that, on reaching the end of r, calls
+// wait and reads again, as tail -f does, instead of returning io.EOF.
+// wait returns an error to stop following; Next returns that error.
+func NewFollowReader(r io.Reader, wait func() error) *Reader {
+	rd := NewReader(r)
+	rd.wait = wait
+	return rd
+}
+
+// Offset returns the stream offset of the next unread byte.
+func (r *Reader) Offset() int64 { return r.off }
+
+// Next returns the next good record. Its payload is valid until the next
+// call. At the end of the stream Next returns io.EOF. When it meets
+// damaged bytes it returns a *DamageError, having skipped them; call Next
+// again to go on. A stream that does not start with a START record gives
+// an error wrapping ErrNotTrace, and so does every later call.
+func (r *Reader) Next() (*Record, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	if !r.first {
+		if err := r.checkStart(); err != nil {
+			r.err = err
+			return nil, err
+		}
+		r.first = true
+	}
+	start := r.off
+	ok, err := r.ensure(HeaderLen)
+	if err != nil {
+		r.err = err
+		return nil, err
+	}
+	if !ok {
+		n := r.hi - r.lo
+		if n == 0 {
+			return nil, io.EOF
+		}
+		r.consume(n)
+		return nil, &DamageError{Offset: start, Len: int64(n),
+			Reason: fmt.Sprintf("truncated record: %d of %d header bytes", n, HeaderLen)}
+	}
+	h := r.buf[r.lo : r.lo+HeaderLen]
+	if h[0] != sync0 || h[1] != sync1 {
+		return nil, r.resync(start, "no record header")
+	}
+	length := int(le.Uint32(h[4:]))
+	if length < HeaderLen || length > MaxRecordLen {
+		return nil, r.resync(start, fmt.Sprintf("bad record length %d", length))
+	}
+	ok, err = r.ensure(length)
+	if err != nil {
+		r.err = err
+		return nil, err
+	}
+	if !ok {
+		have := r.hi - r.lo
+		err := r.resync(start, fmt.Sprintf("truncated record: %d of %d bytes", have, length))
+		if d, ok := err.(*DamageError); ok && r.hi > r.lo {
+			// A good record follows: the length was corrupt, not torn.
+			d.Reason = fmt.Sprintf("bad record length %d", length)
+		}
+		return nil, err
+	}
+	rec := r.buf[r.lo : r.lo+length]
+	if checksum(rec) != le.Uint32(rec[8:]) {
+		return nil, r.resync(start, "checksum mismatch")
+	}
+	r.decodeHeader(rec, start)
+	r.consume(length)
+	return &r.record, nil
+}
+
+func (r *Reader) decodeHeader(rec []byte, off int64) {
+	x := &r.record
+	x.Type = Type(le.Uint16(rec[2:]))
+	x.PID = int32(le.Uint32(rec[12:]))
+	x.TID = int32(le.Uint32(rec[16:]))
+	x.Time = int64(le.Uint64(rec[20:]))
+	copy(x.Comm[:], rec[28:44])
+	x.ABI = arch.ABI(rec[44])
+	x.Flags = Flags(rec[45])
+	x.Offset = off
+	x.Payload = rec[HeaderLen:]
+}
+
+// checkStart verifies that the stream begins with a START record.
+func (r *Reader) checkStart() error {
+	const need = HeaderLen + len(Magic)
+	ok, err := r.ensure(need)
+	if err != nil {
+		return err
+	}
+	b := r.buf[r.lo:r.hi]
+	if !ok {
+		if len(b) == 0 {
+			return fmt.Errorf("%w (empty)", ErrNotTrace)
+		}
+		return fmt.Errorf("%w (%d bytes, too short)", ErrNotTrace, len(b))
+	}
+	if b[0] != sync0 || b[1] != sync1 || Type(le.Uint16(b[2:])) != TypeStart ||
+		string(b[HeaderLen:need]) != Magic {
+		return ErrNotTrace
+	}
+	return nil
+}
+
+// resync skips the bad bytes that start at stream offset start (where
+// r.lo is) up to the next good record, or to the end of the stream, and
+// returns the damage.
+func (r *Reader) resync(start int64, reason string) error {
+	r.consume(1)
+	for {
+		i := bytes.IndexByte(r.buf[r.lo:r.hi], sync0)
+		if i < 0 {
+			r.consume(r.hi - r.lo)
+			more, err := r.fill()
+			if err != nil {
+				r.err = err
+				return err
+			}
+			if !more {
+				break
+			}
+			continue
+		}
+		r.consume(i)
+		good, err := r.goodRecordHere()
+		if err != nil {
+			r.err = err
+			return err
+		}
+		if good {
+			break
+		}
+		if r.hi == r.lo && r.eof {
+			break
+		}
+		r.consume(1)
+	}
+	return &DamageError{Offset: start, Len: r.off - start, Reason: reason}
+}
+
+// goodRecordHere reports whether a whole record with a valid checksum
+// starts at r.lo.
+func (r *Reader) goodRecordHere() (bool, error) {
+	ok, err := r.ensure(HeaderLen)
+	if !ok || err != nil {
+		return false, err
+	}
+	h := r.buf[r.lo:]
+	if h[1] != sync1 {
+		return false, nil
+	}
+	length := int(le.Uint32(h[4:]))
+	if length < HeaderLen || length > MaxRecordLen {
+		return false, nil
+	}
+	ok, err = r.ensure(length)
+	if !ok || err != nil {
+		return false, err
+	}
+	rec := r.buf[r.lo : r.lo+length]
+	return checksum(rec) == le.Uint32(rec[8:]), nil
+}
+
+func (r *Reader) consume(n int) {
+	r.lo += n
+	r.off += int64(n)
+}
+
+// ensure reads until n bytes are buffered. It returns false when the
+// stream ends first.
+func (r *Reader) ensure(n int) (bool, error) {
+	for r.hi-r.lo < n {
+		if len(r.buf)-r.lo < n {
+			r.makeRoom(n)
+		}
+		more, err := r.fill()
+		if err != nil {
+			return false, err
+		}
+		if !more {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// makeRoom moves the unread bytes to the front of the buffer and grows it
+// to hold at least n bytes.
+func (r *Reader) makeRoom(n int) {
+	if n > len(r.buf) {
+		size := len(r.buf)
+		for size < n {
+			size *= 2
+		}
+		nb := make([]byte, size)
+		copy(nb, r.buf[r.lo:r.hi])
+		r.buf = nb
+	} else {
+		copy(r.buf, r.buf[r.lo:r.hi])
+	}
+	r.hi -= r.lo
+	r.lo = 0
+}
+
+// fill reads once more into the buffer. It returns false at the end of
+// the stream (after the follow wait, if any, gave up).
+func (r *Reader) fill() (bool, error) {
+	if r.hi == len(r.buf) {
+		if r.lo == 0 {
+			r.makeRoom(2 * len(r.buf))
+		} else {
+			r.makeRoom(0)
+		}
+	}
+	if r.hi == r.lo && len(r.buf) > readerBufSize {
+		// Give back a buffer grown for one large record.
+		r.buf = make([]byte, readerBufSize)
+		r.lo, r.hi = 0, 0
+	}
+	for {
+		if r.eof && r.wait == nil {
+			return false, nil
+		}
+		n, err := r.r.Read(r.buf[r.hi:])
+		r.hi += n
+		if n > 0 {
+			return true, nil
+		}
+		switch {
+		case err == io.EOF:
+			if r.wait == nil {
+				r.eof = true
+				return false, nil
+			}
+			if werr := r.wait(); werr != nil {
+				return false, werr
+			}
+		case err != nil:
+			return false, fmt.Errorf("read: %w", err)
+		}
+	}
+}
