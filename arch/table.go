@@ -1,0 +1,175 @@
+package arch
+
+import (
+	_ "embed" // the signature and value set data
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/ktrace-linux/ktrace/arch/internal/spec"
+)
+
+// The declarative data the tables are built from. Both files are meant to
+// be edited by hand; see their headers.
+var (
+	//go:embed syscalls.txt
+	syscallsText string
+	//go:embed sets.txt
+	setsText string
+)
+
+// specData is the parsed data files.
+type specData struct {
+	sigs []spec.Signature
+	sets []spec.Set
+}
+
+// loadSpec parses the embedded data once. The data is compiled in and
+// checked by the tests, so a parse error is a programming error.
+var loadSpec = sync.OnceValue(func() *specData {
+	d, err := parseSpec(syscallsText, setsText)
+	if err != nil {
+		panic("arch: " + err.Error())
+	}
+	return d
+})
+
+// parseSpec parses the two data files and checks what the spec parser
+// leaves to package arch: argument kind names.
+func parseSpec(sigText, setText string) (*specData, error) {
+	sigs, err := spec.ParseSignatures("syscalls.txt", sigText)
+	if err != nil {
+		return nil, err
+	}
+	sets, _, err := spec.ParseSets("sets.txt", setText)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range sigs {
+		for i, a := range s.Args {
+			if _, ok := parseArgKind(a.Kind); !ok {
+				return nil, fmt.Errorf("syscalls.txt:%d: %s argument %d: unknown kind %q", s.Line, s.Name, i, a.Kind)
+			}
+		}
+	}
+	return &specData{sigs: sigs, sets: sets}, nil
+}
+
+// parseArgKind returns the ArgKind whose String is name.
+func parseArgKind(name string) (ArgKind, bool) {
+	for k, n := range argKindNames {
+		if n == name {
+			return ArgKind(k), true
+		}
+	}
+	return 0, false
+}
+
+// shortName returns the ABI name used in the data files ("amd64").
+func (a ABI) shortName() string {
+	return strings.TrimPrefix(a.String(), "linux-")
+}
+
+// Table is the system call table of one ABI: numbers, names, argument
+// signatures, value sets and constant values. Tables are built once, by the
+// generated packages arch/amd64 and arch/arm64, and are read-only after; any
+// number of goroutines may use one.
+type Table struct {
+	abi    ABI
+	byNr   []*Syscall // indexed by number; nil where there is no call
+	all    []*Syscall // sorted by number
+	byName map[string]*Syscall
+	sets   map[string]*ValueSet
+	consts map[string]uint64
+}
+
+// NewTable builds the table of abi. names[n] is the name of system call
+// number n ("" where there is none), consts the values of the constants the
+// value sets name. The generated packages call it; it joins their data with
+// the signature table and resolves the value sets with consts, leaving out
+// constants consts lacks. NewTable keeps consts, which must not be changed
+// afterwards. It panics if the embedded data files do not parse.
+func NewTable(abi ABI, names []string, consts map[string]uint64) *Table {
+	d := loadSpec()
+	short := abi.shortName()
+	t := &Table{
+		abi:    abi,
+		byNr:   make([]*Syscall, len(names)),
+		byName: make(map[string]*Syscall, len(names)),
+		sets:   make(map[string]*ValueSet, len(d.sets)),
+		consts: consts,
+	}
+	sigs := make(map[string]*spec.Signature, len(d.sigs))
+	for i := range d.sigs {
+		s := &d.sigs[i]
+		if !spec.Applies(s.ABIs, short) {
+			continue
+		}
+		if _, ok := sigs[s.Name]; ok && s.ABIs == nil {
+			continue // an ABI-specific line overrides the default
+		}
+		sigs[s.Name] = s
+	}
+	for nr, name := range names {
+		if name == "" {
+			continue
+		}
+		sc := &Syscall{Number: uint32(nr), Name: name}
+		if s, ok := sigs[name]; ok {
+			sc.Known = true
+			sc.Args = make([]Arg, len(s.Args))
+			for i, a := range s.Args {
+				k, _ := parseArgKind(a.Kind) // checked by parseSpec
+				sc.Args[i] = Arg{Kind: k, Set: a.Set, Len: int8(a.Len)}
+			}
+		}
+		t.byNr[nr] = sc
+		t.all = append(t.all, sc)
+		if _, dup := t.byName[name]; !dup {
+			t.byName[name] = sc
+		}
+	}
+	for i := range d.sets {
+		vs := newValueSet(&d.sets[i], consts)
+		t.sets[vs.Name] = vs
+	}
+	return t
+}
+
+// ABI returns the ABI the table describes.
+func (t *Table) ABI() ABI { return t.abi }
+
+// Lookup returns system call number nr, or nil if the ABI has none. It does
+// not allocate.
+func (t *Table) Lookup(nr uint32) *Syscall {
+	if uint64(nr) < uint64(len(t.byNr)) {
+		return t.byNr[nr]
+	}
+	return nil
+}
+
+// ByName returns the system call called name ("openat").
+func (t *Table) ByName(name string) (*Syscall, bool) {
+	s, ok := t.byName[name]
+	return s, ok
+}
+
+// Syscalls returns every system call of the ABI, sorted by number. The
+// slice is the caller's; the Syscalls it points to are shared and must not
+// be changed.
+func (t *Table) Syscalls() []*Syscall {
+	return slices.Clone(t.all)
+}
+
+// Set returns the value set called name (as named by Arg.Set), or nil.
+func (t *Table) Set(name string) *ValueSet {
+	return t.sets[name]
+}
+
+// Const returns the value on this ABI of a constant a value set names, such
+// as "O_DIRECTORY".
+func (t *Table) Const(name string) (uint64, bool) {
+	v, ok := t.consts[name]
+	return v, ok
+}

@@ -1,0 +1,148 @@
+// Command ktrace traces processes into a trace file, as BSD ktrace(1)
+// does: it runs a command traced, or attaches to running processes. Read
+// the file with kdump.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"runtime"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ktrace-linux/ktrace/tracer"
+)
+
+func init() {
+	// The command is executed from the main thread, the one the tracer
+	// seizes: keep main on it.
+	runtime.LockOSThread()
+}
+
+// flags holds the parsed command line.
+type flags struct {
+	file      string
+	appendTo  bool
+	clear     bool
+	clearAll  bool
+	descend   bool
+	inherit   bool
+	pid       int
+	pgrp      int
+	trstr     string
+	genioSize int
+}
+
+func main() {
+	if isHelper, code := tracer.HelperMain(); isHelper {
+		os.Exit(code)
+	}
+	os.Exit(run(os.Args[1:]))
+}
+
+// usageError marks errors in the command line.
+type usageError struct{ error }
+
+func run(args []string) int {
+	var f flags
+	cmd := &cobra.Command{
+		Use:   "ktrace [-aCcdi] [-f trfile] [-g pgrp | -p pid] [-t trstr] [--genio-size N] [command [arg ...]]",
+		Short: "trace system calls, path names, I/O and signals into a trace file",
+		Long: `ktrace traces processes with ptrace and appends records to a trace file
+(ktrace.out unless -f says otherwise): system calls and returns, path names,
+I/O data and signals. Given a command, ktrace runs it traced, BSD style: the
+command keeps ktrace's pid, parent, process group and exit status. Read the
+file with kdump.
+
+Facility letters for -t: c syscalls, n namei, i genio, s psig, w csw,
+u user, t struct, x exec argv, X exec environment; + is the default (cnisutx).`,
+		Args:          cobra.ArbitraryArgs,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return execute(&f, args)
+		},
+	}
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	fl := cmd.Flags()
+	fl.SetInterspersed(false)
+	fl.StringVarP(&f.file, "file", "f", "ktrace.out", "trace file")
+	fl.BoolVarP(&f.appendTo, "append", "a", false, "append to the trace file instead of recreating it")
+	fl.BoolVarP(&f.clear, "clear", "c", false, "clear tracing of the named processes, or of every process tracing to the file")
+	fl.BoolVarP(&f.clearAll, "clear-all", "C", false, "clear all tracing the caller may clear")
+	fl.BoolVarP(&f.descend, "descend", "d", false, "also trace the current descendants of the named processes")
+	fl.BoolVarP(&f.inherit, "inherit", "i", false, "also trace future children (fork, vfork, clone)")
+	fl.IntVarP(&f.pid, "pid", "p", 0, "trace the process `pid` (all its threads)")
+	fl.IntVarP(&f.pgrp, "pgrp", "g", 0, "trace every process of the process group `pgrp`")
+	fl.StringVarP(&f.trstr, "trace", "t", "+", "facilities to trace (`trstr`: letters cnisutwxX, + the default)")
+	fl.IntVar(&f.genioSize, "genio-size", 4096, "bytes of data kept per I/O record (0 keeps all)")
+	cmd.SetArgs(args)
+	cmd.SetOut(os.Stdout)
+	cmd.SetErr(os.Stderr)
+	err := cmd.Execute()
+	if err == nil {
+		return 0
+	}
+	var ee *exitError
+	switch {
+	case errors.As(err, &ee):
+		fmt.Fprintf(os.Stderr, "ktrace: %v\n", ee.err)
+		return ee.code
+	case errors.As(err, new(usageError)):
+		fmt.Fprintf(os.Stderr, "ktrace: %v\nusage: %s\n", err, cmd.Use)
+		return 1
+	}
+	fmt.Fprintf(os.Stderr, "ktrace: %v\n", err)
+	return 1
+}
+
+// exitError carries an exit status other than 1.
+type exitError struct {
+	err  error
+	code int
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+
+// execute acts on the parsed command line.
+func execute(f *flags, args []string) error {
+	fac, err := tracer.ParseFacilities(f.trstr)
+	if err != nil {
+		return usageError{err}
+	}
+	if f.genioSize < 0 {
+		return usageError{fmt.Errorf("--genio-size %d: must be 0 or more", f.genioSize)}
+	}
+	if f.pid != 0 || f.pgrp != 0 || f.clear || f.clearAll || f.descend {
+		return errors.New("attaching to running processes (-p, -g, -d, -c, -C) is not supported yet; run a command instead")
+	}
+	if len(args) == 0 {
+		return usageError{errors.New("no command, -p or -g given")}
+	}
+	if missing := tracer.Explicit(f.trstr) &^ tracer.Implemented; missing != 0 {
+		fmt.Fprintf(os.Stderr, "ktrace: facilities %q not implemented yet; not traced\n", missing.String())
+	}
+	path, err := exec.LookPath(args[0])
+	if err != nil {
+		code := 126
+		reason := "permission denied"
+		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
+			code, reason = 127, "no such file or directory"
+		}
+		return &exitError{fmt.Errorf("exec %s: %s", args[0], reason), code}
+	}
+	file, err := tracer.OpenTraceFile(f.file, f.appendTo)
+	if err != nil {
+		return err
+	}
+	opts := tracer.Options{Facilities: fac, Inherit: f.inherit, GenioSize: f.genioSize}
+	err = tracer.ExecTraced(file, opts, path, args, os.Environ())
+	code := 126
+	if errors.Is(err, fs.ErrNotExist) {
+		code = 127
+	}
+	return &exitError{fmt.Errorf("exec %s: %w", args[0], err), code}
+}

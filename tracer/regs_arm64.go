@@ -1,0 +1,49 @@
+package tracer
+
+import (
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ktrace-linux/ktrace/arch/arm64"
+)
+
+// regs holds the registers of the last stop read without
+// PTRACE_GET_SYSCALL_INFO.
+type regs = arm64.Regs
+
+// getRegs reads tid's general registers with PTRACE_GETREGSET: arm64 has
+// no PTRACE_GETREGS.
+func getRegs(tid int, r *regs) error {
+	iov := unix.Iovec{Base: (*byte)(unsafe.Pointer(r))}
+	iov.SetLen(int(unsafe.Sizeof(*r)))
+	// The pointer conversions stay inside the Syscall6 call so that the
+	// stack-allocated iovec cannot move before the kernel uses it.
+	_, _, e := unix.Syscall6(unix.SYS_PTRACE, ptGetRegset, uintptr(tid), ntPrstatus, uintptr(unsafe.Pointer(&iov)), 0, 0)
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+// readSyscallRegs is readSyscall from registers: entry and exit stops
+// alternate. x0 is overwritten by the return value, so the arguments
+// are kept from the entry.
+func (t *Tracer) readSyscallRegs(th *thread) (entry bool, ok bool) {
+	if err := getRegs(th.tid, &t.regs); err != nil {
+		return false, false
+	}
+	if th.inSyscall {
+		return false, true
+	}
+	th.abi = t.regs.ABI()
+	nr, args := t.regs.Entry()
+	th.nr, th.args = uint32(nr), args
+	th.inSyscall = true
+	return true, true
+}
+
+// returnRegs reads the return value from the registers read at this stop.
+func (t *Tracer) returnRegs(th *thread) (int64, bool) {
+	return t.regs.Return(), true
+}

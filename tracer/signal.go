@@ -1,0 +1,61 @@
+package tracer
+
+import (
+	"golang.org/x/sys/unix"
+
+	"github.com/ktrace-linux/ktrace/format"
+)
+
+// signalStop handles a signal-delivery-stop: sig is about to be
+// delivered to th. It records a PSIG and lets the signal through.
+func (t *Tracer) signalStop(th *thread, sig unix.Signal) {
+	p := th.proc
+	if p.started && p.fac&FacPsig != 0 {
+		t.psig(th, sig)
+	}
+	t.resume(th, sig)
+}
+
+// psig writes the PSIG record for sig: the action the process takes, the
+// handler where the tracer saw it installed, the blocked mask, and who
+// sent it.
+func (t *Tracer) psig(th *thread, sig unix.Signal) {
+	ps := format.Psig{Signal: int32(sig), Action: format.SigUnknown}
+	if err := t.sig.get(th.tid); err == nil {
+		ps.Code = t.sig.code()
+		if t.sig.hasSender() {
+			ps.Sender, ps.UID = t.sig.pid(), t.sig.uid()
+			ps.Known |= format.KnownSender
+		}
+	}
+	bit := uint64(1) << (uint(sig) - 1)
+	st, stOK := readStatus(th.tid, t.scratch)
+	if stOK {
+		ps.Mask = st.sigBlk
+		ps.Known |= format.KnownMask
+	}
+	switch p := th.proc; {
+	case sig == unix.SIGKILL || sig == unix.SIGSTOP:
+		ps.Action = format.SigDefault
+	case p.handlerKnown&bit != 0:
+		switch h := p.handlers[sig-1]; h {
+		case 0:
+			ps.Action = format.SigDefault
+		case 1:
+			ps.Action = format.SigIgnored
+		default:
+			ps.Action = format.SigCaught
+			ps.Handler = h
+			ps.Known |= format.KnownHandler
+		}
+	case stOK && st.sigIgn&bit != 0:
+		ps.Action = format.SigIgnored
+	case stOK && st.sigCgt&bit != 0:
+		ps.Action = format.SigCaught
+	case stOK:
+		ps.Action = format.SigDefault
+	}
+	t.mu.Lock()
+	_ = t.w.WritePsig(t.header(th, th.lastABI), &ps)
+	t.mu.Unlock()
+}

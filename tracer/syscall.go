@@ -1,0 +1,473 @@
+package tracer
+
+import (
+	"golang.org/x/sys/unix"
+
+	"github.com/ktrace-linux/ktrace/arch"
+	"github.com/ktrace-linux/ktrace/format"
+)
+
+// syscallStop handles a syscall-entry or syscall-exit stop of th.
+func (t *Tracer) syscallStop(th *thread) {
+	entry, ok := t.readSyscall(th)
+	if !ok {
+		return
+	}
+	if entry {
+		t.entry(th)
+	} else {
+		t.exit(th)
+	}
+}
+
+// readSyscall reads the stopped call into th (number, arguments and ABI)
+// at an entry, and reports whether the stop is an entry; returnValue
+// reads the result at an exit.
+func (t *Tracer) readSyscall(th *thread) (entry bool, ok bool) {
+	if !t.noInfo {
+		op, err := t.info.get(th.tid)
+		if err == nil {
+			switch op {
+			case infoEntry, infoSeccomp:
+				th.abi = abiOfAudit(t.info.auditArch())
+				th.nr = uint32(t.info.nr())
+				t.info.args(&th.args)
+				th.inSyscall = true
+				return true, true
+			case infoExit:
+				return false, true
+			}
+			return false, false
+		}
+		if err != unix.EIO && err != unix.EINVAL {
+			return false, false // the tracee is gone
+		}
+		t.noInfo = true
+	}
+	return t.readSyscallRegs(th)
+}
+
+func abiOfAudit(a uint32) arch.ABI {
+	switch a {
+	case auditArchX8664:
+		return arch.ABIAmd64
+	case auditArchI386:
+		return arch.ABII386
+	case auditArchAarch64:
+		return arch.ABIArm64
+	}
+	return arch.ABIUnknown
+}
+
+// table returns the system call table of abi.
+func (t *Tracer) table(abi arch.ABI) *arch.Table {
+	if abi == arch.ABII386 && t.compat != nil {
+		return t.compat
+	}
+	if abi == t.native.ABI() {
+		return t.native
+	}
+	return nil
+}
+
+// ptrSize returns the size of a pointer under abi.
+func ptrSize(abi arch.ABI) int {
+	if abi == arch.ABII386 {
+		return 4
+	}
+	return 8
+}
+
+// entry handles a syscall-entry stop; th holds the call.
+func (t *Tracer) entry(th *thread) {
+	th.inSyscall = true
+	th.call = nil
+	if tab := t.table(th.abi); tab != nil {
+		th.call = tab.Lookup(th.nr)
+	}
+	p := th.proc
+	if !p.started {
+		if th.call == nil || (th.call.Name != "execve" && th.call.Name != "execveat") {
+			return
+		}
+		p.started = true
+	}
+	fac := p.fac
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.emul(th)
+	if fac&FacSyscall != 0 {
+		n := 6
+		if th.call != nil {
+			n = th.call.NArgs()
+		}
+		_ = t.w.WriteCall(t.header(th, th.abi), th.nr, th.args[:n])
+	}
+	if th.call == nil {
+		return
+	}
+	for i, a := range th.call.Args {
+		switch a.Kind {
+		case arch.ArgPath:
+			if fac&FacNamei != 0 {
+				t.namei(th, th.args[i])
+			}
+		case arch.ArgSockaddr:
+			if fac&FacNamei != 0 && a.Len >= 0 {
+				t.sockaddrNamei(th, th.args[i], th.args[a.Len])
+			}
+		case arch.ArgArgv:
+			if fac&FacArgs != 0 {
+				t.execStrings(th, format.TypeArgs, th.args[i])
+			}
+		case arch.ArgEnvp:
+			if fac&FacEnv != 0 {
+				t.execStrings(th, format.TypeEnvs, th.args[i])
+			}
+		}
+	}
+	if th.call.Name == "rt_sigaction" {
+		t.sigactionEntry(th)
+	}
+}
+
+// emul writes an EMUL record when th's ABI differs from the last one
+// recorded for it.
+func (t *Tracer) emul(th *thread) {
+	if th.abi == th.lastABI {
+		return
+	}
+	th.lastABI = th.abi
+	_ = t.w.WriteEmul(t.header(th, th.abi), th.abi)
+}
+
+// exit handles a syscall-exit stop.
+func (t *Tracer) exit(th *thread) {
+	if !th.inSyscall {
+		return // an exit without its entry: attached mid-call
+	}
+	th.inSyscall = false
+	if !th.proc.started {
+		return
+	}
+	v, ok := t.returnValue(th)
+	if !ok {
+		return
+	}
+	fac := th.proc.fac
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.emul(th)
+	if th.call != nil {
+		if fac&FacGenio != 0 && v > 0 {
+			t.genio(th, uint64(v))
+		}
+		switch th.call.Name {
+		case "rt_sigaction":
+			if v == 0 && th.sigactValid {
+				p := th.proc
+				p.handlers[th.sigactSignal-1] = th.sigact
+				p.handlerKnown |= 1 << (th.sigactSignal - 1)
+			}
+		case "prctl":
+			if v == 0 && th.args[0] == unix.PR_SET_NAME {
+				readComm(th.tid, &th.comm, t.scratch)
+			}
+		}
+	}
+	if fac&FacSyscall != 0 {
+		_ = t.w.WriteRet(t.header(th, th.abi), format.RetFromValue(th.nr, v))
+	}
+}
+
+// returnValue reads the return value at a syscall-exit stop.
+func (t *Tracer) returnValue(th *thread) (int64, bool) {
+	if !t.noInfo {
+		v := t.info.rval()
+		if th.abi == arch.ABII386 {
+			v = int64(int32(v))
+		}
+		return v, true
+	}
+	return t.returnRegs(th)
+}
+
+// namei records the path at addr.
+func (t *Tracer) namei(th *thread, addr uint64) {
+	s, cut, unreadable := t.mem.readString(th.tid, addr, t.pathBuf)
+	h := t.header(th, th.abi)
+	if cut {
+		h.Flags |= format.FlagCut
+	}
+	if unreadable {
+		h.Flags |= format.FlagUnreadable
+	}
+	_ = t.w.WriteBytes(h, format.TypeNamei, s)
+}
+
+// sockaddrNamei records the path of an AF_UNIX socket address.
+func (t *Tracer) sockaddrNamei(th *thread, addr, size uint64) {
+	const sunPath = 2
+	if addr == 0 || size <= sunPath || size > 128 {
+		return
+	}
+	b := t.scratch[:size]
+	n, err := t.mem.read(th.tid, addr, b)
+	if err != nil || n <= sunPath || b[0] != unix.AF_UNIX || b[1] != 0 || b[sunPath] == 0 {
+		return // not AF_UNIX, or an abstract address (no path)
+	}
+	path := b[sunPath:n]
+	for i, c := range path {
+		if c == 0 {
+			path = path[:i]
+			break
+		}
+	}
+	_ = t.w.WriteBytes(t.header(th, th.abi), format.TypeNamei, path)
+}
+
+// execStrings records execve's argv or envp vector at addr.
+func (t *Tracer) execStrings(th *thread, typ format.Type, addr uint64) {
+	if addr == 0 {
+		return
+	}
+	size := ptrSize(th.abi)
+	buf := t.dataBuffer(maxExecStrings)[:0]
+	var flags format.Flags
+	const batch = 64
+	ptrs := t.words[:batch]
+	for done := false; !done; {
+		n, err := t.mem.readWords(th.tid, addr, size, ptrs, t.scratch)
+		if err != nil || n == 0 {
+			flags |= format.FlagUnreadable
+			break
+		}
+		addr += uint64(n * size)
+		for _, p := range ptrs[:n] {
+			if p == 0 {
+				done = true
+				break
+			}
+			room := maxExecStrings - len(buf) - 1
+			if room <= 0 {
+				flags |= format.FlagCut
+				done = true
+				break
+			}
+			s, cut, unreadable := t.mem.readString(th.tid, p, t.pathBuf[:min(room, len(t.pathBuf))])
+			if unreadable {
+				flags |= format.FlagUnreadable
+			}
+			if cut && len(s) == len(t.pathBuf) {
+				// Longer than one read: take the rest in pieces.
+				s = t.longString(th.tid, p, room, &flags)
+			} else if cut {
+				flags |= format.FlagCut
+			}
+			buf = append(buf, s...)
+			buf = append(buf, 0)
+		}
+		if n < batch && !done {
+			flags |= format.FlagUnreadable
+			break
+		}
+	}
+	h := t.header(th, th.abi)
+	h.Flags = flags
+	_ = t.w.WriteBytes(h, typ, buf)
+}
+
+// longString reads a string longer than the path buffer, up to room bytes.
+func (t *Tracer) longString(tid int, addr uint64, room int, flags *format.Flags) []byte {
+	out := make([]byte, 0, len(t.pathBuf)*2)
+	for len(out) < room {
+		s, cut, unreadable := t.mem.readString(tid, addr+uint64(len(out)), t.pathBuf[:min(room-len(out), len(t.pathBuf))])
+		out = append(out, s...)
+		if unreadable {
+			*flags |= format.FlagUnreadable
+			return out
+		}
+		if !cut {
+			return out
+		}
+	}
+	*flags |= format.FlagCut
+	return out
+}
+
+// dataBuffer returns the reused data buffer, grown to at least n bytes.
+func (t *Tracer) dataBuffer(n int) []byte {
+	if cap(t.dataBuf) < n {
+		t.dataBuf = make([]byte, n)
+	}
+	return t.dataBuf[:n]
+}
+
+// sigactionEntry remembers the handler rt_sigaction is installing.
+func (t *Tracer) sigactionEntry(th *thread) {
+	th.sigactValid = false
+	sig, act := int(th.args[0]), th.args[1]
+	if sig < 1 || sig > 64 || act == 0 {
+		return
+	}
+	var w [1]uint64
+	if n, err := t.mem.readWords(th.tid, act, ptrSize(th.abi), w[:], t.scratch); err != nil || n != 1 {
+		return
+	}
+	th.sigact, th.sigactSignal, th.sigactValid = w[0], sig, true
+}
+
+// genio records the data a successful I/O call moved: n bytes.
+func (t *Tracer) genio(th *thread, n uint64) {
+	fd := int32(-1)
+	for i, a := range th.call.Args {
+		switch a.Kind {
+		case arch.ArgFD:
+			if fd < 0 {
+				fd = int32(th.args[i])
+			}
+		case arch.ArgBufIn, arch.ArgBufOut:
+			t.gatherBuf(th, fd, a.Kind == arch.ArgBufIn, th.args[i], n)
+			return
+		case arch.ArgIovIn, arch.ArgIovOut:
+			cnt := uint64(0)
+			if a.Len >= 0 {
+				cnt = th.args[a.Len]
+			}
+			t.gatherIov(th, fd, a.Kind == arch.ArgIovIn, th.args[i], cnt, n)
+			return
+		case arch.ArgMsgIn, arch.ArgMsgOut:
+			t.gatherMsg(th, fd, a.Kind == arch.ArgMsgIn, th.args[i], n)
+			return
+		}
+	}
+}
+
+// keep returns how many of n transferred bytes to record.
+func (t *Tracer) keep(n uint64) uint64 {
+	if t.opts.GenioSize > 0 && n > uint64(t.opts.GenioSize) {
+		return uint64(t.opts.GenioSize)
+	}
+	return n
+}
+
+func (t *Tracer) gatherBuf(th *thread, fd int32, write bool, addr, n uint64) {
+	t.mem.remote = append(t.mem.remote[:0], unix.RemoteIovec{Base: uintptr(addr), Len: int(n)})
+	t.writeGenio(th, fd, write, n)
+}
+
+// gatherIov records the data of an iovec array of cnt entries at addr.
+func (t *Tracer) gatherIov(th *thread, fd int32, write bool, addr, cnt, n uint64) {
+	if !t.loadIov(th, addr, cnt, n) {
+		t.writeGenioUnreadable(th, fd, write, n)
+		return
+	}
+	t.writeGenio(th, fd, write, n)
+}
+
+// loadIov reads an iovec array into t.mem.remote, trimmed to n bytes.
+func (t *Tracer) loadIov(th *thread, addr, cnt, n uint64) bool {
+	cnt = min(cnt, maxIov)
+	size := ptrSize(th.abi)
+	words := t.words[:2*cnt]
+	got, err := t.mem.readWords(th.tid, addr, size, words, t.dataBuffer(16*maxIov))
+	if err != nil || uint64(got) < 2*cnt {
+		return false
+	}
+	t.mem.remote = t.mem.remote[:0]
+	left := n
+	for i := uint64(0); i < cnt && left > 0; i++ {
+		base, l := words[2*i], words[2*i+1]
+		l = min(l, left)
+		if l == 0 {
+			continue
+		}
+		t.mem.remote = append(t.mem.remote, unix.RemoteIovec{Base: uintptr(base), Len: int(l)})
+		left -= l
+	}
+	return true
+}
+
+// gatherMsg records the data of a struct msghdr at addr.
+func (t *Tracer) gatherMsg(th *thread, fd int32, write bool, addr, n uint64) {
+	// msghdr: name, namelen, iov, iovlen, control, controllen, flags;
+	// iov is the third word and iovlen the fourth on both pointer sizes.
+	var w [4]uint64
+	got, err := t.mem.readWords(th.tid, addr, ptrSize(th.abi), w[:], t.scratch)
+	if err != nil || got < 4 {
+		t.writeGenioUnreadable(th, fd, write, n)
+		return
+	}
+	t.gatherIov(th, fd, write, w[2], w[3], n)
+}
+
+// writeGenio reads the ranges in t.mem.remote (n bytes in all) and
+// writes them as GIO records, kept to the genio size; a transfer longer
+// than one record holds takes several, with rising offsets.
+func (t *Tracer) writeGenio(th *thread, fd int32, write bool, n uint64) {
+	keep := t.keep(n)
+	left := keep
+	for i := range t.mem.remote {
+		r := &t.mem.remote[i]
+		if uint64(r.Len) >= left {
+			r.Len = int(left)
+			t.mem.remote = t.mem.remote[:i+1]
+			break
+		}
+		left -= uint64(r.Len)
+	}
+	g := &t.gio
+	g.FD, g.Len, g.Offset = fd, n, 0
+	g.Dir = format.Read
+	if write {
+		g.Dir = format.Write
+	}
+	for {
+		chunk := min(keep-g.Offset, format.MaxGenioData)
+		buf := t.dataBuffer(int(chunk))
+		got, err := t.mem.gather(th.tid, buf)
+		unreadable := err != nil || uint64(got) < chunk
+		last := unreadable || g.Offset+chunk >= keep
+		h := t.header(th, th.abi)
+		if unreadable {
+			h.Flags |= format.FlagUnreadable
+		} else if last && keep < n {
+			h.Flags |= format.FlagCut
+		}
+		g.Data = buf[:got]
+		_ = t.w.WriteGenio(h, g)
+		if last {
+			return
+		}
+		g.Offset += chunk
+		t.advanceRemote(chunk)
+	}
+}
+
+// advanceRemote drops the first n bytes from the ranges in t.mem.remote.
+func (t *Tracer) advanceRemote(n uint64) {
+	r := t.mem.remote
+	for len(r) > 0 && n > 0 {
+		if uint64(r[0].Len) <= n {
+			n -= uint64(r[0].Len)
+			r = r[1:]
+			continue
+		}
+		r[0].Base += uintptr(n)
+		r[0].Len -= int(n)
+		n = 0
+	}
+	t.mem.remote = append(t.mem.remote[:0], r...)
+}
+
+func (t *Tracer) writeGenioUnreadable(th *thread, fd int32, write bool, n uint64) {
+	g := &t.gio
+	g.FD, g.Len, g.Offset, g.Data = fd, n, 0, nil
+	g.Dir = format.Read
+	if write {
+		g.Dir = format.Write
+	}
+	h := t.header(th, th.abi)
+	h.Flags = format.FlagUnreadable
+	_ = t.w.WriteGenio(h, g)
+}

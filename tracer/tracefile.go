@@ -1,0 +1,119 @@
+package tracer
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"runtime"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ktrace-linux/ktrace/arch"
+	"github.com/ktrace-linux/ktrace/format"
+)
+
+// OpenTraceFile opens the trace file at path for appending records,
+// creating it with mode 0600. Without appendTo an existing file is
+// emptied. Symbolic links, directories, FIFOs and devices are refused,
+// and so, with appendTo, is a file owned by another user.
+func OpenTraceFile(path string, appendTo bool) (*os.File, error) {
+	var lst unix.Stat_t
+	if err := unix.Lstat(path, &lst); err == nil {
+		if err := checkTraceFileType(path, lst.Mode); err != nil {
+			return nil, err
+		}
+	}
+	// O_NONBLOCK keeps a FIFO from blocking the open; O_NOFOLLOW
+	// refuses a symbolic link in the last component.
+	fd, err := unix.Open(path, unix.O_WRONLY|unix.O_CREAT|unix.O_APPEND|unix.O_NOFOLLOW|
+		unix.O_NONBLOCK|unix.O_CLOEXEC|unix.O_NOCTTY, 0o600)
+	if err != nil {
+		switch err {
+		case unix.ELOOP:
+			return nil, fmt.Errorf("%s: is a symbolic link", path)
+		case unix.EISDIR:
+			return nil, fmt.Errorf("%s: is a directory", path)
+		case unix.ENXIO:
+			return nil, fmt.Errorf("%s: not a regular file", path)
+		}
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	f := os.NewFile(uintptr(fd), path)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if err := checkTraceFileType(path, st.Mode); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if appendTo && int(st.Uid) != os.Geteuid() {
+		f.Close()
+		return nil, fmt.Errorf("%s: owned by another user (uid %d)", path, st.Uid)
+	}
+	if err := unix.SetNonblock(fd, false); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if !appendTo {
+		if err := f.Truncate(0); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	return f, nil
+}
+
+// checkTraceFileType refuses anything but a regular file.
+func checkTraceFileType(path string, mode uint32) error {
+	switch mode & unix.S_IFMT {
+	case unix.S_IFREG:
+		return nil
+	case unix.S_IFLNK:
+		return fmt.Errorf("%s: is a symbolic link", path)
+	case unix.S_IFDIR:
+		return fmt.Errorf("%s: is a directory", path)
+	}
+	return fmt.Errorf("%s: not a regular file", path)
+}
+
+// Machine returns the machine this program runs on.
+func Machine() arch.Machine {
+	switch runtime.GOARCH {
+	case "amd64":
+		return arch.MachineAmd64
+	case "arm64":
+		return arch.MachineArm64
+	}
+	return arch.MachineUnknown
+}
+
+// WriteStart appends the START record that opens a tracing session and
+// flushes it.
+func WriteStart(w *format.Writer) error {
+	var u unix.Utsname
+	_ = unix.Uname(&u)
+	s := format.Start{
+		Version:  format.Version,
+		Machine:  Machine(),
+		Clock:    unix.CLOCK_REALTIME,
+		Release:  cstr(u.Release[:]),
+		Hostname: cstr(u.Nodename[:]),
+	}
+	h := format.Header{PID: int32(os.Getpid()), TID: int32(unix.Gettid()), Time: time.Now().UnixNano(),
+		ABI: Machine().NativeABI()}
+	h.SetComm("ktrace")
+	if err := w.WriteStart(&h, &s); err != nil {
+		return err
+	}
+	return w.Flush()
+}
+
+func cstr(b []byte) string {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b)
+}

@@ -1,0 +1,493 @@
+// Package tracer is ktrace's ptrace engine: it seizes processes, stops
+// them at system calls, signals and process events, and writes what it
+// sees as trace records (see package format).
+//
+// All ptrace requests for a tracee must come from the thread that seized
+// it, so a Tracer must be created, given tracees and run from one
+// goroutine locked to its OS thread (runtime.LockOSThread).
+package tracer
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ktrace-linux/ktrace/arch"
+	"github.com/ktrace-linux/ktrace/arch/tables"
+	"github.com/ktrace-linux/ktrace/format"
+)
+
+// Options configure a Tracer.
+type Options struct {
+	// Facilities selects the records to write.
+	Facilities Facilities
+	// Inherit follows fork, vfork and clone children (ktrace -i).
+	Inherit bool
+	// GenioSize is the most bytes of data kept per I/O call; 0 keeps all.
+	GenioSize int
+	// ForceRegisters reads system calls from registers even where the
+	// kernel has PTRACE_GET_SYSCALL_INFO (to test the fallback).
+	ForceRegisters bool
+	// FlushInterval bounds how long a record may wait in the buffer while
+	// tracees run; 0 means 200ms.
+	FlushInterval time.Duration
+	// Errors receives messages about tracing problems (once each).
+	Errors io.Writer
+}
+
+// maxPath is the longest path name recorded, the kernel's PATH_MAX.
+const maxPath = 4096
+
+// maxExecStrings bounds the bytes recorded for execve's argv or envp.
+const maxExecStrings = 256 << 10
+
+// process is the state shared by the threads of one traced process.
+type process struct {
+	pid     int
+	fac     Facilities
+	started bool // records are written (in command mode, from the first execve)
+	threads int
+
+	// handlers holds the signal handlers seen installed with
+	// rt_sigaction, bit n-1 of handlerKnown for signal n.
+	handlers     [64]uint64
+	handlerKnown uint64
+}
+
+// thread is the state of one traced thread.
+type thread struct {
+	tid  int
+	proc *process
+	comm [16]byte
+
+	inSyscall bool
+	abi       arch.ABI // ABI of the current system call
+	lastABI   arch.ABI // ABI of the last EMUL record written
+	nr        uint32
+	args      [6]uint64
+	call      *arch.Syscall
+
+	// sigact is the action rt_sigaction is installing, read at entry.
+	sigact       uint64
+	sigactSignal int
+	sigactValid  bool
+
+	// detachAtStop detaches a clone child that is not to be traced once
+	// it first stops.
+	detachAtStop bool
+	// listening is set while the thread sits in a group-stop under
+	// PTRACE_LISTEN.
+	listening bool
+}
+
+// Tracer traces processes and writes records to a trace file.
+type Tracer struct {
+	opts    Options
+	mu      sync.Mutex // guards w against the flusher
+	w       *format.Writer
+	threads map[int]*thread
+	procs   map[int]*process
+
+	native   *arch.Table
+	compat   *arch.Table // i386 on amd64, or nil
+	noInfo   bool        // the kernel lacks PTRACE_GET_SYSCALL_INFO
+	mem      *memReader
+	info     syscallInfo
+	sig      siginfo
+	hdr      format.Header
+	pathBuf  []byte
+	dataBuf  []byte
+	scratch  []byte
+	words    []uint64
+	gio      format.Genio
+	regs     regs
+	reported map[string]bool
+	writeErr error
+
+	stopFlusher chan struct{}
+	flusherDone chan struct{}
+}
+
+// New returns a Tracer that writes to w. The caller's goroutine must be
+// locked to its OS thread and make every later call.
+func New(w *format.Writer, opts Options) (*Tracer, error) {
+	native := tables.Native()
+	if native == nil {
+		return nil, fmt.Errorf("no system call table for %s", runtime.GOARCH)
+	}
+	if opts.FlushInterval == 0 {
+		opts.FlushInterval = 200 * time.Millisecond
+	}
+	if opts.Errors == nil {
+		opts.Errors = os.Stderr
+	}
+	t := &Tracer{
+		opts:     opts,
+		w:        w,
+		threads:  make(map[int]*thread),
+		procs:    make(map[int]*process),
+		native:   native,
+		compat:   tables.For(arch.ABII386),
+		noInfo:   opts.ForceRegisters,
+		mem:      newMemReader(),
+		pathBuf:  make([]byte, maxPath),
+		scratch:  make([]byte, 8192),
+		words:    make([]uint64, 2*maxIov),
+		reported: make(map[string]bool),
+	}
+	if runtime.GOARCH != "amd64" {
+		t.compat = nil
+	}
+	return t, nil
+}
+
+// reportOnce writes msg to the error stream the first time it is seen.
+func (t *Tracer) reportOnce(msg string) {
+	if t.reported[msg] {
+		return
+	}
+	t.reported[msg] = true
+	fmt.Fprintf(t.opts.Errors, "ktrace: %s\n", msg)
+}
+
+// ptraceOptions returns the options for tracees.
+func (t *Tracer) ptraceOptions() uintptr {
+	o := uintptr(optSysGood | optExec | optExit | optClone)
+	if t.opts.Inherit {
+		o |= optFork | optVfork
+	}
+	return o
+}
+
+// SeizeCommand seizes the process pid that is about to execute a
+// command, ktrace style: its records start at its first execve. The
+// process must be single-threaded or pid its only thread to run the exec.
+func (t *Tracer) SeizeCommand(pid int) error {
+	if err := ptrace(ptSeize, pid, 0, t.ptraceOptions()); err != nil {
+		return fmt.Errorf("seize %d: %w", pid, err)
+	}
+	p := &process{pid: pid, fac: t.opts.Facilities, threads: 1}
+	th := &thread{tid: pid, proc: p}
+	readComm(pid, &th.comm, t.scratch)
+	t.procs[pid] = p
+	t.threads[pid] = th
+	// Stop it once so that it runs on under PTRACE_SYSCALL from here.
+	if err := ptrace(ptInterrupt, pid, 0, 0); err != nil {
+		return fmt.Errorf("interrupt %d: %w", pid, err)
+	}
+	return nil
+}
+
+// Run traces until no tracee is left. It returns an error if writing the
+// trace failed; tracees are then released.
+func (t *Tracer) Run() error {
+	t.startFlusher()
+	defer t.stopFlusherAndFlush()
+	for len(t.threads) > 0 {
+		var ws unix.WaitStatus
+		tid, err := unix.Wait4(-1, &ws, unix.WALL, nil)
+		if err != nil {
+			if err == unix.EINTR {
+				continue
+			}
+			if err == unix.ECHILD {
+				break
+			}
+			return fmt.Errorf("wait: %w", err)
+		}
+		t.handle(tid, ws)
+		if t.writeErr == nil {
+			if err := t.w.Err(); err != nil {
+				t.writeErr = err
+				t.releaseAll()
+				return fmt.Errorf("write trace: %w; tracing stopped", err)
+			}
+		}
+	}
+	return nil
+}
+
+// handle processes one wait status.
+func (t *Tracer) handle(tid int, ws unix.WaitStatus) {
+	th := t.threads[tid]
+	if th == nil {
+		th = t.adopt(tid)
+		if th == nil {
+			return
+		}
+	}
+	switch {
+	case ws.Exited() || ws.Signaled():
+		t.gone(th)
+		return
+	case !ws.Stopped():
+		return
+	}
+	sig := ws.StopSignal()
+	event := int(ws) >> 16 & 0xff
+	switch {
+	case sig == unix.SIGTRAP|0x80:
+		t.syscallStop(th)
+		t.resume(th, 0)
+	case event == 0:
+		t.signalStop(th, sig)
+	case event == evStop:
+		t.eventStop(th, sig)
+	case event == evExec:
+		t.execEvent(th)
+	case event == evFork || event == evVfork || event == evClone:
+		if msg, err := eventMsg(th.tid); err == nil {
+			t.childEvent(th, int(msg), event)
+		}
+		t.resume(th, 0)
+	case event == evExit:
+		t.flush()
+		t.resume(th, 0)
+	default:
+		t.resume(th, 0)
+	}
+}
+
+// resume lets th run to its next stop, delivering sig if not zero.
+func (t *Tracer) resume(th *thread, sig unix.Signal) {
+	req := ptCont
+	if !th.proc.started || th.proc.fac.needsSyscalls() {
+		req = ptSyscall
+	}
+	th.listening = false
+	_ = ptrace(req, th.tid, 0, uintptr(sig))
+}
+
+// eventStop handles PTRACE_EVENT_STOP: the first stop of a new or seized
+// tracee, a PTRACE_INTERRUPT, or a group-stop.
+func (t *Tracer) eventStop(th *thread, sig unix.Signal) {
+	if th.detachAtStop {
+		t.detach(th, 0)
+		return
+	}
+	switch sig {
+	case unix.SIGSTOP, unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU:
+		// Group-stop: stay stopped, but let the parent and job control
+		// see it, and wake on SIGCONT.
+		th.listening = true
+		_ = ptrace(ptListen, th.tid, 0, 0)
+	default:
+		t.resume(th, 0)
+	}
+}
+
+// adopt creates the state of a thread seen for the first time: a child
+// auto-attached by PTRACE_O_TRACECLONE/FORK/VFORK whose first stop came
+// before its parent's event. It returns nil for a pid it cannot place.
+func (t *Tracer) adopt(tid int) *thread {
+	st, ok := readStatus(tid, t.scratch)
+	if !ok {
+		return nil
+	}
+	if p := t.procs[st.tgid]; p != nil && st.tgid != tid {
+		// A new thread of a traced process; copy a sibling's state.
+		var sib *thread
+		for _, o := range t.threads {
+			if o.proc == p {
+				sib = o
+				break
+			}
+		}
+		return t.addThread(tid, p, sib)
+	}
+	parent := t.procs[st.ppid]
+	if parent == nil {
+		// Not ours to place; let it go if it is stopped for us.
+		_ = ptrace(ptDetach, tid, 0, 0)
+		return nil
+	}
+	var pth *thread
+	for _, o := range t.threads {
+		if o.proc == parent {
+			pth = o
+			break
+		}
+	}
+	return t.newChild(tid, parent, pth)
+}
+
+// childEvent handles a fork, vfork or clone event of th.
+func (t *Tracer) childEvent(th *thread, child int, event int) {
+	if t.threads[child] != nil {
+		return // seen already, through adopt
+	}
+	st, ok := readStatus(child, t.scratch)
+	if ok && st.tgid == th.proc.pid {
+		t.addThread(child, th.proc, th)
+		return
+	}
+	t.newChild(child, th.proc, th)
+}
+
+// newChild registers a new child process; without Inherit it is
+// detached at its first stop.
+func (t *Tracer) newChild(pid int, parent *process, pth *thread) *thread {
+	p := &process{pid: pid, fac: parent.fac, started: parent.started,
+		handlers: parent.handlers, handlerKnown: parent.handlerKnown}
+	t.procs[pid] = p
+	th := t.addThread(pid, p, pth)
+	th.lastABI = arch.ABIUnknown
+	if !t.opts.Inherit {
+		th.detachAtStop = true
+	}
+	return th
+}
+
+// addThread registers a new thread of p, copying what it shares with the
+// thread that made it.
+func (t *Tracer) addThread(tid int, p *process, from *thread) *thread {
+	th := &thread{tid: tid, proc: p}
+	if from != nil {
+		th.comm = from.comm
+		th.lastABI = from.lastABI
+	} else {
+		readComm(tid, &th.comm, t.scratch)
+	}
+	p.threads++
+	t.threads[tid] = th
+	return th
+}
+
+// gone forgets a thread that exited or was killed.
+func (t *Tracer) gone(th *thread) {
+	delete(t.threads, th.tid)
+	p := th.proc
+	p.threads--
+	if p.threads <= 0 {
+		delete(t.procs, p.pid)
+	}
+	t.flush()
+}
+
+// detach stops tracing th, delivering sig.
+func (t *Tracer) detach(th *thread, sig unix.Signal) {
+	_ = ptrace(ptDetach, th.tid, 0, uintptr(sig))
+	delete(t.threads, th.tid)
+	th.proc.threads--
+	if th.proc.threads <= 0 {
+		delete(t.procs, th.proc.pid)
+	}
+}
+
+// execEvent handles PTRACE_EVENT_EXEC: the process runs a new program,
+// possibly after a non-leader thread took over the leader's tid.
+func (t *Tracer) execEvent(th *thread) {
+	p := th.proc
+	if msg, err := eventMsg(th.tid); err == nil && int(msg) != th.tid {
+		// A non-leader thread exec'd: the kernel gave it the leader's tid,
+		// and the old leader is gone without a report.
+		old := t.threads[int(msg)]
+		if old != nil && old != th {
+			delete(t.threads, old.tid)
+			p.threads--
+			old.tid = th.tid
+			t.threads[th.tid] = old
+			th = old
+		}
+	}
+	// Every other thread is gone too; their exits may still be reported,
+	// but the process now has one thread.
+	p.started = true
+	p.handlers = [64]uint64{}
+	p.handlerKnown = 0
+	th.lastABI = arch.ABIUnknown
+	readComm(th.tid, &th.comm, t.scratch)
+	t.resume(th, 0)
+}
+
+// releaseAll detaches every tracee after a fatal error, leaving each
+// running as it would untraced.
+func (t *Tracer) releaseAll() {
+	for _, th := range t.threads {
+		_ = ptrace(ptInterrupt, th.tid, 0, 0)
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for len(t.threads) > 0 && time.Now().Before(deadline) {
+		var ws unix.WaitStatus
+		tid, err := unix.Wait4(-1, &ws, unix.WALL, nil)
+		if err != nil {
+			if err == unix.EINTR {
+				continue
+			}
+			break
+		}
+		th := t.threads[tid]
+		if th == nil {
+			_ = ptrace(ptDetach, tid, 0, 0)
+			continue
+		}
+		if ws.Exited() || ws.Signaled() {
+			t.forget(th)
+			continue
+		}
+		var sig unix.Signal
+		if ws.Stopped() && int(ws)>>16 == 0 && ws.StopSignal() != unix.SIGTRAP|0x80 {
+			sig = ws.StopSignal() // a signal about to be delivered: keep it
+		}
+		_ = ptrace(ptDetach, tid, 0, uintptr(sig))
+		t.forget(th)
+	}
+}
+
+func (t *Tracer) forget(th *thread) {
+	delete(t.threads, th.tid)
+	th.proc.threads--
+	if th.proc.threads <= 0 {
+		delete(t.procs, th.proc.pid)
+	}
+}
+
+// flush writes out buffered records.
+func (t *Tracer) flush() {
+	t.mu.Lock()
+	_ = t.w.Flush()
+	t.mu.Unlock()
+}
+
+// startFlusher starts a goroutine that flushes the buffer regularly, so
+// that records of a tracee that blocks for long reach the file.
+func (t *Tracer) startFlusher() {
+	t.stopFlusher = make(chan struct{})
+	t.flusherDone = make(chan struct{})
+	go func() {
+		defer close(t.flusherDone)
+		tick := time.NewTicker(t.opts.FlushInterval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-tick.C:
+				t.flush()
+			case <-t.stopFlusher:
+				return
+			}
+		}
+	}()
+}
+
+func (t *Tracer) stopFlusherAndFlush() {
+	close(t.stopFlusher)
+	<-t.flusherDone
+	t.flush()
+}
+
+// header fills the reused record header for th.
+func (t *Tracer) header(th *thread, abi arch.ABI) *format.Header {
+	h := &t.hdr
+	h.PID = int32(th.proc.pid)
+	h.TID = int32(th.tid)
+	h.Time = time.Now().UnixNano()
+	h.Comm = th.comm
+	h.ABI = abi
+	h.Flags = 0
+	return h
+}

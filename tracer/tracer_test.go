@@ -1,0 +1,260 @@
+package tracer
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ktrace-linux/ktrace/arch/tables"
+	"github.com/ktrace-linux/ktrace/format"
+)
+
+// loopSource is a C program that waits for a line on stdin, then makes
+// n getppid calls and opens a file that does not exist.
+const loopSource = `
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+int main(int argc, char **argv) {
+	char c;
+	long n = atol(argv[1]);
+	if (read(0, &c, 1) != 1) return 2;
+	for (long i = 0; i < n; i++) syscall(SYS_getppid);
+	open("/nonexistent/ktrace-test", O_RDONLY);
+	write(1, "done\n", 5);
+	return 0;
+}
+`
+
+// buildC compiles a C program into dir.
+func buildC(t testing.TB, dir, name, src string) string {
+	t.Helper()
+	cc, err := exec.LookPath("cc")
+	if err != nil {
+		t.Skip("no C compiler:", err)
+	}
+	srcPath := filepath.Join(dir, name+".c")
+	if err := os.WriteFile(srcPath, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, name)
+	if out, err := exec.Command(cc, "-O2", "-o", bin, srcPath).CombinedOutput(); err != nil {
+		t.Fatalf("cc: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// canPtrace skips the test where this process may not trace.
+func canPtrace(t testing.TB) {
+	t.Helper()
+	cmd := exec.Command("sleep", "5")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if err := ptrace(ptSeize, cmd.Process.Pid, 0, 0); err != nil {
+		t.Skipf("ptrace not permitted here: %v", err)
+	}
+	_ = ptrace(ptDetach, cmd.Process.Pid, 0, 0)
+}
+
+// traceLoop runs the loop program for n calls under a Tracer and returns
+// the trace, the program's output and the heap allocations Run made.
+func traceLoop(t *testing.T, bin string, n int, opts Options) (trace []byte, stdout string, mallocs uint64) {
+	t.Helper()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	// The child execs the program only after we seized it, so the trace
+	// starts at that execve.
+	cmd := exec.Command("/bin/sh", "-c", `read x; exec "$0" "$1"`, bin, fmt.Sprint(n))
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	w := format.NewWriter(&buf)
+	if err := WriteStart(w); err != nil {
+		t.Fatal(err)
+	}
+	tr, err := New(w, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.SeizeCommand(cmd.Process.Pid); err != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		t.Fatal(err)
+	}
+	if _, err := stdin.Write([]byte("go\nx")); err != nil {
+		t.Fatal(err)
+	}
+	stdin.Close()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if err := tr.Run(); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	// Run reaped the child; cmd.Wait now fails, but collects the output.
+	_ = cmd.Wait()
+	return buf.Bytes(), out.String(), after.Mallocs - before.Mallocs
+}
+
+// summary lists the records of a trace as comparable lines: type and
+// system call name, return value for RET, path for NAMI.
+func summary(t *testing.T, trace []byte) []string {
+	t.Helper()
+	r := format.NewReader(bytes.NewReader(trace))
+	var lines []string
+	for {
+		rec, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return lines
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		tab := tables.For(rec.ABI)
+		switch rec.Type {
+		case format.TypeCall:
+			c, _ := rec.Call()
+			lines = append(lines, "CALL "+tab.Lookup(c.Number).Name)
+		case format.TypeRet:
+			rv, _ := rec.Ret()
+			v := fmt.Sprint(rv.Value)
+			if rv.Value > 4096 || rv.Value < -4096 {
+				v = "ptr"
+			}
+			lines = append(lines, fmt.Sprintf("RET %s %s", tab.Lookup(rv.Number).Name, v))
+		case format.TypeNamei:
+			p, _ := rec.Namei()
+			lines = append(lines, "NAMI "+string(p))
+		default:
+			lines = append(lines, rec.Type.String())
+		}
+	}
+}
+
+func TestTraceLoop(t *testing.T) {
+	canPtrace(t)
+	bin := buildC(t, t.TempDir(), "loop", loopSource)
+	trace, out, _ := traceLoop(t, bin, 100, Options{Facilities: DefaultFacilities})
+	if out != "done\n" {
+		t.Errorf("traced program printed %q, want %q", out, "done\n")
+	}
+	lines := summary(t, trace)
+	text := strings.Join(lines, "\n")
+	if n := strings.Count(text, "CALL getppid\nRET getppid"); n != 100 {
+		t.Errorf("%d getppid calls recorded, want 100", n)
+	}
+	for _, want := range []string{
+		"START\nEMUL\nCALL execve\nNAMI " + bin + "\nARGS\nEMUL\nRET execve 0",
+		"CALL openat\nNAMI /nonexistent/ktrace-test\nRET openat -2",
+		"CALL write\nGIO\nRET write 5",
+		"CALL exit_group",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("trace lacks\n%s\n--- trace:\n%s", want, text)
+		}
+	}
+}
+
+// TestRegisterFallback traces the same program through
+// PTRACE_GET_SYSCALL_INFO and through registers, and expects the same
+// records.
+func TestRegisterFallback(t *testing.T) {
+	canPtrace(t)
+	bin := buildC(t, t.TempDir(), "loop", loopSource)
+	info, _, _ := traceLoop(t, bin, 10, Options{Facilities: DefaultFacilities})
+	regs, _, _ := traceLoop(t, bin, 10, Options{Facilities: DefaultFacilities, ForceRegisters: true})
+	a, b := summary(t, info), summary(t, regs)
+	if strings.Join(a, "\n") != strings.Join(b, "\n") {
+		t.Errorf("register fallback differs:\n--- syscall info:\n%s\n--- registers:\n%s", strings.Join(a, "\n"), strings.Join(b, "\n"))
+	}
+}
+
+// TestNoAllocationPerSyscall checks that the per-stop path does not
+// allocate: tracing 20000 more calls costs no more allocations.
+func TestNoAllocationPerSyscall(t *testing.T) {
+	canPtrace(t)
+	bin := buildC(t, t.TempDir(), "loop", loopSource)
+	opts := Options{Facilities: DefaultFacilities}
+	_, _, small := traceLoop(t, bin, 100, opts)
+	_, _, large := traceLoop(t, bin, 20100, opts)
+	t.Logf("allocations: %d for 100 calls, %d for 20100", small, large)
+	// Allow some noise from the runtime and the flusher's timer.
+	if large > small+200 {
+		t.Errorf("20000 more system calls made %d more allocations (%d vs %d)", large-small, large, small)
+	}
+}
+
+func TestParseFacilities(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want Facilities
+		err  bool
+	}{
+		{"c", FacSyscall, false},
+		{"cn", FacSyscall | FacNamei, false},
+		{"+", DefaultFacilities, false},
+		{"+w", DefaultFacilities | FacCsw, false},
+		{"xX", FacArgs | FacEnv, false},
+		{"z", 0, true},
+		{"", 0, true},
+	} {
+		got, err := ParseFacilities(c.in)
+		if (err != nil) != c.err || got != c.want {
+			t.Errorf("ParseFacilities(%q) = %v, %v; want %v, error %v", c.in, got, err, c.want, c.err)
+		}
+	}
+	if s := DefaultFacilities.String(); s != "cnisutx" {
+		t.Errorf("DefaultFacilities.String() = %q", s)
+	}
+}
+
+func TestOpenTraceFile(t *testing.T) {
+	dir := t.TempDir()
+	reg := filepath.Join(dir, "t.out")
+	f, err := OpenTraceFile(reg, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ := f.Stat()
+	f.Close()
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, want 0600", st.Mode().Perm())
+	}
+	link := filepath.Join(dir, "link")
+	_ = os.Symlink(reg, link)
+	fifo := filepath.Join(dir, "fifo")
+	_ = unix.Mkfifo(fifo, 0o600)
+	for _, c := range []struct{ path, want string }{
+		{link, "symbolic link"},
+		{dir, "directory"},
+		{fifo, "not a regular file"},
+		{"/dev/null", "not a regular file"},
+		{filepath.Join(dir, "no/such/dir"), "no such file"},
+	} {
+		_, err := OpenTraceFile(c.path, false)
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), c.path) {
+			t.Errorf("OpenTraceFile(%s) = %v, want an error naming it and %q", c.path, err, c.want)
+		}
+	}
+}
