@@ -327,6 +327,9 @@ func (t *Tracer) genio(th *thread, n uint64) {
 				fd = int32(th.args[i])
 			}
 		case arch.ArgBufIn, arch.ArgBufOut:
+			if fd < 0 {
+				return // not I/O on a descriptor (readlink, getcwd)
+			}
 			t.gatherBuf(th, fd, a.Kind == arch.ArgBufIn, th.args[i], n)
 			return
 		case arch.ArgIovIn, arch.ArgIovOut:
