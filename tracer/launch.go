@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -26,18 +27,16 @@ const helperEnv = "KTRACE_HELPER"
 // Helper roles.
 const (
 	roleSpawn = "spawn" // starts the tracer, detached, and exits
-	roleTrace = "trace" // the background tracer
+	roleServe = "serve" // the background tracer of one trace file
+	roleExit  = "exit"  // exits at once: the tracer's doorbell
 )
 
 // helperConfig is what ktrace passes to its helpers.
 type helperConfig struct {
 	Role           string
 	File           string // trace file name, for messages
-	Target         int
-	Facilities     Facilities
-	Inherit        bool
-	GenioSize      int
 	ForceRegisters bool
+	Req            *Request // the first request
 }
 
 // File descriptors the helpers receive.
@@ -47,18 +46,120 @@ const (
 	fdToKtrace   = 5
 )
 
-// ExecTraced makes the calling process run path traced, as BSD ktrace
-// does: a background tracer process seizes this process, and this process
-// then executes path, keeping its pid, parent, process group, terminal
-// and exit status. The tracer writes records to file from the execve on.
-// On success ExecTraced does not return.
+// ExecTraced makes the calling process run cmdPath traced to the trace
+// file at path, as BSD ktrace does: the tracer of that file (started if
+// there is none) seizes this process, and this process then executes
+// cmdPath, keeping its pid, parent, process group, terminal and exit
+// status. Records start at the execve. On success ExecTraced does not
+// return.
 //
 // It must be called from the main thread (see runtime.LockOSThread in an
 // init function), the thread the tracer seizes.
-func ExecTraced(file *os.File, opts Options, path string, argv, env []string) error {
+func ExecTraced(path string, appendTo bool, s Settings, opts Options, cmdPath string, argv, env []string) error {
 	if unix.Gettid() != os.Getpid() {
 		return errors.New("ExecTraced must run on the main thread")
 	}
+	req := &Request{Op: "command", PIDs: []int{os.Getpid()}, Facilities: s.Facilities,
+		Inherit: s.Inherit, GenioSize: s.GenioSize, File: path}
+	// Yama's ptrace_scope=1 lets only a declared tracer trace us.
+	allow := func(tracerPid int) { _ = unix.Prctl(unix.PR_SET_PTRACER, uintptr(tracerPid), 0, 0, 0) }
+	if err := requestFileTracer(path, appendTo, req, opts, allow); err != nil {
+		return err
+	}
+	return &ExecError{Name: argv[0], Err: syscall.Exec(cmdPath, argv, env)}
+}
+
+// ExecError reports a command that could not be executed once tracing
+// was in place.
+type ExecError struct {
+	Name string
+	Err  error
+}
+
+func (e *ExecError) Error() string { return "exec " + e.Name + ": " + e.Err.Error() }
+
+// Unwrap returns the execve error.
+func (e *ExecError) Unwrap() error { return e.Err }
+
+// Attach traces the processes pids to the trace file at path, joining
+// the tracer that serves it or starting one. It returns once every thread
+// of every process is traced.
+func Attach(path string, appendTo bool, pids []int, s Settings, opts Options) error {
+	if len(pids) == 0 {
+		return errors.New("no process to trace")
+	}
+	f, err := OpenTraceFile(path, appendTo)
+	if err != nil {
+		return err
+	}
+	ours, err := fileSocketName(f)
+	f.Close()
+	if err != nil {
+		return err
+	}
+	// A process traced to another file moves here: its tracer lets it go.
+	if err := releaseElsewhere(pids, ours); err != nil {
+		return err
+	}
+	req := &Request{Op: "attach", PIDs: pids, Facilities: s.Facilities, Inherit: s.Inherit,
+		GenioSize: s.GenioSize, File: path}
+	return requestFileTracer(path, appendTo, req, opts, nil)
+}
+
+// requestFileTracer sends req to the tracer of the trace file at path,
+// starting one when there is none. before runs with the tracer's pid
+// before it acts on the request.
+func requestFileTracer(path string, appendTo bool, req *Request, opts Options, before func(int)) error {
+	f, err := OpenTraceFile(path, appendTo)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	name, err := fileSocketName(f)
+	if err != nil {
+		return err
+	}
+	for attempt := 0; attempt < 10; attempt++ {
+		c, err := dial(name)
+		if err != nil {
+			return err
+		}
+		if c != nil {
+			req.Truncate = !appendTo
+			rep, err := call(c, req, before)
+			if err == errRetry {
+				time.Sleep(20 * time.Millisecond)
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if !rep.OK {
+				return errors.New(rep.Error)
+			}
+			return nil
+		}
+		req.Truncate = false
+		if !appendTo {
+			if err := f.Truncate(0); err != nil {
+				return fmt.Errorf("%s: %w", path, err)
+			}
+		}
+		err = startTracer(f, path, req, opts, before)
+		if err == errBusy {
+			continue // another ktrace started one just now: join it
+		}
+		return err
+	}
+	return fmt.Errorf("%s: could not reach or start its tracer", path)
+}
+
+// startTracer starts the background tracer of file with req as its first
+// request. The tracer is started through a short-lived helper, so that it
+// is no child of ours (we may become a traced command that waits for its
+// children), and in a session of its own, so that terminal signals do
+// not reach it.
+func startTracer(file *os.File, path string, req *Request, opts Options, before func(int)) error {
 	self, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("find own executable: %w", err)
@@ -74,10 +175,7 @@ func ExecTraced(file *os.File, opts Options, path string, argv, env []string) er
 		return err
 	}
 	defer fromR.Close()
-	cfg, _ := json.Marshal(helperConfig{
-		Role: roleSpawn, File: file.Name(), Target: os.Getpid(), Facilities: opts.Facilities,
-		Inherit: opts.Inherit, GenioSize: opts.GenioSize, ForceRegisters: opts.ForceRegisters,
-	})
+	cfg, _ := json.Marshal(helperConfig{Role: roleSpawn, File: path, ForceRegisters: opts.ForceRegisters, Req: req})
 	spawn := exec.Command(self)
 	spawn.Env = []string{helperEnv + "=" + string(cfg)}
 	spawn.ExtraFiles = []*os.File{file, toR, fromW}
@@ -88,8 +186,8 @@ func ExecTraced(file *os.File, opts Options, path string, argv, env []string) er
 	if err != nil {
 		return fmt.Errorf("start tracer: %w", err)
 	}
-	// The tracer says its pid, waits until it may trace us (Yama's
-	// ptrace_scope=1 wants PR_SET_PTRACER), seizes us and says ok.
+	// The tracer says its pid, waits for our go, takes the file's
+	// control socket (or says busy), acts on req and says ok.
 	in := bufio.NewReader(fromR)
 	line, err := in.ReadString('\n')
 	pidStr, ok := strings.CutPrefix(strings.TrimSpace(line), "pid ")
@@ -97,17 +195,20 @@ func ExecTraced(file *os.File, opts Options, path string, argv, env []string) er
 	if err != nil || !ok || perr != nil {
 		return fmt.Errorf("start tracer: %s", tracerMessage(line, err))
 	}
-	_ = unix.Prctl(unix.PR_SET_PTRACER, uintptr(tracerPid), 0, 0, 0)
+	if before != nil {
+		before(tracerPid)
+	}
 	if _, err := toW.Write([]byte{'g'}); err != nil {
 		return fmt.Errorf("start tracer: %w", err)
 	}
 	line, err = in.ReadString('\n')
-	if strings.TrimSpace(line) != "ok" {
-		return errors.New(tracerMessage(line, err))
+	switch strings.TrimSpace(line) {
+	case "ok":
+		return nil
+	case "busy":
+		return errBusy
 	}
-	fromR.Close()
-	file.Close()
-	return syscall.Exec(path, argv, env)
+	return errors.New(tracerMessage(line, err))
 }
 
 // tracerMessage turns what the tracer said, or did not say, into an error
@@ -136,25 +237,26 @@ func HelperMain() (isHelper bool, code int) {
 		return true, 2
 	}
 	switch cfg.Role {
+	case roleExit:
+		return true, 0
 	case roleSpawn:
 		return true, spawnTracer(cfg)
-	case roleTrace:
-		return true, traceMain(cfg)
+	case roleServe:
+		return true, serveMain(cfg)
 	}
 	fmt.Fprintf(os.Stderr, "ktrace: unknown helper role %q\n", cfg.Role)
 	return true, 2
 }
 
-// spawnTracer starts the tracer in a session of its own, so that it is
-// no child of the traced command and terminal signals do not reach it,
-// and exits: the tracer is reparented to init.
+// spawnTracer starts the tracer in a session of its own and exits: the
+// tracer is reparented to init (or the nearest subreaper).
 func spawnTracer(cfg helperConfig) int {
 	self, err := os.Executable()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "ktrace: find own executable: %v\n", err)
 		return 1
 	}
-	cfg.Role = roleTrace
+	cfg.Role = roleServe
 	b, _ := json.Marshal(cfg)
 	cmd := exec.Command(self)
 	cmd.Env = []string{helperEnv + "=" + string(b)}
@@ -170,11 +272,12 @@ func spawnTracer(cfg helperConfig) int {
 	return 0
 }
 
-// traceMain is the background tracer of a command.
-func traceMain(cfg helperConfig) int {
+// serveMain is the background tracer of one trace file.
+func serveMain(cfg helperConfig) int {
 	runtime.LockOSThread()
-	signal.Ignore(syscall.SIGPIPE, syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGTSTP, syscall.SIGTTOU, syscall.SIGTTIN)
-	file := os.NewFile(fdTraceFile, "trace")
+	signal.Ignore(syscall.SIGPIPE, syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT,
+		syscall.SIGTSTP, syscall.SIGTTOU, syscall.SIGTTIN)
+	file := os.NewFile(fdTraceFile, cfg.File)
 	from := os.NewFile(fdFromKtrace, "from-ktrace")
 	to := os.NewFile(fdToKtrace, "to-ktrace")
 	fail := func(err error) int {
@@ -187,22 +290,35 @@ func traceMain(cfg helperConfig) int {
 		return 1 // ktrace is gone
 	}
 	from.Close()
-	w := format.NewWriter(file)
-	if err := WriteStart(w); err != nil {
-		return fail(fmt.Errorf("write %s: %w", cfg.File, err))
+	if cfg.Req == nil {
+		return fail(errors.New("no request"))
 	}
-	t, err := New(w, Options{Facilities: cfg.Facilities, Inherit: cfg.Inherit,
-		GenioSize: cfg.GenioSize, ForceRegisters: cfg.ForceRegisters})
+	w := format.NewWriter(file)
+	t, err := New(w, Options{ForceRegisters: cfg.ForceRegisters})
 	if err != nil {
 		return fail(err)
 	}
-	if err := t.SeizeCommand(cfg.Target); err != nil {
+	if err := t.Listen(file, cfg.File); err != nil {
+		if err == errBusy {
+			fmt.Fprintln(to, "busy")
+			return 0
+		}
 		return fail(err)
+	}
+	if err := WriteStart(w); err != nil {
+		return fail(fmt.Errorf("write %s: %w", cfg.File, err))
+	}
+	if rep := t.Handle(cfg.Req, nil); rep == nil || !rep.OK {
+		t.shutdown()
+		if rep == nil {
+			return fail(errors.New("request not done"))
+		}
+		return fail(errors.New(rep.Error))
 	}
 	to.Write([]byte("ok\n"))
 	to.Close()
 	if err := t.Run(); err != nil {
-		fmt.Fprintf(os.Stderr, "ktrace: %s: %v\n", cfg.File, err)
+		fmt.Fprintf(os.Stderr, "ktrace: %v\n", err)
 		return 1
 	}
 	return 0

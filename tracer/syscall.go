@@ -319,6 +319,7 @@ func (t *Tracer) sigactionEntry(th *thread) {
 
 // genio records the data a successful I/O call moved: n bytes.
 func (t *Tracer) genio(th *thread, n uint64) {
+	t.genioSize = th.proc.GenioSize
 	fd := int32(-1)
 	for i, a := range th.call.Args {
 		switch a.Kind {
@@ -348,8 +349,8 @@ func (t *Tracer) genio(th *thread, n uint64) {
 
 // keep returns how many of n transferred bytes to record.
 func (t *Tracer) keep(n uint64) uint64 {
-	if t.opts.GenioSize > 0 && n > uint64(t.opts.GenioSize) {
-		return uint64(t.opts.GenioSize)
+	if size := t.genioSize; size > 0 && n > uint64(size) {
+		return uint64(size)
 	}
 	return n
 }

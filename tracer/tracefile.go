@@ -14,9 +14,10 @@ import (
 )
 
 // OpenTraceFile opens the trace file at path for appending records,
-// creating it with mode 0600. Without appendTo an existing file is
-// emptied. Symbolic links, directories, FIFOs and devices are refused,
-// and so, with appendTo, is a file owned by another user.
+// creating it with mode 0600. Symbolic links, directories, FIFOs and
+// devices are refused, and so, with appendTo, is a file owned by another
+// user. It does not empty the file: without -a, the tracer that serves
+// the file starts it anew.
 func OpenTraceFile(path string, appendTo bool) (*os.File, error) {
 	var lst unix.Stat_t
 	if err := unix.Lstat(path, &lst); err == nil {
@@ -56,12 +57,6 @@ func OpenTraceFile(path string, appendTo bool) (*os.File, error) {
 	if err := unix.SetNonblock(fd, false); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if !appendTo {
-		if err := f.Truncate(0); err != nil {
-			f.Close()
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
 	}
 	return f, nil
 }

@@ -10,6 +10,7 @@ package tracer
 import (
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"runtime"
 	"sync"
@@ -22,14 +23,18 @@ import (
 	"github.com/ktrace-linux/ktrace/format"
 )
 
-// Options configure a Tracer.
-type Options struct {
+// Settings say what a traced process is traced for.
+type Settings struct {
 	// Facilities selects the records to write.
 	Facilities Facilities
 	// Inherit follows fork, vfork and clone children (ktrace -i).
 	Inherit bool
 	// GenioSize is the most bytes of data kept per I/O call; 0 keeps all.
 	GenioSize int
+}
+
+// Options configure a Tracer.
+type Options struct {
 	// ForceRegisters reads system calls from registers even where the
 	// kernel has PTRACE_GET_SYSCALL_INFO (to test the fallback).
 	ForceRegisters bool
@@ -48,10 +53,12 @@ const maxExecStrings = 256 << 10
 
 // process is the state shared by the threads of one traced process.
 type process struct {
-	pid     int
-	fac     Facilities
-	started bool // records are written (in command mode, from the first execve)
-	threads int
+	pid int
+	Settings
+	fac       Facilities // Settings.Facilities, kept at hand
+	started   bool       // records are written (in command mode, from the first execve)
+	threads   int
+	detaching bool // being released: each thread is detached at its next stop
 
 	// handlers holds the signal handlers seen installed with
 	// rt_sigaction, bit n-1 of handlerKnown for signal n.
@@ -83,6 +90,19 @@ type thread struct {
 	// listening is set while the thread sits in a group-stop under
 	// PTRACE_LISTEN.
 	listening bool
+	// newOptions asks for PTRACE_SETOPTIONS at the next stop (-i added).
+	newOptions bool
+}
+
+// newProcess returns the state of a newly traced process.
+func newProcess(pid int, s Settings, started bool) *process {
+	return &process{pid: pid, Settings: s, fac: s.Facilities, started: started}
+}
+
+// setFacilities changes what p is traced for.
+func (p *process) setFacilities(f Facilities) {
+	p.Facilities = f
+	p.fac = f
 }
 
 // Tracer traces processes and writes records to a trace file.
@@ -93,21 +113,31 @@ type Tracer struct {
 	threads map[int]*thread
 	procs   map[int]*process
 
-	native   *arch.Table
-	compat   *arch.Table // i386 on amd64, or nil
-	noInfo   bool        // the kernel lacks PTRACE_GET_SYSCALL_INFO
-	mem      *memReader
-	info     syscallInfo
-	sig      siginfo
-	hdr      format.Header
-	pathBuf  []byte
-	dataBuf  []byte
-	scratch  []byte
-	words    []uint64
-	gio      format.Genio
-	regs     regs
-	reported map[string]bool
-	writeErr error
+	native    *arch.Table
+	compat    *arch.Table // i386 on amd64, or nil
+	noInfo    bool        // the kernel lacks PTRACE_GET_SYSCALL_INFO
+	mem       *memReader
+	info      syscallInfo
+	sig       siginfo
+	hdr       format.Header
+	pathBuf   []byte
+	dataBuf   []byte
+	scratch   []byte
+	words     []uint64
+	gio       format.Genio
+	genioSize int // of the process whose GIO is being written
+	regs      regs
+	reported  map[string]bool
+	writeErr  error
+
+	// Serving a trace file: the file, its control socket, requests from
+	// it and clears waiting for their processes to be released.
+	file     *os.File
+	fileName string
+	listener net.Listener
+	reqs     chan pending
+	waiters  []clearWaiter
+	ring     func()
 
 	stopFlusher chan struct{}
 	flusherDone chan struct{}
@@ -155,10 +185,10 @@ func (t *Tracer) reportOnce(msg string) {
 	fmt.Fprintf(t.opts.Errors, "ktrace: %s\n", msg)
 }
 
-// ptraceOptions returns the options for tracees.
-func (t *Tracer) ptraceOptions() uintptr {
+// ptraceOptions returns the ptrace options for the threads of a process.
+func ptraceOptions(inherit bool) uintptr {
 	o := uintptr(optSysGood | optExec | optExit | optClone)
-	if t.opts.Inherit {
+	if inherit {
 		o |= optFork | optVfork
 	}
 	return o
@@ -167,15 +197,16 @@ func (t *Tracer) ptraceOptions() uintptr {
 // SeizeCommand seizes the process pid that is about to execute a
 // command, ktrace style: its records start at its first execve. The
 // process must be single-threaded or pid its only thread to run the exec.
-func (t *Tracer) SeizeCommand(pid int) error {
-	if err := ptrace(ptSeize, pid, 0, t.ptraceOptions()); err != nil {
-		return fmt.Errorf("seize %d: %w", pid, err)
+func (t *Tracer) SeizeCommand(pid int, s Settings) error {
+	if t.procs[pid] != nil {
+		return fmt.Errorf("%d: already traced", pid)
 	}
-	p := &process{pid: pid, fac: t.opts.Facilities, threads: 1}
-	th := &thread{tid: pid, proc: p}
-	readComm(pid, &th.comm, t.scratch)
+	if err := ptrace(ptSeize, pid, 0, ptraceOptions(s.Inherit)); err != nil {
+		return attachError(pid, err)
+	}
+	p := newProcess(pid, s, false)
 	t.procs[pid] = p
-	t.threads[pid] = th
+	t.addThread(pid, p, nil)
 	// Stop it once so that it runs on under PTRACE_SYSCALL from here.
 	if err := ptrace(ptInterrupt, pid, 0, 0); err != nil {
 		return fmt.Errorf("interrupt %d: %w", pid, err)
@@ -188,7 +219,12 @@ func (t *Tracer) SeizeCommand(pid int) error {
 func (t *Tracer) Run() error {
 	t.startFlusher()
 	defer t.stopFlusherAndFlush()
-	for len(t.threads) > 0 {
+	for {
+		t.serveRequests()
+		if len(t.threads) == 0 {
+			t.shutdown()
+			return nil
+		}
 		var ws unix.WaitStatus
 		tid, err := unix.Wait4(-1, &ws, unix.WALL, nil)
 		if err != nil {
@@ -196,26 +232,28 @@ func (t *Tracer) Run() error {
 				continue
 			}
 			if err == unix.ECHILD {
-				break
+				t.shutdown()
+				return nil
 			}
 			return fmt.Errorf("wait: %w", err)
 		}
 		t.handle(tid, ws)
-		if t.writeErr == nil {
-			if err := t.w.Err(); err != nil {
-				t.writeErr = err
-				t.releaseAll()
-				return fmt.Errorf("write trace: %w; tracing stopped", err)
-			}
+		if err := t.w.Err(); err != nil && t.writeErr == nil {
+			t.writeErr = err
+			t.releaseAll()
+			t.shutdown()
+			return fmt.Errorf("write %s: %w; tracing stopped, traced processes released", t.fileName, err)
 		}
 	}
-	return nil
 }
 
 // handle processes one wait status.
 func (t *Tracer) handle(tid int, ws unix.WaitStatus) {
 	th := t.threads[tid]
 	if th == nil {
+		if !ws.Stopped() {
+			return // a doorbell, or a child we let go
+		}
 		th = t.adopt(tid)
 		if th == nil {
 			return
@@ -230,6 +268,14 @@ func (t *Tracer) handle(tid int, ws unix.WaitStatus) {
 	}
 	sig := ws.StopSignal()
 	event := int(ws) >> 16 & 0xff
+	if th.proc.detaching {
+		t.detachAtStop(th, sig, event)
+		return
+	}
+	if th.newOptions {
+		th.newOptions = false
+		_ = ptrace(unix.PTRACE_SETOPTIONS, th.tid, 0, ptraceOptions(th.proc.Inherit))
+	}
 	switch {
 	case sig == unix.SIGTRAP|0x80:
 		t.syscallStop(th)
@@ -332,12 +378,13 @@ func (t *Tracer) childEvent(th *thread, child int, event int) {
 // newChild registers a new child process; without Inherit it is
 // detached at its first stop.
 func (t *Tracer) newChild(pid int, parent *process, pth *thread) *thread {
-	p := &process{pid: pid, fac: parent.fac, started: parent.started,
-		handlers: parent.handlers, handlerKnown: parent.handlerKnown}
+	p := newProcess(pid, parent.Settings, parent.started)
+	p.handlers, p.handlerKnown = parent.handlers, parent.handlerKnown
+	p.detaching = parent.detaching
 	t.procs[pid] = p
 	th := t.addThread(pid, p, pth)
 	th.lastABI = arch.ABIUnknown
-	if !t.opts.Inherit {
+	if !parent.Inherit {
 		th.detachAtStop = true
 	}
 	return th
@@ -360,23 +407,14 @@ func (t *Tracer) addThread(tid int, p *process, from *thread) *thread {
 
 // gone forgets a thread that exited or was killed.
 func (t *Tracer) gone(th *thread) {
-	delete(t.threads, th.tid)
-	p := th.proc
-	p.threads--
-	if p.threads <= 0 {
-		delete(t.procs, p.pid)
-	}
+	t.forget(th)
 	t.flush()
 }
 
 // detach stops tracing th, delivering sig.
 func (t *Tracer) detach(th *thread, sig unix.Signal) {
 	_ = ptrace(ptDetach, th.tid, 0, uintptr(sig))
-	delete(t.threads, th.tid)
-	th.proc.threads--
-	if th.proc.threads <= 0 {
-		delete(t.procs, th.proc.pid)
-	}
+	t.forget(th)
 }
 
 // execEvent handles PTRACE_EVENT_EXEC: the process runs a new program,
@@ -406,12 +444,12 @@ func (t *Tracer) execEvent(th *thread) {
 }
 
 // releaseAll detaches every tracee after a fatal error, leaving each
-// running as it would untraced.
+// running (or stopped) as it would be untraced.
 func (t *Tracer) releaseAll() {
-	for _, th := range t.threads {
-		_ = ptrace(ptInterrupt, th.tid, 0, 0)
+	for _, p := range t.procs {
+		t.startDetach(p)
 	}
-	deadline := time.Now().Add(2 * time.Second)
+	deadline := time.Now().Add(5 * time.Second)
 	for len(t.threads) > 0 && time.Now().Before(deadline) {
 		var ws unix.WaitStatus
 		tid, err := unix.Wait4(-1, &ws, unix.WALL, nil)
@@ -421,29 +459,18 @@ func (t *Tracer) releaseAll() {
 			}
 			break
 		}
-		th := t.threads[tid]
-		if th == nil {
-			_ = ptrace(ptDetach, tid, 0, 0)
-			continue
-		}
-		if ws.Exited() || ws.Signaled() {
-			t.forget(th)
-			continue
-		}
-		var sig unix.Signal
-		if ws.Stopped() && int(ws)>>16 == 0 && ws.StopSignal() != unix.SIGTRAP|0x80 {
-			sig = ws.StopSignal() // a signal about to be delivered: keep it
-		}
-		_ = ptrace(ptDetach, tid, 0, uintptr(sig))
-		t.forget(th)
+		t.handle(tid, ws)
 	}
 }
 
+// forget drops the state of a thread that is no longer traced.
 func (t *Tracer) forget(th *thread) {
 	delete(t.threads, th.tid)
-	th.proc.threads--
-	if th.proc.threads <= 0 {
-		delete(t.procs, th.proc.pid)
+	p := th.proc
+	p.threads--
+	if p.threads <= 0 {
+		delete(t.procs, p.pid)
+		t.processReleased()
 	}
 }
 

@@ -72,7 +72,7 @@ func canPtrace(t testing.TB) {
 
 // traceLoop runs the loop program for n calls under a Tracer and returns
 // the trace, the program's output and the heap allocations Run made.
-func traceLoop(t *testing.T, bin string, n int, opts Options) (trace []byte, stdout string, mallocs uint64) {
+func traceLoop(t *testing.T, bin string, n int, s Settings, opts Options) (trace []byte, stdout string, mallocs uint64) {
 	t.Helper()
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
@@ -97,7 +97,7 @@ func traceLoop(t *testing.T, bin string, n int, opts Options) (trace []byte, std
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := tr.SeizeCommand(cmd.Process.Pid); err != nil {
+	if err := tr.SeizeCommand(cmd.Process.Pid, s); err != nil {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
 		t.Fatal(err)
@@ -152,10 +152,18 @@ func summary(t *testing.T, trace []byte) []string {
 	}
 }
 
+func TestMain(m *testing.M) {
+	// The tracer re-executes its own binary for helpers (the doorbell).
+	if isHelper, code := HelperMain(); isHelper {
+		os.Exit(code)
+	}
+	os.Exit(m.Run())
+}
+
 func TestTraceLoop(t *testing.T) {
 	canPtrace(t)
 	bin := buildC(t, t.TempDir(), "loop", loopSource)
-	trace, out, _ := traceLoop(t, bin, 100, Options{Facilities: DefaultFacilities})
+	trace, out, _ := traceLoop(t, bin, 100, Settings{Facilities: DefaultFacilities}, Options{})
 	if out != "done\n" {
 		t.Errorf("traced program printed %q, want %q", out, "done\n")
 	}
@@ -182,8 +190,8 @@ func TestTraceLoop(t *testing.T) {
 func TestRegisterFallback(t *testing.T) {
 	canPtrace(t)
 	bin := buildC(t, t.TempDir(), "loop", loopSource)
-	info, _, _ := traceLoop(t, bin, 10, Options{Facilities: DefaultFacilities})
-	regs, _, _ := traceLoop(t, bin, 10, Options{Facilities: DefaultFacilities, ForceRegisters: true})
+	info, _, _ := traceLoop(t, bin, 10, Settings{Facilities: DefaultFacilities}, Options{})
+	regs, _, _ := traceLoop(t, bin, 10, Settings{Facilities: DefaultFacilities}, Options{ForceRegisters: true})
 	a, b := summary(t, info), summary(t, regs)
 	if strings.Join(a, "\n") != strings.Join(b, "\n") {
 		t.Errorf("register fallback differs:\n--- syscall info:\n%s\n--- registers:\n%s", strings.Join(a, "\n"), strings.Join(b, "\n"))
@@ -195,9 +203,9 @@ func TestRegisterFallback(t *testing.T) {
 func TestNoAllocationPerSyscall(t *testing.T) {
 	canPtrace(t)
 	bin := buildC(t, t.TempDir(), "loop", loopSource)
-	opts := Options{Facilities: DefaultFacilities}
-	_, _, small := traceLoop(t, bin, 100, opts)
-	_, _, large := traceLoop(t, bin, 20100, opts)
+	s := Settings{Facilities: DefaultFacilities}
+	_, _, small := traceLoop(t, bin, 100, s, Options{})
+	_, _, large := traceLoop(t, bin, 20100, s, Options{})
 	t.Logf("allocations: %d for 100 calls, %d for 20100", small, large)
 	// Allow some noise from the runtime and the flusher's timer.
 	if large > small+200 {

@@ -63,7 +63,7 @@ u user, t struct, x exec argv, X exec environment; + is the default (cnisutx).`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return execute(&f, args)
+			return execute(&f, cmd.Flags().Changed("trace"), args)
 		},
 	}
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
@@ -108,7 +108,7 @@ type exitError struct {
 func (e *exitError) Error() string { return e.err.Error() }
 
 // execute acts on the parsed command line.
-func execute(f *flags, args []string) error {
+func execute(f *flags, tSet bool, args []string) error {
 	fac, err := tracer.ParseFacilities(f.trstr)
 	if err != nil {
 		return usageError{err}
@@ -116,14 +116,40 @@ func execute(f *flags, args []string) error {
 	if f.genioSize < 0 {
 		return usageError{fmt.Errorf("--genio-size %d: must be 0 or more", f.genioSize)}
 	}
-	if f.pid != 0 || f.pgrp != 0 || f.clear || f.clearAll || f.descend {
-		return errors.New("attaching to running processes (-p, -g, -d, -c, -C) is not supported yet; run a command instead")
+	named := f.pid != 0 || f.pgrp != 0
+	switch {
+	case f.pid != 0 && f.pgrp != 0:
+		return usageError{errors.New("-p and -g exclude each other")}
+	case named && len(args) > 0:
+		return usageError{errors.New("-p or -g and a command exclude each other")}
+	case f.clearAll && (named || len(args) > 0 || f.clear):
+		return usageError{errors.New("-C takes no -c, -p, -g or command")}
+	case f.clear && len(args) > 0:
+		return usageError{errors.New("-c takes no command")}
 	}
-	if len(args) == 0 {
-		return usageError{errors.New("no command, -p or -g given")}
-	}
-	if missing := tracer.Explicit(f.trstr) &^ tracer.Implemented; missing != 0 {
+	if missing := tracer.Explicit(f.trstr) &^ tracer.Implemented; missing != 0 && !f.clear {
 		fmt.Fprintf(os.Stderr, "ktrace: facilities %q not implemented yet; not traced\n", missing.String())
+	}
+	settings := tracer.Settings{Facilities: fac, Inherit: f.inherit, GenioSize: f.genioSize}
+	switch {
+	case f.clearAll:
+		return tracer.ClearAll()
+	case f.clear && !named:
+		return tracer.ClearFile(f.file)
+	case named:
+		pids, err := targets(f)
+		if err != nil {
+			return err
+		}
+		if f.clear {
+			if !tSet {
+				fac = 0 // every facility
+			}
+			return tracer.Clear(pids, fac)
+		}
+		return tracer.Attach(f.file, f.appendTo, pids, settings, tracer.Options{})
+	case len(args) == 0:
+		return usageError{errors.New("no command, -p, -g, -c or -C given")}
 	}
 	path, err := exec.LookPath(args[0])
 	if err != nil {
@@ -134,15 +160,35 @@ func execute(f *flags, args []string) error {
 		}
 		return &exitError{fmt.Errorf("exec %s: %s", args[0], reason), code}
 	}
-	file, err := tracer.OpenTraceFile(f.file, f.appendTo)
-	if err != nil {
+	err = tracer.ExecTraced(f.file, f.appendTo, settings, tracer.Options{}, path, args, os.Environ())
+	var ee *tracer.ExecError
+	if !errors.As(err, &ee) {
 		return err
 	}
-	opts := tracer.Options{Facilities: fac, Inherit: f.inherit, GenioSize: f.genioSize}
-	err = tracer.ExecTraced(file, opts, path, args, os.Environ())
 	code := 126
 	if errors.Is(err, fs.ErrNotExist) {
 		code = 127
 	}
-	return &exitError{fmt.Errorf("exec %s: %w", args[0], err), code}
+	return &exitError{err, code}
+}
+
+// targets returns the processes -p or -g name, with their descendants
+// under -d.
+func targets(f *flags) ([]int, error) {
+	var pids []int
+	if f.pid != 0 {
+		pids = []int{f.pid}
+		if err := tracer.CheckProcesses(pids); err != nil {
+			return nil, err
+		}
+	} else {
+		var err error
+		if pids, err = tracer.ProcessGroup(f.pgrp); err != nil {
+			return nil, err
+		}
+	}
+	if f.descend {
+		return tracer.WithDescendants(pids)
+	}
+	return pids, nil
 }

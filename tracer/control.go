@@ -1,0 +1,201 @@
+package tracer
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Each background tracer serves one trace file and listens on an abstract
+// Unix socket named after the file's identity and its owner, so that a
+// second ktrace for the same file finds it and joins it. Abstract sockets
+// leave nothing in the file system, and the server checks every peer's
+// credentials: only the tracer's owner, or root, may command it.
+
+// socketPrefix starts the name of every tracer's control socket.
+const socketPrefix = "ktrace."
+
+// socketName returns the abstract socket name (without the leading NUL)
+// of the tracer that serves the file with identity dev, ino for uid.
+func socketName(uid int, dev, ino uint64) string {
+	return fmt.Sprintf("%s%d.%d.%d", socketPrefix, uid, dev, ino)
+}
+
+// fileSocketName returns the control socket name for an open trace file.
+func fileSocketName(f *os.File) (string, error) {
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+		return "", fmt.Errorf("%s: %w", f.Name(), err)
+	}
+	return socketName(os.Geteuid(), st.Dev, st.Ino), nil
+}
+
+// Request is a command sent to a tracer.
+type Request struct {
+	// Op is "command" (trace a process about to exec, from its execve),
+	// "attach", "clear" or "status".
+	Op   string
+	PIDs []int
+	// Facilities to add (command, attach) or remove (clear; 0 removes
+	// all).
+	Facilities Facilities
+	Inherit    bool
+	GenioSize  int
+	// Truncate asks the tracer to empty its file and start it anew
+	// (ktrace without -a joining a running tracer).
+	Truncate bool
+	// File is the trace file's name, for messages.
+	File string
+}
+
+// Reply is a tracer's answer.
+type Reply struct {
+	OK bool
+	// Error says what failed, ready to print after "ktrace: ".
+	Error string
+	// Retry says the tracer is exiting: ask again (a new tracer starts).
+	Retry bool
+	// PID is the tracer's pid and Traced the processes it traces
+	// (status).
+	PID    int
+	Traced []int
+	File   string
+}
+
+// errRetry reports a tracer that is on its way out.
+var errRetry = errors.New("tracer is exiting")
+
+// dial connects to the control socket name; it returns (nil, nil) when no
+// tracer listens there.
+func dial(name string) (*net.UnixConn, error) {
+	c, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: "@" + name, Net: "unix"})
+	if err != nil {
+		if errors.Is(err, unix.ECONNREFUSED) || errors.Is(err, unix.ENOENT) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("connect to tracer: %w", err)
+	}
+	return c, nil
+}
+
+// peerCred returns the credentials of the process at the other end of c.
+func peerCred(c *net.UnixConn) (*unix.Ucred, error) {
+	raw, err := c.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	var cred *unix.Ucred
+	var cerr error
+	err = raw.Control(func(fd uintptr) {
+		cred, cerr = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
+	})
+	if err == nil {
+		err = cerr
+	}
+	return cred, err
+}
+
+// call sends req on c and reads the reply. before runs once the tracer's
+// pid is known, before the request is sent (to allow it to trace us).
+func call(c *net.UnixConn, req *Request, before func(tracerPid int)) (*Reply, error) {
+	defer c.Close()
+	cred, err := peerCred(c)
+	if err != nil {
+		return nil, fmt.Errorf("tracer credentials: %w", err)
+	}
+	if int(cred.Uid) != os.Geteuid() && cred.Uid != 0 {
+		return nil, fmt.Errorf("control socket is held by uid %d, not by a tracer of ours", cred.Uid)
+	}
+	if before != nil {
+		before(int(cred.Pid))
+	}
+	if err := json.NewEncoder(c).Encode(req); err != nil {
+		return nil, fmt.Errorf("send to tracer %d: %w", cred.Pid, err)
+	}
+	var rep Reply
+	if err := json.NewDecoder(bufio.NewReader(c)).Decode(&rep); err != nil {
+		return nil, errRetry // it went away while we asked
+	}
+	rep.PID = int(cred.Pid)
+	if rep.Retry {
+		return nil, errRetry
+	}
+	return &rep, nil
+}
+
+// listTracerSockets returns the names of the tracer control sockets on
+// this machine (in this network namespace) owned by uid, or by anyone
+// when uid is -1.
+func listTracerSockets(uid int) ([]string, error) {
+	b, err := os.ReadFile("/proc/net/unix")
+	if err != nil {
+		return nil, fmt.Errorf("list tracers: %w", err)
+	}
+	seen := map[string]bool{}
+	var names []string
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 8 {
+			continue
+		}
+		name, ok := strings.CutPrefix(f[len(f)-1], "@"+socketPrefix)
+		// A listening socket has state 01 (SS_UNCONNECTED) and the
+		// __SO_ACCEPTCON flag (0x10000) set.
+		if !ok || f[3] != "00010000" || seen[name] {
+			continue
+		}
+		owner, _, _ := strings.Cut(name, ".")
+		if u, err := strconv.Atoi(owner); err != nil || (uid >= 0 && u != uid) {
+			continue
+		}
+		seen[name] = true
+		names = append(names, socketPrefix+name)
+	}
+	return names, nil
+}
+
+// serveControl accepts commands on l and hands them to the tracer thread
+// through reqs, ringing the doorbell so that it wakes from wait4. It
+// returns when l is closed.
+func serveControl(l *net.UnixListener, reqs chan<- pending, ring func()) {
+	for {
+		c, err := l.AcceptUnix()
+		if err != nil {
+			return
+		}
+		go func() {
+			defer c.Close()
+			_ = c.SetDeadline(time.Now().Add(30 * time.Second))
+			enc := json.NewEncoder(c)
+			cred, err := peerCred(c)
+			if err != nil || (int(cred.Uid) != os.Geteuid() && cred.Uid != 0) {
+				_ = enc.Encode(Reply{Error: "permission denied: not the tracer's owner"})
+				return
+			}
+			var req Request
+			if err := json.NewDecoder(c).Decode(&req); err != nil {
+				return
+			}
+			p := pending{req: &req, caller: int(cred.Pid), reply: make(chan *Reply, 1)}
+			reqs <- p
+			ring()
+			_ = c.SetDeadline(time.Time{})
+			_ = enc.Encode(<-p.reply)
+		}()
+	}
+}
+
+// pending is a request waiting for the tracer thread.
+type pending struct {
+	req    *Request
+	caller int // pid of the requesting ktrace
+	reply  chan *Reply
+}
