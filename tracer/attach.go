@@ -410,4 +410,3 @@ func attachError(pid int, err error) error {
 	}
 	return fmt.Errorf("%d: %s", pid, msg)
 }
-
