@@ -12,11 +12,6 @@ func procPath(id int, name string) string {
 	return "/proc/" + strconv.Itoa(id) + "/" + name
 }
 
-// taskPath returns /proc/PID/task/TID/name.
-func taskPath(pid, tid int, name string) string {
-	return "/proc/" + strconv.Itoa(pid) + "/task/" + strconv.Itoa(tid) + "/" + name
-}
-
 // readSmallFile reads a /proc file into buf and returns what it read.
 func readSmallFile(path string, buf []byte) ([]byte, error) {
 	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)

@@ -9,7 +9,6 @@ package tracer
 
 import (
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"runtime"
@@ -41,8 +40,6 @@ type Options struct {
 	// FlushInterval bounds how long a record may wait in the buffer while
 	// tracees run; 0 means 200ms.
 	FlushInterval time.Duration
-	// Errors receives messages about tracing problems (once each).
-	Errors io.Writer
 }
 
 // maxPath is the longest path name recorded, the kernel's PATH_MAX.
@@ -153,36 +150,23 @@ func New(w *format.Writer, opts Options) (*Tracer, error) {
 	if opts.FlushInterval == 0 {
 		opts.FlushInterval = 200 * time.Millisecond
 	}
-	if opts.Errors == nil {
-		opts.Errors = os.Stderr
-	}
 	t := &Tracer{
-		opts:     opts,
-		w:        w,
-		threads:  make(map[int]*thread),
-		procs:    make(map[int]*process),
-		native:   native,
-		compat:   tables.For(arch.ABII386),
-		noInfo:   opts.ForceRegisters,
-		mem:      newMemReader(),
-		pathBuf:  make([]byte, maxPath),
-		scratch:  make([]byte, 8192),
-		words:    make([]uint64, 2*maxIov),
-		reported: make(map[string]bool),
+		opts:    opts,
+		w:       w,
+		threads: make(map[int]*thread),
+		procs:   make(map[int]*process),
+		native:  native,
+		compat:  tables.For(arch.ABII386),
+		noInfo:  opts.ForceRegisters,
+		mem:     newMemReader(),
+		pathBuf: make([]byte, maxPath),
+		scratch: make([]byte, 8192),
+		words:   make([]uint64, 2*maxIov),
 	}
 	if runtime.GOARCH != "amd64" {
 		t.compat = nil
 	}
 	return t, nil
-}
-
-// reportOnce writes msg to the error stream the first time it is seen.
-func (t *Tracer) reportOnce(msg string) {
-	if t.reported[msg] {
-		return
-	}
-	t.reported[msg] = true
-	fmt.Fprintf(t.opts.Errors, "ktrace: %s\n", msg)
 }
 
 // ptraceOptions returns the ptrace options for the threads of a process.
