@@ -124,7 +124,6 @@ type Tracer struct {
 	gio       format.Genio
 	genioSize int // of the process whose GIO is being written
 	regs      regs
-	reported  map[string]bool
 	writeErr  error
 
 	// Serving a trace file: the file, its control socket, requests from
