@@ -22,8 +22,12 @@
 //	    28   16 command name (comm), NUL padded
 //	    44    1 ABI of the system call convention (see arch.ABI)
 //	    45    1 flags (see Flags)
-//	    46    2 reserved, zero
+//	    46    2 header check: the CRC-32C of bytes 0..8 followed by bytes
+//	            12..46, its two halves XORed
 //	    48      payload, length-48 bytes, laid out by type
+//
+// The header check lets a reader that resynchronises after damage reject
+// a false record start without reading the length it claims.
 //
 // A reader that meets a type it does not know skips the record by its length,
 // so new record types can be added without breaking old readers. Fields may

@@ -98,6 +98,9 @@ func (r *Reader) Next() (*Record, error) {
 	if length < HeaderLen || length > MaxRecordLen {
 		return nil, r.resync(start, fmt.Sprintf("bad record length %d", length))
 	}
+	if !headerOK(h) {
+		return nil, r.resync(start, "bad record header")
+	}
 	ok, err = r.ensure(length)
 	if err != nil {
 		r.err = err
@@ -198,14 +201,11 @@ func (r *Reader) goodRecordHere() (bool, error) {
 	if !ok || err != nil {
 		return false, err
 	}
-	h := r.buf[r.lo:]
-	if h[1] != sync1 {
+	h := r.buf[r.lo : r.lo+HeaderLen]
+	if !headerOK(h) {
 		return false, nil
 	}
 	length := int(le.Uint32(h[4:]))
-	if length < HeaderLen || length > MaxRecordLen {
-		return false, nil
-	}
 	ok, err = r.ensure(length)
 	if !ok || err != nil {
 		return false, err
@@ -223,6 +223,11 @@ func (r *Reader) consume(n int) {
 // stream ends first.
 func (r *Reader) ensure(n int) (bool, error) {
 	for r.hi-r.lo < n {
+		if r.eof && r.wait == nil {
+			// Nothing more will come: making room would only copy
+			// (once per candidate record while resynchronising).
+			return false, nil
+		}
 		if len(r.buf)-r.lo < n {
 			r.makeRoom(n)
 		}

@@ -439,6 +439,23 @@ func (r *Record) Lost() (Lost, error) {
 	return Lost{Records: le.Uint64(p), Bytes: le.Uint64(p[8:]), Reason: p[lostFixed:]}, nil
 }
 
+// headerCheck computes the 16-bit check of a record header (bytes 46..48).
+func headerCheck(h []byte) uint16 {
+	c := crc32.Update(0, castagnoli, h[:8])
+	c = crc32.Update(c, castagnoli, h[12:46])
+	return uint16(c ^ c>>16)
+}
+
+// headerOK reports whether a 48-byte header is plausible: sync bytes,
+// length in range and header check.
+func headerOK(h []byte) bool {
+	if h[0] != sync0 || h[1] != sync1 {
+		return false
+	}
+	n := le.Uint32(h[4:])
+	return n >= HeaderLen && n <= MaxRecordLen && le.Uint16(h[46:]) == headerCheck(h)
+}
+
 // checksum computes the CRC of a whole record (header included) as stored
 // at bytes 8..12.
 func checksum(rec []byte) uint32 {

@@ -106,7 +106,8 @@ func (w *Writer) begin(h *Header, t Type, n int) (int, error) {
 	w.buf = le.AppendUint32(w.buf, uint32(h.TID))
 	w.buf = le.AppendUint64(w.buf, uint64(h.Time))
 	w.buf = append(w.buf, h.Comm[:]...)
-	w.buf = append(w.buf, byte(h.ABI), byte(h.Flags), 0, 0)
+	w.buf = append(w.buf, byte(h.ABI), byte(h.Flags))
+	w.buf = le.AppendUint16(w.buf, headerCheck(w.buf[start:]))
 	return start, nil
 }
 

@@ -1,0 +1,59 @@
+package dump
+
+import (
+	"bytes"
+	"io"
+	"sync"
+	"testing"
+
+	"github.com/ktrace-linux/ktrace/format"
+	"github.com/ktrace-linux/ktrace/internal/tracegen"
+)
+
+// benchRecords is the size of the synthetic benchmark trace.
+const benchRecords = 1 << 20
+
+var benchTrace = sync.OnceValues(func() ([]byte, error) {
+	var b bytes.Buffer
+	err := tracegen.Mixed(&b, benchRecords)
+	return b.Bytes(), err
+})
+
+// benchRender reads and renders the synthetic trace of a million mixed
+// records to io.Discard per iteration, as kdump does.
+func benchRender(b *testing.B, m Mode, o Options) {
+	trace, err := benchTrace()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(trace)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	n := 0
+	for b.Loop() {
+		r := NewRenderer(io.Discard, m, o)
+		rd := format.NewReader(bytes.NewReader(trace))
+		for {
+			rec, err := rd.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := r.Record(rec); err != nil {
+				b.Fatal(err)
+			}
+			n++
+		}
+		r.Close()
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "records/s")
+}
+
+func BenchmarkText(b *testing.B) { benchRender(b, ModeText, Options{}) }
+func BenchmarkTextAllCols(b *testing.B) {
+	benchRender(b, ModeText, Options{Threads: true, Elapsed: true, SyscallNumbers: true})
+}
+func BenchmarkJSON(b *testing.B)    { benchRender(b, ModeJSON, Options{}) }
+func BenchmarkSummary(b *testing.B) { benchRender(b, ModeSummary, Options{}) }

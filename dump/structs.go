@@ -1,0 +1,446 @@
+package dump
+
+import (
+	"encoding/binary"
+	"net/netip"
+	"strconv"
+	"time"
+
+	"github.com/ktrace-linux/ktrace/arch"
+)
+
+// The STRU names kdump decodes (the tracer writes these names):
+//
+//	stat      struct stat as the ABI's stat/fstat/newfstatat fill it
+//	          (amd64: 144 bytes, arm64: 128 bytes, i386: stat64 96 bytes
+//	          or old stat 64 bytes)
+//	statx     struct statx (the same on every ABI)
+//	timespec  struct timespec (16 bytes, or 8 for i386's 32-bit one)
+//	timeval   struct timeval (16 bytes, or 8 on i386)
+//	sockaddr  struct sockaddr of any length; AF_UNIX, AF_INET and
+//	          AF_INET6 are decoded member by member
+//
+// "stat64", "sockaddr_un", "sockaddr_in" and "sockaddr_in6" are accepted
+// as other names for the same.
+
+var le = binary.LittleEndian
+
+// field is the position of an integer member: offset and size in bytes
+// (0 size: the member does not exist in this layout).
+type field struct{ off, size uint8 }
+
+// get reads the member from p, sign-extending signed members is left to
+// the caller.
+func (f field) get(p []byte) uint64 {
+	switch f.size {
+	case 2:
+		return uint64(le.Uint16(p[f.off:]))
+	case 4:
+		return uint64(le.Uint32(p[f.off:]))
+	case 8:
+		return le.Uint64(p[f.off:])
+	}
+	return 0
+}
+
+// timeField is a seconds, nanoseconds pair.
+type timeField struct{ sec, nsec field }
+
+// statLayout is the layout of one ABI's struct stat.
+type statLayout struct {
+	size                            int
+	dev, ino, nlink, mode, uid, gid field
+	rdev, fsize, blksize, blocks    field
+	atime, mtime, ctime             timeField
+}
+
+// statLayouts lists the struct stat layouts by ABI and size.
+var statLayouts = [...]struct {
+	abi    arch.ABI
+	layout statLayout
+}{
+	{arch.ABIAmd64, statLayout{size: 144,
+		dev: field{0, 8}, ino: field{8, 8}, nlink: field{16, 8}, mode: field{24, 4},
+		uid: field{28, 4}, gid: field{32, 4}, rdev: field{40, 8}, fsize: field{48, 8},
+		blksize: field{56, 8}, blocks: field{64, 8},
+		atime: timeField{field{72, 8}, field{80, 8}}, mtime: timeField{field{88, 8}, field{96, 8}},
+		ctime: timeField{field{104, 8}, field{112, 8}}}},
+	{arch.ABIArm64, statLayout{size: 128,
+		dev: field{0, 8}, ino: field{8, 8}, mode: field{16, 4}, nlink: field{20, 4},
+		uid: field{24, 4}, gid: field{28, 4}, rdev: field{32, 8}, fsize: field{48, 8},
+		blksize: field{56, 4}, blocks: field{64, 8},
+		atime: timeField{field{72, 8}, field{80, 8}}, mtime: timeField{field{88, 8}, field{96, 8}},
+		ctime: timeField{field{104, 8}, field{112, 8}}}},
+	{arch.ABII386, statLayout{size: 96, // struct stat64
+		dev: field{0, 8}, ino: field{88, 8}, mode: field{16, 4}, nlink: field{20, 4},
+		uid: field{24, 4}, gid: field{28, 4}, rdev: field{32, 8}, fsize: field{44, 8},
+		blksize: field{52, 4}, blocks: field{56, 8},
+		atime: timeField{field{64, 4}, field{68, 4}}, mtime: timeField{field{72, 4}, field{76, 4}},
+		ctime: timeField{field{80, 4}, field{84, 4}}}},
+	{arch.ABII386, statLayout{size: 64, // old struct stat
+		dev: field{0, 4}, ino: field{4, 4}, mode: field{8, 2}, nlink: field{10, 2},
+		uid: field{12, 2}, gid: field{14, 2}, rdev: field{16, 4}, fsize: field{20, 4},
+		blksize: field{24, 4}, blocks: field{28, 4},
+		atime: timeField{field{32, 4}, field{36, 4}}, mtime: timeField{field{40, 4}, field{44, 4}},
+		ctime: timeField{field{48, 4}, field{52, 4}}}},
+}
+
+// statxLayout is struct statx, the same on every ABI.
+var statxLayout = struct {
+	size                                     int
+	mask, blksize, attrs, nlink, uid, gid    field
+	mode, ino, fsize, blocks                 field
+	atime, btime, ctime, mtime               timeField
+	rdevMajor, rdevMinor, devMajor, devMinor field
+}{
+	size: 256,
+	mask: field{0, 4}, blksize: field{4, 4}, attrs: field{8, 8}, nlink: field{16, 4},
+	uid: field{20, 4}, gid: field{24, 4}, mode: field{28, 2}, ino: field{32, 8},
+	fsize: field{40, 8}, blocks: field{48, 8},
+	atime: timeField{field{64, 8}, field{72, 4}}, btime: timeField{field{80, 8}, field{88, 4}},
+	ctime: timeField{field{96, 8}, field{104, 4}}, mtime: timeField{field{112, 8}, field{120, 4}},
+	rdevMajor: field{128, 4}, rdevMinor: field{132, 4}, devMajor: field{136, 4}, devMinor: field{140, 4},
+}
+
+// structDecoder appends the members of a struct and reports whether it
+// could decode data.
+type structDecoder func(b []byte, abi arch.ABI, data []byte, o *Options) ([]byte, bool)
+
+// structDecoders maps STRU names to their decoders.
+var structDecoders = map[string]structDecoder{
+	"stat":         decodeStat,
+	"stat64":       decodeStat,
+	"statx":        decodeStatx,
+	"timespec":     decodeTimespec,
+	"timeval":      decodeTimeval,
+	"sockaddr":     decodeSockaddr,
+	"sockaddr_un":  decodeSockaddr,
+	"sockaddr_in":  decodeSockaddr,
+	"sockaddr_in6": decodeSockaddr,
+}
+
+// appendStruct appends "struct name {members}" when name is a struct
+// kdump decodes and data has its layout.
+func appendStruct(b []byte, name []byte, abi arch.ABI, data []byte, o *Options) ([]byte, bool) {
+	dec, ok := structDecoders[string(name)]
+	if !ok {
+		return b, false
+	}
+	mark := len(b)
+	b = append(b, "struct "...)
+	b = append(b, name...)
+	b = append(b, " {"...)
+	b, ok = dec(b, abi, data, o)
+	if !ok {
+		return b[:mark], false
+	}
+	return append(b, " }"...), true
+}
+
+// member appends ", name=" (no comma for the first member, which follows
+// the opening brace).
+func member(b []byte, name string) []byte {
+	if b[len(b)-1] != '{' {
+		b = append(b, ',')
+	}
+	b = append(b, ' ')
+	b = append(b, name...)
+	return append(b, '=')
+}
+
+func decodeStat(b []byte, abi arch.ABI, data []byte, o *Options) ([]byte, bool) {
+	var l *statLayout
+	for i := range statLayouts {
+		if statLayouts[i].abi == abi && statLayouts[i].layout.size == len(data) {
+			l = &statLayouts[i].layout
+			break
+		}
+	}
+	if l == nil {
+		return b, false
+	}
+	b = member(b, "dev")
+	b = appendDev(b, l.dev.get(data), o)
+	b = member(b, "ino")
+	b = strconv.AppendUint(b, l.ino.get(data), 10)
+	b = member(b, "mode")
+	b = appendFileMode(b, l.mode.get(data), o)
+	b = member(b, "nlink")
+	b = strconv.AppendUint(b, l.nlink.get(data), 10)
+	b = member(b, "uid")
+	b = strconv.AppendUint(b, l.uid.get(data), 10)
+	b = member(b, "gid")
+	b = strconv.AppendUint(b, l.gid.get(data), 10)
+	b = member(b, "rdev")
+	b = appendDev(b, l.rdev.get(data), o)
+	b = member(b, "size")
+	b = strconv.AppendInt(b, signExtend(l.fsize.get(data), l.fsize.size), 10)
+	b = member(b, "blksize")
+	b = strconv.AppendInt(b, signExtend(l.blksize.get(data), l.blksize.size), 10)
+	b = member(b, "blocks")
+	b = strconv.AppendInt(b, signExtend(l.blocks.get(data), l.blocks.size), 10)
+	for _, t := range [...]struct {
+		name string
+		f    timeField
+	}{{"atime", l.atime}, {"mtime", l.mtime}, {"ctime", l.ctime}} {
+		b = member(b, t.name)
+		b = appendTime(b, signExtend(t.f.sec.get(data), t.f.sec.size), int64(t.f.nsec.get(data)), o)
+	}
+	return b, true
+}
+
+func decodeStatx(b []byte, _ arch.ABI, data []byte, o *Options) ([]byte, bool) {
+	l := &statxLayout
+	if len(data) < l.size {
+		return b, false
+	}
+	b = member(b, "mask")
+	b = append0x(b, l.mask.get(data))
+	b = member(b, "dev")
+	b = appendMajorMinor(b, l.devMajor.get(data), l.devMinor.get(data))
+	b = member(b, "ino")
+	b = strconv.AppendUint(b, l.ino.get(data), 10)
+	b = member(b, "mode")
+	b = appendFileMode(b, l.mode.get(data), o)
+	b = member(b, "nlink")
+	b = strconv.AppendUint(b, l.nlink.get(data), 10)
+	b = member(b, "uid")
+	b = strconv.AppendUint(b, l.uid.get(data), 10)
+	b = member(b, "gid")
+	b = strconv.AppendUint(b, l.gid.get(data), 10)
+	b = member(b, "rdev")
+	b = appendMajorMinor(b, l.rdevMajor.get(data), l.rdevMinor.get(data))
+	b = member(b, "size")
+	b = strconv.AppendUint(b, l.fsize.get(data), 10)
+	b = member(b, "blksize")
+	b = strconv.AppendUint(b, l.blksize.get(data), 10)
+	b = member(b, "blocks")
+	b = strconv.AppendUint(b, l.blocks.get(data), 10)
+	b = member(b, "attributes")
+	b = append0x(b, l.attrs.get(data))
+	for _, t := range [...]struct {
+		name string
+		f    timeField
+	}{{"atime", l.atime}, {"btime", l.btime}, {"ctime", l.ctime}, {"mtime", l.mtime}} {
+		b = member(b, t.name)
+		b = appendTime(b, int64(t.f.sec.get(data)), int64(t.f.nsec.get(data)), o)
+	}
+	return b, true
+}
+
+// secPair reads a seconds, fraction pair of two 4- or 8-byte members.
+func secPair(data []byte) (sec, frac int64, ok bool) {
+	switch len(data) {
+	case 16:
+		return int64(le.Uint64(data)), int64(le.Uint64(data[8:])), true
+	case 8:
+		return int64(int32(le.Uint32(data))), int64(int32(le.Uint32(data[4:]))), true
+	}
+	return 0, 0, false
+}
+
+// UTIME_NOW and UTIME_OMIT, the special tv_nsec values of utimensat.
+const (
+	utimeNow  = 1<<30 - 1
+	utimeOmit = 1<<30 - 2
+)
+
+func decodeTimespec(b []byte, _ arch.ABI, data []byte, o *Options) ([]byte, bool) {
+	sec, nsec, ok := secPair(data)
+	if !ok {
+		return b, false
+	}
+	b = member(b, "tv_sec")
+	b = strconv.AppendInt(b, sec, 10)
+	b = member(b, "tv_nsec")
+	switch {
+	case o.Raw:
+		b = strconv.AppendInt(b, nsec, 10)
+	case nsec == utimeNow:
+		b = append(b, "UTIME_NOW"...)
+	case nsec == utimeOmit:
+		b = append(b, "UTIME_OMIT"...)
+	default:
+		b = strconv.AppendInt(b, nsec, 10)
+	}
+	return b, true
+}
+
+func decodeTimeval(b []byte, _ arch.ABI, data []byte, _ *Options) ([]byte, bool) {
+	sec, usec, ok := secPair(data)
+	if !ok {
+		return b, false
+	}
+	b = member(b, "tv_sec")
+	b = strconv.AppendInt(b, sec, 10)
+	b = member(b, "tv_usec")
+	return strconv.AppendInt(b, usec, 10), true
+}
+
+// Address families decoded in sockaddrs, the same on every Linux ABI.
+const (
+	afUnix  = 1
+	afInet  = 2
+	afInet6 = 10
+)
+
+// familyNames names the common address families.
+var familyNames = map[uint16]string{
+	0: "AF_UNSPEC", afUnix: "AF_UNIX", afInet: "AF_INET", afInet6: "AF_INET6",
+	16: "AF_NETLINK", 17: "AF_PACKET",
+}
+
+func decodeSockaddr(b []byte, _ arch.ABI, data []byte, o *Options) ([]byte, bool) {
+	if len(data) < 2 {
+		return b, false
+	}
+	fam := le.Uint16(data)
+	b = member(b, "family")
+	if name, ok := familyNames[fam]; ok && !o.Raw {
+		b = append(b, name...)
+	} else {
+		b = strconv.AppendUint(b, uint64(fam), 10)
+	}
+	switch {
+	case fam == afUnix:
+		path := data[2:]
+		b = member(b, "path")
+		if len(path) > 0 && path[0] == 0 { // abstract socket
+			b = append(b, '@')
+			path = path[1:]
+		} else if i := indexByte(path, 0); i >= 0 {
+			path = path[:i]
+		}
+		return appendQuoted(b, path), true
+	case fam == afInet && len(data) >= 8:
+		b = member(b, "port")
+		b = strconv.AppendUint(b, uint64(binary.BigEndian.Uint16(data[2:])), 10)
+		b = member(b, "addr")
+		return netip.AddrFrom4([4]byte(data[4:8])).AppendTo(b), true
+	case fam == afInet6 && len(data) >= 24:
+		b = member(b, "port")
+		b = strconv.AppendUint(b, uint64(binary.BigEndian.Uint16(data[2:])), 10)
+		b = member(b, "flowinfo")
+		b = append0x(b, uint64(binary.BigEndian.Uint32(data[4:])))
+		b = member(b, "addr")
+		b = netip.AddrFrom16([16]byte(data[8:24])).AppendTo(b)
+		if len(data) >= 28 {
+			b = member(b, "scope_id")
+			b = strconv.AppendUint(b, uint64(le.Uint32(data[24:])), 10)
+		}
+		return b, true
+	}
+	b = member(b, "data")
+	return appendHexString(b, data[2:]), true
+}
+
+// indexByte returns the index of the first c in p, or -1.
+func indexByte(p []byte, c byte) int {
+	for i, x := range p {
+		if x == c {
+			return i
+		}
+	}
+	return -1
+}
+
+// appendHexString appends p as contiguous hex digits.
+func appendHexString(b []byte, p []byte) []byte {
+	for _, c := range p {
+		b = append(b, hexDigits[c>>4], hexDigits[c&15])
+	}
+	return b
+}
+
+// signExtend interprets the low size bytes of v as a signed integer.
+func signExtend(v uint64, size uint8) int64 {
+	switch size {
+	case 2:
+		return int64(int16(v))
+	case 4:
+		return int64(int32(v))
+	}
+	return int64(v)
+}
+
+// appendDev appends a device number: major,minor unless raw.
+func appendDev(b []byte, dev uint64, o *Options) []byte {
+	if o.Raw {
+		return append0x(b, dev)
+	}
+	// The kernel's new_encode_dev layout, as glibc's major()/minor().
+	major := (dev>>8)&0xfff | (dev>>32)&^0xfff
+	minor := dev&0xff | (dev>>12)&^0xff
+	return appendMajorMinor(b, major, minor)
+}
+
+func appendMajorMinor(b []byte, major, minor uint64) []byte {
+	b = strconv.AppendUint(b, major, 10)
+	b = append(b, ',')
+	return strconv.AppendUint(b, minor, 10)
+}
+
+// fileTypes gives ls's letter for each S_IFMT value.
+var fileTypes = [16]byte{
+	0o01: 'p', 0o02: 'c', 0o04: 'd', 0o06: 'b', 0o10: '-', 0o12: 'l', 0o14: 's',
+}
+
+// appendFileMode appends mode in octal and, unless raw, as ls shows it:
+// 0100644<-rw-r--r-->.
+func appendFileMode(b []byte, mode uint64, o *Options) []byte {
+	b = appendOctal(b, mode)
+	if o.Raw {
+		return b
+	}
+	b = append(b, '<')
+	t := fileTypes[(mode>>12)&0xf]
+	if t == 0 {
+		t = '?'
+	}
+	b = append(b, t)
+	const rwx = "rwxrwxrwx"
+	for i := 0; i < 9; i++ {
+		c := byte('-')
+		if mode&(1<<(8-i)) != 0 {
+			c = rwx[i]
+		}
+		b = append(b, c)
+	}
+	// setuid, setgid and sticky replace the x of their column.
+	for i, bit := range [...]uint64{0o4000, 0o2000, 0o1000} {
+		if mode&bit == 0 {
+			continue
+		}
+		pos := len(b) - 9 + 3*i + 2
+		if i == 2 {
+			b[pos] = "Tt"[boolInt(b[pos] == 'x')]
+		} else {
+			b[pos] = "Ss"[boolInt(b[pos] == 'x')]
+		}
+	}
+	return append(b, '>')
+}
+
+func boolInt(v bool) int {
+	if v {
+		return 1
+	}
+	return 0
+}
+
+// appendTime appends a timestamp: seconds.nanoseconds when raw, else the
+// UTC date and time with nanoseconds.
+func appendTime(b []byte, sec, nsec int64, o *Options) []byte {
+	if o.Raw || nsec < 0 || nsec >= 1e9 {
+		b = strconv.AppendInt(b, sec, 10)
+		b = append(b, '.')
+		var tmp [9]byte
+		frac := uint64(nsec) % 1e9
+		for i := len(tmp) - 1; i >= 0; i-- {
+			tmp[i] = byte('0' + frac%10)
+			frac /= 10
+		}
+		return append(b, tmp[:]...)
+	}
+	return time.Unix(sec, nsec).UTC().AppendFormat(b, "2006-01-02T15:04:05.000000000Z")
+}
