@@ -41,9 +41,11 @@ const (
 	ntPrstatus = 1 // NT_PRSTATUS regset
 )
 
-// ptrace issues a ptrace request without allocating.
+// ptrace issues a ptrace request without allocating. The requests used
+// here never sleep, so they go through RawSyscall: the Go scheduler's
+// bookkeeping for blocking calls stays off the per-stop path.
 func ptrace(req int, tid int, addr, data uintptr) error {
-	_, _, e := unix.Syscall6(unix.SYS_PTRACE, uintptr(req), uintptr(tid), addr, data, 0, 0)
+	_, _, e := unix.RawSyscall6(unix.SYS_PTRACE, uintptr(req), uintptr(tid), addr, data, 0, 0)
 	if e != 0 {
 		return e
 	}
@@ -65,7 +67,7 @@ const (
 
 // get fills si for tid; it returns the op.
 func (si *syscallInfo) get(tid int) (int, error) {
-	_, _, e := unix.Syscall6(unix.SYS_PTRACE, ptGetSyscallInf, uintptr(tid),
+	_, _, e := unix.RawSyscall6(unix.SYS_PTRACE, ptGetSyscallInf, uintptr(tid),
 		uintptr(len(si.buf)), uintptr(unsafe.Pointer(&si.buf[0])), 0, 0)
 	if e != 0 {
 		return 0, e
@@ -92,7 +94,7 @@ type siginfo struct {
 }
 
 func (s *siginfo) get(tid int) error {
-	_, _, e := unix.Syscall6(unix.SYS_PTRACE, ptGetSiginfo, uintptr(tid), 0, uintptr(unsafe.Pointer(&s.buf[0])), 0, 0)
+	_, _, e := unix.RawSyscall6(unix.SYS_PTRACE, ptGetSiginfo, uintptr(tid), 0, uintptr(unsafe.Pointer(&s.buf[0])), 0, 0)
 	if e != 0 {
 		return e
 	}
@@ -113,7 +115,7 @@ func (s *siginfo) hasSender() bool {
 
 func eventMsg(tid int) (uint64, error) {
 	var msg uint64
-	_, _, e := unix.Syscall6(unix.SYS_PTRACE, ptGetEventMsg, uintptr(tid), 0, uintptr(unsafe.Pointer(&msg)), 0, 0)
+	_, _, e := unix.RawSyscall6(unix.SYS_PTRACE, ptGetEventMsg, uintptr(tid), 0, uintptr(unsafe.Pointer(&msg)), 0, 0)
 	if e != 0 {
 		return 0, e
 	}

@@ -19,7 +19,7 @@ func getRegs(tid int, r *regs) error {
 	iov.SetLen(int(unsafe.Sizeof(*r)))
 	// The pointer conversions stay inside the Syscall6 call so that the
 	// stack-allocated iovec cannot move before the kernel uses it.
-	_, _, e := unix.Syscall6(unix.SYS_PTRACE, ptGetRegset, uintptr(tid), ntPrstatus, uintptr(unsafe.Pointer(&iov)), 0, 0)
+	_, _, e := unix.RawSyscall6(unix.SYS_PTRACE, ptGetRegset, uintptr(tid), ntPrstatus, uintptr(unsafe.Pointer(&iov)), 0, 0)
 	if e != 0 {
 		return e
 	}
