@@ -89,6 +89,8 @@ type thread struct {
 	listening bool
 	// newOptions asks for PTRACE_SETOPTIONS at the next stop (-i added).
 	newOptions bool
+	// csw watches the thread's context switches (-t w), or is nil.
+	csw *cswState
 }
 
 // newProcess returns the state of a newly traced process.
@@ -295,6 +297,9 @@ func (t *Tracer) handle(tid int, ws unix.WaitStatus) {
 		t.detachAtStop(th, sig, event)
 		return
 	}
+	if th.proc.fac&FacCsw != 0 || th.csw != nil {
+		t.cswStop(th)
+	}
 	if th.newOptions {
 		th.newOptions = false
 		_ = ptrace(unix.PTRACE_SETOPTIONS, th.tid, 0, ptraceOptions(th.proc.Inherit))
@@ -329,6 +334,9 @@ func (t *Tracer) resume(th *thread, sig unix.Signal) {
 		req = ptSyscall
 	}
 	th.listening = false
+	if th.csw != nil {
+		t.cswResume(th)
+	}
 	_ = ptrace(req, th.tid, 0, uintptr(sig))
 }
 
@@ -488,6 +496,9 @@ func (t *Tracer) releaseAll() {
 
 // forget drops the state of a thread that is no longer traced.
 func (t *Tracer) forget(th *thread) {
+	if th.csw != nil {
+		t.cswClose(th)
+	}
 	delete(t.threads, th.tid)
 	p := th.proc
 	p.threads--
