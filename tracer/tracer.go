@@ -56,6 +56,7 @@ type process struct {
 	started   bool       // records are written (in command mode, from the first execve)
 	threads   int
 	detaching bool // being released: each thread is detached at its next stop
+	exiting   int  // threads past their PTRACE_EVENT_EXIT stop
 
 	// handlers holds the signal handlers seen installed with
 	// rt_sigaction, bit n-1 of handlerKnown for signal n.
@@ -91,6 +92,8 @@ type thread struct {
 	newOptions bool
 	// csw watches the thread's context switches (-t w), or is nil.
 	csw *cswState
+	// exiting is set at the thread's PTRACE_EVENT_EXIT stop.
+	exiting bool
 }
 
 // newProcess returns the state of a newly traced process.
@@ -320,7 +323,7 @@ func (t *Tracer) handle(tid int, ws unix.WaitStatus) {
 		}
 		t.resume(th, 0)
 	case event == evExit:
-		t.flush()
+		t.exitEvent(th)
 		t.resume(th, 0)
 	default:
 		t.resume(th, 0)
@@ -398,12 +401,43 @@ func (t *Tracer) childEvent(th *thread, child int, event int) {
 	if t.threads[child] != nil {
 		return // seen already, through adopt
 	}
-	st, ok := readStatus(child, t.scratch)
-	if ok && st.tgid == th.proc.pid {
+	if event == evClone && t.cloneMakesThread(th, child) {
 		t.addThread(child, th.proc, th)
 		return
 	}
 	t.newChild(child, th.proc, th)
+}
+
+// cloneMakesThread tells whether the clone th is in made a thread of its
+// own process: from the flags of clone or clone3 where they can be read,
+// else from /proc.
+func (t *Tracer) cloneMakesThread(th *thread, child int) bool {
+	if th.inSyscall && th.call != nil {
+		switch th.call.Name {
+		case "clone":
+			return th.args[0]&unix.CLONE_THREAD != 0
+		case "clone3":
+			var flags [1]uint64
+			if n, err := t.mem.readWords(th.tid, th.args[0], 8, flags[:], t.scratch); err == nil && n == 1 {
+				return flags[0]&unix.CLONE_THREAD != 0
+			}
+		}
+	}
+	st, ok := readStatus(child, t.scratch)
+	return ok && st.tgid == th.proc.pid
+}
+
+// exitEvent handles PTRACE_EVENT_EXIT: th is about to exit. Once every
+// thread of its process is exiting, its parent may soon see it gone, so
+// every record so far goes to the file now.
+func (t *Tracer) exitEvent(th *thread) {
+	if !th.exiting {
+		th.exiting = true
+		th.proc.exiting++
+	}
+	if th.proc.exiting >= th.proc.threads {
+		t.flush()
+	}
 }
 
 // newChild registers a new child process; without Inherit it is
@@ -438,8 +472,14 @@ func (t *Tracer) addThread(tid int, p *process, from *thread) *thread {
 
 // gone forgets a thread that exited or was killed.
 func (t *Tracer) gone(th *thread) {
+	flush := !th.exiting // killed without an exit stop (SIGKILL)
+	if th.exiting {
+		th.proc.exiting--
+	}
 	t.forget(th)
-	t.flush()
+	if flush {
+		t.flush()
+	}
 }
 
 // detach stops tracing th, delivering sig.
