@@ -77,9 +77,11 @@ func (t *Tracer) Handle(req *Request, reply chan *Reply) *Reply {
 			return fail(err)
 		}
 	}
-	s := Settings{Facilities: req.Facilities, Inherit: req.Inherit, GenioSize: req.GenioSize}
+	s := Settings{Facilities: req.Facilities, Inherit: req.Inherit, GenioSize: req.GenioSize,
+		Syscalls: req.Syscalls}
 	switch req.Op {
 	case "command":
+		s.Seccomp = req.Seccomp
 		if len(req.PIDs) != 1 {
 			return fail(errors.New("command: one pid expected"))
 		}
@@ -160,7 +162,7 @@ func (t *Tracer) AttachAll(pids []int, s Settings) error {
 // seizeProcess seizes every thread of process pid and has each stop once
 // so that it runs on under the tracer.
 func (t *Tracer) seizeProcess(pid int, s Settings) (*process, error) {
-	opts := ptraceOptions(s.Inherit)
+	opts := ptraceOptions(s)
 	var seized []int
 	has := func(tid int) bool {
 		for _, x := range seized {

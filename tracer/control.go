@@ -49,6 +49,11 @@ type Request struct {
 	Facilities Facilities
 	Inherit    bool
 	GenioSize  int
+	// Syscalls restricts the records to these calls (see Settings).
+	Syscalls []string
+	// Seccomp says the command will run under ktrace's seccomp filter
+	// ("command" only).
+	Seccomp bool
 	// Truncate asks the tracer to empty its file and start it anew
 	// (ktrace without -a joining a running tracer).
 	Truncate bool

@@ -35,7 +35,7 @@ var facilityLetters = []struct {
 const DefaultFacilities = FacSyscall | FacNamei | FacGenio | FacPsig | FacUser | FacStruct | FacArgs
 
 // Implemented is the set of facilities this tracer records.
-const Implemented = FacSyscall | FacNamei | FacGenio | FacPsig | FacArgs | FacEnv
+const Implemented = FacSyscall | FacNamei | FacGenio | FacPsig | FacCsw | FacArgs | FacEnv
 
 // ParseFacilities parses a -t string such as "cn" or "+w".
 func ParseFacilities(s string) (Facilities, error) {
@@ -85,7 +85,8 @@ func (f Facilities) String() string {
 	return b.String()
 }
 
-// needsSyscalls reports whether f needs syscall stops.
+// needsSyscalls reports whether f needs syscall stops. CSW records need
+// them for their wait reason, the system call a thread sleeps in.
 func (f Facilities) needsSyscalls() bool {
-	return f&(FacSyscall|FacNamei|FacGenio|FacArgs|FacEnv|FacStruct) != 0
+	return f&(FacSyscall|FacNamei|FacGenio|FacCsw|FacArgs|FacEnv|FacStruct) != 0
 }

@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/ktrace-linux/ktrace/arch/tables"
 	"github.com/ktrace-linux/ktrace/format"
 )
 
@@ -59,12 +60,29 @@ func ExecTraced(path string, appendTo bool, s Settings, opts Options, cmdPath st
 	if unix.Gettid() != os.Getpid() {
 		return errors.New("ExecTraced must run on the main thread")
 	}
+	// Where the facilities need only some calls, a seccomp filter keeps
+	// the others from stopping at all. It is built now, so that nothing
+	// is traced if it cannot be, and loaded once we are traced.
+	var filter []unix.SockFilter
+	if names := filterNames(tables.Native(), s); names != nil && !opts.NoSeccomp {
+		var err error
+		if filter, err = buildFilter(names); err != nil {
+			return err
+		}
+	}
 	req := &Request{Op: "command", PIDs: []int{os.Getpid()}, Facilities: s.Facilities,
-		Inherit: s.Inherit, GenioSize: s.GenioSize, File: path}
+		Inherit: s.Inherit, GenioSize: s.GenioSize, Syscalls: s.Syscalls, Seccomp: filter != nil, File: path}
 	// Yama's ptrace_scope=1 lets only a declared tracer trace us.
 	allow := func(tracerPid int) { _ = unix.Prctl(unix.PR_SET_PTRACER, uintptr(tracerPid), 0, 0, 0) }
 	if err := requestFileTracer(path, appendTo, req, opts, allow); err != nil {
 		return err
+	}
+	if filter != nil {
+		// The tracer seized us with PTRACE_O_EXITKILL: failing here
+		// ends this process, which it sees exit.
+		if err := loadFilter(filter); err != nil {
+			return err
+		}
 	}
 	return &ExecError{Name: argv[0], Err: syscall.Exec(cmdPath, argv, env)}
 }
@@ -102,7 +120,7 @@ func Attach(path string, appendTo bool, pids []int, s Settings, opts Options) er
 		return err
 	}
 	req := &Request{Op: "attach", PIDs: pids, Facilities: s.Facilities, Inherit: s.Inherit,
-		GenioSize: s.GenioSize, File: path}
+		GenioSize: s.GenioSize, Syscalls: s.Syscalls, File: path}
 	return requestFileTracer(path, appendTo, req, opts, nil)
 }
 

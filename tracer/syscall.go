@@ -92,6 +92,12 @@ func (t *Tracer) entry(th *thread) {
 		}
 		p.started = true
 	}
+	if th.call != nil && th.call.Name == "rt_sigaction" {
+		t.sigactionEntry(th)
+	}
+	if !p.records(th.abi, th.nr, t.table(th.abi)) {
+		return
+	}
 	fac := p.fac
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -126,9 +132,6 @@ func (t *Tracer) entry(th *thread) {
 			}
 		}
 	}
-	if th.call.Name == "rt_sigaction" {
-		t.sigactionEntry(th)
-	}
 }
 
 // emul writes an EMUL record when th's ABI differs from the last one
@@ -154,29 +157,40 @@ func (t *Tracer) exit(th *thread) {
 	if !ok {
 		return
 	}
+	if !th.proc.records(th.abi, th.nr, t.table(th.abi)) {
+		t.afterCall(th, v)
+		return
+	}
 	fac := th.proc.fac
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.emul(th)
-	if th.call != nil {
-		if fac&FacGenio != 0 && v > 0 {
-			t.genio(th, uint64(v))
-		}
-		switch th.call.Name {
-		case "rt_sigaction":
-			if v == 0 && th.sigactValid {
-				p := th.proc
-				p.handlers[th.sigactSignal-1] = th.sigact
-				p.handlerKnown |= 1 << (th.sigactSignal - 1)
-			}
-		case "prctl":
-			if v == 0 && th.args[0] == unix.PR_SET_NAME {
-				readComm(th.tid, &th.comm, t.scratch)
-			}
-		}
+	if th.call != nil && fac&FacGenio != 0 && v > 0 {
+		t.genio(th, uint64(v))
 	}
+	t.afterCall(th, v)
 	if fac&FacSyscall != 0 {
 		_ = t.w.WriteRet(t.header(th, th.abi), format.RetFromValue(th.nr, v))
+	}
+}
+
+// afterCall keeps the tracer's view of the process up to date after a
+// call returned v: signal handlers installed, the thread renamed.
+func (t *Tracer) afterCall(th *thread, v int64) {
+	if th.call == nil || v != 0 {
+		return
+	}
+	switch th.call.Name {
+	case "rt_sigaction":
+		if th.sigactValid {
+			p := th.proc
+			p.handlers[th.sigactSignal-1] = th.sigact
+			p.handlerKnown |= 1 << (th.sigactSignal - 1)
+		}
+	case "prctl":
+		if th.args[0] == unix.PR_SET_NAME {
+			readComm(th.tid, &th.comm, t.scratch)
+		}
 	}
 }
 

@@ -30,6 +30,12 @@ type Settings struct {
 	Inherit bool
 	// GenioSize is the most bytes of data kept per I/O call; 0 keeps all.
 	GenioSize int
+	// Syscalls, when not empty, restricts the records to these system
+	// calls (names of the native ABI).
+	Syscalls []string
+	// Seccomp says the process runs under ktrace's seccomp filter: only
+	// the calls it traps stop, as PTRACE_EVENT_SECCOMP stops.
+	Seccomp bool
 }
 
 // Options configure a Tracer.
@@ -37,9 +43,15 @@ type Options struct {
 	// ForceRegisters reads system calls from registers even where the
 	// kernel has PTRACE_GET_SYSCALL_INFO (to test the fallback).
 	ForceRegisters bool
+	// NoSeccomp keeps ExecTraced from loading a seccomp filter, so that
+	// every call stops (to compare both ways).
+	NoSeccomp bool
 	// FlushInterval bounds how long a record may wait in the buffer while
 	// tracees run; 0 means 200ms.
 	FlushInterval time.Duration
+	// NoPerfEvents infers context switches from /proc even where the
+	// kernel has perf events (to test the fallback).
+	NoPerfEvents bool
 }
 
 // maxPath is the longest path name recorded, the kernel's PATH_MAX.
@@ -57,6 +69,9 @@ type process struct {
 	threads   int
 	detaching bool // being released: each thread is detached at its next stop
 	exiting   int  // threads past their PTRACE_EVENT_EXIT stop
+	// only marks, per ABI and system call number, the calls Syscalls
+	// lets through; nil when every call is recorded.
+	only map[arch.ABI][]bool
 
 	// handlers holds the signal handlers seen installed with
 	// rt_sigaction, bit n-1 of handlerKnown for signal n.
@@ -101,6 +116,29 @@ func newProcess(pid int, s Settings, started bool) *process {
 	return &process{pid: pid, Settings: s, fac: s.Facilities, started: started}
 }
 
+// records reports whether calls of number nr under abi are recorded.
+func (p *process) records(abi arch.ABI, nr uint32, tab *arch.Table) bool {
+	if len(p.Syscalls) == 0 {
+		return true
+	}
+	if p.only == nil {
+		p.only = make(map[arch.ABI][]bool)
+	}
+	marks, ok := p.only[abi]
+	if !ok && tab != nil {
+		for _, name := range p.Syscalls {
+			if c, found := tab.ByName(name); found {
+				for int(c.Number) >= len(marks) {
+					marks = append(marks, false)
+				}
+				marks[c.Number] = true
+			}
+		}
+		p.only[abi] = marks
+	}
+	return int(nr) < len(marks) && marks[nr]
+}
+
 // setFacilities changes what p is traced for.
 func (p *process) setFacilities(f Facilities) {
 	p.Facilities = f
@@ -130,6 +168,7 @@ type Tracer struct {
 	genioSize int // of the process whose GIO is being written
 	regs      regs
 	writeErr  error
+	csw       cswShared // context-switch state (csw.go)
 
 	// Serving a trace file: the file, its control socket, requests from
 	// it and clears waiting for their processes to be released.
@@ -177,11 +216,15 @@ func New(w *format.Writer, opts Options) (*Tracer, error) {
 	return t, nil
 }
 
-// ptraceOptions returns the ptrace options for the threads of a process.
-func ptraceOptions(inherit bool) uintptr {
+// ptraceOptions returns the ptrace options for the threads of a process
+// traced with s.
+func ptraceOptions(s Settings) uintptr {
 	o := uintptr(optSysGood | optExec | optExit | optClone)
-	if inherit {
+	if s.Inherit {
 		o |= optFork | optVfork
+	}
+	if s.Seccomp {
+		o |= optSeccomp | optExitKill
 	}
 	return o
 }
@@ -193,7 +236,7 @@ func (t *Tracer) SeizeCommand(pid int, s Settings) error {
 	if t.procs[pid] != nil {
 		return fmt.Errorf("%d: already traced", pid)
 	}
-	if err := ptrace(ptSeize, pid, 0, ptraceOptions(s.Inherit)); err != nil {
+	if err := ptrace(ptSeize, pid, 0, ptraceOptions(s)); err != nil {
 		return attachError(pid, err)
 	}
 	p := newProcess(pid, s, false)
@@ -305,10 +348,10 @@ func (t *Tracer) handle(tid int, ws unix.WaitStatus) {
 	}
 	if th.newOptions {
 		th.newOptions = false
-		_ = ptrace(unix.PTRACE_SETOPTIONS, th.tid, 0, ptraceOptions(th.proc.Inherit))
+		_ = ptrace(unix.PTRACE_SETOPTIONS, th.tid, 0, ptraceOptions(th.proc.Settings))
 	}
 	switch {
-	case sig == unix.SIGTRAP|0x80:
+	case sig == unix.SIGTRAP|0x80, event == evSeccomp:
 		t.syscallStop(th)
 		t.resume(th, 0)
 	case event == 0:
@@ -332,8 +375,16 @@ func (t *Tracer) handle(tid int, ws unix.WaitStatus) {
 
 // resume lets th run to its next stop, delivering sig if not zero.
 func (t *Tracer) resume(th *thread, sig unix.Signal) {
+	// Under a seccomp filter the calls to trace stop by themselves at
+	// entry; PTRACE_SYSCALL is needed only to see their exit.
+	p := th.proc
 	req := ptCont
-	if !th.proc.started || th.proc.fac.needsSyscalls() {
+	switch {
+	case p.Seccomp:
+		if th.inSyscall && p.started && p.fac.needsSyscalls() {
+			req = ptSyscall
+		}
+	case !p.started || p.fac.needsSyscalls():
 		req = ptSyscall
 	}
 	th.listening = false
@@ -497,6 +548,9 @@ func (t *Tracer) execEvent(th *thread) {
 		// and the old leader is gone without a report.
 		old := t.threads[int(msg)]
 		if old != nil && old != th {
+			if th.csw != nil {
+				t.cswClose(th) // the old leader's watch
+			}
 			delete(t.threads, old.tid)
 			p.threads--
 			old.tid = th.tid

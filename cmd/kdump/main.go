@@ -37,6 +37,7 @@ func main() {
 // run runs kdump with args and returns the exit status.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cmd := newCommand(stdin, stdout, stderr)
+	setupCLI(cmd, args)
 	cmd.SetArgs(args)
 	err := cmd.Execute()
 	var ue usageError

@@ -34,6 +34,8 @@ type flags struct {
 	pgrp      int
 	trstr     string
 	genioSize int
+	syscalls  string
+	noSeccomp bool
 }
 
 func main() {
@@ -79,6 +81,9 @@ u user, t struct, x exec argv, X exec environment; + is the default (cnisutx).`,
 	fl.IntVarP(&f.pgrp, "pgrp", "g", 0, "trace every process of the process group `pgrp`")
 	fl.StringVarP(&f.trstr, "trace", "t", "+", "facilities to trace (`trstr`: letters cnisutwxX, + the default)")
 	fl.IntVar(&f.genioSize, "genio-size", 4096, "bytes of data kept per I/O record (0 keeps all)")
+	fl.StringVar(&f.syscalls, "syscalls", "", "record only these system calls: names and groups (%file, %desc, %net, %process, %signal, %memory, %ipc), comma separated; a traced command then stops only at them (seccomp filter: the command dies with its tracer)")
+	fl.BoolVar(&f.noSeccomp, "no-seccomp", false, "never load a seccomp filter into a traced command: every system call stops")
+	setupCLI(cmd, args)
 	cmd.SetArgs(args)
 	cmd.SetOut(os.Stdout)
 	cmd.SetErr(os.Stderr)
@@ -131,6 +136,12 @@ func execute(f *flags, tSet bool, args []string) error {
 		fmt.Fprintf(os.Stderr, "ktrace: facilities %q not implemented yet; not traced\n", missing.String())
 	}
 	settings := tracer.Settings{Facilities: fac, Inherit: f.inherit, GenioSize: f.genioSize}
+	if f.syscalls != "" {
+		if settings.Syscalls, err = tracer.ResolveSyscalls(f.syscalls); err != nil {
+			return usageError{fmt.Errorf("--syscalls: %w", err)}
+		}
+	}
+	opts := tracer.Options{NoSeccomp: f.noSeccomp}
 	switch {
 	case f.clearAll:
 		return tracer.ClearAll()
@@ -147,7 +158,7 @@ func execute(f *flags, tSet bool, args []string) error {
 			}
 			return tracer.Clear(pids, fac)
 		}
-		return tracer.Attach(f.file, f.appendTo, pids, settings, tracer.Options{})
+		return tracer.Attach(f.file, f.appendTo, pids, settings, opts)
 	case len(args) == 0:
 		return usageError{errors.New("no command, -p, -g, -c or -C given")}
 	}
@@ -160,7 +171,7 @@ func execute(f *flags, tSet bool, args []string) error {
 		}
 		return &exitError{fmt.Errorf("exec %s: %s", args[0], reason), code}
 	}
-	err = tracer.ExecTraced(f.file, f.appendTo, settings, tracer.Options{}, path, args, os.Environ())
+	err = tracer.ExecTraced(f.file, f.appendTo, settings, opts, path, args, os.Environ())
 	var ee *tracer.ExecError
 	if !errors.As(err, &ee) {
 		return err

@@ -78,3 +78,19 @@ func ProcStat(pid int) string {
 	}
 	return strings.TrimSpace(string(b))
 }
+
+// TracerPid returns the TracerPid of /proc/PID/status: the pid of the
+// process tracing pid, 0 when none does, -1 when pid is gone.
+func TracerPid(pid int) int {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "TracerPid:"); ok {
+			n, _ := strconv.Atoi(strings.TrimSpace(v))
+			return n
+		}
+	}
+	return -1
+}
