@@ -3,6 +3,7 @@ package tracer
 import (
 	"bytes"
 	"strconv"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -61,16 +62,19 @@ func (t *Tracer) cswCount(th *thread, s *cswState) {
 	if !valid {
 		return
 	}
-	var own uint64
-	if vol > prevVol {
-		own = vol - prevVol - 1 // one is this stop's
+	// When they happened is not known: all get the stop's time.
+	var now int64
+	if vol > prevVol+1 || invol > prevInvol {
+		now = time.Now().UnixNano()
 	}
-	for ; own > 0; own-- {
-		t.cswPair(th, 0, 0, false, format.FlagInferred)
+	if vol > prevVol {
+		for n := vol - prevVol - 1; n > 0; n-- { // one is this stop's
+			t.cswPair(th, now, now, false, format.FlagInferred)
+		}
 	}
 	if invol > prevInvol {
 		for n := invol - prevInvol; n > 0; n-- {
-			t.cswPair(th, 0, 0, true, format.FlagInferred)
+			t.cswPair(th, now, now, true, format.FlagInferred)
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"sync"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -213,6 +214,9 @@ func New(w *format.Writer, opts Options) (*Tracer, error) {
 	if runtime.GOARCH != "amd64" {
 		t.compat = nil
 	}
+	if err := quietSIGCHLD(); err != nil {
+		return nil, err
+	}
 	return t, nil
 }
 
@@ -302,7 +306,7 @@ func (t *Tracer) wait(ws *unix.WaitStatus) (int, error) {
 	} else if t.spin > 0 {
 		deadline := time.Now().Add(t.spin)
 		for {
-			tid, err := unix.Wait4(-1, ws, unix.WALL|unix.WNOHANG, nil)
+			tid, err := wait4NoHang(ws)
 			if tid != 0 || err != nil {
 				t.spin = maxSpin
 				return tid, err
@@ -316,6 +320,34 @@ func (t *Tracer) wait(ws *unix.WaitStatus) (int, error) {
 		}
 	}
 	return unix.Wait4(-1, ws, unix.WALL, nil)
+}
+
+// wait4NoHang polls for a wait status without blocking. It never sleeps,
+// so it goes through RawSyscall like the ptrace requests.
+func wait4NoHang(ws *unix.WaitStatus) (int, error) {
+	var status int32
+	r, _, e := unix.RawSyscall6(unix.SYS_WAIT4, ^uintptr(0), uintptr(unsafe.Pointer(&status)),
+		unix.WALL|unix.WNOHANG, 0, 0, 0)
+	if e != 0 {
+		return 0, e
+	}
+	*ws = unix.WaitStatus(status)
+	return int(r), nil
+}
+
+// needExit reports whether the call th is in must be seen returning: for
+// its RET or GIO record, or for what the tracer learns from its result.
+// Under a seccomp filter a call that needs none of that runs on from its
+// entry stop without a second stop.
+func (t *Tracer) needExit(th *thread) bool {
+	if th.proc.fac&(FacSyscall|FacGenio) != 0 || th.call == nil {
+		return true
+	}
+	switch th.call.Name {
+	case "rt_sigaction", "prctl", "execve", "execveat":
+		return true
+	}
+	return false
 }
 
 // handle processes one wait status.
@@ -381,8 +413,10 @@ func (t *Tracer) resume(th *thread, sig unix.Signal) {
 	req := ptCont
 	switch {
 	case p.Seccomp:
-		if th.inSyscall && p.started && p.fac.needsSyscalls() {
+		if th.inSyscall && p.started && t.needExit(th) {
 			req = ptSyscall
+		} else if th.inSyscall && sig == 0 {
+			th.inSyscall = false // its exit will not be seen
 		}
 	case !p.started || p.fac.needsSyscalls():
 		req = ptSyscall
