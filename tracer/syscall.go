@@ -92,6 +92,9 @@ func (t *Tracer) entry(th *thread) {
 		}
 		p.started = true
 	}
+	if p.fac == 0 {
+		return // kept traced for its seccomp filter only
+	}
 	if th.call != nil && th.call.Name == "rt_sigaction" {
 		t.sigactionEntry(th)
 	}
@@ -150,7 +153,7 @@ func (t *Tracer) exit(th *thread) {
 		return // an exit without its entry: attached mid-call
 	}
 	th.inSyscall = false
-	if !th.proc.started {
+	if !th.proc.started || th.proc.fac == 0 {
 		return
 	}
 	v, ok := t.returnValue(th)

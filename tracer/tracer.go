@@ -224,7 +224,9 @@ func New(w *format.Writer, opts Options) (*Tracer, error) {
 // traced with s.
 func ptraceOptions(s Settings) uintptr {
 	o := uintptr(optSysGood | optExec | optExit | optClone)
-	if s.Inherit {
+	// Children inherit a seccomp filter: they must stay traced, or the
+	// calls it traps would fail with ENOSYS.
+	if s.Inherit || s.Seccomp {
 		o |= optFork | optVfork
 	}
 	if s.Seccomp {
@@ -534,7 +536,13 @@ func (t *Tracer) newChild(pid int, parent *process, pth *thread) *thread {
 	t.procs[pid] = p
 	th := t.addThread(pid, p, pth)
 	th.lastABI = arch.ABIUnknown
-	if !parent.Inherit {
+	switch {
+	case parent.Inherit:
+	case parent.Seccomp:
+		// Not to be traced, but it runs under the filter: keep it,
+		// recording nothing, so that its trapped calls go on.
+		p.setFacilities(0)
+	default:
 		th.detachAtStop = true
 	}
 	return th

@@ -122,6 +122,21 @@ func TestSeccompForkInherits(t *testing.T) {
 	if len(byPID) != 2 || byPID[res.Pid] != 3 {
 		t.Fatalf("NAMI /etc/hostname per pid = %v, want 3 from %d and 1 from its child:\n%s", byPID, res.Pid, itDescribe(lines))
 	}
+
+	// Without -i the child is not traced, yet it runs under the filter
+	// it inherited: its open must work as untraced (no ENOSYS), and
+	// leave no record.
+	file = e.path("nofollow.out")
+	res = seccompMix(t, e, file, []string{"-t", "n"}, "1000", "fork")
+	lines = itRecords(e.dump(file))
+	for _, l := range lines {
+		if l.PID != res.Pid {
+			t.Fatalf("record of a child traced without -i: %s", l.String())
+		}
+	}
+	if n := countNamei(lines, "/etc/hostname"); n != 3 {
+		t.Errorf("%d NAMI records of /etc/hostname without -i, want the parent's 3", n)
+	}
 }
 
 // TestSeccompTracerDeathKills checks PTRACE_O_EXITKILL: a command under
