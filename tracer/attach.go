@@ -45,12 +45,13 @@ func (t *Tracer) Listen(file *os.File, name string) error {
 }
 
 // ringDoorbell wakes the tracer thread from wait4: it starts a child that
-// exits at once, whose exit wait4 reports.
+// exits at once, whose exit wait4 reports. The tracer's wait4 reaps it:
+// nothing else may wait for it, or wait4 could sleep on.
 func ringDoorbell() {
 	cmd := exec.Command("/proc/self/exe")
 	cmd.Env = []string{helperEnv + `={"Role":"exit"}`}
 	if err := cmd.Start(); err == nil {
-		go func() { _ = cmd.Wait() }()
+		_ = cmd.Process.Release()
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/syslog"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -197,7 +198,13 @@ func startTracer(file *os.File, path string, req *Request, opts Options, before 
 	spawn := exec.Command(self)
 	spawn.Env = []string{helperEnv + "=" + string(cfg)}
 	spawn.ExtraFiles = []*os.File{file, toR, fromW}
-	spawn.Stderr = os.Stderr
+	// The tracer of a command may report on the command's stderr, which
+	// the command holds anyway. One started by ktrace -p must not keep
+	// our stderr open once we return (a pipe would never see its end):
+	// it reports to syslog.
+	if req.Op == "command" {
+		spawn.Stderr = os.Stderr
+	}
 	err = spawn.Run()
 	toR.Close()
 	fromW.Close()
@@ -336,7 +343,12 @@ func serveMain(cfg helperConfig) int {
 	to.Write([]byte("ok\n"))
 	to.Close()
 	if err := t.Run(); err != nil {
-		fmt.Fprintf(os.Stderr, "ktrace: %v\n", err)
+		if cfg.Req.Op == "command" {
+			fmt.Fprintf(os.Stderr, "ktrace: %v\n", err)
+		} else if l, lerr := syslog.New(syslog.LOG_ERR|syslog.LOG_USER, "ktrace"); lerr == nil {
+			_ = l.Err(err.Error())
+			l.Close()
+		}
 		return 1
 	}
 	return 0

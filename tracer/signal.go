@@ -3,6 +3,7 @@ package tracer
 import (
 	"golang.org/x/sys/unix"
 
+	"github.com/ktrace-linux/ktrace/arch"
 	"github.com/ktrace-linux/ktrace/format"
 )
 
@@ -56,6 +57,13 @@ func (t *Tracer) psig(th *thread, sig unix.Signal) {
 		ps.Action = format.SigDefault
 	}
 	t.mu.Lock()
+	if th.lastABI == arch.ABIUnknown {
+		// The process's first record: say its ABI first.
+		if th.abi == arch.ABIUnknown {
+			th.abi = t.native.ABI()
+		}
+		t.emul(th)
+	}
 	_ = t.w.WritePsig(t.header(th, th.lastABI), &ps)
 	t.mu.Unlock()
 }
