@@ -157,6 +157,27 @@ func (t *Tracer) AttachAll(pids []int, s Settings) error {
 		}
 		done = append(done, p)
 	}
+	// A thread is traced once its first stop has been seen and it runs on
+	// under PTRACE_SYSCALL: before that, a call it finishes would go
+	// unrecorded. Wait for those stops, handling whatever comes first.
+	for _, p := range done {
+		for _, th := range t.threads {
+			for th.proc == p && !th.stopped {
+				var ws unix.WaitStatus
+				tid, err := unix.Wait4(th.tid, &ws, unix.WALL, nil)
+				if err == unix.EINTR {
+					continue
+				}
+				if err != nil {
+					break
+				}
+				t.handle(tid, ws)
+				if ws.Exited() || ws.Signaled() {
+					break
+				}
+			}
+		}
+	}
 	return nil
 }
 

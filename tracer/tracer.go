@@ -110,6 +110,8 @@ type thread struct {
 	csw *cswState
 	// exiting is set at the thread's PTRACE_EVENT_EXIT stop.
 	exiting bool
+	// stopped is set once a stop of the thread has been seen.
+	stopped bool
 }
 
 // newProcess returns the state of a newly traced process.
@@ -371,6 +373,7 @@ func (t *Tracer) handle(tid int, ws unix.WaitStatus) {
 	case !ws.Stopped():
 		return
 	}
+	th.stopped = true
 	sig := ws.StopSignal()
 	event := int(ws) >> 16 & 0xff
 	if th.proc.detaching {
