@@ -209,31 +209,8 @@ func TestArgs(t *testing.T) {
 	}
 }
 
-func TestParseFacilities(t *testing.T) {
-	for _, c := range []struct {
-		in   string
-		want Facilities
-	}{
-		{"c", FacSyscall}, {"cn", FacSyscall | FacNamei}, {"+", FacDefault},
-		{"+wX", FacDefault | FacCsw | FacEnvs}, {"x", FacArgs}, {"X", FacEnvs},
-	} {
-		got, err := ParseFacilities(c.in)
-		if err != nil || got != c.want {
-			t.Errorf("ParseFacilities(%q) = %v, %v; want %v", c.in, got, err, c.want)
-		}
-	}
-	if FacDefault.String() != "cnisutx" {
-		t.Errorf("default set = %q, want cnisutx", FacDefault)
-	}
-	for _, bad := range []string{"", "q", "c-", "cC"} {
-		if _, err := ParseFacilities(bad); err == nil {
-			t.Errorf("ParseFacilities(%q) succeeded", bad)
-		}
-	}
-}
-
 func TestMatch(t *testing.T) {
-	o := Options{PID: 7, HasPID: true, Facilities: FacNamei}
+	o := Options{PID: 7, HasPID: true, Facilities: format.FacNamei}
 	for _, c := range []struct {
 		h    format.Header
 		want bool

@@ -68,7 +68,7 @@ func parseArgs(args []string) (Options, Mode, error) {
 				}
 				o.PID, o.HasPID = int32(n), true
 			case 't':
-				f, err := ParseFacilities(v)
+				f, err := format.ParseFacilities(v)
 				if err != nil {
 					return o, m, err
 				}

@@ -1,10 +1,6 @@
 package dump
 
-import (
-	"fmt"
-
-	"github.com/ktrace-linux/ktrace/format"
-)
+import "github.com/ktrace-linux/ktrace/format"
 
 // Options select what kdump shows and how. The zero value is kdump's
 // default: every record type, hex arguments, symbolic decoding, all data.
@@ -29,76 +25,7 @@ type Options struct {
 	HasPID bool
 	// Facilities keeps only records of these facilities (-t); zero
 	// keeps everything.
-	Facilities Facilities
-}
-
-// Facilities is a set of trace facilities, as named by the letters of
-// ktrace and kdump -t.
-type Facilities uint16
-
-// The facilities. Each letter selects the record types listed.
-const (
-	FacSyscall Facilities = 1 << iota // c: CALL, RET (and EMUL)
-	FacNamei                          // n: NAMI
-	FacGenio                          // i: GIO
-	FacPsig                           // s: PSIG
-	FacCsw                            // w: CSW
-	FacUser                           // u: USER
-	FacStruct                         // t: STRU
-	FacArgs                           // x: ARGS
-	FacEnvs                           // X: ENVS
-)
-
-// FacDefault is the set "+" stands for: everything but w and X.
-const FacDefault = FacSyscall | FacNamei | FacGenio | FacPsig | FacUser | FacStruct | FacArgs
-
-// facilityLetters maps each -t letter to its facility.
-var facilityLetters = [...]struct {
-	letter byte
-	fac    Facilities
-}{
-	{'c', FacSyscall}, {'n', FacNamei}, {'i', FacGenio}, {'s', FacPsig}, {'w', FacCsw},
-	{'u', FacUser}, {'t', FacStruct}, {'x', FacArgs}, {'X', FacEnvs}, {'+', FacDefault},
-}
-
-// facilityOf maps a record type to the facility that selects it; types
-// not listed (LOST, unknown types) are always shown.
-var facilityOf = [...]Facilities{
-	format.TypeCall: FacSyscall, format.TypeRet: FacSyscall, format.TypeEmul: FacSyscall,
-	format.TypeNamei: FacNamei, format.TypeGenio: FacGenio, format.TypePsig: FacPsig,
-	format.TypeCsw: FacCsw, format.TypeUser: FacUser, format.TypeStruct: FacStruct,
-	format.TypeArgs: FacArgs, format.TypeEnvs: FacEnvs,
-}
-
-// ParseFacilities parses a -t string such as "cn" or "+w". An empty
-// string or an unknown letter is an error.
-func ParseFacilities(s string) (Facilities, error) {
-	if s == "" {
-		return 0, fmt.Errorf("empty facility list")
-	}
-	var f Facilities
-next:
-	for i := 0; i < len(s); i++ {
-		for _, l := range facilityLetters {
-			if l.letter == s[i] {
-				f |= l.fac
-				continue next
-			}
-		}
-		return 0, fmt.Errorf("unknown facility letter %q in %q", s[i], s)
-	}
-	return f, nil
-}
-
-// String returns the letters of f, "+" style sets spelled out.
-func (f Facilities) String() string {
-	var b []byte
-	for _, l := range facilityLetters {
-		if l.letter != '+' && f&l.fac != 0 {
-			b = append(b, l.letter)
-		}
-	}
-	return string(b)
+	Facilities format.Facilities
 }
 
 // Match reports whether a record of type t from pid/tid passes the
@@ -111,10 +38,8 @@ func (o *Options) Match(h *format.Header) bool {
 	if o.HasPID && h.PID != o.PID && h.TID != o.PID {
 		return false
 	}
-	if o.Facilities != 0 && int(h.Type) < len(facilityOf) {
-		if fac := facilityOf[h.Type]; fac != 0 && o.Facilities&fac == 0 {
-			return false
-		}
+	if fac := h.Type.Facility(); o.Facilities != 0 && fac != 0 && o.Facilities&fac == 0 {
+		return false
 	}
 	return true
 }

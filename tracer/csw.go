@@ -107,20 +107,19 @@ func (t *Tracer) cswStop(th *thread) {
 	if !p.started {
 		return // a command not yet at its execve records nothing
 	}
-	s := th.csw
-	if s == nil {
+	switch s := th.csw; {
+	case s == nil:
 		th.csw = t.cswOpen(th)
-		return
-	}
-	if s.ring != nil {
+	case s.ring != nil:
 		t.cswDrain(th, s)
-	} else {
+	default:
 		t.cswCount(th, s)
 	}
 	t.cswUnlock()
 }
 
-// cswResume is called just before th is resumed.
+// cswResume is called just before th is resumed: the first switch-in
+// after now ends the ptrace stop.
 func (t *Tracer) cswResume(th *thread) {
 	s := th.csw
 	if s.ring == nil {
@@ -143,7 +142,7 @@ func (t *Tracer) cswClose(th *thread) {
 // cswOpen starts watching the switches of th, which is stopped: on a perf
 // event where the kernel allows, else on its /proc counters.
 func (t *Tracer) cswOpen(th *thread) *cswState {
-	s := &cswState{counts: procCounts{fd: -1}}
+	s := &cswState{counts: procCounts{fd: -1, sched: -1}}
 	if !t.opts.NoPerfEvents && !t.csw.perfOff {
 		r, err := openPerfRing(th.tid)
 		if err == nil {
@@ -188,7 +187,8 @@ func (t *Tracer) cswWarn(err error) {
 		w = os.Stderr
 	}
 	why := err.Error()
-	if errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM) {
+	var op *perfOpenError
+	if errors.As(err, &op) && (op.err == unix.EACCES || op.err == unix.EPERM) {
 		if b, err := os.ReadFile("/proc/sys/kernel/perf_event_paranoid"); err == nil {
 			why += ", kernel.perf_event_paranoid=" + strings.TrimSpace(string(b))
 		}

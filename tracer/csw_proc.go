@@ -10,21 +10,31 @@ import (
 	"github.com/ktrace-linux/ktrace/format"
 )
 
-// procCounts infers a thread's context switches from the counters of
-// /proc/PID/task/TID/status, kept open and re-read at each stop.
+// procCounts infers a thread's context switches from its /proc files,
+// kept open and re-read at each stop: the voluntary and nonvoluntary
+// switch counters of status, and the count of times it was switched in
+// of schedstat, which costs a tenth as much to read and tells when there
+// is nothing to count.
 type procCounts struct {
 	fd         int // the status file, or -1
-	tid        int // the thread it describes
+	sched      int // the schedstat file, or -1
+	tid        int // the thread they describe
 	vol, invol uint64
-	valid      bool // vol and invol hold a reading
+	runs       uint64 // schedstat's count of switch-ins
+	valid      bool   // the counts hold a reading
 }
 
-// close closes the status file.
+// close closes the files.
 func (c *procCounts) close() {
 	if c.fd >= 0 {
 		unix.Close(c.fd)
 		c.fd = -1
 	}
+	if c.sched >= 0 {
+		unix.Close(c.sched)
+		c.sched = -1
+	}
+	c.valid = false
 }
 
 // Fields of /proc/PID/task/TID/status with the switch counters.
@@ -41,24 +51,44 @@ func (t *Tracer) cswCount(th *thread, s *cswState) {
 	if c.fd < 0 || c.tid != th.tid {
 		// First reading, or the thread took its leader's tid in an exec.
 		c.close()
-		c.valid = false
-		fd, err := unix.Open(procPath(th.proc.pid, "task/"+strconv.Itoa(th.tid)+"/status"), unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		dir := procPath(th.proc.pid, "task/"+strconv.Itoa(th.tid)+"/")
+		fd, err := unix.Open(dir+"status", unix.O_RDONLY|unix.O_CLOEXEC, 0)
 		if err != nil {
 			return
 		}
 		c.fd, c.tid = fd, th.tid
+		if fd, err := unix.Open(dir+"schedstat", unix.O_RDONLY|unix.O_CLOEXEC, 0); err == nil {
+			c.sched = fd
+		}
 	}
 	// A ptrace request returns only once the tracee is off its CPU, so
 	// the switch of this stop is counted by the time we read.
 	_, _ = eventMsg(th.tid)
+	var runs uint64
+	if c.sched >= 0 {
+		var ok bool
+		runs, ok = readSchedRuns(c.sched, t.scratch)
+		switch {
+		case !ok || (c.valid && runs == c.runs):
+			// No schedstat, or one the kernel does not keep (every stop
+			// is followed by a switch-in): status alone will do.
+			unix.Close(c.sched)
+			c.sched = -1
+		case c.valid && runs == c.runs+1:
+			// Switched in once, when resumed: no switch of the program's,
+			// and the one voluntary switch of this stop.
+			c.runs = runs
+			c.vol++
+			return
+		}
+	}
 	vol, invol, ok := readSwitchCounts(c.fd, t.scratch)
 	if !ok {
 		c.close()
-		c.valid = false
 		return
 	}
 	prevVol, prevInvol, valid := c.vol, c.invol, c.valid
-	c.vol, c.invol, c.valid = vol, invol, true
+	c.vol, c.invol, c.runs, c.valid = vol, invol, runs, true
 	if !valid {
 		return
 	}
@@ -77,6 +107,24 @@ func (t *Tracer) cswCount(th *thread, s *cswState) {
 			t.cswPair(th, now, now, true, format.FlagInferred)
 		}
 	}
+}
+
+// readSchedRuns reads the number of times a thread was switched in, the
+// third field of the schedstat file open at fd, using buf.
+func readSchedRuns(fd int, buf []byte) (uint64, bool) {
+	n, err := unix.Pread(fd, buf, 0)
+	if err != nil || n <= 0 {
+		return 0, false
+	}
+	b := buf[:n]
+	for i := 0; i < 2; i++ {
+		j := bytes.IndexByte(b, ' ')
+		if j < 0 {
+			return 0, false
+		}
+		b = b[j+1:]
+	}
+	return leadingNumber(b)
 }
 
 // readSwitchCounts reads the voluntary and nonvoluntary switch counts
@@ -102,6 +150,11 @@ func statusNumber(b, field []byte) (uint64, bool) {
 	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
 		b = b[1:]
 	}
+	return leadingNumber(b)
+}
+
+// leadingNumber returns the decimal number b starts with.
+func leadingNumber(b []byte) (uint64, bool) {
 	var v uint64
 	digits := 0
 	for ; digits < len(b) && b[digits] >= '0' && b[digits] <= '9'; digits++ {

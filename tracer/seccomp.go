@@ -67,10 +67,12 @@ var alwaysTrapped = []string{"execve", "execveat", "prctl"}
 // for s, or nil when every call must stop and a filter would not help.
 func filterNames(tab *arch.Table, s Settings) []string {
 	fac := s.Facilities
-	if !fac.needsSyscalls() {
+	if !needsSyscalls(fac) {
 		return nil // signals and exits need no syscall stops; PTRACE_CONT does
 	}
-	if fac&FacSyscall != 0 && len(s.Syscalls) == 0 {
+	// Every call: CALL records, or CSW wait reasons (the call a thread
+	// sleeps in).
+	if fac&(FacSyscall|FacCsw) != 0 && len(s.Syscalls) == 0 {
 		return nil
 	}
 	names := append([]string(nil), alwaysTrapped...)

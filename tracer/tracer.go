@@ -344,7 +344,7 @@ func wait4NoHang(ws *unix.WaitStatus) (int, error) {
 // Under a seccomp filter a call that needs none of that runs on from its
 // entry stop without a second stop.
 func (t *Tracer) needExit(th *thread) bool {
-	if th.proc.fac&(FacSyscall|FacGenio) != 0 || th.call == nil {
+	if th.proc.fac&(FacSyscall|FacGenio|FacCsw) != 0 || th.call == nil {
 		return true
 	}
 	switch th.call.Name {
@@ -423,7 +423,7 @@ func (t *Tracer) resume(th *thread, sig unix.Signal) {
 		} else if th.inSyscall && sig == 0 {
 			th.inSyscall = false // its exit will not be seen
 		}
-	case !p.started || p.fac.needsSyscalls():
+	case !p.started || needsSyscalls(p.fac):
 		req = ptSyscall
 	}
 	th.listening = false

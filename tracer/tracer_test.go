@@ -222,30 +222,6 @@ func TestNoAllocationPerSyscall(t *testing.T) {
 	}
 }
 
-func TestParseFacilities(t *testing.T) {
-	for _, c := range []struct {
-		in   string
-		want Facilities
-		err  bool
-	}{
-		{"c", FacSyscall, false},
-		{"cn", FacSyscall | FacNamei, false},
-		{"+", DefaultFacilities, false},
-		{"+w", DefaultFacilities | FacCsw, false},
-		{"xX", FacArgs | FacEnv, false},
-		{"z", 0, true},
-		{"", 0, true},
-	} {
-		got, err := ParseFacilities(c.in)
-		if (err != nil) != c.err || got != c.want {
-			t.Errorf("ParseFacilities(%q) = %v, %v; want %v, error %v", c.in, got, err, c.want, c.err)
-		}
-	}
-	if s := DefaultFacilities.String(); s != "cnisutx" {
-		t.Errorf("DefaultFacilities.String() = %q", s)
-	}
-}
-
 func TestOpenTraceFile(t *testing.T) {
 	dir := t.TempDir()
 	reg := filepath.Join(dir, "t.out")

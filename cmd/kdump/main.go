@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ktrace-linux/ktrace/dump"
+	"github.com/ktrace-linux/ktrace/format"
 )
 
 const usageLine = "kdump [-dEHlnRrSsTxX] [-f trfile] [-m maxdata] [-p pid] [-t trstr] [--json] [--summary]"
@@ -78,7 +79,7 @@ func newCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			fl := cmd.Flags()
 			if fl.Changed("types") {
-				f, err := dump.ParseFacilities(trstr)
+				f, err := format.ParseFacilities(trstr)
 				if err != nil {
 					return usageError{fmt.Errorf("-t: %w", err)}
 				}
