@@ -397,6 +397,16 @@ func listThreads(pid int) ([]int, error) {
 	return tids, nil
 }
 
+// isZombie reports whether pid has exited and waits for its parent.
+func isZombie(pid int) bool {
+	b, err := os.ReadFile(procPath(pid, "stat"))
+	if err != nil {
+		return false
+	}
+	i := strings.LastIndexByte(string(b), ')')
+	return i >= 0 && i+2 < len(b) && b[i+2] == 'Z'
+}
+
 // syscallErrText returns the C library's text for an errno, such as "No
 // such process".
 func syscallErrText(e unix.Errno) error {
@@ -415,6 +425,9 @@ func attachError(pid int, err error) error {
 	}
 	msg := syscallErrText(errno).Error()
 	if errno == unix.EPERM {
+		if isZombie(pid) {
+			return fmt.Errorf("%d: %s (the process has exited)", pid, msg)
+		}
 		var scratch [4096]byte
 		if st, ok := readStatus(pid, scratch[:]); ok && st.tracerPid != 0 {
 			var comm [16]byte

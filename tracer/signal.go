@@ -11,11 +11,31 @@ import (
 // delivered to th. It records a PSIG and lets the signal through.
 func (t *Tracer) signalStop(th *thread, sig unix.Signal) {
 	p := th.proc
+	if th.freshExec && sig == unix.SIGURG && t.runtimePreemption(th) {
+		// Go's runtime in ktrace sent itself a preemption signal that
+		// was still pending when ktrace exec'd the command. Untraced,
+		// the command would never have had it: drop it.
+		t.resume(th, 0)
+		return
+	}
 	if p.started && p.fac&FacPsig != 0 {
 		t.psig(th, sig)
 	}
 	t.resume(th, sig)
 }
+
+// runtimePreemption reports whether the SIGURG about to be delivered to
+// th was sent by its own process with tgkill, as Go's runtime preempts a
+// goroutine.
+func (t *Tracer) runtimePreemption(th *thread) bool {
+	if err := t.sig.get(th.tid); err != nil {
+		return false
+	}
+	return t.sig.code() == siTkill && int(t.sig.pid()) == th.proc.pid
+}
+
+// siTkill is SI_TKILL, the si_code of tkill and tgkill.
+const siTkill = -6
 
 // psig writes the PSIG record for sig: the action the process takes, the
 // handler where the tracer saw it installed, the blocked mask, and who

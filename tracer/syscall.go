@@ -14,6 +14,7 @@ func (t *Tracer) syscallStop(th *thread) {
 		return
 	}
 	if entry {
+		th.freshExec = false
 		t.entry(th)
 	} else {
 		t.exit(th)

@@ -112,6 +112,9 @@ type thread struct {
 	exiting bool
 	// stopped is set once a stop of the thread has been seen.
 	stopped bool
+	// freshExec is set from an execve until the new program's first
+	// system call.
+	freshExec bool
 }
 
 // newProcess returns the state of a newly traced process.
@@ -604,11 +607,13 @@ func (t *Tracer) execEvent(th *thread) {
 		}
 	}
 	// Every other thread is gone too; their exits may still be reported,
-	// but the process now has one thread.
-	p.started = true
+	// but the process now has one thread. (A command's records start at
+	// the execve entry seen before this event, not here: an exec whose
+	// entry came before the seize is not the command's.)
 	p.handlers = [64]uint64{}
 	p.handlerKnown = 0
 	th.lastABI = arch.ABIUnknown
+	th.freshExec = true
 	readComm(th.tid, &th.comm, t.scratch)
 	t.resume(th, 0)
 }

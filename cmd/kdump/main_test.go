@@ -19,6 +19,7 @@ import (
 
 	"github.com/ktrace-linux/ktrace/arch"
 	"github.com/ktrace-linux/ktrace/format"
+	"github.com/ktrace-linux/ktrace/internal/testutil"
 	"github.com/ktrace-linux/ktrace/internal/tracegen"
 )
 
@@ -517,7 +518,7 @@ func TestFollow(t *testing.T) {
 	rw.WriteBytes(h, format.TypeNamei, []byte("/torn/and/mended"))
 	rw.Flush()
 	f.Write(rec.Bytes()[:30])
-	time.Sleep(300 * time.Millisecond)
+	time.Sleep(testutil.Stretch(300 * time.Millisecond))
 	f.Write(rec.Bytes()[30:])
 	expect(`NAMI  "/torn/and/mended"`)
 
@@ -560,7 +561,7 @@ func TestFollowStdin(t *testing.T) {
 	defer cmd.Process.Kill()
 	defer in.Close()
 	in.Write(sample(t, arch.MachineAmd64))
-	time.Sleep(300 * time.Millisecond)
+	time.Sleep(testutil.Stretch(300 * time.Millisecond))
 	cmd.Process.Signal(os.Interrupt)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()

@@ -734,7 +734,7 @@ func atHasTicks(pid int, tag string, n int) func([]testutil.Line) bool {
 func TestAttachLoop(t *testing.T) {
 	e := atSetup(t)
 	tf := e.path("loop.out")
-	const n = 40
+	n := 40 * testutil.Slow()
 	p := atLoop(t, "tick", n, 7, nil)
 
 	e.mustKt(t, "-f", tf, "-p", strconv.Itoa(p.pid))
@@ -861,7 +861,7 @@ func atTreeLine(s string) (level, pid int, what string, ok bool) {
 // traced. The file is complete when the root's parent has waited for it.
 func TestAttachDescendants(t *testing.T) {
 	e := atSetup(t)
-	const n = 30
+	n := 30 * testutil.Slow()
 	p := atStart(t, false, nil, testutil.Prog(t, "attach_tree"), strconv.Itoa(n))
 	levelOf := map[int]int{}
 	for len(levelOf) < 5 {
@@ -1723,7 +1723,7 @@ func TestAttachSleeping(t *testing.T) {
 	})
 	t.Run("nanosleep", func(t *testing.T) {
 		tf := e.path("sleep.out")
-		const ms = 1200
+		ms := 1200 * testutil.Slow()
 		p := atStart(t, false, nil, testutil.Prog(t, "attach_sleep"), strconv.Itoa(ms))
 		p.waitLine("ready")
 		atInSyscall(t, p.pid, unix.SYS_NANOSLEEP, unix.SYS_CLOCK_NANOSLEEP)
@@ -1731,7 +1731,7 @@ func TestAttachSleeping(t *testing.T) {
 
 		e.mustKt(t, "-f", tf, "-p", strconv.Itoa(p.pid))
 		tp := e.tracerOf(t, p.pid)
-		if time.Since(start) > ms*time.Millisecond/2 {
+		if time.Since(start) > time.Duration(ms)*time.Millisecond/2 {
 			t.Fatalf("ktrace -p took %v: too long for the test", time.Since(start))
 		}
 		atInSyscall(t, p.pid, unix.SYS_NANOSLEEP, unix.SYS_CLOCK_NANOSLEEP, unix.SYS_RESTART_SYSCALL)

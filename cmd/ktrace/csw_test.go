@@ -2,6 +2,9 @@ package main
 
 import (
 	"io"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -22,7 +25,15 @@ func TestCommandContextSwitches(t *testing.T) {
 		t.Fatal(err)
 	}
 	lr := itStart(t, cmd)
-	time.Sleep(300 * time.Millisecond) // let it block in read
+	// Feed the pipe once the program sleeps in its read, however slow
+	// the machine.
+	deadline := time.Now().Add(30 * time.Second)
+	for !blockedInPipeRead(cmd.Process.Pid) {
+		if time.Now().After(deadline) {
+			t.Fatal("the program never blocked in its read")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	_, _ = io.WriteString(in, "x")
 	in.Close()
 	lr.expect("done", 10*time.Second)
@@ -45,4 +56,10 @@ func TestCommandContextSwitches(t *testing.T) {
 			t.Errorf("voluntary stop without its wait reason: %s", l.String())
 		}
 	}
+}
+
+// blockedInPipeRead reports whether pid sleeps reading a pipe.
+func blockedInPipeRead(pid int) bool {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "wchan"))
+	return err == nil && strings.Contains(string(b), "pipe_read")
 }
