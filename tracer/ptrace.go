@@ -26,7 +26,6 @@ const (
 	optVfork    = unix.PTRACE_O_TRACEVFORK
 	optClone    = unix.PTRACE_O_TRACECLONE
 	optExec     = unix.PTRACE_O_TRACEEXEC
-	optExit     = unix.PTRACE_O_TRACEEXIT
 	optSeccomp  = unix.PTRACE_O_TRACESECCOMP
 	optExitKill = unix.PTRACE_O_EXITKILL
 
@@ -34,7 +33,6 @@ const (
 	evVfork   = unix.PTRACE_EVENT_VFORK
 	evClone   = unix.PTRACE_EVENT_CLONE
 	evExec    = unix.PTRACE_EVENT_EXEC
-	evExit    = unix.PTRACE_EVENT_EXIT
 	evSeccomp = unix.PTRACE_EVENT_SECCOMP
 	evStop    = unix.PTRACE_EVENT_STOP
 

@@ -59,9 +59,10 @@ func ResolveSyscalls(list string) ([]string, error) {
 }
 
 // alwaysTrapped are the calls a filter always sends to the tracer: the
-// exec family (a new program, a new EMUL, a new command name) and
-// prctl (PR_SET_NAME renames the thread).
-var alwaysTrapped = []string{"execve", "execveat", "prctl"}
+// exec family (a new program, a new EMUL, a new command name), prctl
+// (PR_SET_NAME renames the thread) and the exits (records are flushed
+// before a process ends).
+var alwaysTrapped = []string{"execve", "execveat", "prctl", "exit", "exit_group"}
 
 // filterNames returns the calls a seccomp filter must send to the tracer
 // for s, or nil when every call must stop and a filter would not help.

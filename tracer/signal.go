@@ -20,6 +20,9 @@ func (t *Tracer) signalStop(th *thread, sig unix.Signal) {
 	}
 	if p.started && p.fac&FacPsig != 0 {
 		t.psig(th, sig)
+		// The signal may end the process: its parent could see it
+		// gone before the tracer sees anything more of it.
+		t.flush()
 	}
 	t.resume(th, sig)
 }

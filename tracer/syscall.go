@@ -16,9 +16,31 @@ func (t *Tracer) syscallStop(th *thread) {
 	if entry {
 		th.freshExec = false
 		t.entry(th)
+		t.flushAtExit(th)
 	} else {
 		t.exit(th)
 	}
+}
+
+// flushAtExit writes out the records when th enters a call that ends its
+// process (exit_group, or exit of its last thread): the parent may see
+// the process gone before the tracer sees anything more of it, and every
+// record up to the exit must be in the file by then. Exits by a signal
+// are flushed at their PSIG record.
+func (t *Tracer) flushAtExit(th *thread) {
+	if th.call == nil {
+		return
+	}
+	switch th.call.Name {
+	case "exit_group":
+	case "exit":
+		if th.proc.threads > 1 {
+			return
+		}
+	default:
+		return
+	}
+	t.flush()
 }
 
 // readSyscall reads the stopped call into th (number, arguments and ABI)

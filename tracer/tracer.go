@@ -69,7 +69,6 @@ type process struct {
 	started   bool       // records are written (in command mode, from the first execve)
 	threads   int
 	detaching bool // being released: each thread is detached at its next stop
-	exiting   int  // threads past their PTRACE_EVENT_EXIT stop
 	// only marks, per ABI and system call number, the calls Syscalls
 	// lets through; nil when every call is recorded.
 	only map[arch.ABI][]bool
@@ -108,8 +107,6 @@ type thread struct {
 	newOptions bool
 	// csw watches the thread's context switches (-t w), or is nil.
 	csw *cswState
-	// exiting is set at the thread's PTRACE_EVENT_EXIT stop.
-	exiting bool
 	// stopped is set once a stop of the thread has been seen.
 	stopped bool
 	// freshExec is set from an execve until the new program's first
@@ -185,6 +182,10 @@ type Tracer struct {
 	waiters  []clearWaiter
 	ring     func()
 
+	// orphans holds the first stops of new children seen before their
+	// parent's fork or clone event.
+	orphans map[int]unix.WaitStatus
+
 	spin   time.Duration // current spinning budget
 	noSpin int           // waits left without spinning
 
@@ -215,6 +216,7 @@ func New(w *format.Writer, opts Options) (*Tracer, error) {
 		scratch: make([]byte, 8192),
 		words:   make([]uint64, 2*maxIov),
 		spin:    maxSpin,
+		orphans: make(map[int]unix.WaitStatus),
 	}
 	if runtime.GOARCH != "amd64" {
 		t.compat = nil
@@ -228,7 +230,7 @@ func New(w *format.Writer, opts Options) (*Tracer, error) {
 // ptraceOptions returns the ptrace options for the threads of a process
 // traced with s.
 func ptraceOptions(s Settings) uintptr {
-	o := uintptr(optSysGood | optExec | optExit | optClone)
+	o := uintptr(optSysGood | optExec | optClone)
 	// Children inherit a seccomp filter: they must stay traced, or the
 	// calls it traps would fail with ENOSYS.
 	if s.Inherit || s.Seccomp {
@@ -267,6 +269,9 @@ func (t *Tracer) Run() error {
 	defer t.stopFlusherAndFlush()
 	for {
 		t.serveRequests()
+		if len(t.threads) == 0 && len(t.orphans) > 0 {
+			t.adoptOrphans()
+		}
 		if len(t.threads) == 0 {
 			t.shutdown()
 			return nil
@@ -326,6 +331,14 @@ func (t *Tracer) wait(ws *unix.WaitStatus) (int, error) {
 			t.spin, t.noSpin = maxSpin, spinPause
 		}
 	}
+	if len(t.orphans) > 0 {
+		// Nothing else is coming soon: the parents' events are not
+		// on their way.
+		if tid, err := wait4NoHang(ws); tid != 0 || err != nil {
+			return tid, err
+		}
+		t.adoptOrphans()
+	}
 	return unix.Wait4(-1, ws, unix.WALL, nil)
 }
 
@@ -364,10 +377,11 @@ func (t *Tracer) handle(tid int, ws unix.WaitStatus) {
 		if !ws.Stopped() {
 			return // a doorbell, or a child we let go
 		}
-		th = t.adopt(tid)
-		if th == nil {
-			return
-		}
+		// A new child whose first stop came before its parent's fork
+		// or clone event: keep the stop until that event says what
+		// the child is (see adoptOrphans).
+		t.orphans[tid] = ws
+		return
 	}
 	switch {
 	case ws.Exited() || ws.Signaled():
@@ -404,9 +418,6 @@ func (t *Tracer) handle(tid int, ws unix.WaitStatus) {
 		if msg, err := eventMsg(th.tid); err == nil {
 			t.childEvent(th, int(msg), event)
 		}
-		t.resume(th, 0)
-	case event == evExit:
-		t.exitEvent(th)
 		t.resume(th, 0)
 	default:
 		t.resume(th, 0)
@@ -496,9 +507,25 @@ func (t *Tracer) childEvent(th *thread, child int, event int) {
 	}
 	if event == evClone && t.cloneMakesThread(th, child) {
 		t.addThread(child, th.proc, th)
-		return
+	} else {
+		t.newChild(child, th.proc, th)
 	}
-	t.newChild(child, th.proc, th)
+	if ws, ok := t.orphans[child]; ok {
+		delete(t.orphans, child)
+		t.handle(child, ws)
+	}
+}
+
+// adoptOrphans places the new children whose parent's event has not
+// come (the parent died in between, say) from what /proc says of them,
+// and handles their first stops.
+func (t *Tracer) adoptOrphans() {
+	for tid, ws := range t.orphans {
+		delete(t.orphans, tid)
+		if t.adopt(tid) != nil {
+			t.handle(tid, ws)
+		}
+	}
 }
 
 // cloneMakesThread tells whether the clone th is in made a thread of its
@@ -518,19 +545,6 @@ func (t *Tracer) cloneMakesThread(th *thread, child int) bool {
 	}
 	st, ok := readStatus(child, t.scratch)
 	return ok && st.tgid == th.proc.pid
-}
-
-// exitEvent handles PTRACE_EVENT_EXIT: th is about to exit. Once every
-// thread of its process is exiting, its parent may soon see it gone, so
-// every record so far goes to the file now.
-func (t *Tracer) exitEvent(th *thread) {
-	if !th.exiting {
-		th.exiting = true
-		th.proc.exiting++
-	}
-	if th.proc.exiting >= th.proc.threads {
-		t.flush()
-	}
 }
 
 // newChild registers a new child process; without Inherit it is
@@ -571,14 +585,8 @@ func (t *Tracer) addThread(tid int, p *process, from *thread) *thread {
 
 // gone forgets a thread that exited or was killed.
 func (t *Tracer) gone(th *thread) {
-	flush := !th.exiting // killed without an exit stop (SIGKILL)
-	if th.exiting {
-		th.proc.exiting--
-	}
 	t.forget(th)
-	if flush {
-		t.flush()
-	}
+	t.flush() // nothing to write, normally: see flushAtExit
 }
 
 // detach stops tracing th, delivering sig.
