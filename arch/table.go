@@ -76,29 +76,53 @@ func (a ABI) shortName() string {
 // generated packages arch/amd64 and arch/arm64, and are read-only after; any
 // number of goroutines may use one.
 type Table struct {
-	abi    ABI
+	abi ABI
+	// What NewTable was given; the rest is built from it on first use,
+	// so that a program pays only for the tables it uses.
+	names  []string
+	consts []Const
+
+	once   sync.Once
 	byNr   []*Syscall // indexed by number; nil where there is no call
 	all    []*Syscall // sorted by number
 	byName map[string]*Syscall
 	sets   map[string]*ValueSet
-	consts map[string]uint64
+	values map[string]uint64
 }
 
-// NewTable builds the table of abi. names[n] is the name of system call
+// Const is the value of a named constant on one ABI.
+type Const struct {
+	Name  string
+	Value uint64
+}
+
+// NewTable returns the table of abi. names[n] is the name of system call
 // number n ("" where there is none), consts the values of the constants the
-// value sets name. The generated packages call it; it joins their data with
-// the signature table and resolves the value sets with consts, leaving out
-// constants consts lacks. NewTable keeps consts, which must not be changed
-// afterwards. It panics if the embedded data files do not parse.
-func NewTable(abi ABI, names []string, consts map[string]uint64) *Table {
+// value sets name. The generated packages call it. The table is built on
+// first use: it joins their data with the signature table and resolves the
+// value sets with consts, leaving out constants consts lacks. NewTable keeps
+// names and consts, which must not be changed afterwards. A table panics on
+// first use if the embedded data files do not parse.
+func NewTable(abi ABI, names []string, consts []Const) *Table {
+	return &Table{abi: abi, names: names, consts: consts}
+}
+
+// load builds the table the first time it is used.
+func (t *Table) load() *Table {
+	t.once.Do(t.build)
+	return t
+}
+
+func (t *Table) build() {
 	d := loadSpec()
-	short := abi.shortName()
-	t := &Table{
-		abi:    abi,
-		byNr:   make([]*Syscall, len(names)),
-		byName: make(map[string]*Syscall, len(names)),
-		sets:   make(map[string]*ValueSet, len(d.sets)),
-		consts: consts,
+	short := t.abi.shortName()
+	names := t.names
+	t.byNr = make([]*Syscall, len(names))
+	t.byName = make(map[string]*Syscall, len(names))
+	t.sets = make(map[string]*ValueSet, len(d.sets))
+	t.values = make(map[string]uint64, len(t.consts))
+	for _, c := range t.consts {
+		t.values[c.Name] = c.Value
 	}
 	sigs := make(map[string]*spec.Signature, len(d.sigs))
 	for i := range d.sigs {
@@ -131,10 +155,9 @@ func NewTable(abi ABI, names []string, consts map[string]uint64) *Table {
 		}
 	}
 	for i := range d.sets {
-		vs := newValueSet(&d.sets[i], consts)
+		vs := newValueSet(&d.sets[i], t.values)
 		t.sets[vs.Name] = vs
 	}
-	return t
 }
 
 // ABI returns the ABI the table describes.
@@ -143,15 +166,16 @@ func (t *Table) ABI() ABI { return t.abi }
 // Lookup returns system call number nr, or nil if the ABI has none. It does
 // not allocate.
 func (t *Table) Lookup(nr uint32) *Syscall {
-	if uint64(nr) < uint64(len(t.byNr)) {
-		return t.byNr[nr]
+	byNr := t.load().byNr
+	if uint64(nr) < uint64(len(byNr)) {
+		return byNr[nr]
 	}
 	return nil
 }
 
 // ByName returns the system call called name ("openat").
 func (t *Table) ByName(name string) (*Syscall, bool) {
-	s, ok := t.byName[name]
+	s, ok := t.load().byName[name]
 	return s, ok
 }
 
@@ -159,17 +183,17 @@ func (t *Table) ByName(name string) (*Syscall, bool) {
 // slice is the caller's; the Syscalls it points to are shared and must not
 // be changed.
 func (t *Table) Syscalls() []*Syscall {
-	return slices.Clone(t.all)
+	return slices.Clone(t.load().all)
 }
 
 // Set returns the value set called name (as named by Arg.Set), or nil.
 func (t *Table) Set(name string) *ValueSet {
-	return t.sets[name]
+	return t.load().sets[name]
 }
 
 // Const returns the value on this ABI of a constant a value set names, such
 // as "O_DIRECTORY".
 func (t *Table) Const(name string) (uint64, bool) {
-	v, ok := t.consts[name]
+	v, ok := t.load().values[name]
 	return v, ok
 }

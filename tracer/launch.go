@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/syslog"
 	"os"
-	"os/exec"
 	"os/signal"
 	"runtime"
 	"strconv"
@@ -195,17 +194,18 @@ func startTracer(file *os.File, path string, req *Request, opts Options, before 
 	}
 	defer fromR.Close()
 	cfg, _ := json.Marshal(helperConfig{Role: roleSpawn, File: path, ForceRegisters: opts.ForceRegisters, Req: req})
-	spawn := exec.Command(self)
-	spawn.Env = []string{helperEnv + "=" + string(cfg)}
-	spawn.ExtraFiles = []*os.File{file, toR, fromW}
 	// The tracer of a command may report on the command's stderr, which
 	// the command holds anyway. One started by ktrace -p must not keep
 	// our stderr open once we return (a pipe would never see its end):
 	// it reports to syslog.
-	if req.Op == "command" {
-		spawn.Stderr = os.Stderr
+	stderr := os.Stderr
+	if req.Op != "command" {
+		if stderr, err = os.Open(os.DevNull); err != nil {
+			return err
+		}
+		defer stderr.Close()
 	}
-	err = spawn.Run()
+	err = startHelper(self, cfg, stderr, []*os.File{file, toR, fromW}, false, true)
 	toR.Close()
 	fromW.Close()
 	if err != nil {
@@ -283,18 +283,55 @@ func spawnTracer(cfg helperConfig) int {
 	}
 	cfg.Role = roleServe
 	b, _ := json.Marshal(cfg)
-	cmd := exec.Command(self)
-	cmd.Env = []string{helperEnv + "=" + string(b)}
-	cmd.ExtraFiles = []*os.File{
+	files := []*os.File{
 		os.NewFile(fdTraceFile, "trace"), os.NewFile(fdFromKtrace, "from-ktrace"), os.NewFile(fdToKtrace, "to-ktrace"),
 	}
-	cmd.Stderr = os.Stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if err := cmd.Start(); err != nil {
+	if err := startHelper(self, b, os.Stderr, files, true, false); err != nil {
 		fmt.Fprintf(os.Stderr, "ktrace: start tracer: %v\n", err)
 		return 1
 	}
 	return 0
+}
+
+// startHelper starts this binary as a helper with configuration cfg,
+// standard input and output on /dev/null, stderr, and extra as
+// descriptors 3 and up; in a session of its own if setsid. With wait it
+// waits for the helper to exit and fails if it did not exit 0. It uses
+// syscall.ForkExec rather than os/exec, which probes the kernel for
+// pidfd support by forking the first time it starts a process: a
+// start-up cost ktrace would pay twice for nothing.
+func startHelper(self string, cfg []byte, stderr *os.File, extra []*os.File, setsid, wait bool) error {
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		return err
+	}
+	defer null.Close()
+	fds := []uintptr{null.Fd(), null.Fd(), stderr.Fd()}
+	for _, f := range extra {
+		fds = append(fds, f.Fd())
+	}
+	pid, err := syscall.ForkExec(self, []string{self}, &syscall.ProcAttr{
+		Env:   []string{helperEnv + "=" + string(cfg)},
+		Files: fds,
+		Sys:   &syscall.SysProcAttr{Setsid: setsid},
+	})
+	if err != nil || !wait {
+		return err
+	}
+	for {
+		var ws syscall.WaitStatus
+		_, err := syscall.Wait4(pid, &ws, 0, nil)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if !ws.Exited() || ws.ExitStatus() != 0 {
+			return fmt.Errorf("helper %d ended with status %#x", pid, int(ws))
+		}
+		return nil
+	}
 }
 
 // serveMain is the background tracer of one trace file.

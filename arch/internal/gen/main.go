@@ -607,14 +607,14 @@ func tableFile(header string, a abiGen, names []string, consts map[string]uint64
 		}
 	}
 	b.WriteString("}\n\n")
-	fmt.Fprintf(&b, "// %sConsts holds the %s values of the constants sets.txt names.\nvar %sConsts = map[string]uint64{\n", a.prefix, a.short, a.prefix)
+	fmt.Fprintf(&b, "// %sConsts holds the %s values of the constants sets.txt names.\nvar %sConsts = []arch.Const{\n", a.prefix, a.short, a.prefix)
 	keys := make([]string, 0, len(consts))
 	for k := range consts {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		fmt.Fprintf(&b, "%q: %#x,\n", k, consts[k])
+		fmt.Fprintf(&b, "{Name: %q, Value: %#x},\n", k, consts[k])
 	}
 	b.WriteString("}\n")
 	return b.Bytes()
