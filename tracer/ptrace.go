@@ -126,3 +126,17 @@ const (
 	auditArchI386    = 0x40000003
 	auditArchAarch64 = 0xc00000b7
 )
+
+// getRegs reads tid's general registers (the per-architecture regs type)
+// with PTRACE_GETREGSET and NT_PRSTATUS: arm64 has no PTRACE_GETREGS.
+func getRegs(tid int, r *regs) error {
+	iov := unix.Iovec{Base: (*byte)(unsafe.Pointer(r))}
+	iov.SetLen(int(unsafe.Sizeof(*r)))
+	// The pointer conversions stay inside the RawSyscall6 call so that
+	// the stack-allocated iovec cannot move before the kernel uses it.
+	_, _, e := unix.RawSyscall6(unix.SYS_PTRACE, ptGetRegset, uintptr(tid), ntPrstatus, uintptr(unsafe.Pointer(&iov)), 0, 0)
+	if e != 0 {
+		return e
+	}
+	return nil
+}

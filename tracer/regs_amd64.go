@@ -1,29 +1,10 @@
 package tracer
 
-import (
-	"unsafe"
-
-	"golang.org/x/sys/unix"
-
-	"github.com/ktrace-linux/ktrace/arch/amd64"
-)
+import "github.com/ktrace-linux/ktrace/arch/amd64"
 
 // regs holds the registers of the last stop read without
 // PTRACE_GET_SYSCALL_INFO.
 type regs = amd64.Regs
-
-// getRegs reads tid's general registers with PTRACE_GETREGSET.
-func getRegs(tid int, r *regs) error {
-	iov := unix.Iovec{Base: (*byte)(unsafe.Pointer(r))}
-	iov.SetLen(int(unsafe.Sizeof(*r)))
-	// The pointer conversions stay inside the Syscall6 call so that the
-	// stack-allocated iovec cannot move before the kernel uses it.
-	_, _, e := unix.RawSyscall6(unix.SYS_PTRACE, ptGetRegset, uintptr(tid), ntPrstatus, uintptr(unsafe.Pointer(&iov)), 0, 0)
-	if e != 0 {
-		return e
-	}
-	return nil
-}
 
 // readSyscallRegs is readSyscall from registers: entry and exit stops
 // alternate, and the ABI of a call from a 64-bit process is told by the

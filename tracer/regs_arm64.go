@@ -1,30 +1,10 @@
 package tracer
 
-import (
-	"unsafe"
-
-	"golang.org/x/sys/unix"
-
-	"github.com/ktrace-linux/ktrace/arch/arm64"
-)
+import "github.com/ktrace-linux/ktrace/arch/arm64"
 
 // regs holds the registers of the last stop read without
 // PTRACE_GET_SYSCALL_INFO.
 type regs = arm64.Regs
-
-// getRegs reads tid's general registers with PTRACE_GETREGSET: arm64 has
-// no PTRACE_GETREGS.
-func getRegs(tid int, r *regs) error {
-	iov := unix.Iovec{Base: (*byte)(unsafe.Pointer(r))}
-	iov.SetLen(int(unsafe.Sizeof(*r)))
-	// The pointer conversions stay inside the Syscall6 call so that the
-	// stack-allocated iovec cannot move before the kernel uses it.
-	_, _, e := unix.RawSyscall6(unix.SYS_PTRACE, ptGetRegset, uintptr(tid), ntPrstatus, uintptr(unsafe.Pointer(&iov)), 0, 0)
-	if e != 0 {
-		return e
-	}
-	return nil
-}
 
 // readSyscallRegs is readSyscall from registers. x0 is overwritten by
 // the return value, so the arguments are kept from the entry. At a

@@ -83,47 +83,8 @@ func canPtrace(t testing.TB) {
 // the trace, the program's output and the heap allocations Run made.
 func traceLoop(t *testing.T, bin string, n int, s Settings, opts Options) (trace []byte, stdout string, mallocs uint64) {
 	t.Helper()
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	// The child execs the program only after we seized it, so the trace
-	// starts at that execve.
-	cmd := exec.Command("/bin/sh", "-c", `read x; exec "$0" "$1"`, bin, fmt.Sprint(n))
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	cmd.Stdout = &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	w := format.NewWriter(&buf)
-	if err := WriteStart(w); err != nil {
-		t.Fatal(err)
-	}
-	tr, err := New(w, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := tr.SeizeCommand(cmd.Process.Pid, s); err != nil {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		t.Fatal(err)
-	}
-	if _, err := stdin.Write([]byte("go\nx")); err != nil {
-		t.Fatal(err)
-	}
-	stdin.Close()
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	if err := tr.Run(); err != nil {
-		t.Fatal(err)
-	}
-	runtime.ReadMemStats(&after)
-	// Run reaped the child; cmd.Wait now fails, but collects the output.
-	_ = cmd.Wait()
-	return buf.Bytes(), out.String(), after.Mallocs - before.Mallocs
+	r := cswTrace(t, []string{bin, fmt.Sprint(n)}, s, opts, nil, "x", nil, 0)
+	return r.trace, r.stdout, r.mallocs
 }
 
 // summary lists the records of a trace as comparable lines: type and
