@@ -164,6 +164,18 @@ func TestTraceLoop(t *testing.T) {
 func TestRegisterFallback(t *testing.T) {
 	canPtrace(t)
 	bin := buildC(t, t.TempDir(), "loop", loopSource)
+	// The dynamic loader's mmap and munmap calls depend on where ASLR
+	// puts things: run both without it (personality is inherited by the
+	// children this locked thread starts).
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	const addrNoRandomize = 0x0040000
+	old, _, e := unix.RawSyscall(unix.SYS_PERSONALITY, 0xffffffff, 0, 0)
+	if e != 0 {
+		t.Fatalf("personality: %v", e)
+	}
+	unix.RawSyscall(unix.SYS_PERSONALITY, old|addrNoRandomize, 0, 0)
+	defer unix.RawSyscall(unix.SYS_PERSONALITY, old, 0, 0)
 	info, _, _ := traceLoop(t, bin, 10, Settings{Facilities: DefaultFacilities}, Options{})
 	regs, _, _ := traceLoop(t, bin, 10, Settings{Facilities: DefaultFacilities}, Options{ForceRegisters: true})
 	a, b := summary(t, info), summary(t, regs)
