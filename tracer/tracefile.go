@@ -2,7 +2,9 @@ package tracer
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"time"
@@ -54,11 +56,31 @@ func OpenTraceFile(path string, appendTo bool) (*os.File, error) {
 		f.Close()
 		return nil, fmt.Errorf("%s: owned by another user (uid %d)", path, st.Uid)
 	}
+	if appendTo && st.Size > 0 {
+		if err := checkIsTrace(path); err != nil {
+			f.Close()
+			return nil, err
+		}
+	}
 	if err := unix.SetNonblock(fd, false); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return f, nil
+}
+
+// checkIsTrace refuses to append to a file that is not a trace: records
+// appended to, say, a text file would damage it for nothing.
+func checkIsTrace(path string) error {
+	r, err := os.OpenFile(path, os.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	defer r.Close()
+	if _, err := format.NewReader(io.LimitReader(r, format.MaxRecordLen)).Next(); errors.Is(err, format.ErrNotTrace) {
+		return fmt.Errorf("%s: not a ktrace file: -a appends only to trace files", path)
+	}
+	return nil
 }
 
 // checkTraceFileType refuses anything but a regular file.

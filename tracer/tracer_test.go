@@ -211,6 +211,31 @@ func TestOpenTraceFile(t *testing.T) {
 	if st.Mode().Perm() != 0o600 {
 		t.Errorf("mode %v, want 0600", st.Mode().Perm())
 	}
+	// -a appends to a trace, or to an empty file, but not to anything else.
+	text := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(text, []byte("my notes\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenTraceFile(text, true); err == nil || !strings.Contains(err.Error(), "not a ktrace file") {
+		t.Errorf("OpenTraceFile(-a, a text file) = %v, want 'not a ktrace file'", err)
+	}
+	if b, _ := os.ReadFile(text); string(b) != "my notes\n" {
+		t.Errorf("the text file changed: %q", b)
+	}
+	f, err = OpenTraceFile(reg, true) // empty: fine
+	if err != nil {
+		t.Fatalf("OpenTraceFile(-a, empty file) = %v", err)
+	}
+	w := format.NewWriter(f)
+	if err := WriteStart(w); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if f, err = OpenTraceFile(reg, true); err != nil {
+		t.Fatalf("OpenTraceFile(-a, a trace) = %v", err)
+	}
+	f.Close()
+
 	link := filepath.Join(dir, "link")
 	_ = os.Symlink(reg, link)
 	fifo := filepath.Join(dir, "fifo")

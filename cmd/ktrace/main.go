@@ -36,6 +36,8 @@ type flags struct {
 	genioSize int
 	syscalls  string
 	noSeccomp bool
+	pidSet    bool // -p given
+	pgrpSet   bool // -g given
 }
 
 func main() {
@@ -65,6 +67,7 @@ u user, t struct, x exec argv, X exec environment; + is the default (cnisutx).`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			f.pidSet, f.pgrpSet = cmd.Flags().Changed("pid"), cmd.Flags().Changed("pgrp")
 			return execute(&f, cmd.Flags().Changed("trace"), args)
 		},
 	}
@@ -121,9 +124,9 @@ func execute(f *flags, tSet bool, args []string) error {
 	if f.genioSize < 0 {
 		return usageError{fmt.Errorf("--genio-size %d: must be 0 or more", f.genioSize)}
 	}
-	named := f.pid != 0 || f.pgrp != 0
+	named := f.pidSet || f.pgrpSet
 	switch {
-	case f.pid != 0 && f.pgrp != 0:
+	case f.pidSet && f.pgrpSet:
 		return usageError{errors.New("-p and -g exclude each other")}
 	case named && len(args) > 0:
 		return usageError{errors.New("-p or -g and a command exclude each other")}
@@ -187,7 +190,13 @@ func execute(f *flags, tSet bool, args []string) error {
 // under -d.
 func targets(f *flags) ([]int, error) {
 	var pids []int
-	if f.pid != 0 {
+	switch {
+	case f.pidSet && f.pid <= 0:
+		return nil, usageError{fmt.Errorf("-p %d: not a process id", f.pid)}
+	case f.pgrpSet && f.pgrp <= 0:
+		return nil, usageError{fmt.Errorf("-g %d: not a process group id", f.pgrp)}
+	}
+	if f.pidSet {
 		pids = []int{f.pid}
 		if err := tracer.CheckProcesses(pids); err != nil {
 			return nil, err
