@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/ktrace-linux/ktrace/arch"
 	"github.com/ktrace-linux/ktrace/arch/tables"
 	"github.com/ktrace-linux/ktrace/format"
 )
@@ -116,18 +117,9 @@ type cswRec struct {
 // cswRecords decodes a trace.
 func cswRecords(tb testing.TB, trace []byte) []cswRec {
 	tb.Helper()
-	r := format.NewReader(bytes.NewReader(trace))
 	var recs []cswRec
-	for {
-		rec, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			return recs
-		}
-		if err != nil {
-			tb.Fatal(err)
-		}
+	eachRecord(tb, trace, func(rec *format.Record, tab *arch.Table) {
 		c := cswRec{typ: rec.Type, tid: rec.TID, time: rec.Time, flags: rec.Flags}
-		tab := tables.For(rec.ABI)
 		switch rec.Type {
 		case format.TypeCall:
 			v, _ := rec.Call()
@@ -144,7 +136,8 @@ func cswRecords(tb testing.TB, trace []byte) []cswRec {
 			c.csw = v
 		}
 		recs = append(recs, c)
-	}
+	})
+	return recs
 }
 
 // cswPairOf is one context switch read back: a CSW stop and its resume,

@@ -105,7 +105,8 @@ func ptrSize(abi arch.ABI) int {
 func (t *Tracer) entry(th *thread) {
 	th.inSyscall = true
 	th.call = nil
-	if tab := t.table(th.abi); tab != nil {
+	tab := t.table(th.abi)
+	if tab != nil {
 		th.call = tab.Lookup(th.nr)
 	}
 	p := th.proc
@@ -121,7 +122,7 @@ func (t *Tracer) entry(th *thread) {
 	if th.call != nil && th.call.Name == "rt_sigaction" {
 		t.sigactionEntry(th)
 	}
-	if !p.records(th.abi, th.nr, t.table(th.abi)) {
+	if !p.records(th.abi, th.nr, tab) {
 		return
 	}
 	fac := p.fac

@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/ktrace-linux/ktrace/arch"
 	"github.com/ktrace-linux/ktrace/arch/tables"
 	"github.com/ktrace-linux/ktrace/format"
 )
@@ -87,21 +88,29 @@ func traceLoop(t *testing.T, bin string, n int, s Settings, opts Options) (trace
 	return r.trace, r.stdout, r.mallocs
 }
 
+// eachRecord calls fn for every record of trace, with the table of the
+// record's ABI, and fails the test on damage.
+func eachRecord(tb testing.TB, trace []byte, fn func(rec *format.Record, tab *arch.Table)) {
+	tb.Helper()
+	r := format.NewReader(bytes.NewReader(trace))
+	for {
+		rec, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return
+		}
+		if err != nil {
+			tb.Fatal(err)
+		}
+		fn(rec, tables.For(rec.ABI))
+	}
+}
+
 // summary lists the records of a trace as comparable lines: type and
 // system call name, return value for RET, path for NAMI.
 func summary(t *testing.T, trace []byte) []string {
 	t.Helper()
-	r := format.NewReader(bytes.NewReader(trace))
 	var lines []string
-	for {
-		rec, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			return lines
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		tab := tables.For(rec.ABI)
+	eachRecord(t, trace, func(rec *format.Record, tab *arch.Table) {
 		switch rec.Type {
 		case format.TypeCall:
 			c, _ := rec.Call()
@@ -123,7 +132,8 @@ func summary(t *testing.T, trace []byte) []string {
 		default:
 			lines = append(lines, rec.Type.String())
 		}
-	}
+	})
+	return lines
 }
 
 func TestMain(m *testing.M) {
