@@ -1,5 +1,6 @@
 # ktrace for Linux. `make` builds bin/ktrace and bin/kdump; `make test` runs
-# every test; `make test-arm64` runs them again on an arm64 kernel under qemu
+# every test but the slow release check (`make test-release`); `make
+# test-arm64` runs them again on an arm64 kernel under qemu
 # (scripts/test-arm64.sh); `make lint` runs gofmt, go vet (amd64 and arm64)
 # and staticcheck.
 
@@ -30,7 +31,7 @@ VERSION_X   := -X github.com/ktrace-linux/ktrace/internal/version.version=$(VERS
 # the same commit builds the same bytes.
 RELEASE_FLAGS := -trimpath -ldflags '-s -w -buildid= $(VERSION_X)'
 
-.PHONY: all build completions test test-arm64 lint bench install uninstall release generate clean
+.PHONY: all build completions test test-release test-arm64 lint bench install uninstall release generate clean
 
 all: build
 
@@ -49,6 +50,11 @@ completions: build
 
 test:
 	$(GO) test -count=1 -timeout 9m ./...
+
+# The slow check of make release (both arches built twice, compared byte
+# for byte): not in make test, .ci/run runs it.
+test-release:
+	KTRACE_TEST_RELEASE=1 $(GO) test -count=1 -timeout 20m -run '^TestRelease$$' ./internal/dist
 
 # Boots an arm64 Linux under qemu-system-aarch64 (TCG) and runs every test
 # package there; installs what it needs (as root) and caches downloads in

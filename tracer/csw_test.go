@@ -264,7 +264,9 @@ func checkSleeps(t *testing.T, run cswRun, flags format.Flags) {
 		switch {
 		case p.stop.csw.User:
 		case reason == "nanosleep" || reason == "clock_nanosleep":
-			if flags == 0 && (d < 15*time.Millisecond || d > time.Second) {
+			// At least the sleep (the upper end is the machine's
+			// load; the times within the call are checked above).
+			if flags == 0 && d < 15*time.Millisecond {
 				t.Errorf("%v: a 20ms sleep lasted %v", p, d)
 			}
 			sleeps++

@@ -83,6 +83,25 @@ func (e *itEnv) untraced(argv ...string) *testutil.Result {
 	return testutil.Run(e.t, 0, exec.Command(argv[0], argv[1:]...))
 }
 
+// requireInt80 builds the int80 program and runs it untraced, skipping t
+// where the kernel cannot run 32-bit int $0x80 calls from a 64-bit
+// process: without IA32 emulation (or with ia32_emulation=0) the program
+// dies of SIGSEGV or its getpid fails (exit 77).
+func (e *itEnv) requireInt80(t *testing.T) string {
+	t.Helper()
+	prog := testutil.Prog(t, "int80")
+	plain := e.untraced(prog)
+	switch {
+	case plain.Signaled() != 0:
+		t.Skipf("this kernel cannot run int $0x80 from a 64-bit program: untraced, int80 died of %v", plain.Signaled())
+	case plain.ExitCode() == 77:
+		t.Skipf("this kernel has no 32-bit emulation: %s", plain.Stderr)
+	case plain.Err != nil:
+		t.Fatalf("int80 untraced: %s", plain)
+	}
+	return prog
+}
+
 // dump runs kdump on file and returns its records.
 func (e *itEnv) dump(file string, flags ...string) []testutil.Line {
 	e.t.Helper()

@@ -941,12 +941,7 @@ func TestTraceInt80(t *testing.T) {
 		t.Skip("int 0x80 is an amd64 matter")
 	}
 	e := itSetup(t)
-	prog := testutil.Prog(t, "int80")
-	if plain := e.untraced(prog); plain.ExitCode() == 77 {
-		t.Skipf("no 32-bit emulation in this kernel: %s", plain.Stderr)
-	} else if plain.Err != nil {
-		t.Fatal(plain)
-	}
+	prog := e.requireInt80(t)
 	tf := e.path("t.out")
 	res := e.mustTrace(tf, nil, prog)
 	want := fmt.Sprintf("int80 write\nint80 getpid=%d pid=%d\n", res.Pid, res.Pid)

@@ -197,12 +197,9 @@ func TestSeccompOtherABITraps(t *testing.T) {
 		t.Skip("32-bit calls are an amd64 matter")
 	}
 	e := itSetup(t)
-	prog := testutil.Prog(t, "int80")
+	prog := e.requireInt80(t)
 	file := e.path("i.out")
 	res := e.trace(file, []string{"--syscalls=write"}, prog)
-	if res.ExitCode() == 77 {
-		t.Skip("no 32-bit emulation in this kernel")
-	}
 	if res.ExitCode() != 0 {
 		t.Fatalf("int80 under ktrace: %s", res)
 	}
