@@ -3,118 +3,55 @@ package tracer
 import (
 	"errors"
 	"fmt"
-	"net"
-	"os"
-	"strconv"
-	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ktrace-linux/ktrace/internal/procfs"
 )
 
-// errBusy reports that another tracer already serves the trace file.
-var errBusy = errors.New("another tracer serves this file")
-
-// clearWaiter is a clear request waiting for its processes to be
-// released.
-type clearWaiter struct {
-	pids  []int
-	reply chan *Reply
+// Controller drives a running Tracer from outside: the background
+// tracer's session serves requests through it between stops. Its methods
+// are called from the Tracer's thread, and may call the Tracer's
+// exported methods.
+type Controller interface {
+	// Serve is called before the tracer waits for the next stop.
+	Serve()
+	// Released is called when process pid is traced no longer: it
+	// exited, or it was released.
+	Released(pid int)
+	// Shutdown is called once, when Run ends.
+	Shutdown()
 }
 
-// Listen makes t the tracer of file: it takes the file's control socket
-// and answers requests from other ktrace commands between stops. It
-// returns errBusy when another tracer serves file.
-func (t *Tracer) Listen(file *os.File, name string) error {
-	sock, err := fileSocketName(file)
-	if err != nil {
-		return err
+// noController is the Controller of a Tracer run without one.
+type noController struct{}
+
+func (noController) Serve()       {}
+func (noController) Released(int) {}
+func (noController) Shutdown()    {}
+
+// Tracing reports whether process pid is being traced.
+func (t *Tracer) Tracing(pid int) bool { return t.procs[pid] != nil }
+
+// Traced returns the processes being traced.
+func (t *Tracer) Traced() []int {
+	pids := make([]int, 0, len(t.procs))
+	for pid := range t.procs {
+		pids = append(pids, pid)
 	}
-	l, err := net.ListenUnix("unix", &net.UnixAddr{Name: "@" + sock, Net: "unix"})
-	if err != nil {
-		if errors.Is(err, unix.EADDRINUSE) {
-			return errBusy
-		}
-		return fmt.Errorf("control socket: %w", err)
-	}
-	t.file, t.fileName, t.listener = file, name, l
-	t.reqs = make(chan pending, 16)
-	t.ring = ringDoorbell
-	go serveControl(l, t.reqs, t.ring)
-	return nil
+	return pids
 }
 
-// ringDoorbell wakes the tracer thread from wait4: it starts a child that
-// exits at once, whose exit wait4 reports. The tracer's wait4 reaps it:
-// nothing else may wait for it, or wait4 could sleep on.
-func ringDoorbell() {
-	_ = startHelper("/proc/self/exe", []byte(`{"Role":"exit"}`), os.Stderr, nil, false, false)
-}
-
-// serveRequests answers the requests that have arrived.
-func (t *Tracer) serveRequests() {
-	for t.reqs != nil {
-		select {
-		case p := <-t.reqs:
-			if rep := t.Handle(p.req, p.reply); rep != nil {
-				p.reply <- rep
-			}
-		default:
-			return
-		}
-	}
-}
-
-// Handle carries out a request. It returns the reply, or nil when the
-// reply is sent on reply later (a clear waits for its processes).
-func (t *Tracer) Handle(req *Request, reply chan *Reply) *Reply {
-	fail := func(err error) *Reply { return &Reply{Error: err.Error()} }
-	if req.Truncate {
-		if err := t.truncate(); err != nil {
-			return fail(err)
-		}
-	}
-	s := Settings{Facilities: req.Facilities, Inherit: req.Inherit, GenioSize: req.GenioSize,
-		Syscalls: req.Syscalls}
-	switch req.Op {
-	case "command":
-		s.Seccomp = req.Seccomp
-		if len(req.PIDs) != 1 {
-			return fail(errors.New("command: one pid expected"))
-		}
-		if err := t.SeizeCommand(req.PIDs[0], s); err != nil {
-			return fail(err)
-		}
-	case "attach":
-		if err := t.AttachAll(req.PIDs, s); err != nil {
-			return fail(err)
-		}
-	case "clear":
-		return t.clear(req.PIDs, req.Facilities, reply)
-	case "status":
-		rep := &Reply{OK: true, File: t.fileName}
-		for pid := range t.procs {
-			rep.Traced = append(rep.Traced, pid)
-		}
-		return rep
-	default:
-		return fail(fmt.Errorf("unknown request %q", req.Op))
-	}
-	t.flush()
-	return &Reply{OK: true}
-}
-
-// truncate empties the trace file and starts it anew.
-func (t *Tracer) truncate() error {
+// Restart starts the trace anew: it flushes what is buffered, calls
+// truncate (which empties the file) and writes a START record, after
+// which every thread's next record says its ABI again.
+func (t *Tracer) Restart(truncate func() error) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	_ = t.w.Flush()
-	if t.file == nil {
-		return nil
+	if err := truncate(); err != nil {
+		return err
 	}
-	if err := t.file.Truncate(0); err != nil {
-		return fmt.Errorf("%s: %w", t.fileName, err)
-	}
-	// The new file needs the ABI of each thread again.
 	for _, th := range t.threads {
 		th.lastABI = 0
 	}
@@ -193,10 +130,10 @@ func (t *Tracer) seizeProcess(pid int, s Settings) (*process, error) {
 	// new one shows up. Those made by seized threads are attached by
 	// PTRACE_O_TRACECLONE anyway.
 	for {
-		tids, err := listThreads(pid)
+		tids, err := procfs.Threads(pid)
 		if err != nil {
 			t.releaseTids(seized)
-			return nil, fmt.Errorf("%d: %w", pid, syscallErrText(unix.ESRCH))
+			return nil, fmt.Errorf("%d: %w", pid, unix.ESRCH)
 		}
 		added := 0
 		for _, tid := range tids {
@@ -294,20 +231,19 @@ func (t *Tracer) detachAtStop(th *thread, sig unix.Signal, event int) {
 	if event == 0 && sig != unix.SIGTRAP|0x80 {
 		deliver = sig
 	}
-	t.flush()
+	t.Flush()
 	t.detach(th, deliver)
 }
 
-// clear stops tracing pids (every process when empty) for fac (all
-// facilities when 0). A process left with no facility is released; the
-// reply waits until it is.
-func (t *Tracer) clear(pids []int, fac Facilities, reply chan *Reply) *Reply {
+// Release stops tracing pids (every process when empty) for fac (all
+// facilities when 0). It returns the processes left with no facility:
+// their release has begun, and the Controller hears of each once it is
+// done.
+func (t *Tracer) Release(pids []int, fac Facilities) []int {
 	if len(pids) == 0 {
-		for pid := range t.procs {
-			pids = append(pids, pid)
-		}
+		pids = t.Traced()
 	}
-	var waitFor []int
+	var releasing []int
 	for _, pid := range pids {
 		p := t.procs[pid]
 		if p == nil {
@@ -320,125 +256,36 @@ func (t *Tracer) clear(pids []int, fac Facilities, reply chan *Reply) *Reply {
 			}
 		}
 		t.startDetach(p)
-		waitFor = append(waitFor, pid)
+		releasing = append(releasing, pid)
 	}
-	if len(waitFor) == 0 {
-		t.flush()
-		return &Reply{OK: true}
-	}
-	t.waiters = append(t.waiters, clearWaiter{pids: waitFor, reply: reply})
-	return nil
+	return releasing
 }
 
-// processReleased answers the clear requests whose processes are all gone.
-func (t *Tracer) processReleased() {
-	kept := t.waiters[:0]
-	for _, w := range t.waiters {
-		left := false
-		for _, pid := range w.pids {
-			if t.procs[pid] != nil {
-				left = true
-				break
-			}
-		}
-		if left {
-			kept = append(kept, w)
-			continue
-		}
-		t.flush()
-		w.reply <- &Reply{OK: true}
-	}
-	t.waiters = kept
-}
-
-// shutdown stops serving: the control socket closes, and requests that
-// came too late are told to ask again.
-func (t *Tracer) shutdown() {
-	if t.listener != nil {
-		t.listener.Close()
-		t.listener = nil
-	}
-	for _, w := range t.waiters {
-		w.reply <- &Reply{OK: true}
-	}
-	t.waiters = nil
-	for t.reqs != nil {
-		select {
-		case p := <-t.reqs:
-			p.reply <- &Reply{Retry: true}
-		default:
-			return
-		}
-	}
-}
-
-// listThreads returns the thread ids of process pid.
-func listThreads(pid int) ([]int, error) {
-	f, err := os.Open(procPath(pid, "task"))
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	names, err := f.Readdirnames(-1)
-	if err != nil {
-		return nil, err
-	}
-	tids := make([]int, 0, len(names))
-	for _, n := range names {
-		if tid, err := strconv.Atoi(n); err == nil {
-			tids = append(tids, tid)
-		}
-	}
-	return tids, nil
-}
-
-// isZombie reports whether pid has exited and waits for its parent.
-func isZombie(pid int) bool {
-	b, err := os.ReadFile(procPath(pid, "stat"))
-	if err != nil {
-		return false
-	}
-	i := strings.LastIndexByte(string(b), ')')
-	return i >= 0 && i+2 < len(b) && b[i+2] == 'Z'
-}
-
-// syscallErrText returns the C library's text for an errno, such as "No
-// such process".
-func syscallErrText(e unix.Errno) error {
-	s := e.Error()
-	if s != "" {
-		s = strings.ToUpper(s[:1]) + s[1:]
-	}
-	return errors.New(s)
-}
-
-// attachError explains why pid could not be traced.
+// attachError explains why pid could not be traced. The error keeps the
+// errno; its text is the errno's and the reason where one is known.
 func attachError(pid int, err error) error {
 	var errno unix.Errno
-	if !errors.As(err, &errno) {
+	if !errors.As(err, &errno) || errno != unix.EPERM {
 		return fmt.Errorf("%d: %w", pid, err)
 	}
-	msg := syscallErrText(errno).Error()
-	if errno == unix.EPERM {
-		if isZombie(pid) {
-			return fmt.Errorf("%d: %s (the process has exited)", pid, msg)
-		}
-		var scratch [4096]byte
-		if st, ok := readStatus(pid, scratch[:]); ok && st.tracerPid != 0 {
-			var comm [16]byte
-			readComm(st.tracerPid, &comm, scratch[:])
-			return fmt.Errorf("%d: %s (already traced by %s, pid %d)", pid, msg, cstr(comm[:]), st.tracerPid)
-		}
-		if b, err := os.ReadFile("/proc/sys/kernel/yama/ptrace_scope"); err == nil {
-			switch strings.TrimSpace(string(b)) {
-			case "1":
-				return fmt.Errorf("%d: %s (Yama ptrace_scope is 1: only a process's ancestors, or root, may trace it)", pid, msg)
-			case "2":
-				return fmt.Errorf("%d: %s (Yama ptrace_scope is 2: only root may trace)", pid, msg)
-			case "3":
-				return fmt.Errorf("%d: %s (Yama ptrace_scope is 3: tracing is disabled)", pid, msg)
-			}
+	if procfs.IsZombie(pid) {
+		return fmt.Errorf("%d: %w (the process has exited)", pid, errno)
+	}
+	var scratch [4096]byte
+	if st, err := procfs.ReadStatus(pid, scratch[:]); err == nil && st.TracerPid != 0 {
+		var comm [16]byte
+		procfs.Comm(st.TracerPid, &comm, scratch[:])
+		return fmt.Errorf("%d: %w (already traced by %s, pid %d)", pid, errno, cstr(comm[:]), st.TracerPid)
+	}
+	if scope, ok := procfs.PtraceScope(); ok {
+		switch scope {
+		case 1:
+			return fmt.Errorf("%d: %w (Yama ptrace_scope is 1: only a process's ancestors, or root, may trace it)", pid, errno)
+		case 2:
+			return fmt.Errorf("%d: %w (Yama ptrace_scope is 2: only root may trace)", pid, errno)
+		case 3:
+			return fmt.Errorf("%d: %w (Yama ptrace_scope is 3: tracing is disabled)", pid, errno)
 		}
 	}
-	return fmt.Errorf("%d: %s", pid, msg)
+	return fmt.Errorf("%d: %w", pid, err)
 }

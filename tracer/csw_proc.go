@@ -1,13 +1,12 @@
 package tracer
 
 import (
-	"bytes"
-	"strconv"
 	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/ktrace-linux/ktrace/format"
+	"github.com/ktrace-linux/ktrace/internal/procfs"
 )
 
 // procCounts infers a thread's context switches from its /proc files,
@@ -37,12 +36,6 @@ func (c *procCounts) close() {
 	c.valid = false
 }
 
-// Fields of /proc/PID/task/TID/status with the switch counters.
-var (
-	volField   = []byte("\nvoluntary_ctxt_switches:")
-	involField = []byte("\nnonvoluntary_ctxt_switches:")
-)
-
 // cswCount reads the switch counters of th at a stop and writes an
 // inferred CSW stop/resume pair for each switch made since the last
 // stop, less the one of the ptrace stop itself.
@@ -51,13 +44,12 @@ func (t *Tracer) cswCount(th *thread, s *cswState) {
 	if c.fd < 0 || c.tid != th.tid {
 		// First reading, or the thread took its leader's tid in an exec.
 		c.close()
-		dir := procPath(th.proc.pid, "task/"+strconv.Itoa(th.tid)+"/")
-		fd, err := unix.Open(dir+"status", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		fd, err := unix.Open(procfs.TaskPath(th.proc.pid, th.tid, "status"), unix.O_RDONLY|unix.O_CLOEXEC, 0)
 		if err != nil {
 			return
 		}
 		c.fd, c.tid = fd, th.tid
-		if fd, err := unix.Open(dir+"schedstat", unix.O_RDONLY|unix.O_CLOEXEC, 0); err == nil {
+		if fd, err := unix.Open(procfs.TaskPath(th.proc.pid, th.tid, "schedstat"), unix.O_RDONLY|unix.O_CLOEXEC, 0); err == nil {
 			c.sched = fd
 		}
 	}
@@ -109,22 +101,14 @@ func (t *Tracer) cswCount(th *thread, s *cswState) {
 	}
 }
 
-// readSchedRuns reads the number of times a thread was switched in, the
-// third field of the schedstat file open at fd, using buf.
+// readSchedRuns reads the number of times a thread was switched in from
+// the schedstat file open at fd, using buf.
 func readSchedRuns(fd int, buf []byte) (uint64, bool) {
 	n, err := unix.Pread(fd, buf, 0)
 	if err != nil || n <= 0 {
 		return 0, false
 	}
-	b := buf[:n]
-	for i := 0; i < 2; i++ {
-		j := bytes.IndexByte(b, ' ')
-		if j < 0 {
-			return 0, false
-		}
-		b = b[j+1:]
-	}
-	return leadingNumber(b)
+	return procfs.SchedRuns(buf[:n])
 }
 
 // readSwitchCounts reads the voluntary and nonvoluntary switch counts
@@ -134,31 +118,5 @@ func readSwitchCounts(fd int, buf []byte) (vol, invol uint64, ok bool) {
 	if err != nil || n <= 0 {
 		return 0, 0, false
 	}
-	b := buf[:n]
-	vol, ok1 := statusNumber(b, volField)
-	invol, ok2 := statusNumber(b, involField)
-	return vol, invol, ok1 && ok2
-}
-
-// statusNumber returns the decimal number after field in a status file.
-func statusNumber(b, field []byte) (uint64, bool) {
-	i := bytes.Index(b, field)
-	if i < 0 {
-		return 0, false
-	}
-	b = b[i+len(field):]
-	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
-		b = b[1:]
-	}
-	return leadingNumber(b)
-}
-
-// leadingNumber returns the decimal number b starts with.
-func leadingNumber(b []byte) (uint64, bool) {
-	var v uint64
-	digits := 0
-	for ; digits < len(b) && b[digits] >= '0' && b[digits] <= '9'; digits++ {
-		v = v*10 + uint64(b[digits]-'0')
-	}
-	return v, digits > 0
+	return procfs.SwitchCounts(buf[:n])
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ktrace-linux/ktrace/internal/procfs"
 )
 
 // maxIov is the most iovec entries read from a tracee in one call, the
@@ -98,7 +100,7 @@ func (m *memReader) readOne(tid int, addr uint64, dst []byte) (int, error) {
 	}
 	if m.memPID != tid || m.memFD < 0 {
 		m.closeMem()
-		fd, err := unix.Open(procPath(tid, "mem"), unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		fd, err := unix.Open(procfs.Path(tid, "mem"), unix.O_RDONLY|unix.O_CLOEXEC, 0)
 		if err != nil {
 			return 0, err
 		}

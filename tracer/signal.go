@@ -5,6 +5,7 @@ import (
 
 	"github.com/ktrace-linux/ktrace/arch"
 	"github.com/ktrace-linux/ktrace/format"
+	"github.com/ktrace-linux/ktrace/internal/procfs"
 )
 
 // signalStop handles a signal-delivery-stop: sig is about to be
@@ -22,7 +23,7 @@ func (t *Tracer) signalStop(th *thread, sig unix.Signal) {
 		t.psig(th, sig)
 		// The signal may end the process: its parent could see it
 		// gone before the tracer sees anything more of it.
-		t.flush()
+		t.Flush()
 	}
 	t.resume(th, sig)
 }
@@ -53,9 +54,9 @@ func (t *Tracer) psig(th *thread, sig unix.Signal) {
 		}
 	}
 	bit := uint64(1) << (uint(sig) - 1)
-	st, stOK := readStatus(th.tid, t.scratch)
-	if stOK {
-		ps.Mask = st.sigBlk
+	st, stErr := procfs.ReadStatus(th.tid, t.scratch)
+	if stErr == nil {
+		ps.Mask = st.SigBlk
 		ps.Known |= format.KnownMask
 	}
 	switch p := th.proc; {
@@ -72,11 +73,11 @@ func (t *Tracer) psig(th *thread, sig unix.Signal) {
 			ps.Handler = h
 			ps.Known |= format.KnownHandler
 		}
-	case stOK && st.sigIgn&bit != 0:
+	case stErr == nil && st.SigIgn&bit != 0:
 		ps.Action = format.SigIgnored
-	case stOK && st.sigCgt&bit != 0:
+	case stErr == nil && st.SigCgt&bit != 0:
 		ps.Action = format.SigCaught
-	case stOK:
+	case stErr == nil:
 		ps.Action = format.SigDefault
 	}
 	t.mu.Lock()

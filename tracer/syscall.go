@@ -5,6 +5,7 @@ import (
 
 	"github.com/ktrace-linux/ktrace/arch"
 	"github.com/ktrace-linux/ktrace/format"
+	"github.com/ktrace-linux/ktrace/internal/procfs"
 )
 
 // syscallStop handles a syscall-entry or syscall-exit stop of th.
@@ -40,7 +41,7 @@ func (t *Tracer) flushAtExit(th *thread) {
 	default:
 		return
 	}
-	t.flush()
+	t.Flush()
 }
 
 // readSyscall reads the stopped call into th (number, arguments and ABI)
@@ -216,7 +217,7 @@ func (t *Tracer) afterCall(th *thread, v int64) {
 		}
 	case "prctl":
 		if th.args[0] == unix.PR_SET_NAME {
-			readComm(th.tid, &th.comm, t.scratch)
+			procfs.Comm(th.tid, &th.comm, t.scratch)
 		}
 	}
 }

@@ -9,8 +9,6 @@ package tracer
 
 import (
 	"fmt"
-	"net"
-	"os"
 	"runtime"
 	"sync"
 	"time"
@@ -21,6 +19,7 @@ import (
 	"github.com/ktrace-linux/ktrace/arch"
 	"github.com/ktrace-linux/ktrace/arch/tables"
 	"github.com/ktrace-linux/ktrace/format"
+	"github.com/ktrace-linux/ktrace/internal/procfs"
 )
 
 // Settings say what a traced process is traced for.
@@ -173,14 +172,8 @@ type Tracer struct {
 	writeErr  error
 	csw       cswShared // context-switch state (csw.go)
 
-	// Serving a trace file: the file, its control socket, requests from
-	// it and clears waiting for their processes to be released.
-	file     *os.File
-	fileName string
-	listener net.Listener
-	reqs     chan pending
-	waiters  []clearWaiter
-	ring     func()
+	// ctl is the Controller of the current Run.
+	ctl Controller
 
 	// orphans holds the first stops of new children seen before their
 	// parent's fork or clone event.
@@ -216,6 +209,7 @@ func New(w *format.Writer, opts Options) (*Tracer, error) {
 		scratch: make([]byte, 8192),
 		words:   make([]uint64, 2*maxIov),
 		spin:    maxSpin,
+		ctl:     noController{},
 		orphans: make(map[int]unix.WaitStatus),
 	}
 	if runtime.GOARCH != "amd64" {
@@ -262,18 +256,24 @@ func (t *Tracer) SeizeCommand(pid int, s Settings) error {
 	return nil
 }
 
-// Run traces until no tracee is left. It returns an error if writing the
-// trace failed; tracees are then released.
-func (t *Tracer) Run() error {
+// Run traces until no tracee is left, serving ctl (which may be nil)
+// between stops. It returns an error if writing the trace failed;
+// tracees are then released.
+func (t *Tracer) Run(ctl Controller) error {
+	if ctl == nil {
+		ctl = noController{}
+	}
+	t.ctl = ctl
+	defer func() { t.ctl = noController{} }()
 	t.startFlusher()
 	defer t.stopFlusherAndFlush()
+	defer ctl.Shutdown()
 	for {
-		t.serveRequests()
+		ctl.Serve()
 		if len(t.threads) == 0 && len(t.orphans) > 0 {
 			t.adoptOrphans()
 		}
 		if len(t.threads) == 0 {
-			t.shutdown()
 			return nil
 		}
 		var ws unix.WaitStatus
@@ -283,7 +283,6 @@ func (t *Tracer) Run() error {
 				continue
 			}
 			if err == unix.ECHILD {
-				t.shutdown()
 				return nil
 			}
 			return fmt.Errorf("wait: %w", err)
@@ -292,8 +291,7 @@ func (t *Tracer) Run() error {
 		if err := t.w.Err(); err != nil && t.writeErr == nil {
 			t.writeErr = err
 			t.releaseAll()
-			t.shutdown()
-			return fmt.Errorf("write %s: %w; tracing stopped, traced processes released", t.fileName, err)
+			return fmt.Errorf("%w; tracing stopped, traced processes released", err)
 		}
 	}
 }
@@ -469,11 +467,11 @@ func (t *Tracer) eventStop(th *thread, sig unix.Signal) {
 // auto-attached by PTRACE_O_TRACECLONE/FORK/VFORK whose first stop came
 // before its parent's event. It returns nil for a pid it cannot place.
 func (t *Tracer) adopt(tid int) *thread {
-	st, ok := readStatus(tid, t.scratch)
-	if !ok {
+	st, err := procfs.ReadStatus(tid, t.scratch)
+	if err != nil {
 		return nil
 	}
-	if p := t.procs[st.tgid]; p != nil && st.tgid != tid {
+	if p := t.procs[st.Tgid]; p != nil && st.Tgid != tid {
 		// A new thread of a traced process; copy a sibling's state.
 		var sib *thread
 		for _, o := range t.threads {
@@ -484,7 +482,7 @@ func (t *Tracer) adopt(tid int) *thread {
 		}
 		return t.addThread(tid, p, sib)
 	}
-	parent := t.procs[st.ppid]
+	parent := t.procs[st.PPid]
 	if parent == nil {
 		// Not ours to place; let it go if it is stopped for us.
 		_ = ptrace(ptDetach, tid, 0, 0)
@@ -543,8 +541,8 @@ func (t *Tracer) cloneMakesThread(th *thread, child int) bool {
 			}
 		}
 	}
-	st, ok := readStatus(child, t.scratch)
-	return ok && st.tgid == th.proc.pid
+	st, err := procfs.ReadStatus(child, t.scratch)
+	return err == nil && st.Tgid == th.proc.pid
 }
 
 // newChild registers a new child process; without Inherit it is
@@ -576,7 +574,7 @@ func (t *Tracer) addThread(tid int, p *process, from *thread) *thread {
 		th.comm = from.comm
 		th.lastABI = from.lastABI
 	} else {
-		readComm(tid, &th.comm, t.scratch)
+		procfs.Comm(tid, &th.comm, t.scratch)
 	}
 	p.threads++
 	t.threads[tid] = th
@@ -586,7 +584,7 @@ func (t *Tracer) addThread(tid int, p *process, from *thread) *thread {
 // gone forgets a thread that exited or was killed.
 func (t *Tracer) gone(th *thread) {
 	t.forget(th)
-	t.flush() // nothing to write, normally: see flushAtExit
+	t.Flush() // nothing to write, normally: see flushAtExit
 }
 
 // detach stops tracing th, delivering sig.
@@ -622,7 +620,7 @@ func (t *Tracer) execEvent(th *thread) {
 	p.handlerKnown = 0
 	th.lastABI = arch.ABIUnknown
 	th.freshExec = true
-	readComm(th.tid, &th.comm, t.scratch)
+	procfs.Comm(th.tid, &th.comm, t.scratch)
 	t.resume(th, 0)
 }
 
@@ -656,12 +654,12 @@ func (t *Tracer) forget(th *thread) {
 	p.threads--
 	if p.threads <= 0 {
 		delete(t.procs, p.pid)
-		t.processReleased()
+		t.ctl.Released(p.pid)
 	}
 }
 
-// flush writes out buffered records.
-func (t *Tracer) flush() {
+// Flush writes out buffered records.
+func (t *Tracer) Flush() {
 	t.mu.Lock()
 	_ = t.w.Flush()
 	t.mu.Unlock()
@@ -679,7 +677,7 @@ func (t *Tracer) startFlusher() {
 		for {
 			select {
 			case <-tick.C:
-				t.flush()
+				t.Flush()
 			case <-t.stopFlusher:
 				return
 			}
@@ -690,7 +688,7 @@ func (t *Tracer) startFlusher() {
 func (t *Tracer) stopFlusherAndFlush() {
 	close(t.stopFlusher)
 	<-t.flusherDone
-	t.flush()
+	t.Flush()
 }
 
 // header fills the reused record header for th.

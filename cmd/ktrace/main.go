@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ktrace-linux/ktrace/internal/session"
 	"github.com/ktrace-linux/ktrace/tracer"
 )
 
@@ -41,7 +42,7 @@ type flags struct {
 }
 
 func main() {
-	if isHelper, code := tracer.HelperMain(); isHelper {
+	if isHelper, code := session.HelperMain(); isHelper {
 		os.Exit(code)
 	}
 	os.Exit(run(os.Args[1:]))
@@ -103,7 +104,7 @@ u user, t struct, x exec argv, X exec environment; + is the default (cnisutx).`,
 		fmt.Fprintf(os.Stderr, "ktrace: %v\nusage: %s\n", err, cmd.Use)
 		return 1
 	}
-	fmt.Fprintf(os.Stderr, "ktrace: %v\n", err)
+	fmt.Fprintf(os.Stderr, "ktrace: %s\n", session.ErrorText(err))
 	return 1
 }
 
@@ -147,9 +148,9 @@ func execute(f *flags, tSet bool, args []string) error {
 	opts := tracer.Options{NoSeccomp: f.noSeccomp}
 	switch {
 	case f.clearAll:
-		return tracer.ClearAll()
+		return session.ClearAll()
 	case f.clear && !named:
-		return tracer.ClearFile(f.file)
+		return session.ClearFile(f.file)
 	case named:
 		pids, err := targets(f)
 		if err != nil {
@@ -159,9 +160,9 @@ func execute(f *flags, tSet bool, args []string) error {
 			if !tSet {
 				fac = 0 // every facility
 			}
-			return tracer.Clear(pids, fac)
+			return session.Clear(pids, fac)
 		}
-		return tracer.Attach(f.file, f.appendTo, pids, settings, opts)
+		return session.Attach(f.file, f.appendTo, pids, settings, opts)
 	case len(args) == 0:
 		return usageError{errors.New("no command, -p, -g, -c or -C given")}
 	}
@@ -174,8 +175,8 @@ func execute(f *flags, tSet bool, args []string) error {
 		}
 		return &exitError{fmt.Errorf("exec %s: %s", args[0], reason), code}
 	}
-	err = tracer.ExecTraced(f.file, f.appendTo, settings, opts, path, args, os.Environ())
-	var ee *tracer.ExecError
+	err = session.ExecTraced(f.file, f.appendTo, settings, opts, path, args, os.Environ())
+	var ee *session.ExecError
 	if !errors.As(err, &ee) {
 		return err
 	}
@@ -198,17 +199,17 @@ func targets(f *flags) ([]int, error) {
 	}
 	if f.pidSet {
 		pids = []int{f.pid}
-		if err := tracer.CheckProcesses(pids); err != nil {
+		if err := session.CheckProcesses(pids); err != nil {
 			return nil, err
 		}
 	} else {
 		var err error
-		if pids, err = tracer.ProcessGroup(f.pgrp); err != nil {
+		if pids, err = session.ProcessGroup(f.pgrp); err != nil {
 			return nil, err
 		}
 	}
 	if f.descend {
-		return tracer.WithDescendants(pids)
+		return session.WithDescendants(pids)
 	}
 	return pids, nil
 }

@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ktrace-linux/ktrace/internal/procfs"
 	"github.com/ktrace-linux/ktrace/internal/version"
 )
 
@@ -81,46 +83,11 @@ func CompleteFacilities(_ *cobra.Command, _ []string, toComplete string) ([]cobr
 	return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
 }
 
-// process is a running process as /proc shows it.
-type process struct {
-	pid, pgrp int
-	comm      string
-}
-
 // processes lists the processes of /proc, but this one.
-func processes() []process {
-	ents, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil
-	}
+func processes() []procfs.Stat {
+	all, _ := procfs.All()
 	self := os.Getpid()
-	var ps []process
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == self {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid pgrp ...; comm may hold spaces and ')'.
-		s := string(b)
-		open, end := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
-		if open < 0 || end < open {
-			continue
-		}
-		f := strings.Fields(s[end+1:])
-		if len(f) < 3 {
-			continue
-		}
-		pgrp, err := strconv.Atoi(f[2])
-		if err != nil {
-			continue
-		}
-		ps = append(ps, process{pid: pid, pgrp: pgrp, comm: s[open+1 : end]})
-	}
-	return ps
+	return slices.DeleteFunc(all, func(p procfs.Stat) bool { return p.PID == self })
 }
 
 // CompletePIDs completes a -p value with the running processes' ids,
@@ -128,8 +95,8 @@ func processes() []process {
 func CompletePIDs(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 	var out []cobra.Completion
 	for _, p := range processes() {
-		if id := strconv.Itoa(p.pid); strings.HasPrefix(id, toComplete) {
-			out = append(out, cobra.CompletionWithDesc(id, p.comm))
+		if id := strconv.Itoa(p.PID); strings.HasPrefix(id, toComplete) {
+			out = append(out, cobra.CompletionWithDesc(id, p.Comm))
 		}
 	}
 	return out, cobra.ShellCompDirectiveNoFileComp
@@ -141,19 +108,19 @@ func CompletePgrps(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Com
 	ps := processes()
 	comm := map[int]string{}
 	for _, p := range ps {
-		comm[p.pid] = p.comm
+		comm[p.PID] = p.Comm
 	}
 	seen := map[int]bool{}
 	var out []cobra.Completion
 	for _, p := range ps {
-		id := strconv.Itoa(p.pgrp)
-		if p.pgrp <= 0 || seen[p.pgrp] || !strings.HasPrefix(id, toComplete) {
+		id := strconv.Itoa(p.Pgrp)
+		if p.Pgrp <= 0 || seen[p.Pgrp] || !strings.HasPrefix(id, toComplete) {
 			continue
 		}
-		seen[p.pgrp] = true
-		desc := comm[p.pgrp]
+		seen[p.Pgrp] = true
+		desc := comm[p.Pgrp]
 		if desc == "" {
-			desc = fmt.Sprintf("group of %s", p.comm)
+			desc = fmt.Sprintf("group of %s", p.Comm)
 		}
 		out = append(out, cobra.CompletionWithDesc(id, desc))
 	}

@@ -1,4 +1,9 @@
-package tracer
+// Package session is ktrace's background tracer and its clients: one
+// tracer process per trace file, found through a control socket named
+// after the file, that runs the ptrace engine (package tracer) and takes
+// requests (trace a command, attach, clear, status) from ktrace commands.
+// The client side starts that tracer, or joins it, and clears tracing.
+package session
 
 import (
 	"bufio"
@@ -12,6 +17,9 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ktrace-linux/ktrace/internal/procfs"
+	"github.com/ktrace-linux/ktrace/tracer"
 )
 
 // Each background tracer serves one trace file and listens on an abstract
@@ -46,7 +54,7 @@ type Request struct {
 	PIDs []int
 	// Facilities to add (command, attach) or remove (clear; 0 removes
 	// all).
-	Facilities Facilities
+	Facilities tracer.Facilities
 	Inherit    bool
 	GenioSize  int
 	// Syscalls restricts the records to these calls (see Settings).
@@ -64,8 +72,10 @@ type Request struct {
 // Reply is a tracer's answer.
 type Reply struct {
 	OK bool
-	// Error says what failed, ready to print after "ktrace: ".
+	// Error says what failed, ready to print after "ktrace: ", and
+	// Errno is the errno behind it, or 0.
 	Error string
+	Errno int
 	// Retry says the tracer is exiting: ask again (a new tracer starts).
 	Retry bool
 	// PID is the tracer's pid and Traced the processes it traces
@@ -73,6 +83,52 @@ type Reply struct {
 	PID    int
 	Traced []int
 	File   string
+}
+
+// errorReply returns the reply that reports err.
+func errorReply(err error) *Reply {
+	rep := &Reply{Error: ErrorText(err)}
+	var errno unix.Errno
+	if errors.As(err, &errno) {
+		rep.Errno = int(errno)
+	}
+	return rep
+}
+
+// err returns the error a failed reply reports, with its errno.
+func (r *Reply) err() error {
+	return &replyError{msg: r.Error, errno: unix.Errno(r.Errno)}
+}
+
+// replyError is an error reported by a tracer.
+type replyError struct {
+	msg   string
+	errno unix.Errno
+}
+
+func (e *replyError) Error() string { return e.msg }
+
+// Unwrap returns the errno behind the error, if any.
+func (e *replyError) Unwrap() error {
+	if e.errno == 0 {
+		return nil
+	}
+	return e.errno
+}
+
+// ErrorText returns the message for err as ktrace prints it: an errno's
+// text is the C library's, capitalised ("4242: No such process").
+func ErrorText(err error) string {
+	msg := err.Error()
+	var errno unix.Errno
+	if errors.As(err, &errno) {
+		if text := errno.Error(); text != "" {
+			if i := strings.LastIndex(msg, text); i >= 0 {
+				msg = msg[:i] + strings.ToUpper(text[:1]) + msg[i+1:]
+			}
+		}
+	}
+	return msg
 }
 
 // errRetry reports a tracer that is on its way out.
@@ -140,29 +196,17 @@ func call(c *net.UnixConn, req *Request, before func(tracerPid int)) (*Reply, er
 // this machine (in this network namespace) owned by uid, or by anyone
 // when uid is -1.
 func listTracerSockets(uid int) ([]string, error) {
-	b, err := os.ReadFile("/proc/net/unix")
+	all, err := procfs.ListeningAbstract(socketPrefix)
 	if err != nil {
 		return nil, fmt.Errorf("list tracers: %w", err)
 	}
-	seen := map[string]bool{}
 	var names []string
-	for _, line := range strings.Split(string(b), "\n") {
-		f := strings.Fields(line)
-		if len(f) < 8 {
-			continue
-		}
-		name, ok := strings.CutPrefix(f[len(f)-1], "@"+socketPrefix)
-		// A listening socket has state 01 (SS_UNCONNECTED) and the
-		// __SO_ACCEPTCON flag (0x10000) set.
-		if !ok || f[3] != "00010000" || seen[name] {
-			continue
-		}
-		owner, _, _ := strings.Cut(name, ".")
+	for _, name := range all {
+		owner, _, _ := strings.Cut(strings.TrimPrefix(name, socketPrefix), ".")
 		if u, err := strconv.Atoi(owner); err != nil || (uid >= 0 && u != uid) {
 			continue
 		}
-		seen[name] = true
-		names = append(names, socketPrefix+name)
+		names = append(names, name)
 	}
 	return names, nil
 }

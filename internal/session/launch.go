@@ -1,4 +1,4 @@
-package tracer
+package session
 
 import (
 	"bufio"
@@ -17,8 +17,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ktrace-linux/ktrace/arch/tables"
 	"github.com/ktrace-linux/ktrace/format"
+	"github.com/ktrace-linux/ktrace/tracer"
 )
 
 // helperEnv names the environment variable that turns the ktrace binary
@@ -56,7 +56,7 @@ const (
 //
 // It must be called from the main thread (see runtime.LockOSThread in an
 // init function), the thread the tracer seizes.
-func ExecTraced(path string, appendTo bool, s Settings, opts Options, cmdPath string, argv, env []string) error {
+func ExecTraced(path string, appendTo bool, s tracer.Settings, opts tracer.Options, cmdPath string, argv, env []string) error {
 	if unix.Gettid() != os.Getpid() {
 		return errors.New("ExecTraced must run on the main thread")
 	}
@@ -64,9 +64,9 @@ func ExecTraced(path string, appendTo bool, s Settings, opts Options, cmdPath st
 	// the others from stopping at all. It is built now, so that nothing
 	// is traced if it cannot be, and loaded once we are traced.
 	var filter []unix.SockFilter
-	if names := filterNames(tables.Native(), s); names != nil && !opts.NoSeccomp {
+	if !opts.NoSeccomp {
 		var err error
-		if filter, err = buildFilter(names); err != nil {
+		if filter, err = tracer.SeccompFilter(s); err != nil {
 			return err
 		}
 	}
@@ -80,7 +80,7 @@ func ExecTraced(path string, appendTo bool, s Settings, opts Options, cmdPath st
 	if filter != nil {
 		// The tracer seized us with PTRACE_O_EXITKILL: failing here
 		// ends this process, which it sees exit.
-		if err := loadFilter(filter); err != nil {
+		if err := tracer.LoadSeccompFilter(filter); err != nil {
 			return err
 		}
 	}
@@ -102,7 +102,7 @@ func (e *ExecError) Unwrap() error { return e.Err }
 // Attach traces the processes pids to the trace file at path, joining
 // the tracer that serves it or starting one. It returns once every thread
 // of every process is traced.
-func Attach(path string, appendTo bool, pids []int, s Settings, opts Options) error {
+func Attach(path string, appendTo bool, pids []int, s tracer.Settings, opts tracer.Options) error {
 	if len(pids) == 0 {
 		return errors.New("no process to trace")
 	}
@@ -127,7 +127,7 @@ func Attach(path string, appendTo bool, pids []int, s Settings, opts Options) er
 // requestFileTracer sends req to the tracer of the trace file at path,
 // starting one when there is none. before runs with the tracer's pid
 // before it acts on the request.
-func requestFileTracer(path string, appendTo bool, req *Request, opts Options, before func(int)) error {
+func requestFileTracer(path string, appendTo bool, req *Request, opts tracer.Options, before func(int)) error {
 	f, err := OpenTraceFile(path, appendTo)
 	if err != nil {
 		return err
@@ -153,7 +153,7 @@ func requestFileTracer(path string, appendTo bool, req *Request, opts Options, b
 				return err
 			}
 			if !rep.OK {
-				return errors.New(rep.Error)
+				return rep.err()
 			}
 			return nil
 		}
@@ -177,7 +177,7 @@ func requestFileTracer(path string, appendTo bool, req *Request, opts Options, b
 // is no child of ours (we may become a traced command that waits for its
 // children), and in a session of its own, so that terminal signals do
 // not reach it.
-func startTracer(file *os.File, path string, req *Request, opts Options, before func(int)) error {
+func startTracer(file *os.File, path string, req *Request, opts tracer.Options, before func(int)) error {
 	self, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("find own executable: %w", err)
@@ -356,22 +356,24 @@ func serveMain(cfg helperConfig) int {
 		return fail(errors.New("no request"))
 	}
 	w := format.NewWriter(file)
-	t, err := New(w, Options{ForceRegisters: cfg.ForceRegisters})
+	t, err := tracer.New(w, tracer.Options{ForceRegisters: cfg.ForceRegisters})
 	if err != nil {
 		return fail(err)
 	}
-	if err := t.Listen(file, cfg.File); err != nil {
+	srv, err := listen(t, file, cfg.File)
+	if err != nil {
 		if err == errBusy {
 			fmt.Fprintln(to, "busy")
 			return 0
 		}
 		return fail(err)
 	}
-	if err := WriteStart(w); err != nil {
-		return fail(fmt.Errorf("write %s: %w", cfg.File, err))
+	if err := tracer.WriteStart(w); err != nil {
+		srv.Shutdown()
+		return fail(err)
 	}
-	if rep := t.Handle(cfg.Req, nil); rep == nil || !rep.OK {
-		t.shutdown()
+	if rep := srv.handle(cfg.Req, nil); rep == nil || !rep.OK {
+		srv.Shutdown()
 		if rep == nil {
 			return fail(errors.New("request not done"))
 		}
@@ -379,11 +381,11 @@ func serveMain(cfg helperConfig) int {
 	}
 	to.Write([]byte("ok\n"))
 	to.Close()
-	if err := t.Run(); err != nil {
+	if err := t.Run(srv); err != nil {
 		if cfg.Req.Op == "command" {
-			fmt.Fprintf(os.Stderr, "ktrace: %v\n", err)
+			fmt.Fprintf(os.Stderr, "ktrace: %s\n", ErrorText(err))
 		} else if l, lerr := syslog.New(syslog.LOG_ERR|syslog.LOG_USER, "ktrace"); lerr == nil {
-			_ = l.Err(err.Error())
+			_ = l.Err(ErrorText(err))
 			l.Close()
 		}
 		return 1

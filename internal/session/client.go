@@ -1,20 +1,20 @@
-package tracer
+package session
 
 import (
-	"errors"
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ktrace-linux/ktrace/internal/procfs"
+	"github.com/ktrace-linux/ktrace/tracer"
 )
 
 // Clear stops tracing the processes pids for fac (every facility when
 // 0), whichever tracer of ours traces them. It returns when each is
 // released and its records are in its file. Processes not traced by
 // ktrace are left alone.
-func Clear(pids []int, fac Facilities) error {
+func Clear(pids []int, fac tracer.Facilities) error {
 	byTracer, err := tracersOf(pids)
 	if err != nil {
 		return err
@@ -31,7 +31,7 @@ func Clear(pids []int, fac Facilities) error {
 func ClearFile(path string) error {
 	var st unix.Stat_t
 	if err := unix.Stat(path, &st); err != nil {
-		return fmt.Errorf("%s: %w", path, syscallErrText(errnoOf(err)))
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	return ask(socketName(os.Geteuid(), st.Dev, st.Ino), &Request{Op: "clear"})
 }
@@ -71,7 +71,7 @@ func ask(sock string, req *Request) error {
 		return err
 	}
 	if !rep.OK {
-		return errors.New(rep.Error)
+		return rep.err()
 	}
 	return nil
 }
@@ -83,12 +83,12 @@ func tracersOf(pids []int) (map[string][]int, error) {
 	var scratch [4096]byte
 	tracerPid := map[int]int{}
 	for _, pid := range pids {
-		st, ok := readStatus(pid, scratch[:])
-		if !ok {
-			return nil, fmt.Errorf("%d: %w", pid, syscallErrText(unix.ESRCH))
+		st, err := procfs.ReadStatus(pid, scratch[:])
+		if err != nil {
+			return nil, fmt.Errorf("%d: %w", pid, unix.ESRCH)
 		}
-		if st.tracerPid != 0 {
-			tracerPid[pid] = st.tracerPid
+		if st.TracerPid != 0 {
+			tracerPid[pid] = st.TracerPid
 		}
 	}
 	out := map[string][]int{}
@@ -140,91 +140,26 @@ func releaseElsewhere(pids []int, ours string) error {
 	return nil
 }
 
-// procStat holds the fields of /proc/PID/stat used to find processes.
-type procStat struct {
-	pid, ppid, pgrp int
-}
-
-// allProcesses reads the stat line of every process.
-func allProcesses() ([]procStat, error) {
-	d, err := os.Open("/proc")
-	if err != nil {
-		return nil, err
-	}
-	defer d.Close()
-	names, err := d.Readdirnames(-1)
-	if err != nil {
-		return nil, err
-	}
-	var out []procStat
-	var buf [1024]byte
-	for _, n := range names {
-		pid, err := strconv.Atoi(n)
-		if err != nil {
-			continue
-		}
-		b, err := readSmallFile(procPath(pid, "stat"), buf[:])
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid pgrp ...; comm may hold spaces and parens.
-		i := strings.LastIndexByte(string(b), ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(string(b[i+1:]))
-		if len(f) < 3 {
-			continue
-		}
-		ppid, _ := strconv.Atoi(f[1])
-		pgrp, _ := strconv.Atoi(f[2])
-		out = append(out, procStat{pid: pid, ppid: ppid, pgrp: pgrp})
-	}
-	return out, nil
-}
-
 // ProcessGroup returns the processes of process group pgrp.
 func ProcessGroup(pgrp int) ([]int, error) {
-	procs, err := allProcesses()
+	all, err := procfs.All()
 	if err != nil {
-		return nil, fmt.Errorf("list processes: %w", err)
+		return nil, err
 	}
-	var pids []int
-	for _, p := range procs {
-		if p.pgrp == pgrp {
-			pids = append(pids, p.pid)
-		}
-	}
+	pids := procfs.ProcessGroup(all, pgrp)
 	if len(pids) == 0 {
-		return nil, fmt.Errorf("process group %d: %w", pgrp, syscallErrText(unix.ESRCH))
+		return nil, fmt.Errorf("process group %d: %w", pgrp, unix.ESRCH)
 	}
 	return pids, nil
 }
 
 // WithDescendants returns pids and every current descendant of them.
 func WithDescendants(pids []int) ([]int, error) {
-	procs, err := allProcesses()
+	all, err := procfs.All()
 	if err != nil {
-		return nil, fmt.Errorf("list processes: %w", err)
+		return nil, err
 	}
-	children := map[int][]int{}
-	for _, p := range procs {
-		children[p.ppid] = append(children[p.ppid], p.pid)
-	}
-	seen := map[int]bool{}
-	var out []int
-	queue := append([]int(nil), pids...)
-	for len(queue) > 0 {
-		pid := queue[0]
-		queue = queue[1:]
-		if seen[pid] {
-			continue
-		}
-		seen[pid] = true
-		out = append(out, pid)
-		queue = append(queue, children[pid]...)
-	}
-	return out, nil
+	return procfs.WithDescendants(all, pids), nil
 }
 
 // CheckProcesses returns an error naming the first of pids that does not
@@ -232,16 +167,8 @@ func WithDescendants(pids []int) ([]int, error) {
 func CheckProcesses(pids []int) error {
 	for _, pid := range pids {
 		if err := unix.Kill(pid, 0); err == unix.ESRCH {
-			return fmt.Errorf("%d: %w", pid, syscallErrText(unix.ESRCH))
+			return fmt.Errorf("%d: %w", pid, unix.ESRCH)
 		}
 	}
 	return nil
-}
-
-func errnoOf(err error) unix.Errno {
-	var e unix.Errno
-	if errors.As(err, &e) {
-		return e
-	}
-	return unix.EINVAL
 }

@@ -1,0 +1,160 @@
+package session
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ktrace-linux/ktrace/tracer"
+)
+
+// errBusy reports that another tracer already serves the trace file.
+var errBusy = errors.New("another tracer serves this file")
+
+// server is the background tracer's side of a session: it owns the trace
+// file's control socket and drives the engine with the requests that
+// come in, from the engine's thread (it is the engine's Controller).
+type server struct {
+	t        *tracer.Tracer
+	file     *os.File
+	fileName string
+	listener net.Listener
+	reqs     chan pending
+	waiters  []clearWaiter
+}
+
+// clearWaiter is a clear request waiting for its processes to be
+// released.
+type clearWaiter struct {
+	pids  []int
+	reply chan *Reply
+}
+
+// listen makes a server for t of file: it takes the file's control
+// socket. It returns errBusy when another tracer serves file.
+func listen(t *tracer.Tracer, file *os.File, name string) (*server, error) {
+	sock, err := fileSocketName(file)
+	if err != nil {
+		return nil, err
+	}
+	l, err := net.ListenUnix("unix", &net.UnixAddr{Name: "@" + sock, Net: "unix"})
+	if err != nil {
+		if errors.Is(err, unix.EADDRINUSE) {
+			return nil, errBusy
+		}
+		return nil, fmt.Errorf("control socket: %w", err)
+	}
+	s := &server{t: t, file: file, fileName: name, listener: l, reqs: make(chan pending, 16)}
+	go serveControl(l, s.reqs, ringDoorbell)
+	return s, nil
+}
+
+// ringDoorbell wakes the tracer thread from wait4: it starts a child that
+// exits at once, whose exit wait4 reports. The tracer's wait4 reaps it:
+// nothing else may wait for it, or wait4 could sleep on.
+func ringDoorbell() {
+	_ = startHelper("/proc/self/exe", []byte(`{"Role":"exit"}`), os.Stderr, nil, false, false)
+}
+
+// Serve answers the requests that have arrived.
+func (s *server) Serve() {
+	for {
+		select {
+		case p := <-s.reqs:
+			if rep := s.handle(p.req, p.reply); rep != nil {
+				p.reply <- rep
+			}
+		default:
+			return
+		}
+	}
+}
+
+// handle carries out a request. It returns the reply, or nil when the
+// reply is sent on reply later (a clear waits for its processes).
+func (s *server) handle(req *Request, reply chan *Reply) *Reply {
+	if req.Truncate {
+		err := s.t.Restart(func() error {
+			if err := s.file.Truncate(0); err != nil {
+				return fmt.Errorf("%s: %w", s.fileName, err)
+			}
+			return nil
+		})
+		if err != nil {
+			return errorReply(err)
+		}
+	}
+	set := tracer.Settings{Facilities: req.Facilities, Inherit: req.Inherit, GenioSize: req.GenioSize,
+		Syscalls: req.Syscalls}
+	switch req.Op {
+	case "command":
+		set.Seccomp = req.Seccomp
+		if len(req.PIDs) != 1 {
+			return errorReply(errors.New("command: one pid expected"))
+		}
+		if err := s.t.SeizeCommand(req.PIDs[0], set); err != nil {
+			return errorReply(err)
+		}
+	case "attach":
+		if err := s.t.AttachAll(req.PIDs, set); err != nil {
+			return errorReply(err)
+		}
+	case "clear":
+		releasing := s.t.Release(req.PIDs, req.Facilities)
+		if len(releasing) > 0 {
+			s.waiters = append(s.waiters, clearWaiter{pids: releasing, reply: reply})
+			return nil
+		}
+	case "status":
+		return &Reply{OK: true, File: s.fileName, Traced: s.t.Traced()}
+	default:
+		return errorReply(fmt.Errorf("unknown request %q", req.Op))
+	}
+	s.t.Flush()
+	return &Reply{OK: true}
+}
+
+// Released answers the clear requests whose processes are all gone.
+func (s *server) Released(pid int) {
+	kept := s.waiters[:0]
+	for _, w := range s.waiters {
+		left := false
+		for _, p := range w.pids {
+			if p != pid && s.t.Tracing(p) {
+				left = true
+				break
+			}
+		}
+		if left {
+			kept = append(kept, w)
+			continue
+		}
+		s.t.Flush()
+		w.reply <- &Reply{OK: true}
+	}
+	s.waiters = kept
+}
+
+// Shutdown stops serving: the control socket closes, and requests that
+// came too late are told to ask again.
+func (s *server) Shutdown() {
+	if s.listener != nil {
+		s.listener.Close()
+		s.listener = nil
+	}
+	for _, w := range s.waiters {
+		w.reply <- &Reply{OK: true}
+	}
+	s.waiters = nil
+	for {
+		select {
+		case p := <-s.reqs:
+			p.reply <- &Reply{Retry: true}
+		default:
+			return
+		}
+	}
+}
