@@ -46,16 +46,13 @@ func (t *Tracer) Traced() []int {
 // truncate (which empties the file) and writes a START record, after
 // which every thread's next record says its ABI again.
 func (t *Tracer) Restart(truncate func() error) error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	_ = t.w.Flush()
-	if err := truncate(); err != nil {
+	if err := t.rec.restart(truncate); err != nil {
 		return err
 	}
 	for _, th := range t.threads {
 		th.lastABI = 0
 	}
-	return WriteStart(t.w)
+	return nil
 }
 
 // AttachAll traces the processes pids, every thread of each, with s. A

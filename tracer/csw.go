@@ -61,8 +61,6 @@ type cswShared struct {
 	warned bool
 	// warn receives the report; os.Stderr when nil.
 	warn io.Writer
-	// locked is set while cswStop holds t.mu for a batch of records.
-	locked bool
 	// rec and reason are reused for each record written.
 	rec    format.Csw
 	reason []byte
@@ -115,7 +113,6 @@ func (t *Tracer) cswStop(th *thread) {
 	default:
 		t.cswCount(th, s)
 	}
-	t.cswUnlock()
 }
 
 // cswResume is called just before th is resumed: the first switch-in
@@ -196,13 +193,8 @@ func (t *Tracer) cswWarn(err error) {
 	fmt.Fprintf(w, "ktrace: perf events unavailable (%s): context switches inferred from /proc\n", why)
 }
 
-// cswWrite writes one CSW record of th at time when (0: now). The first
-// record of a stop takes t.mu, which cswUnlock releases.
+// cswWrite writes one CSW record of th at time when (0: now).
 func (t *Tracer) cswWrite(th *thread, out, user bool, when int64, reason []byte, flags format.Flags) {
-	if !t.csw.locked {
-		t.mu.Lock()
-		t.csw.locked = true
-	}
 	h := t.header(th, th.lastABI)
 	if when != 0 {
 		h.Time = when
@@ -210,7 +202,7 @@ func (t *Tracer) cswWrite(th *thread, out, user bool, when int64, reason []byte,
 	h.Flags = flags
 	c := &t.csw.rec
 	c.Out, c.User, c.WaitFor = out, user, reason
-	_ = t.w.WriteCsw(h, c)
+	t.rec.csw(h, c)
 }
 
 // cswPair writes the CSW stop and resume records of one switch of th
@@ -229,12 +221,4 @@ func (t *Tracer) cswReason(th *thread, preempt bool) []byte {
 	}
 	t.csw.reason = append(t.csw.reason[:0], th.call.Name...)
 	return t.csw.reason
-}
-
-// cswUnlock releases t.mu if cswWrite took it.
-func (t *Tracer) cswUnlock() {
-	if t.csw.locked {
-		t.csw.locked = false
-		t.mu.Unlock()
-	}
 }

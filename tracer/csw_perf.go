@@ -8,8 +8,6 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
-
-	"github.com/ktrace-linux/ktrace/format"
 )
 
 // perfDataBytes is the size aimed at for each thread's ring of switch
@@ -168,12 +166,7 @@ func (t *Tracer) cswIn(th *thread, s *cswState, when int64) {
 // cswLost records that the kernel dropped n switch events of th: the
 // ring filled up between two stops.
 func (t *Tracer) cswLost(th *thread, n uint64) {
-	if !t.csw.locked {
-		t.mu.Lock()
-		t.csw.locked = true
-	}
-	l := format.Lost{Records: n, Reason: lostReason}
-	_ = t.w.WriteLost(t.header(th, th.lastABI), &l)
+	t.rec.lostRecords(t.header(th, th.lastABI), n, lostReason)
 }
 
 // lostReason says why context-switch records were lost.

@@ -457,7 +457,6 @@ func TestCswDrain(t *testing.T) {
 	th.csw = s
 	stop := func(resumeAt int64) {
 		tr.cswDrain(th, s)
-		tr.cswUnlock()
 		if f.page.Data_tail != f.head {
 			t.Fatalf("tail %d, head %d: ring not drained", f.page.Data_tail, f.head)
 		}

@@ -23,14 +23,14 @@ const pageSize = 4096
 // sandboxes) it falls back to pread on /proc/PID/mem.
 type memReader struct {
 	local    [1]unix.Iovec
-	remote   []unix.RemoteIovec
+	one      [1]unix.RemoteIovec // the range of read
 	noVMRead bool
 	memFD    int // open /proc/PID/mem for memPID, or -1
 	memPID   int
 }
 
 func newMemReader() *memReader {
-	return &memReader{remote: make([]unix.RemoteIovec, 0, maxIov), memFD: -1}
+	return &memReader{memFD: -1}
 }
 
 // read copies len(dst) bytes at addr in tid's memory into dst and returns
@@ -40,19 +40,19 @@ func (m *memReader) read(tid int, addr uint64, dst []byte) (int, error) {
 	if len(dst) == 0 {
 		return 0, nil
 	}
-	m.remote = append(m.remote[:0], unix.RemoteIovec{Base: uintptr(addr), Len: len(dst)})
-	return m.gather(tid, dst)
+	m.one[0] = unix.RemoteIovec{Base: uintptr(addr), Len: len(dst)}
+	return m.gather(tid, m.one[:], dst)
 }
 
-// gather copies the remote ranges in m.remote, in order, into dst.
-func (m *memReader) gather(tid int, dst []byte) (int, error) {
+// gather copies the ranges remote of tid's memory, in order, into dst.
+func (m *memReader) gather(tid int, remote []unix.RemoteIovec, dst []byte) (int, error) {
 	if len(dst) == 0 {
 		return 0, nil
 	}
 	if !m.noVMRead {
 		m.local[0].Base = &dst[0]
 		m.local[0].SetLen(len(dst))
-		n, err := unix.ProcessVMReadv(tid, m.local[:], m.remote, 0)
+		n, err := unix.ProcessVMReadv(tid, m.local[:], remote, 0)
 		switch {
 		case err == nil:
 			return n, nil
@@ -61,19 +61,19 @@ func (m *memReader) gather(tid int, dst []byte) (int, error) {
 		case errors.Is(err, unix.EFAULT):
 			// The first range starts unmapped; later ones may not:
 			// read them one by one below.
-			return m.slowGather(tid, dst)
+			return m.slowGather(tid, remote, dst)
 		default:
 			return 0, fmt.Errorf("process_vm_readv %d: %w", tid, err)
 		}
 	}
-	return m.slowGather(tid, dst)
+	return m.slowGather(tid, remote, dst)
 }
 
 // slowGather reads the ranges one at a time, stopping at the first one
 // that cannot be read whole.
-func (m *memReader) slowGather(tid int, dst []byte) (int, error) {
+func (m *memReader) slowGather(tid int, remote []unix.RemoteIovec, dst []byte) (int, error) {
 	total := 0
-	for _, r := range m.remote {
+	for _, r := range remote {
 		want := min(r.Len, len(dst)-total)
 		if want == 0 {
 			break

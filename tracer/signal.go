@@ -21,9 +21,6 @@ func (t *Tracer) signalStop(th *thread, sig unix.Signal) {
 	}
 	if p.started && p.fac&FacPsig != 0 {
 		t.psig(th, sig)
-		// The signal may end the process: its parent could see it
-		// gone before the tracer sees anything more of it.
-		t.Flush()
 	}
 	t.resume(th, sig)
 }
@@ -80,7 +77,6 @@ func (t *Tracer) psig(th *thread, sig unix.Signal) {
 	case stErr == nil:
 		ps.Action = format.SigDefault
 	}
-	t.mu.Lock()
 	if th.lastABI == arch.ABIUnknown {
 		// The process's first record: say its ABI first.
 		if th.abi == arch.ABIUnknown {
@@ -88,6 +84,7 @@ func (t *Tracer) psig(th *thread, sig unix.Signal) {
 		}
 		t.emul(th)
 	}
-	_ = t.w.WritePsig(t.header(th, th.lastABI), &ps)
-	t.mu.Unlock()
+	// The signal may end the process: its parent could see it gone
+	// before the tracer sees anything more of it (signal flushes).
+	t.rec.signal(t.header(th, th.lastABI), &ps)
 }

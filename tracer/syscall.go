@@ -41,7 +41,7 @@ func (t *Tracer) flushAtExit(th *thread) {
 	default:
 		return
 	}
-	t.Flush()
+	t.rec.processEnding()
 }
 
 // readSyscall reads the stopped call into th (number, arguments and ABI)
@@ -127,15 +127,13 @@ func (t *Tracer) entry(th *thread) {
 		return
 	}
 	fac := p.fac
-	t.mu.Lock()
-	defer t.mu.Unlock()
 	t.emul(th)
 	if fac&FacSyscall != 0 {
 		n := 6
 		if th.call != nil {
 			n = th.call.NArgs()
 		}
-		_ = t.w.WriteCall(t.header(th, th.abi), th.nr, th.args[:n])
+		t.rec.call(t.header(th, th.abi), th.nr, th.args[:n])
 	}
 	if th.call == nil {
 		return
@@ -169,7 +167,7 @@ func (t *Tracer) emul(th *thread) {
 		return
 	}
 	th.lastABI = th.abi
-	_ = t.w.WriteEmul(t.header(th, th.abi), th.abi)
+	t.rec.emul(t.header(th, th.abi), th.abi)
 }
 
 // exit handles a syscall-exit stop.
@@ -190,15 +188,13 @@ func (t *Tracer) exit(th *thread) {
 		return
 	}
 	fac := th.proc.fac
-	t.mu.Lock()
-	defer t.mu.Unlock()
 	t.emul(th)
 	if th.call != nil && fac&FacGenio != 0 && v > 0 {
 		t.genio(th, uint64(v))
 	}
 	t.afterCall(th, v)
 	if fac&FacSyscall != 0 {
-		_ = t.w.WriteRet(t.header(th, th.abi), format.RetFromValue(th.nr, v))
+		t.rec.ret(t.header(th, th.abi), format.RetFromValue(th.nr, v))
 	}
 }
 
@@ -244,7 +240,7 @@ func (t *Tracer) namei(th *thread, addr uint64) {
 	if unreadable {
 		h.Flags |= format.FlagUnreadable
 	}
-	_ = t.w.WriteBytes(h, format.TypeNamei, s)
+	t.rec.bytes(h, format.TypeNamei, s)
 }
 
 // sockaddrNamei records the path of an AF_UNIX socket address.
@@ -265,7 +261,7 @@ func (t *Tracer) sockaddrNamei(th *thread, addr, size uint64) {
 			break
 		}
 	}
-	_ = t.w.WriteBytes(t.header(th, th.abi), format.TypeNamei, path)
+	t.rec.bytes(t.header(th, th.abi), format.TypeNamei, path)
 }
 
 // execStrings records execve's argv or envp vector at addr.
@@ -316,7 +312,7 @@ func (t *Tracer) execStrings(th *thread, typ format.Type, addr uint64) {
 	}
 	h := t.header(th, th.abi)
 	h.Flags = flags
-	_ = t.w.WriteBytes(h, typ, buf)
+	t.rec.bytes(h, typ, buf)
 }
 
 // longString reads a string longer than the path buffer, up to room bytes.
@@ -361,7 +357,6 @@ func (t *Tracer) sigactionEntry(th *thread) {
 
 // genio records the data a successful I/O call moved: n bytes.
 func (t *Tracer) genio(th *thread, n uint64) {
-	t.genioSize = th.proc.GenioSize
 	fd := int32(-1)
 	for i, a := range th.call.Args {
 		switch a.Kind {
@@ -389,16 +384,16 @@ func (t *Tracer) genio(th *thread, n uint64) {
 	}
 }
 
-// keep returns how many of n transferred bytes to record.
-func (t *Tracer) keep(n uint64) uint64 {
-	if size := t.genioSize; size > 0 && n > uint64(size) {
+// keep returns how many of n bytes transferred by th to record.
+func keep(th *thread, n uint64) uint64 {
+	if size := th.proc.GenioSize; size > 0 && n > uint64(size) {
 		return uint64(size)
 	}
 	return n
 }
 
 func (t *Tracer) gatherBuf(th *thread, fd int32, write bool, addr, n uint64) {
-	t.mem.remote = append(t.mem.remote[:0], unix.RemoteIovec{Base: uintptr(addr), Len: int(n)})
+	t.iov = append(t.iov[:0], unix.RemoteIovec{Base: uintptr(addr), Len: int(n)})
 	t.writeGenio(th, fd, write, n)
 }
 
@@ -411,7 +406,7 @@ func (t *Tracer) gatherIov(th *thread, fd int32, write bool, addr, cnt, n uint64
 	t.writeGenio(th, fd, write, n)
 }
 
-// loadIov reads an iovec array into t.mem.remote, trimmed to n bytes.
+// loadIov reads an iovec array into t.iov, trimmed to n bytes.
 func (t *Tracer) loadIov(th *thread, addr, cnt, n uint64) bool {
 	cnt = min(cnt, maxIov)
 	size := ptrSize(th.abi)
@@ -420,7 +415,7 @@ func (t *Tracer) loadIov(th *thread, addr, cnt, n uint64) bool {
 	if err != nil || uint64(got) < 2*cnt {
 		return false
 	}
-	t.mem.remote = t.mem.remote[:0]
+	t.iov = t.iov[:0]
 	left := n
 	for i := uint64(0); i < cnt && left > 0; i++ {
 		base, l := words[2*i], words[2*i+1]
@@ -428,7 +423,7 @@ func (t *Tracer) loadIov(th *thread, addr, cnt, n uint64) bool {
 		if l == 0 {
 			continue
 		}
-		t.mem.remote = append(t.mem.remote, unix.RemoteIovec{Base: uintptr(base), Len: int(l)})
+		t.iov = append(t.iov, unix.RemoteIovec{Base: uintptr(base), Len: int(l)})
 		left -= l
 	}
 	return true
@@ -447,17 +442,17 @@ func (t *Tracer) gatherMsg(th *thread, fd int32, write bool, addr, n uint64) {
 	t.gatherIov(th, fd, write, w[2], w[3], n)
 }
 
-// writeGenio reads the ranges in t.mem.remote (n bytes in all) and
+// writeGenio reads the ranges in t.iov (n bytes in all) and
 // writes them as GIO records, kept to the genio size; a transfer longer
 // than one record holds takes several, with rising offsets.
 func (t *Tracer) writeGenio(th *thread, fd int32, write bool, n uint64) {
-	keep := t.keep(n)
+	keep := keep(th, n)
 	left := keep
-	for i := range t.mem.remote {
-		r := &t.mem.remote[i]
+	for i := range t.iov {
+		r := &t.iov[i]
 		if uint64(r.Len) >= left {
 			r.Len = int(left)
-			t.mem.remote = t.mem.remote[:i+1]
+			t.iov = t.iov[:i+1]
 			break
 		}
 		left -= uint64(r.Len)
@@ -471,7 +466,7 @@ func (t *Tracer) writeGenio(th *thread, fd int32, write bool, n uint64) {
 	for {
 		chunk := min(keep-g.Offset, format.MaxGenioData)
 		buf := t.dataBuffer(int(chunk))
-		got, err := t.mem.gather(th.tid, buf)
+		got, err := t.mem.gather(th.tid, t.iov, buf)
 		unreadable := err != nil || uint64(got) < chunk
 		last := unreadable || g.Offset+chunk >= keep
 		h := t.header(th, th.abi)
@@ -481,18 +476,18 @@ func (t *Tracer) writeGenio(th *thread, fd int32, write bool, n uint64) {
 			h.Flags |= format.FlagCut
 		}
 		g.Data = buf[:got]
-		_ = t.w.WriteGenio(h, g)
+		t.rec.genio(h, g)
 		if last {
 			return
 		}
 		g.Offset += chunk
-		t.advanceRemote(chunk)
+		t.iov = advance(t.iov, chunk)
 	}
 }
 
-// advanceRemote drops the first n bytes from the ranges in t.mem.remote.
-func (t *Tracer) advanceRemote(n uint64) {
-	r := t.mem.remote
+// advance drops the first n bytes from the ranges r, in place.
+func advance(r []unix.RemoteIovec, n uint64) []unix.RemoteIovec {
+	all := r
 	for len(r) > 0 && n > 0 {
 		if uint64(r[0].Len) <= n {
 			n -= uint64(r[0].Len)
@@ -503,7 +498,7 @@ func (t *Tracer) advanceRemote(n uint64) {
 		r[0].Len -= int(n)
 		n = 0
 	}
-	t.mem.remote = append(t.mem.remote[:0], r...)
+	return append(all[:0], r...)
 }
 
 func (t *Tracer) writeGenioUnreadable(th *thread, fd int32, write bool, n uint64) {
@@ -515,5 +510,5 @@ func (t *Tracer) writeGenioUnreadable(th *thread, fd int32, write bool, n uint64
 	}
 	h := t.header(th, th.abi)
 	h.Flags = format.FlagUnreadable
-	_ = t.w.WriteGenio(h, g)
+	t.rec.genio(h, g)
 }

@@ -10,7 +10,6 @@ package tracer
 import (
 	"fmt"
 	"runtime"
-	"sync"
 	"time"
 	"unsafe"
 
@@ -150,27 +149,25 @@ func (p *process) setFacilities(f Facilities) {
 // Tracer traces processes and writes records to a trace file.
 type Tracer struct {
 	opts    Options
-	mu      sync.Mutex // guards w against the flusher
-	w       *format.Writer
+	rec     *recorder
 	threads map[int]*thread
 	procs   map[int]*process
 
-	native    *arch.Table
-	compat    *arch.Table // i386 on amd64, or nil
-	noInfo    bool        // the kernel lacks PTRACE_GET_SYSCALL_INFO
-	mem       *memReader
-	info      syscallInfo
-	sig       siginfo
-	hdr       format.Header
-	pathBuf   []byte
-	dataBuf   []byte
-	scratch   []byte
-	words     []uint64
-	gio       format.Genio
-	genioSize int // of the process whose GIO is being written
-	regs      regs
-	writeErr  error
-	csw       cswShared // context-switch state (csw.go)
+	native  *arch.Table
+	compat  *arch.Table // i386 on amd64, or nil
+	noInfo  bool        // the kernel lacks PTRACE_GET_SYSCALL_INFO
+	mem     *memReader
+	info    syscallInfo
+	sig     siginfo
+	hdr     format.Header
+	pathBuf []byte
+	dataBuf []byte
+	scratch []byte
+	words   []uint64
+	gio     format.Genio
+	iov     []unix.RemoteIovec // the tracee's ranges of a GIO being read
+	regs    regs
+	csw     cswShared // context-switch state (csw.go)
 
 	// ctl is the Controller of the current Run.
 	ctl Controller
@@ -181,9 +178,6 @@ type Tracer struct {
 
 	spin   time.Duration // current spinning budget
 	noSpin int           // waits left without spinning
-
-	stopFlusher chan struct{}
-	flusherDone chan struct{}
 }
 
 // New returns a Tracer that writes to w. The caller's goroutine must be
@@ -198,7 +192,8 @@ func New(w *format.Writer, opts Options) (*Tracer, error) {
 	}
 	t := &Tracer{
 		opts:    opts,
-		w:       w,
+		rec:     newRecorder(w, opts.FlushInterval),
+		iov:     make([]unix.RemoteIovec, 0, maxIov),
 		threads: make(map[int]*thread),
 		procs:   make(map[int]*process),
 		native:  native,
@@ -265,8 +260,8 @@ func (t *Tracer) Run(ctl Controller) error {
 	}
 	t.ctl = ctl
 	defer func() { t.ctl = noController{} }()
-	t.startFlusher()
-	defer t.stopFlusherAndFlush()
+	t.rec.start()
+	defer t.rec.finish()
 	defer ctl.Shutdown()
 	for {
 		ctl.Serve()
@@ -288,8 +283,7 @@ func (t *Tracer) Run(ctl Controller) error {
 			return fmt.Errorf("wait: %w", err)
 		}
 		t.handle(tid, ws)
-		if err := t.w.Err(); err != nil && t.writeErr == nil {
-			t.writeErr = err
+		if err := t.rec.err(); err != nil {
 			t.releaseAll()
 			return fmt.Errorf("%w; tracing stopped, traced processes released", err)
 		}
@@ -659,36 +653,14 @@ func (t *Tracer) forget(th *thread) {
 }
 
 // Flush writes out buffered records.
-func (t *Tracer) Flush() {
-	t.mu.Lock()
-	_ = t.w.Flush()
-	t.mu.Unlock()
-}
+func (t *Tracer) Flush() { t.rec.flush() }
 
-// startFlusher starts a goroutine that flushes the buffer regularly, so
-// that records of a tracee that blocks for long reach the file.
-func (t *Tracer) startFlusher() {
-	t.stopFlusher = make(chan struct{})
-	t.flusherDone = make(chan struct{})
-	go func() {
-		defer close(t.flusherDone)
-		tick := time.NewTicker(t.opts.FlushInterval)
-		defer tick.Stop()
-		for {
-			select {
-			case <-tick.C:
-				t.Flush()
-			case <-t.stopFlusher:
-				return
-			}
-		}
-	}()
-}
-
-func (t *Tracer) stopFlusherAndFlush() {
-	close(t.stopFlusher)
-	<-t.flusherDone
-	t.Flush()
+// Lost returns how many records the tracer knows were lost (context
+// switch events the kernel dropped).
+func (t *Tracer) Lost() uint64 {
+	t.rec.mu.Lock()
+	defer t.rec.mu.Unlock()
+	return t.rec.lost
 }
 
 // header fills the reused record header for th.

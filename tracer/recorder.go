@@ -1,0 +1,156 @@
+package tracer
+
+import (
+	"sync"
+	"time"
+
+	"github.com/ktrace-linux/ktrace/arch"
+	"github.com/ktrace-linux/ktrace/format"
+)
+
+// recorder owns the trace file's Writer: every record the engine writes
+// goes through it. It keeps the Writer safe between the tracer's thread
+// and the goroutine that flushes on a timer, carries out the flush
+// policy, and counts what was lost.
+//
+// Flush policy: a record reaches the file when the process it describes
+// may be seen to end (the engine calls processEnding at exit_group, at
+// the exit of a last thread, and a signal may kill: signal flushes), when
+// the tracer answers a request, and otherwise within the flush interval,
+// so that the records of a tracee that blocks for long are not held back.
+type recorder struct {
+	mu   sync.Mutex // guards w against the flusher
+	w    *format.Writer
+	lost uint64 // records the tracer knows were lost (LOST records' counts)
+
+	interval time.Duration
+	stop     chan struct{} // closed to stop the flusher
+	done     chan struct{} // closed when the flusher has stopped
+}
+
+// newRecorder returns a recorder writing to w that flushes at least
+// every interval while it runs.
+func newRecorder(w *format.Writer, interval time.Duration) *recorder {
+	return &recorder{w: w, interval: interval}
+}
+
+// start starts flushing on the timer.
+func (r *recorder) start() {
+	r.stop = make(chan struct{})
+	r.done = make(chan struct{})
+	go func() {
+		defer close(r.done)
+		tick := time.NewTicker(r.interval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-tick.C:
+				r.flush()
+			case <-r.stop:
+				return
+			}
+		}
+	}()
+}
+
+// finish stops the timer and flushes.
+func (r *recorder) finish() {
+	if r.stop != nil {
+		close(r.stop)
+		<-r.done
+		r.stop = nil
+	}
+	r.flush()
+}
+
+// flush writes out buffered records.
+func (r *recorder) flush() {
+	r.mu.Lock()
+	_ = r.w.Flush()
+	r.mu.Unlock()
+}
+
+// processEnding flushes: a process is about to end, and its parent may see
+// it gone before the tracer sees anything more of it.
+func (r *recorder) processEnding() { r.flush() }
+
+// err returns the first write error, or nil.
+func (r *recorder) err() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.w.Err()
+}
+
+// restart flushes, has truncate empty the file, and writes a START
+// record.
+func (r *recorder) restart(truncate func() error) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_ = r.w.Flush()
+	if err := truncate(); err != nil {
+		return err
+	}
+	return WriteStart(r.w)
+}
+
+// call writes a CALL record.
+func (r *recorder) call(h *format.Header, nr uint32, args []uint64) {
+	r.mu.Lock()
+	_ = r.w.WriteCall(h, nr, args)
+	r.mu.Unlock()
+}
+
+// ret writes a RET record.
+func (r *recorder) ret(h *format.Header, ret format.Ret) {
+	r.mu.Lock()
+	_ = r.w.WriteRet(h, ret)
+	r.mu.Unlock()
+}
+
+// emul writes an EMUL record.
+func (r *recorder) emul(h *format.Header, abi arch.ABI) {
+	r.mu.Lock()
+	_ = r.w.WriteEmul(h, abi)
+	r.mu.Unlock()
+}
+
+// bytes writes a record of type typ whose payload is b (NAMI, ARGS,
+// ENVS).
+func (r *recorder) bytes(h *format.Header, typ format.Type, b []byte) {
+	r.mu.Lock()
+	_ = r.w.WriteBytes(h, typ, b)
+	r.mu.Unlock()
+}
+
+// genio writes a GIO record.
+func (r *recorder) genio(h *format.Header, g *format.Genio) {
+	r.mu.Lock()
+	_ = r.w.WriteGenio(h, g)
+	r.mu.Unlock()
+}
+
+// signal writes a PSIG record and flushes: the signal may end the
+// process.
+func (r *recorder) signal(h *format.Header, ps *format.Psig) {
+	r.mu.Lock()
+	_ = r.w.WritePsig(h, ps)
+	_ = r.w.Flush()
+	r.mu.Unlock()
+}
+
+// csw writes a CSW record.
+func (r *recorder) csw(h *format.Header, c *format.Csw) {
+	r.mu.Lock()
+	_ = r.w.WriteCsw(h, c)
+	r.mu.Unlock()
+}
+
+// lostRecords writes a LOST record for n records that could not be
+// written, and counts them.
+func (r *recorder) lostRecords(h *format.Header, n uint64, reason []byte) {
+	l := format.Lost{Records: n, Reason: reason}
+	r.mu.Lock()
+	r.lost += n
+	_ = r.w.WriteLost(h, &l)
+	r.mu.Unlock()
+}
