@@ -1,6 +1,8 @@
 // Package arch describes Linux system call conventions as data: the ABIs
-// ktrace knows, the kinds of arguments each system call takes, the flag and
-// value sets used to print arguments symbolically, and errno and signal names.
+// ktrace knows, the kinds of arguments each system call takes, its traits
+// (what it does that the tracer acts on, the strace groups it is in), the
+// flag and value sets used to print arguments symbolically, and errno and
+// signal names.
 //
 // The per-ABI tables (numbers, names and constant values) are generated into
 // the subpackages arch/amd64 (which also holds the i386 table used for 32-bit
@@ -149,6 +151,9 @@ type Syscall struct {
 	// Known reports whether Args come from the signature table; when false
 	// the argument count is not known and all six registers are shown.
 	Known bool
+	// Traits are what the signature table says the call does and the
+	// groups it is in; none when the call has no signature.
+	Traits Traits
 }
 
 // NArgs returns the number of arguments to record and print for s.

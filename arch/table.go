@@ -21,8 +21,9 @@ var (
 
 // specData is the parsed data files.
 type specData struct {
-	sigs []spec.Signature
-	sets []spec.Set
+	sigs   []spec.Signature
+	traits []Traits // of sigs[i]
+	sets   []spec.Set
 }
 
 // loadSpec parses the embedded data once. The data is compiled in and
@@ -36,7 +37,7 @@ var loadSpec = sync.OnceValue(func() *specData {
 })
 
 // parseSpec parses the two data files and checks what the spec parser
-// leaves to package arch: argument kind names.
+// leaves to package arch: argument kind and trait names.
 func parseSpec(sigText, setText string) (*specData, error) {
 	sigs, err := spec.ParseSignatures("syscalls.txt", sigText)
 	if err != nil {
@@ -46,14 +47,22 @@ func parseSpec(sigText, setText string) (*specData, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, s := range sigs {
+	traits := make([]Traits, len(sigs))
+	for j, s := range sigs {
 		for i, a := range s.Args {
 			if _, ok := parseArgKind(a.Kind); !ok {
 				return nil, fmt.Errorf("syscalls.txt:%d: %s argument %d: unknown kind %q", s.Line, s.Name, i, a.Kind)
 			}
 		}
+		for _, name := range s.Traits {
+			tr, ok := parseTrait(name)
+			if !ok {
+				return nil, fmt.Errorf("syscalls.txt:%d: %s: unknown trait %q (traits: %s)", s.Line, s.Name, name, Traits(traitEnd-1))
+			}
+			traits[j] |= tr
+		}
 	}
-	return &specData{sigs: sigs, sets: sets}, nil
+	return &specData{sigs: sigs, traits: traits, sets: sets}, nil
 }
 
 // parseArgKind returns the ArgKind whose String is name.
@@ -125,10 +134,14 @@ func (t *Table) build() {
 		t.values[c.Name] = c.Value
 	}
 	sigs := make(map[string]*spec.Signature, len(d.sigs))
+	traits := make(map[string]Traits)
 	for i := range d.sigs {
 		s := &d.sigs[i]
 		if !spec.Applies(s.ABIs, short) {
 			continue
+		}
+		if d.traits[i] != 0 {
+			traits[s.Name] |= d.traits[i] // the traits of every line that applies
 		}
 		if _, ok := sigs[s.Name]; ok && s.ABIs == nil {
 			continue // an ABI-specific line overrides the default
@@ -142,6 +155,7 @@ func (t *Table) build() {
 		sc := &Syscall{Number: uint32(nr), Name: name}
 		if s, ok := sigs[name]; ok {
 			sc.Known = true
+			sc.Traits = traits[name]
 			sc.Args = make([]Arg, len(s.Args))
 			for i, a := range s.Args {
 				k, _ := parseArgKind(a.Kind) // checked by parseSpec

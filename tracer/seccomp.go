@@ -58,12 +58,6 @@ func ResolveSyscalls(list string) ([]string, error) {
 	return slices.Compact(names), nil
 }
 
-// alwaysTrapped are the calls a filter always sends to the tracer: the
-// exec family (a new program, a new EMUL, a new command name), prctl
-// (PR_SET_NAME renames the thread) and the exits (records are flushed
-// before a process ends).
-var alwaysTrapped = []string{"execve", "execveat", "prctl", "exit", "exit_group"}
-
 // filterNames returns the calls a seccomp filter must send to the tracer
 // for s, or nil when every call must stop and a filter would not help.
 func filterNames(tab *arch.Table, s Settings) []string {
@@ -76,7 +70,13 @@ func filterNames(tab *arch.Table, s Settings) []string {
 	if fac&(FacSyscall|FacCsw) != 0 && len(s.Syscalls) == 0 {
 		return nil
 	}
-	names := append([]string(nil), alwaysTrapped...)
+	// The calls every filter traps: see arch.TraitsAlwaysTrapped.
+	var names []string
+	for _, c := range tab.Syscalls() {
+		if c.Traits&arch.TraitsAlwaysTrapped != 0 {
+			names = append(names, c.Name)
+		}
+	}
 	if len(s.Syscalls) > 0 {
 		names = append(names, s.Syscalls...)
 	} else {
@@ -85,7 +85,7 @@ func filterNames(tab *arch.Table, s Settings) []string {
 			case fac&FacNamei != 0 && c.HasKind(arch.ArgPath, arch.ArgSockaddr),
 				fac&FacGenio != 0 && c.HasKind(arch.ArgBufIn, arch.ArgBufOut, arch.ArgIovIn,
 					arch.ArgIovOut, arch.ArgMsgIn, arch.ArgMsgOut),
-				fac&FacPsig != 0 && c.Name == "rt_sigaction":
+				fac&FacPsig != 0 && c.Traits&arch.TraitSigHandler != 0:
 				names = append(names, c.Name)
 			}
 		}

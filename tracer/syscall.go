@@ -32,9 +32,9 @@ func (t *Tracer) flushAtExit(th *thread) {
 	if th.call == nil {
 		return
 	}
-	switch th.call.Name {
-	case "exit_group":
-	case "exit":
+	switch {
+	case th.call.Traits&arch.TraitExitProcess != 0:
+	case th.call.Traits&arch.TraitExitThread != 0:
 		if th.proc.threads > 1 {
 			return
 		}
@@ -112,7 +112,7 @@ func (t *Tracer) entry(th *thread) {
 	}
 	p := th.proc
 	if !p.started {
-		if th.call == nil || (th.call.Name != "execve" && th.call.Name != "execveat") {
+		if th.call == nil || th.call.Traits&arch.TraitExecs == 0 {
 			return
 		}
 		p.started = true
@@ -120,7 +120,7 @@ func (t *Tracer) entry(th *thread) {
 	if p.fac == 0 {
 		return // kept traced for its seccomp filter only
 	}
-	if th.call != nil && th.call.Name == "rt_sigaction" {
+	if th.call != nil && th.call.Traits&arch.TraitSigHandler != 0 {
 		t.sigactionEntry(th)
 	}
 	if !p.records(th.abi, th.nr, tab) {
@@ -204,14 +204,14 @@ func (t *Tracer) afterCall(th *thread, v int64) {
 	if th.call == nil || v != 0 {
 		return
 	}
-	switch th.call.Name {
-	case "rt_sigaction":
+	switch {
+	case th.call.Traits&arch.TraitSigHandler != 0:
 		if th.sigactValid {
 			p := th.proc
 			p.handlers[th.sigactSignal-1] = th.sigact
 			p.handlerKnown |= 1 << (th.sigactSignal - 1)
 		}
-	case "prctl":
+	case th.call.Traits&arch.TraitRenames != 0:
 		if th.args[0] == unix.PR_SET_NAME {
 			procfs.Comm(th.tid, &th.comm, t.scratch)
 		}

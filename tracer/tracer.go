@@ -355,11 +355,7 @@ func (t *Tracer) needExit(th *thread) bool {
 	if th.proc.fac&(FacSyscall|FacGenio|FacCsw) != 0 || th.call == nil {
 		return true
 	}
-	switch th.call.Name {
-	case "rt_sigaction", "prctl", "execve", "execveat":
-		return true
-	}
-	return false
+	return th.call.Traits&arch.TraitsSeenReturning != 0
 }
 
 // handle processes one wait status.
@@ -525,10 +521,10 @@ func (t *Tracer) adoptOrphans() {
 // else from /proc.
 func (t *Tracer) cloneMakesThread(th *thread, child int) bool {
 	if th.inSyscall && th.call != nil {
-		switch th.call.Name {
-		case "clone":
+		switch {
+		case th.call.Traits&arch.TraitCloneFlags != 0:
 			return th.args[0]&unix.CLONE_THREAD != 0
-		case "clone3":
+		case th.call.Traits&arch.TraitCloneArgs != 0:
 			var flags [1]uint64
 			if n, err := t.mem.readWords(th.tid, th.args[0], 8, flags[:], t.scratch); err == nil && n == 1 {
 				return flags[0]&unix.CLONE_THREAD != 0

@@ -10,6 +10,7 @@ package spec
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -29,7 +30,10 @@ type Signature struct {
 	Name string
 	ABIs []string // ABIs the line is restricted to; nil for the default
 	Args []Arg
-	Line int
+	// Traits are the trait and class names after the argument list, as
+	// written ("!exec", "%process"); package arch gives them meaning.
+	Traits []string
+	Line   int
 }
 
 // Item is one member of a value set: a single constant (Name), or a field
@@ -175,8 +179,10 @@ func splitABIs(s string) (string, []string, error) {
 }
 
 // ParseSignatures parses the signature table; file names it in errors.
-// Each statement is "name(arg, ...)" or "name@abi,...(arg, ...)"; an arg is
-// "kind", "kind[len=N]", "flags:set" or "enum:set".
+// Each statement is "name(arg, ...)" or "name@abi,...(arg, ...)", followed
+// by any number of traits "!trait" and classes "%class" (lower-case words
+// with dashes), each at most once; an arg is "kind", "kind[len=N]",
+// "flags:set" or "enum:set".
 func ParseSignatures(file, text string) ([]Signature, error) {
 	var sigs []Signature
 	seen := map[string]bool{}
@@ -199,7 +205,8 @@ func ParseSignatures(file, text string) ([]Signature, error) {
 func parseSignature(s string) (Signature, error) {
 	var sig Signature
 	open := strings.IndexByte(s, '(')
-	if open < 0 || !strings.HasSuffix(s, ")") {
+	end := strings.IndexByte(s, ')')
+	if open < 0 || end < open {
 		return sig, fmt.Errorf("want name(args): %q", s)
 	}
 	var err error
@@ -207,7 +214,10 @@ func parseSignature(s string) (Signature, error) {
 	if err != nil {
 		return sig, err
 	}
-	body := strings.TrimSpace(s[open+1 : len(s)-1])
+	if sig.Traits, err = parseTraits(s[end+1:]); err != nil {
+		return sig, fmt.Errorf("%s: %w", sig.Name, err)
+	}
+	body := strings.TrimSpace(s[open+1 : end])
 	if body == "" {
 		return sig, nil
 	}
@@ -222,6 +232,39 @@ func parseSignature(s string) (Signature, error) {
 		return sig, fmt.Errorf("%s: %d arguments, at most 6", sig.Name, len(sig.Args))
 	}
 	return sig, nil
+}
+
+// parseTraits parses the traits after a signature's argument list.
+func parseTraits(s string) ([]string, error) {
+	var traits []string
+	for _, t := range strings.Fields(s) {
+		if !isTrait(t) {
+			return nil, fmt.Errorf("bad trait %q: want !name or %%class after the arguments", t)
+		}
+		if slices.Contains(traits, t) {
+			return nil, fmt.Errorf("trait %s given twice", t)
+		}
+		traits = append(traits, t)
+	}
+	return traits, nil
+}
+
+// isTrait reports whether s is "!name" or "%name", name lower-case
+// letters, digits and inner dashes.
+func isTrait(s string) bool {
+	if len(s) < 2 || (s[0] != '!' && s[0] != '%') {
+		return false
+	}
+	name := s[1:]
+	if name[0] == '-' || name[len(name)-1] == '-' {
+		return false
+	}
+	for _, c := range name {
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
+			return false
+		}
+	}
+	return true
 }
 
 func parseArg(s string) (Arg, error) {

@@ -26,6 +26,47 @@ clone@arm64,i386(flags:clone, ptr)
 	}
 }
 
+func TestParseSignatureTraits(t *testing.T) {
+	sigs, err := ParseSignatures("t", `
+execve(path, argv, envp) !exec %process   # comment
+clone@arm64(flags:clone) !fork
+    !clone-flags %process                 # continued
+getpid()
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{{"!exec", "%process"}, {"!fork", "!clone-flags", "%process"}, nil}
+	for i, s := range sigs {
+		if !reflect.DeepEqual(s.Traits, want[i]) {
+			t.Errorf("%s: traits %q, want %q", s.Name, s.Traits, want[i])
+		}
+	}
+	if len(sigs) != 3 || len(sigs[0].Args) != 3 || len(sigs[1].Args) != 1 || sigs[1].Line != 3 {
+		t.Errorf("signatures %+v", sigs)
+	}
+}
+
+func TestParseTraitErrors(t *testing.T) {
+	for _, c := range []struct{ text, want string }{
+		{"getpid()\nexecve(path) exec", `t:2: execve: bad trait "exec": want !name or %class after the arguments`},
+		{"execve(path) !", `t:1: execve: bad trait "!"`},
+		{"execve(path) !Exec", `t:1: execve: bad trait "!Exec"`},
+		{"execve(path) !-exec", `t:1: execve: bad trait "!-exec"`},
+		{"execve(path) %net-", `t:1: execve: bad trait "%net-"`},
+		{"execve(path) !ex_ec", `t:1: execve: bad trait "!ex_ec"`},
+		{"execve(path) !exec %process !exec", `t:1: execve: trait !exec given twice`},
+		{"execve(path) !exec)", `t:1: execve: bad trait "!exec)"`},
+		{"execve(path) ! exec", `t:1: execve: bad trait "!"`},
+		{"\nexecve(path)\n  !exec !exec", `t:2: execve: trait !exec given twice`},
+	} {
+		_, err := ParseSignatures("t", c.text)
+		if err == nil || !strings.HasPrefix(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("ParseSignatures(%q): %v; want %s", c.text, err, c.want)
+		}
+	}
+}
+
 func TestParseSignatureErrors(t *testing.T) {
 	for _, bad := range []string{
 		"read(fd",
