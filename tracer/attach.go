@@ -3,6 +3,7 @@ package tracer
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"golang.org/x/sys/unix"
 
@@ -67,12 +68,10 @@ func (t *Tracer) AttachAll(pids []int, s Settings) error {
 				p.GenioSize = s.GenioSize
 			}
 			if s.Inherit && !p.Inherit {
+				// Each thread takes the new options at its next stop.
 				p.Inherit = true
-				for _, th := range t.threads {
-					if th.proc == p {
-						th.newOptions = true
-						_ = ptrace(ptInterrupt, th.tid, 0, 0)
-					}
+				for _, th := range p.threads {
+					_ = ptrace(ptInterrupt, th.tid, 0, 0)
 				}
 			}
 			continue
@@ -90,8 +89,8 @@ func (t *Tracer) AttachAll(pids []int, s Settings) error {
 	// under PTRACE_SYSCALL: before that, a call it finishes would go
 	// unrecorded. Wait for those stops, handling whatever comes first.
 	for _, p := range done {
-		for _, th := range t.threads {
-			for th.proc == p && !th.stopped {
+		for _, th := range slices.Clone(p.threads) {
+			for th.phase == phaseNew {
 				var ws unix.WaitStatus
 				tid, err := unix.Wait4(th.tid, &ws, unix.WALL, nil)
 				if err == unix.EINTR {
@@ -182,26 +181,19 @@ func (t *Tracer) waitAndDetach(tid int) {
 		if err != nil || !ws.Stopped() {
 			return
 		}
-		var sig unix.Signal
-		if int(ws)>>16 == 0 && ws.StopSignal() != unix.SIGTRAP|0x80 {
-			sig = ws.StopSignal()
-		}
-		_ = ptrace(ptDetach, tid, 0, uintptr(sig))
+		_ = ptrace(ptDetach, tid, 0, uintptr(decodeStop(ws).pending()))
 		return
 	}
 }
 
 // releaseNow detaches every thread of p before returning.
 func (t *Tracer) releaseNow(p *process) {
-	var tids []int
-	for _, th := range t.threads {
-		if th.proc == p {
-			tids = append(tids, th.tid)
-		}
+	tids := make([]int, 0, len(p.threads))
+	for _, th := range p.threads {
+		tids = append(tids, th.tid)
+		delete(t.threads, th.tid)
 	}
-	for _, tid := range tids {
-		delete(t.threads, tid)
-	}
+	p.threads = nil
 	delete(t.procs, p.pid)
 	t.releaseTids(tids)
 }
@@ -213,23 +205,17 @@ func (t *Tracer) startDetach(p *process) {
 		return
 	}
 	p.detaching = true
-	for _, th := range t.threads {
-		if th.proc == p {
-			_ = ptrace(ptInterrupt, th.tid, 0, 0)
-		}
+	for _, th := range p.threads {
+		_ = ptrace(ptInterrupt, th.tid, 0, 0)
 	}
 }
 
 // detachAtStop detaches a thread of a process being released. A signal
 // about to be delivered is delivered; a thread in a group-stop stays
 // stopped.
-func (t *Tracer) detachAtStop(th *thread, sig unix.Signal, event int) {
-	var deliver unix.Signal
-	if event == 0 && sig != unix.SIGTRAP|0x80 {
-		deliver = sig
-	}
+func (t *Tracer) detachAtStop(th *thread, st stop) {
 	t.Flush()
-	t.detach(th, deliver)
+	t.detach(th, st.pending())
 }
 
 // Release stops tracing pids (every process when empty) for fac (all

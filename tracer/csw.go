@@ -216,7 +216,7 @@ func (t *Tracer) cswPair(th *thread, out, in int64, preempt bool, flags format.F
 // cswReason returns the wait reason of a switch of th: the system call
 // it is in for a voluntary switch, else nothing.
 func (t *Tracer) cswReason(th *thread, preempt bool) []byte {
-	if preempt || !th.inSyscall || th.call == nil {
+	if preempt || !th.phase.inCall() || th.call == nil {
 		return nil
 	}
 	t.csw.reason = append(t.csw.reason[:0], th.call.Name...)

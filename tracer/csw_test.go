@@ -450,7 +450,7 @@ func TestCswDrain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	th := &thread{tid: 7, proc: newProcess(7, Settings{Facilities: FacCsw}, true), inSyscall: true}
+	th := &thread{tid: 7, proc: newProcess(7, Settings{Facilities: FacCsw}, true), phase: phaseInCall}
 	th.call, _ = tables.Native().ByName("read")
 	f := newFakeRing(256) // small: records of 24 bytes wrap
 	s := &cswState{ring: &f.perfRing}

@@ -13,7 +13,7 @@ func (t *Tracer) readSyscallRegs(th *thread) (entry bool, ok bool) {
 	if err := getRegs(th.tid, &t.regs); err != nil {
 		return false, false
 	}
-	if th.inSyscall {
+	if th.phase.inCall() {
 		return false, true
 	}
 	var insn [2]byte
@@ -23,7 +23,6 @@ func (t *Tracer) readSyscallRegs(th *thread) (entry bool, ok bool) {
 	th.abi = t.regs.ABI(insn)
 	nr, args := t.regs.Entry(th.abi)
 	th.nr, th.args = uint32(nr), args
-	th.inSyscall = true
 	return true, true
 }
 

@@ -17,7 +17,7 @@ func (t *Tracer) readSyscallRegs(th *thread) (entry bool, ok bool) {
 	if err := getRegs(th.tid, &t.regs); err != nil {
 		return false, false
 	}
-	exit := th.inSyscall
+	exit := th.phase.inCall()
 	if !th.proc.Seccomp {
 		exit = t.regs.X[7] == 1
 	}
@@ -27,7 +27,6 @@ func (t *Tracer) readSyscallRegs(th *thread) (entry bool, ok bool) {
 	th.abi = t.regs.ABI()
 	nr, args := t.regs.Entry()
 	th.nr, th.args = uint32(nr), args
-	th.inSyscall = true
 	return true, true
 }
 

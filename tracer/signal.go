@@ -12,7 +12,7 @@ import (
 // delivered to th. It records a PSIG and lets the signal through.
 func (t *Tracer) signalStop(th *thread, sig unix.Signal) {
 	p := th.proc
-	if th.freshExec && sig == unix.SIGURG && t.runtimePreemption(th) {
+	if th.phase.freshExec() && sig == unix.SIGURG && t.runtimePreemption(th) {
 		// Go's runtime in ktrace sent itself a preemption signal that
 		// was still pending when ktrace exec'd the command. Untraced,
 		// the command would never have had it: drop it.

@@ -15,7 +15,6 @@ func (t *Tracer) syscallStop(th *thread) {
 		return
 	}
 	if entry {
-		th.freshExec = false
 		t.entry(th)
 		t.flushAtExit(th)
 	} else {
@@ -35,7 +34,7 @@ func (t *Tracer) flushAtExit(th *thread) {
 	switch {
 	case th.call.Traits&arch.TraitExitProcess != 0:
 	case th.call.Traits&arch.TraitExitThread != 0:
-		if th.proc.threads > 1 {
+		if len(th.proc.threads) > 1 {
 			return
 		}
 	default:
@@ -56,7 +55,6 @@ func (t *Tracer) readSyscall(th *thread) (entry bool, ok bool) {
 				th.abi = abiOfAudit(t.info.auditArch())
 				th.nr = uint32(t.info.nr())
 				t.info.args(&th.args)
-				th.inSyscall = true
 				return true, true
 			case infoExit:
 				return false, true
@@ -104,7 +102,7 @@ func ptrSize(abi arch.ABI) int {
 
 // entry handles a syscall-entry stop; th holds the call.
 func (t *Tracer) entry(th *thread) {
-	th.inSyscall = true
+	th.phase = phaseInCall
 	th.call = nil
 	tab := t.table(th.abi)
 	if tab != nil {
@@ -172,10 +170,10 @@ func (t *Tracer) emul(th *thread) {
 
 // exit handles a syscall-exit stop.
 func (t *Tracer) exit(th *thread) {
-	if !th.inSyscall {
+	if !th.phase.inCall() {
 		return // an exit without its entry: attached mid-call
 	}
-	th.inSyscall = false
+	th.phase = th.phase.leaveCall()
 	if !th.proc.started || th.proc.fac == 0 {
 		return
 	}
@@ -206,7 +204,7 @@ func (t *Tracer) afterCall(th *thread, v int64) {
 	}
 	switch {
 	case th.call.Traits&arch.TraitSigHandler != 0:
-		if th.sigactValid {
+		if th.sigactSignal != 0 {
 			p := th.proc
 			p.handlers[th.sigactSignal-1] = th.sigact
 			p.handlerKnown |= 1 << (th.sigactSignal - 1)
@@ -343,7 +341,7 @@ func (t *Tracer) dataBuffer(n int) []byte {
 
 // sigactionEntry remembers the handler rt_sigaction is installing.
 func (t *Tracer) sigactionEntry(th *thread) {
-	th.sigactValid = false
+	th.sigactSignal = 0
 	sig, act := int(th.args[0]), th.args[1]
 	if sig < 1 || sig > 64 || act == 0 {
 		return
@@ -352,7 +350,7 @@ func (t *Tracer) sigactionEntry(th *thread) {
 	if n, err := t.mem.readWords(th.tid, act, ptrSize(th.abi), w[:], t.scratch); err != nil || n != 1 {
 		return
 	}
-	th.sigact, th.sigactSignal, th.sigactValid = w[0], sig, true
+	th.sigact, th.sigactSignal = w[0], sig
 }
 
 // genio records the data a successful I/O call moved: n bytes.

@@ -10,6 +10,7 @@ package tracer
 import (
 	"fmt"
 	"runtime"
+	"slices"
 	"time"
 	"unsafe"
 
@@ -65,7 +66,7 @@ type process struct {
 	Settings
 	fac       Facilities // Settings.Facilities, kept at hand
 	started   bool       // records are written (in command mode, from the first execve)
-	threads   int
+	threads   []*thread
 	detaching bool // being released: each thread is detached at its next stop
 	// only marks, per ABI and system call number, the calls Syscalls
 	// lets through; nil when every call is recorded.
@@ -83,33 +84,21 @@ type thread struct {
 	proc *process
 	comm [16]byte
 
-	inSyscall bool
-	abi       arch.ABI // ABI of the current system call
-	lastABI   arch.ABI // ABI of the last EMUL record written
-	nr        uint32
-	args      [6]uint64
-	call      *arch.Syscall
+	phase   phase
+	options uintptr  // the ptrace options it is traced with
+	abi     arch.ABI // ABI of the current system call
+	lastABI arch.ABI // ABI of the last EMUL record written
+	nr      uint32
+	args    [6]uint64
+	call    *arch.Syscall
 
-	// sigact is the action rt_sigaction is installing, read at entry.
+	// sigact is the action rt_sigaction is installing for signal
+	// sigactSignal, read at entry; sigactSignal is 0 when there is none.
 	sigact       uint64
 	sigactSignal int
-	sigactValid  bool
 
-	// detachAtStop detaches a clone child that is not to be traced once
-	// it first stops.
-	detachAtStop bool
-	// listening is set while the thread sits in a group-stop under
-	// PTRACE_LISTEN.
-	listening bool
-	// newOptions asks for PTRACE_SETOPTIONS at the next stop (-i added).
-	newOptions bool
 	// csw watches the thread's context switches (-t w), or is nil.
 	csw *cswState
-	// stopped is set once a stop of the thread has been seen.
-	stopped bool
-	// freshExec is set from an execve until the new program's first
-	// system call.
-	freshExec bool
 }
 
 // newProcess returns the state of a newly traced process.
@@ -138,6 +127,21 @@ func (p *process) records(abi arch.ABI, nr uint32, tab *arch.Table) bool {
 		p.only[abi] = marks
 	}
 	return int(nr) < len(marks) && marks[nr]
+}
+
+// anyThread returns a thread of p, or nil.
+func (p *process) anyThread() *thread {
+	if len(p.threads) == 0 {
+		return nil
+	}
+	return p.threads[0]
+}
+
+// removeThread drops th from p's threads.
+func (p *process) removeThread(th *thread) {
+	if i := slices.Index(p.threads, th); i >= 0 {
+		p.threads = slices.Delete(p.threads, i, i+1)
+	}
 }
 
 // setFacilities changes what p is traced for.
@@ -351,7 +355,7 @@ func wait4NoHang(ws *unix.WaitStatus) (int, error) {
 // its RET or GIO record, or for what the tracer learns from its result.
 // Under a seccomp filter a call that needs none of that runs on from its
 // entry stop without a second stop.
-func (t *Tracer) needExit(th *thread) bool {
+func needExit(th *thread) bool {
 	if th.proc.fac&(FacSyscall|FacGenio|FacCsw) != 0 || th.call == nil {
 		return true
 	}
@@ -371,40 +375,51 @@ func (t *Tracer) handle(tid int, ws unix.WaitStatus) {
 		t.orphans[tid] = ws
 		return
 	}
-	switch {
-	case ws.Exited() || ws.Signaled():
+	st := decodeStop(ws)
+	switch st.kind {
+	case stopGone:
 		t.gone(th)
 		return
-	case !ws.Stopped():
+	case stopOther:
+		if !ws.Stopped() {
+			return
+		}
+	}
+	if th.phase == phaseNew {
+		th.phase = phaseRunning
+	}
+	p := th.proc
+	if p.detaching {
+		t.detachAtStop(th, st)
 		return
 	}
-	th.stopped = true
-	sig := ws.StopSignal()
-	event := int(ws) >> 16 & 0xff
-	if th.proc.detaching {
-		t.detachAtStop(th, sig, event)
-		return
-	}
-	if th.proc.fac&FacCsw != 0 || th.csw != nil {
+	if p.fac&FacCsw != 0 || th.csw != nil {
 		t.cswStop(th)
 	}
-	if th.newOptions {
-		th.newOptions = false
-		_ = ptrace(unix.PTRACE_SETOPTIONS, th.tid, 0, ptraceOptions(th.proc.Settings))
+	if o := ptraceOptions(p.Settings); th.options != o {
+		// -i was added: follow this thread's children from now on.
+		th.options = o
+		_ = ptrace(unix.PTRACE_SETOPTIONS, th.tid, 0, o)
 	}
-	switch {
-	case sig == unix.SIGTRAP|0x80, event == evSeccomp:
+	switch st.kind {
+	case stopSyscall:
 		t.syscallStop(th)
 		t.resume(th, 0)
-	case event == 0:
-		t.signalStop(th, sig)
-	case event == evStop:
-		t.eventStop(th, sig)
-	case event == evExec:
+	case stopSignal:
+		t.signalStop(th, st.sig)
+	case stopEvent:
+		if st.groupStop() {
+			// Stay stopped, but let the parent and job control see
+			// it, and wake on SIGCONT.
+			_ = ptrace(ptListen, th.tid, 0, 0)
+			return
+		}
+		t.resume(th, 0)
+	case stopExec:
 		t.execEvent(th)
-	case event == evFork || event == evVfork || event == evClone:
+	case stopChild:
 		if msg, err := eventMsg(th.tid); err == nil {
-			t.childEvent(th, int(msg), event)
+			t.childEvent(th, int(msg), st.event)
 		}
 		t.resume(th, 0)
 	default:
@@ -414,43 +429,12 @@ func (t *Tracer) handle(tid int, ws unix.WaitStatus) {
 
 // resume lets th run to its next stop, delivering sig if not zero.
 func (t *Tracer) resume(th *thread, sig unix.Signal) {
-	// Under a seccomp filter the calls to trace stop by themselves at
-	// entry; PTRACE_SYSCALL is needed only to see their exit.
-	p := th.proc
-	req := ptCont
-	switch {
-	case p.Seccomp:
-		if th.inSyscall && p.started && t.needExit(th) {
-			req = ptSyscall
-		} else if th.inSyscall && sig == 0 {
-			th.inSyscall = false // its exit will not be seen
-		}
-	case !p.started || needsSyscalls(p.fac):
-		req = ptSyscall
-	}
-	th.listening = false
+	req, next := resumeRequest(th, sig)
+	th.phase = next
 	if th.csw != nil {
 		t.cswResume(th)
 	}
 	_ = ptrace(req, th.tid, 0, uintptr(sig))
-}
-
-// eventStop handles PTRACE_EVENT_STOP: the first stop of a new or seized
-// tracee, a PTRACE_INTERRUPT, or a group-stop.
-func (t *Tracer) eventStop(th *thread, sig unix.Signal) {
-	if th.detachAtStop {
-		t.detach(th, 0)
-		return
-	}
-	switch sig {
-	case unix.SIGSTOP, unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU:
-		// Group-stop: stay stopped, but let the parent and job control
-		// see it, and wake on SIGCONT.
-		th.listening = true
-		_ = ptrace(ptListen, th.tid, 0, 0)
-	default:
-		t.resume(th, 0)
-	}
 }
 
 // adopt creates the state of a thread seen for the first time: a child
@@ -463,14 +447,7 @@ func (t *Tracer) adopt(tid int) *thread {
 	}
 	if p := t.procs[st.Tgid]; p != nil && st.Tgid != tid {
 		// A new thread of a traced process; copy a sibling's state.
-		var sib *thread
-		for _, o := range t.threads {
-			if o.proc == p {
-				sib = o
-				break
-			}
-		}
-		return t.addThread(tid, p, sib)
+		return t.addThread(tid, p, p.anyThread())
 	}
 	parent := t.procs[st.PPid]
 	if parent == nil {
@@ -478,14 +455,7 @@ func (t *Tracer) adopt(tid int) *thread {
 		_ = ptrace(ptDetach, tid, 0, 0)
 		return nil
 	}
-	var pth *thread
-	for _, o := range t.threads {
-		if o.proc == parent {
-			pth = o
-			break
-		}
-	}
-	return t.newChild(tid, parent, pth)
+	return t.newChild(tid, parent, parent.anyThread())
 }
 
 // childEvent handles a fork, vfork or clone event of th.
@@ -520,7 +490,7 @@ func (t *Tracer) adoptOrphans() {
 // own process: from the flags of clone or clone3 where they can be read,
 // else from /proc.
 func (t *Tracer) cloneMakesThread(th *thread, child int) bool {
-	if th.inSyscall && th.call != nil {
+	if th.phase.inCall() && th.call != nil {
 		switch {
 		case th.call.Traits&arch.TraitCloneFlags != 0:
 			return th.args[0]&unix.CLONE_THREAD != 0
@@ -536,7 +506,7 @@ func (t *Tracer) cloneMakesThread(th *thread, child int) bool {
 }
 
 // newChild registers a new child process; without Inherit it is
-// detached at its first stop.
+// released at its first stop.
 func (t *Tracer) newChild(pid int, parent *process, pth *thread) *thread {
 	p := newProcess(pid, parent.Settings, parent.started)
 	p.handlers, p.handlerKnown = parent.handlers, parent.handlerKnown
@@ -551,7 +521,7 @@ func (t *Tracer) newChild(pid int, parent *process, pth *thread) *thread {
 		// recording nothing, so that its trapped calls go on.
 		p.setFacilities(0)
 	default:
-		th.detachAtStop = true
+		p.detaching = true
 	}
 	return th
 }
@@ -559,14 +529,15 @@ func (t *Tracer) newChild(pid int, parent *process, pth *thread) *thread {
 // addThread registers a new thread of p, copying what it shares with the
 // thread that made it.
 func (t *Tracer) addThread(tid int, p *process, from *thread) *thread {
-	th := &thread{tid: tid, proc: p}
+	th := &thread{tid: tid, proc: p, options: ptraceOptions(p.Settings)}
 	if from != nil {
 		th.comm = from.comm
 		th.lastABI = from.lastABI
+		th.options = from.options // the kernel copies them
 	} else {
 		procfs.Comm(tid, &th.comm, t.scratch)
 	}
-	p.threads++
+	p.threads = append(p.threads, th)
 	t.threads[tid] = th
 	return th
 }
@@ -596,7 +567,7 @@ func (t *Tracer) execEvent(th *thread) {
 				t.cswClose(th) // the old leader's watch
 			}
 			delete(t.threads, old.tid)
-			p.threads--
+			p.removeThread(th)
 			old.tid = th.tid
 			t.threads[th.tid] = old
 			th = old
@@ -609,7 +580,11 @@ func (t *Tracer) execEvent(th *thread) {
 	p.handlers = [64]uint64{}
 	p.handlerKnown = 0
 	th.lastABI = arch.ABIUnknown
-	th.freshExec = true
+	if th.phase.inCall() {
+		th.phase = phaseExecReturn // its exit stop comes next
+	} else {
+		th.phase = phaseExecFresh
+	}
 	procfs.Comm(th.tid, &th.comm, t.scratch)
 	t.resume(th, 0)
 }
@@ -641,8 +616,8 @@ func (t *Tracer) forget(th *thread) {
 	}
 	delete(t.threads, th.tid)
 	p := th.proc
-	p.threads--
-	if p.threads <= 0 {
+	p.removeThread(th)
+	if len(p.threads) == 0 {
 		delete(t.procs, p.pid)
 		t.ctl.Released(p.pid)
 	}
