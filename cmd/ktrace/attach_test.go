@@ -468,7 +468,7 @@ func atTicks(t *testing.T, all []testutil.Rec, pid int, tag string) []int {
 			t.Fatalf("pid %d: GIO %q without its CALL and RET:\n%s", pid, d, testutil.Describe(recs))
 		}
 		call, ret := &recs[i-1], &recs[i+1]
-		if !testutil.IsCall("write")(call) || len(call.Args) != 3 || call.Arg(0) != 1 || call.Arg(2) != uint64(len(d)) {
+		if !testutil.IsIO("write", 1, uint64(len(d)))(call) {
 			t.Errorf("pid %d: record before GIO %q is %s, want CALL write(0x1,<buf>,%#x)", pid, d, call, len(d))
 		}
 		if !testutil.IsRetValue("write", int64(len(d)))(ret) {

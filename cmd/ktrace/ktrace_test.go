@@ -81,17 +81,18 @@ func TestTraceFileIO(t *testing.T) {
 		t.Errorf("CALL %s: first argument is not AT_FDCWD", call)
 	}
 	c.Next("NAMI of the input", testutil.IsNami(in))
-	ret := c.Next("RET "+name, testutil.IsRet(name))
-	fd := ret.Value
-	if ret.Errno != 0 || fd < 0 {
-		t.Fatalf("RET %s: not a file descriptor", ret)
+	// retFD requires the next record to be the RET of the open, giving a
+	// file descriptor.
+	retFD := func() int {
+		t.Helper()
+		return int(c.Next("RET "+name+" giving a file descriptor", func(r *testutil.Rec) bool {
+			return testutil.IsRet(name)(r) && r.Errno == 0 && r.Value >= 0
+		}).Value)
 	}
-	call = c.Next("CALL read", testutil.IsCall("read"))
-	if len(call.Args) != 3 || call.Arg(0) != uint64(fd) || call.Arg(2) != 0x1000 {
-		t.Errorf("CALL %s, want read(%#x,<buffer>,0x1000)", call, fd)
-	}
+	fd := retFD()
+	c.Next(fmt.Sprintf("CALL read(%#x,<buffer>,0x1000)", fd), testutil.IsIO("read", fd, 0x1000))
 	gio := c.Next("GIO of the read", testutil.IsType(format.TypeGenio))
-	if gio.FD != int(fd) || gio.Dir != format.Read || gio.Len != 31 {
+	if gio.FD != fd || gio.Dir != format.Read || gio.Len != 31 {
 		t.Errorf("GIO %s, want fd %d read 31 bytes", gio, fd)
 	}
 	if string(gio.Data) != content || !gio.Whole() {
@@ -116,16 +117,9 @@ func TestTraceFileIO(t *testing.T) {
 		t.Errorf("CALL %s: mode is not 0644", call)
 	}
 	c.Next("NAMI of the output", testutil.IsNami(out))
-	ret = c.Next("RET "+name, testutil.IsRet(name))
-	ofd := ret.Value
-	if ret.Errno != 0 || ofd < 0 {
-		t.Fatalf("RET %s: not a file descriptor", ret)
-	}
-	call = c.Next("CALL write", testutil.IsCall("write"))
-	if len(call.Args) != 3 || call.Arg(0) != uint64(ofd) || call.Arg(2) != 6 {
-		t.Errorf("CALL %s, want write(%#x,<buffer>,0x6)", call, ofd)
-	}
-	c.Next(fmt.Sprintf(`GIO fd %d wrote 6 bytes "hello\n"`, ofd), testutil.IsData(int(ofd), true, "hello\n"))
+	ofd := retFD()
+	c.Next(fmt.Sprintf("CALL write(%#x,<buffer>,0x6)", ofd), testutil.IsIO("write", ofd, 6))
+	c.Next(fmt.Sprintf(`GIO fd %d wrote 6 bytes "hello\n"`, ofd), testutil.IsData(ofd, true, "hello\n"))
 	c.Next("RET write 6", testutil.IsRetValue("write", 6))
 	c.Next("CALL close", testutil.IsCallArgs("close", uint64(ofd)))
 	c.Next("RET close 0", testutil.IsRetValue("close", 0))
@@ -956,10 +950,7 @@ func TestTraceInt80(t *testing.T) {
 	c.Find(`EMUL "linux-i386"`, testutil.IsEmul(arch.ABII386))
 	c.Next("CALL getpid()", testutil.IsCallArgs("getpid"))
 	c.Next("RET getpid", testutil.IsRetValue("getpid", int64(res.Pid)))
-	call := c.Next("CALL write", testutil.IsCall("write"))
-	if len(call.Args) != 3 || call.Arg(0) != 1 || call.Arg(2) != 0xc {
-		t.Errorf("CALL %s, want write(0x1,<buffer>,0xc)", call)
-	}
+	c.Next("CALL write(0x1,<buffer>,0xc)", testutil.IsIO("write", 1, 0xc))
 	c.Next(`GIO fd 1 wrote "int80 write\n"`, testutil.IsData(1, true, "int80 write\n"))
 	c.Next("RET write 12", testutil.IsRetValue("write", 12))
 	c.Next("EMUL "+nativeABI.String(), testutil.IsEmul(nativeABI))

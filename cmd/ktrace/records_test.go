@@ -163,9 +163,7 @@ func TestTraceRestartRead(t *testing.T) {
 	all := e.records(tf)
 	testutil.CheckPairs(t, all, testutil.FromExec)
 	c := &testutil.Cursor{TB: t, Recs: all}
-	c.Find("CALL read of stdin", func(l *testutil.Rec) bool {
-		return testutil.IsCall("read")(l) && len(l.Args) == 3 && l.Arg(0) == 0 && l.Arg(2) == 0x40
-	})
+	c.Find("CALL read(0,<buffer>,0x40)", testutil.IsIO("read", 0, 0x40))
 	c.Next("RET read RESTART", testutil.IsRetRestart("read"))
 	c.Next("PSIG SIGUSR1", func(l *testutil.Rec) bool {
 		return testutil.IsSignal(int(syscall.SIGUSR1), format.SigCaught)(l) && l.Psig.Known&format.KnownHandler != 0

@@ -290,6 +290,14 @@ func IsCallArgs(name string, args ...uint64) Match {
 	return func(r *Rec) bool { return IsCall(name)(r) && slices.Equal(r.Args, args) }
 }
 
+// IsIO matches the CALL of name(fd, buffer, n), as read and write are
+// made.
+func IsIO(name string, fd int, n uint64) Match {
+	return func(r *Rec) bool {
+		return IsCall(name)(r) && len(r.Args) == 3 && int32(r.Args[0]) == int32(fd) && r.Args[2] == n
+	}
+}
+
 // IsRet matches any RET of one of names.
 func IsRet(names ...string) Match {
 	return func(r *Rec) bool { return r.Type == format.TypeRet && slices.Contains(names, r.Name) }

@@ -106,7 +106,8 @@ func TestReadTrace(t *testing.T) {
 	if r := recs[14]; r.Lost.Records != 2 || r.Text != "full" {
 		t.Errorf("LOST decoded as %s", &r)
 	}
-	if !IsEmul(arch.ABIAmd64)(&recs[0]) || !IsCallArgs("write", 3, 0x2000, 5)(&recs[4]) || IsCallArgs("write", 3)(&recs[4]) {
+	if !IsEmul(arch.ABIAmd64)(&recs[0]) || !IsCallArgs("write", 3, 0x2000, 5)(&recs[4]) || IsCallArgs("write", 3)(&recs[4]) ||
+		!IsIO("write", 3, 5)(&recs[4]) || IsIO("write", 3, 6)(&recs[4]) {
 		t.Error("matchers of EMUL, CALL")
 	}
 	if n := len(OfTID(recs, 8)); n != 3 {
