@@ -190,31 +190,18 @@ func atRequireUntraced(t *testing.T, pid int, when string) {
 	}
 }
 
-// atWaitFor polls cond every 10 ms until it holds, failing the test with
-// what after timeout.
-func atWaitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // waitTracerGone waits for tracer process tp and the control socket of
 // file to go: a tracer with no process left exits by itself. With tp 0,
 // it waits for the test's tracers to be gone.
 func (e *atEnv) waitTracerGone(t *testing.T, tp int, file string) {
 	t.Helper()
 	if tp == 0 {
-		atWaitFor(t, 3*time.Second, "the tracer of "+file+" to exit", func() bool { return len(e.tracers()) == 0 })
+		testutil.WaitFor(t, 3*time.Second, "the tracer of "+file+" to exit", func() bool { return len(e.tracers()) == 0 })
 	}
-	atWaitFor(t, 3*time.Second, fmt.Sprintf("tracer %d of %s to exit", tp, file), func() bool {
+	testutil.WaitFor(t, 3*time.Second, fmt.Sprintf("tracer %d of %s to exit", tp, file), func() bool {
 		return testutil.ProcState(tp) == 0 || testutil.ProcState(tp) == 'Z'
 	})
-	atWaitFor(t, 3*time.Second, "the control socket of "+file+" to close", func() bool {
+	testutil.WaitFor(t, 3*time.Second, "the control socket of "+file+" to close", func() bool {
 		return len(e.socketsOf(file)) == 0
 	})
 }
@@ -817,7 +804,7 @@ func TestAttachDescendantsInherit(t *testing.T) {
 		}
 	}
 	preC, preG := round()
-	atWaitFor(t, 5*time.Second, "the resident to block in read", func() bool { return testutil.ProcState(resident) == 'S' })
+	testutil.WaitFor(t, 5*time.Second, "the resident to block in read", func() bool { return testutil.ProcState(resident) == 'S' })
 
 	e.mustKt(t, "-f", tf, "-d", "-i", "-p", strconv.Itoa(root))
 	tp := e.tracerOf(t, root)
@@ -1271,7 +1258,7 @@ func TestAttachErrors(t *testing.T) {
 			atRequireUntraced(t, live.pid, "after the failed ktrace")
 			itExpectNotRun(t, marker)
 			if tr := e.tracers(); len(tr) != 0 {
-				atWaitFor(t, 3*time.Second, "no tracer process after a failed ktrace", func() bool { return len(e.tracers()) == 0 })
+				testutil.WaitFor(t, 3*time.Second, "no tracer process after a failed ktrace", func() bool { return len(e.tracers()) == 0 })
 			}
 		})
 	}
@@ -1304,7 +1291,7 @@ func TestAttachNotPermitted(t *testing.T) {
 	}
 	t.Cleanup(func() { sleep.Process.Kill(); sleep.Wait() })
 	pid := sleep.Process.Pid
-	atWaitFor(t, 5*time.Second, "sleep to sleep", func() bool { return testutil.ProcState(pid) == 'S' })
+	testutil.WaitFor(t, 5*time.Second, "sleep to sleep", func() bool { return testutil.ProcState(pid) == 'S' })
 
 	tf := filepath.Join(u.dir, "eperm.out")
 	for _, args := range [][]string{
@@ -1367,12 +1354,8 @@ func TestAttachTracedByStrace(t *testing.T) {
 		}
 	}
 	t.Cleanup(stopStrace)
-	deadline := time.Now().Add(5 * time.Second)
-	for testutil.TracerPid(b.pid) != st.Process.Pid {
-		if time.Now().After(deadline) {
-			t.Skipf("strace did not attach to %d: %s", b.pid, stErr.String())
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !testutil.Poll(5*time.Second, func() bool { return testutil.TracerPid(b.pid) == st.Process.Pid }) {
+		t.Skipf("strace did not attach to %d: %s", b.pid, stErr.String())
 	}
 
 	want := fmt.Sprintf("ktrace: %d: Operation not permitted (already traced by strace, pid %d)\n", b.pid, st.Process.Pid)
@@ -1392,7 +1375,7 @@ func TestAttachTracedByStrace(t *testing.T) {
 		atRequireRunning(t, a.pid, "the other process of the group after the failed ktrace -g")
 	}
 	stopStrace()
-	atWaitFor(t, 3*time.Second, "strace to let go", func() bool { return testutil.TracerPid(b.pid) == 0 })
+	testutil.WaitFor(t, 3*time.Second, "strace to let go", func() bool { return testutil.TracerPid(b.pid) == 0 })
 	atRequireRunning(t, b.pid, "after strace detached")
 	// Both run on to the end (shortened: kill them; the check is that
 	// they still produce output).
@@ -1448,7 +1431,7 @@ func TestAttachStopped(t *testing.T) {
 		if err := syscall.Kill(p.pid, syscall.SIGSTOP); err != nil {
 			t.Fatal(err)
 		}
-		atWaitFor(t, 5*time.Second, "the process to stop", func() bool {
+		testutil.WaitFor(t, 5*time.Second, "the process to stop", func() bool {
 			st := testutil.ProcState(p.pid)
 			return st == 'T' || st == 't'
 		})
@@ -1493,7 +1476,7 @@ func atInSyscall(t *testing.T, pid int, nrs ...int) {
 		nr, ok := testutil.Syscall(pid, pid)
 		return ok && slices.Contains(nrs, nr)
 	}
-	atWaitFor(t, 5*time.Second, fmt.Sprintf("process %d to block in system call %v", pid, nrs), in)
+	testutil.WaitFor(t, 5*time.Second, fmt.Sprintf("process %d to block in system call %v", pid, nrs), in)
 	time.Sleep(30 * time.Millisecond)
 	if !in() {
 		t.Fatalf("process %d is not blocked in system call %v: %s", pid, nrs, testutil.ProcStat(pid))

@@ -25,13 +25,7 @@ func TestCommandContextSwitches(t *testing.T) {
 	lr := itStart(t, cmd)
 	// Feed the pipe once the program sleeps in its read, however slow
 	// the machine.
-	deadline := time.Now().Add(30 * time.Second)
-	for !blockedInPipeRead(cmd.Process.Pid) {
-		if time.Now().After(deadline) {
-			t.Fatal("the program never blocked in its read")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testutil.WaitFor(t, 30*time.Second, "the program to block in its read", func() bool { return blockedInPipeRead(cmd.Process.Pid) })
 	_, _ = io.WriteString(in, "x")
 	in.Close()
 	lr.expect("done", 10*time.Second)

@@ -222,12 +222,8 @@ func TestTraceRestartSleep(t *testing.T) {
 // call: it has reached the blocking call the test is after.
 func itWaitSleeping(t *testing.T, pid int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for testutil.ProcState(pid) != 'S' {
-		if time.Now().After(deadline) {
-			t.Fatalf("process %d never blocked: %s", pid, testutil.ProcStat(pid))
-		}
-		time.Sleep(5 * time.Millisecond)
+	if !testutil.Poll(10*time.Second, func() bool { return testutil.ProcState(pid) == 'S' }) {
+		t.Fatalf("process %d never blocked: %s", pid, testutil.ProcStat(pid))
 	}
 	// Let it settle: state S also shows briefly during the calls before.
 	time.Sleep(50 * time.Millisecond)

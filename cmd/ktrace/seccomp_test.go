@@ -180,15 +180,11 @@ func TestSeccompTracerDeathKills(t *testing.T) {
 // tracerOf waits until pid is traced and returns its tracer's pid.
 func tracerOf(t *testing.T, pid int) int {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		if tp := testutil.TracerPid(pid); tp > 0 {
-			return tp
-		}
-		time.Sleep(10 * time.Millisecond)
+	tp := 0
+	if !testutil.Poll(5*time.Second, func() bool { tp = testutil.TracerPid(pid); return tp > 0 }) {
+		t.Fatalf("process %d never traced", pid)
 	}
-	t.Fatalf("process %d never traced", pid)
-	return 0
+	return tp
 }
 
 // TestSeccompOtherABITraps checks that 32-bit calls on amd64 reach the
