@@ -35,7 +35,7 @@ func TestCommandContextSwitches(t *testing.T) {
 	lines := e.records(file)
 	count := func(waitFor string) int {
 		return testutil.Count(lines, func(l *testutil.Rec) bool {
-			return l.Type == format.TypeCsw && l.Csw.Out && !l.Csw.User && l.Text == waitFor
+			return l.Type == format.TypeCsw && l.Csw.Out && !l.Csw.User && l.WaitFor == waitFor
 		})
 	}
 	if n := count("clock_nanosleep"); n != 3 {
@@ -48,7 +48,7 @@ func TestCommandContextSwitches(t *testing.T) {
 		if l.Type != format.TypeCsw && l.Type != format.TypeEmul {
 			t.Errorf("-t w wrote a %s record: %s", l.Type, &l)
 		}
-		if l.Type == format.TypeCsw && l.Csw.Out && !l.Csw.User && l.Text == "" {
+		if l.Type == format.TypeCsw && l.Csw.Out && !l.Csw.User && l.WaitFor == "" {
 			t.Errorf("voluntary stop without its wait reason: %s", &l)
 		}
 	}

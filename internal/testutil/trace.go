@@ -36,7 +36,8 @@ type Rec struct {
 	Value int64 // RET: the value returned (-Errno on error)
 	Errno int   // RET: the errno or restart code, 0 on success
 
-	Text string // NAMI: path; EMUL: ABI name; CSW: wait reason; USER, STRU: label; LOST: reason
+	Path string // NAMI: the path as the call passed it
+	Emul string // EMUL: the ABI's name ("linux-amd64")
 
 	FD  int              // GIO
 	Dir format.Direction // GIO
@@ -46,11 +47,16 @@ type Rec struct {
 	Data []byte
 
 	Psig format.Psig // PSIG
-	Csw  format.Csw  // CSW (WaitFor is Text)
+
+	Csw     format.Csw // CSW: Out and User (WaitFor is nil)
+	WaitFor string     // CSW: the wait reason
+
+	Label string // USER, STRU (Data holds the bytes)
 
 	Strings []string // ARGS, ENVS
 
-	Lost format.Lost // LOST (Reason is Text)
+	Lost   format.Lost // LOST: the counts (Reason is nil)
+	Reason string      // LOST: why the records were lost
 
 	Err error // the payload did not decode
 }
@@ -120,11 +126,11 @@ func decode(rec *format.Record) Rec {
 	case format.TypeNamei:
 		var p []byte
 		p, err = rec.Namei()
-		r.Text = string(p)
+		r.Path = string(p)
 	case format.TypeEmul:
 		var p []byte
 		p, err = rec.Emul()
-		r.Text = string(p)
+		r.Emul = string(p)
 	case format.TypeGenio:
 		var g format.Genio
 		g, err = rec.Genio()
@@ -133,7 +139,7 @@ func decode(rec *format.Record) Rec {
 		r.Psig, err = rec.Psig()
 	case format.TypeCsw:
 		r.Csw, err = rec.Csw()
-		r.Text = string(r.Csw.WaitFor)
+		r.WaitFor = string(r.Csw.WaitFor)
 		r.Csw.WaitFor = nil
 	case format.TypeUser, format.TypeStruct:
 		var l format.Labeled
@@ -142,12 +148,12 @@ func decode(rec *format.Record) Rec {
 		} else {
 			l, err = rec.Struct()
 		}
-		r.Text, r.Data = string(l.Label), bytes.Clone(l.Data)
+		r.Label, r.Data = string(l.Label), bytes.Clone(l.Data)
 	case format.TypeArgs, format.TypeEnvs:
 		err = rec.Strings(func(s []byte) { r.Strings = append(r.Strings, string(s)) })
 	case format.TypeLost:
 		r.Lost, err = rec.Lost()
-		r.Text = string(r.Lost.Reason)
+		r.Reason = string(r.Lost.Reason)
 		r.Lost.Reason = nil
 	}
 	r.Err = err
@@ -197,8 +203,10 @@ func (r *Rec) String() string {
 		} else {
 			fmt.Fprintf(&b, "%s %d", r.Name, r.Value)
 		}
-	case format.TypeNamei, format.TypeEmul:
-		fmt.Fprintf(&b, "%q", r.Text)
+	case format.TypeNamei:
+		fmt.Fprintf(&b, "%q", r.Path)
+	case format.TypeEmul:
+		fmt.Fprintf(&b, "%q", r.Emul)
 	case format.TypeGenio:
 		fmt.Fprintf(&b, "fd %d %v %d bytes at %d %q", r.FD, r.Dir, r.Len, r.At, Clip(r.Data, 200))
 	case format.TypePsig:
@@ -206,13 +214,13 @@ func (r *Rec) String() string {
 		fmt.Fprintf(&b, "%s action=%d known=%#x handler=%#x mask=%#x code=%d pid=%d uid=%d",
 			arch.SignalName(int(p.Signal)), p.Action, p.Known, p.Handler, p.Mask, p.Code, p.Sender, p.UID)
 	case format.TypeCsw:
-		fmt.Fprintf(&b, "out=%v user=%v %q", r.Csw.Out, r.Csw.User, r.Text)
+		fmt.Fprintf(&b, "out=%v user=%v %q", r.Csw.Out, r.Csw.User, r.WaitFor)
 	case format.TypeArgs, format.TypeEnvs:
 		fmt.Fprintf(&b, "%q", r.Strings)
 	case format.TypeUser, format.TypeStruct:
-		fmt.Fprintf(&b, "%q %q", r.Text, Clip(r.Data, 200))
+		fmt.Fprintf(&b, "%q %q", r.Label, Clip(r.Data, 200))
 	case format.TypeLost:
-		fmt.Fprintf(&b, "%d records %d bytes %q", r.Lost.Records, r.Lost.Bytes, r.Text)
+		fmt.Fprintf(&b, "%d records %d bytes %q", r.Lost.Records, r.Lost.Bytes, r.Reason)
 	}
 	if r.Flags != 0 {
 		fmt.Fprintf(&b, " flags=%#x", r.Flags)
@@ -321,12 +329,12 @@ func IsRetRestart(name string) Match {
 
 // IsNami matches the NAMI record of path, read whole.
 func IsNami(path string) Match {
-	return func(r *Rec) bool { return r.Type == format.TypeNamei && r.Flags == 0 && r.Text == path }
+	return func(r *Rec) bool { return r.Type == format.TypeNamei && r.Flags == 0 && r.Path == path }
 }
 
 // IsEmul matches the EMUL record of abi.
 func IsEmul(abi arch.ABI) Match {
-	return func(r *Rec) bool { return r.Type == format.TypeEmul && r.Text == abi.String() }
+	return func(r *Rec) bool { return r.Type == format.TypeEmul && r.Emul == abi.String() }
 }
 
 // IsData matches a GIO record on fd in direction write holding all of

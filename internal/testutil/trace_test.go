@@ -77,7 +77,7 @@ func TestReadTrace(t *testing.T) {
 	if r := recs[1]; r.Name != "openat" || r.Nr != 257 || len(r.Args) != 4 || int32(r.Arg(0)) != -100 || r.Arg(3) != 0o644 || r.Arg(4) != ^uint64(0) {
 		t.Errorf("CALL decoded as %s", &r)
 	}
-	if r := recs[2]; r.Text != "/tmp/x" || !IsNami("/tmp/x")(&r) {
+	if r := recs[2]; r.Path != "/tmp/x" || !IsNami("/tmp/x")(&r) {
 		t.Errorf("NAMI decoded as %s", &r)
 	}
 	if r := recs[5]; r.FD != 3 || r.Dir != format.Write || r.Len != 5 || string(r.Data) != "hel" || r.Whole() || r.TID != 8 {
@@ -94,7 +94,7 @@ func TestReadTrace(t *testing.T) {
 	if r := recs[9]; IsPsig(want)(&r) {
 		t.Errorf("PSIG %s matches another handler", &r)
 	}
-	if r := recs[10]; !r.Csw.Out || r.Csw.User || r.Text != "read" {
+	if r := recs[10]; !r.Csw.Out || r.Csw.User || r.WaitFor != "read" {
 		t.Errorf("CSW decoded as %s", &r)
 	}
 	if r := recs[11]; len(r.Strings) != 2 || r.Strings[1] != "a b" {
@@ -103,7 +103,7 @@ func TestReadTrace(t *testing.T) {
 	if r := recs[13]; !IsRetErrno("open", 2)(&r) {
 		t.Errorf("RET decoded as %s", &r)
 	}
-	if r := recs[14]; r.Lost.Records != 2 || r.Text != "full" {
+	if r := recs[14]; r.Lost.Records != 2 || r.Reason != "full" {
 		t.Errorf("LOST decoded as %s", &r)
 	}
 	if !IsEmul(arch.ABIAmd64)(&recs[0]) || !IsCallArgs("write", 3, 0x2000, 5)(&recs[4]) || IsCallArgs("write", 3)(&recs[4]) ||
