@@ -23,7 +23,7 @@ import (
 // Integration tests of attach mode (issue 4): ktrace -p, -g, -d, -i, -c,
 // -C, -a and -t on processes that are already running. Each test starts
 // real programs (testdata/progs/attach_*.c), attaches to them, reads the
-// trace back through kdump, and checks the programs' output, exit status
+// trace back as typed records, and checks the programs' output, exit status
 // and process state, and that no tracer process or control socket is left
 // behind.
 
@@ -408,9 +408,9 @@ func atLoop(t *testing.T, tag string, n, status int, setup func(*exec.Cmd)) *atP
 	return p
 }
 
-// pollDump reads file until cond holds for its records (a tracer flushes
+// pollTrace reads file until cond holds for its records (a tracer flushes
 // its buffer at least every fraction of a second), failing after 5 s.
-func (e *atEnv) pollDump(t *testing.T, file, what string, cond func([]testutil.Rec) bool) []testutil.Rec {
+func (e *atEnv) pollTrace(t *testing.T, file, what string, cond func([]testutil.Rec) bool) []testutil.Rec {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
@@ -570,7 +570,7 @@ func TestAttachLoop(t *testing.T) {
 		t.Errorf("control sockets of %s: %v, want one @ktrace.%d.<dev>.<ino>", tf, s, os.Geteuid())
 	}
 	atRequireRunning(t, p.pid, "after attach")
-	e.pollDump(t, tf, "three traced output lines", atHasTicks(p.pid, "tick", 3))
+	e.pollTrace(t, tf, "three traced output lines", atHasTicks(p.pid, "tick", 3))
 
 	e.mustKt(t, "-c", "-p", strconv.Itoa(p.pid))
 	atRequireUntraced(t, p.pid, "after ktrace -c -p")
@@ -635,7 +635,7 @@ func TestAttachProcessGroup(t *testing.T) {
 	atRequireUntraced(t, outsider.pid, "process outside the group")
 	atRequireUntraced(t, os.Getpid(), "the test itself")
 	for i, p := range group {
-		e.pollDump(t, tf, fmt.Sprintf("output of g%d", i), atHasTicks(p.pid, fmt.Sprintf("g%d", i), 2))
+		e.pollTrace(t, tf, fmt.Sprintf("output of g%d", i), atHasTicks(p.pid, fmt.Sprintf("g%d", i), 2))
 	}
 
 	e.mustKt(t, "-c", "-g", strconv.Itoa(pgrp))
@@ -874,7 +874,7 @@ func TestAttachMove(t *testing.T) {
 
 	e.mustKt(t, "-f", a, "-p", pid)
 	ta := e.tracerOf(t, p.pid)
-	e.pollDump(t, a, "two traced lines", atHasTicks(p.pid, "m", 2))
+	e.pollTrace(t, a, "two traced lines", atHasTicks(p.pid, "m", 2))
 
 	e.mustKt(t, "-f", b, "-p", pid)
 	tb := e.tracerOf(t, p.pid)
@@ -883,7 +883,7 @@ func TestAttachMove(t *testing.T) {
 	}
 	sizeA := atSize(t, a)
 	e.waitTracerGone(t, ta, a)
-	e.pollDump(t, b, "three traced lines", atHasTicks(p.pid, "m", 3))
+	e.pollTrace(t, b, "three traced lines", atHasTicks(p.pid, "m", 3))
 	atNoGrowth(t, a, sizeA, "after the process moved to "+b)
 
 	e.mustKt(t, "-c", "-p", pid)
@@ -928,7 +928,7 @@ func TestAttachJoin(t *testing.T) {
 	if s := e.socketsOf(tf); len(s) != 1 {
 		t.Errorf("control sockets of %s: %v, want one", tf, s)
 	}
-	e.pollDump(t, tf, "lines of both", func(all []testutil.Rec) bool {
+	e.pollTrace(t, tf, "lines of both", func(all []testutil.Rec) bool {
 		return atHasTicks(p.pid, "p", 2)(all) && atHasTicks(q.pid, "q", 2)(all)
 	})
 
@@ -938,7 +938,7 @@ func TestAttachJoin(t *testing.T) {
 		t.Errorf("after clearing %d, %d is traced by %d, want %d", p.pid, q.pid, got, tp)
 	}
 	before := len(atTicks(t, testutil.ReadTrace(t, tf), q.pid, "q"))
-	e.pollDump(t, tf, "more lines of the second", atHasTicks(q.pid, "q", before+2))
+	e.pollTrace(t, tf, "more lines of the second", atHasTicks(q.pid, "q", before+2))
 
 	e.mustKt(t, "-c", "-p", strconv.Itoa(q.pid))
 	atRequireUntraced(t, q.pid, "after ktrace -c -p of the second")
@@ -971,7 +971,7 @@ func TestAttachClearFile(t *testing.T) {
 	e.mustKt(t, "-a", "-f", x, "-p", strconv.Itoa(q.pid))
 	e.mustKt(t, "-f", y, "-p", strconv.Itoa(r.pid))
 	tx, ty := e.tracerOf(t, p.pid), e.tracerOf(t, r.pid)
-	e.pollDump(t, x, "lines of both", func(all []testutil.Rec) bool {
+	e.pollTrace(t, x, "lines of both", func(all []testutil.Rec) bool {
 		return atHasTicks(p.pid, "p", 1)(all) && atHasTicks(q.pid, "q", 1)(all)
 	})
 
@@ -1099,8 +1099,8 @@ func TestAttachClearAll(t *testing.T) {
 	if tx == ty {
 		t.Fatalf("processes of two files traced by one tracer %d", tx)
 	}
-	e.pollDump(t, x, "lines of p", atHasTicks(p.pid, "p", 1))
-	e.pollDump(t, y, "lines of q", atHasTicks(q.pid, "q", 1))
+	e.pollTrace(t, x, "lines of p", atHasTicks(p.pid, "p", 1))
+	e.pollTrace(t, y, "lines of q", atHasTicks(q.pid, "q", 1))
 
 	atMustOK(t, e.ktAs(t, exe, cred, "-C"), []string{"-C"})
 	atRequireUntraced(t, p.pid, "after ktrace -C")
@@ -1146,7 +1146,7 @@ func TestAttachFacilities(t *testing.T) {
 
 	e.mustKt(t, "-f", tf, "-t", "c", "-p", pid)
 	tp := e.tracerOf(t, p.pid)
-	all := e.pollDump(t, tf, "three write calls", func(all []testutil.Rec) bool { return writes(all) >= 3 })
+	all := e.pollTrace(t, tf, "three write calls", func(all []testutil.Rec) bool { return writes(all) >= 3 })
 	for _, l := range testutil.OfPID(all, p.pid) {
 		if l.Type != format.TypeCall && l.Type != format.TypeRet && l.Type != format.TypeEmul {
 			t.Fatalf("with -t c, a %s record:\n%s", l.Type, testutil.Describe(all))
@@ -1157,7 +1157,7 @@ func TestAttachFacilities(t *testing.T) {
 	if got := e.tracerOf(t, p.pid); got != tp {
 		t.Fatalf("adding -t i: process now traced by %d, was %d", got, tp)
 	}
-	all = e.pollDump(t, tf, "three GIO records", func(all []testutil.Rec) bool { return gios(all) >= 3 })
+	all = e.pollTrace(t, tf, "three GIO records", func(all []testutil.Rec) bool { return gios(all) >= 3 })
 	atContiguous(t, "with -t ci", atTicks(t, all, p.pid, "f"))
 	testutil.CheckPairs(t, all, testutil.FromAttach)
 
@@ -1167,7 +1167,7 @@ func TestAttachFacilities(t *testing.T) {
 	}
 	all = testutil.ReadTrace(t, tf)
 	g, w := gios(all), writes(all)
-	all = e.pollDump(t, tf, "three more write calls", func(all []testutil.Rec) bool { return writes(all) >= w+3 })
+	all = e.pollTrace(t, tf, "three more write calls", func(all []testutil.Rec) bool { return writes(all) >= w+3 })
 	if got := gios(all); got != g {
 		t.Errorf("after ktrace -c -t i, GIO records went from %d to %d:\n%s", g, got, testutil.Describe(all))
 	}
@@ -1447,7 +1447,7 @@ func TestAttachStopped(t *testing.T) {
 	syscall.Kill(p.pid, syscall.SIGCONT)
 	seen := len(p.lines)
 	p.waitLine(fmt.Sprintf("s %d", seen+2))
-	e.pollDump(t, tf, "two traced lines", atHasTicks(p.pid, "s", 2))
+	e.pollTrace(t, tf, "two traced lines", atHasTicks(p.pid, "s", 2))
 	stop()
 	e.mustKt(t, "-c", "-p", pid)
 	atRequireUntraced(t, p.pid, "after ktrace -c -p")
