@@ -32,7 +32,7 @@ func TestCommandContextSwitches(t *testing.T) {
 	if err := itWaitTimeout(t, cmd, 10*time.Second); err != nil {
 		t.Fatalf("ktrace -t w: %v", err)
 	}
-	lines := e.records(file)
+	lines := testutil.ReadTrace(t, file)
 	count := func(waitFor string) int {
 		return testutil.Count(lines, func(l *testutil.Rec) bool {
 			return l.Type == format.TypeCsw && l.Csw.Out && !l.Csw.User && l.WaitFor == waitFor

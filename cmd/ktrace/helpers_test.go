@@ -103,12 +103,6 @@ func (e *itEnv) requireInt80(t *testing.T) string {
 	return prog
 }
 
-// records reads the records of trace file (START records left out).
-func (e *itEnv) records(file string) []testutil.Rec {
-	e.t.Helper()
-	return testutil.ReadTrace(e.t, file)
-}
-
 // nativeABI is this machine's native system call ABI.
 var nativeABI, _ = arch.ParseABI("linux-" + runtime.GOARCH)
 

@@ -191,7 +191,7 @@ func TestTraceJobControl(t *testing.T) {
 		t.Error("the shell did not exit")
 	}
 
-	all := e.records(tf)
+	all := testutil.ReadTrace(t, tf)
 	psig := testutil.Only(all, func(l *testutil.Rec) bool { return l.Type == format.TypePsig })
 	var tstp, cont int
 	for i := range psig {
@@ -205,7 +205,7 @@ func TestTraceJobControl(t *testing.T) {
 	if tstp != 1 || cont != 1 {
 		t.Errorf("want one PSIG SIGTSTP SIG_DFL and one SIGCONT SIG_DFL, got:\n%s", testutil.Describe(psig))
 	}
-	all = e.records(tf2)
+	all = testutil.ReadTrace(t, tf2)
 	if last := &all[len(all)-1]; !testutil.IsSignal(int(syscall.SIGINT), format.SigDefault)(last) {
 		t.Errorf("the trace of the job killed by Ctrl-C does not end with PSIG SIGINT SIG_DFL:\n%s", testutil.Describe(all[max(0, len(all)-5):]))
 	}

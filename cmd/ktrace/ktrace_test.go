@@ -42,7 +42,7 @@ func TestTraceFileIO(t *testing.T) {
 		t.Errorf("%s holds %q (%v), want %q", out, b, err, "hello\n")
 	}
 
-	all := e.records(tf)
+	all := testutil.ReadTrace(t, tf)
 	pid := res.Pid
 	for i := range all {
 		if all[i].PID != pid {
@@ -174,7 +174,7 @@ func TestTraceExitStatus(t *testing.T) {
 			if string(res.Stdout) != tc.stdout || string(plain.Stdout) != tc.stdout {
 				t.Errorf("stdout traced %q, untraced %q, want %q", res.Stdout, plain.Stdout, tc.stdout)
 			}
-			all := e.records(tf)
+			all := testutil.ReadTrace(t, tf)
 			if len(all) == 0 {
 				t.Fatal("no records")
 			}
@@ -321,7 +321,7 @@ func TestTraceSignalsSelf(t *testing.T) {
 	if len(out) != 3 || out[1] != fmt.Sprintf("caught %d\n", n) {
 		t.Fatalf("output %q, want handler=... and caught %d", res.Stdout, n)
 	}
-	all := e.records(tf)
+	all := testutil.ReadTrace(t, tf)
 	itCheckPsig(t, all, n, itHandler(t, out[0]), res.Pid)
 	testutil.CheckPairs(t, all, testutil.FromExec)
 	// Each delivery runs the handler and returns through rt_sigreturn.
@@ -352,7 +352,7 @@ func TestTraceSignalsFromOutside(t *testing.T) {
 	if err := itWaitTimeout(t, cmd, 10*time.Second); err != nil {
 		t.Fatalf("ktrace: %v, stderr: %s", err, cmd.Stderr)
 	}
-	all := e.records(tf)
+	all := testutil.ReadTrace(t, tf)
 	itCheckPsig(t, all, n, handler, os.Getpid())
 	testutil.CheckPairs(t, all, testutil.FromExec)
 }
@@ -434,7 +434,7 @@ func TestTraceStopCont(t *testing.T) {
 		t.Fatalf("ktrace: %v, stderr: %s, output:\n%s", err, cmd.Stderr, lr.all.String())
 	}
 
-	all := e.records(tf)
+	all := testutil.ReadTrace(t, tf)
 	for _, sig := range []syscall.Signal{syscall.SIGSTOP, syscall.SIGCONT} {
 		want := fmt.Sprintf("%s SIG_DFL code=SI_USER pid=%d uid=%d", arch.SignalName(int(sig)), os.Getpid(), os.Getuid())
 		if testutil.Count(all, func(l *testutil.Rec) bool { return l.Type == format.TypePsig && l.Psig.Signal == int32(sig) }) != 1 {
@@ -453,7 +453,7 @@ func TestTraceThreads(t *testing.T) {
 	prog := testutil.Prog(t, "threads")
 	tf := e.path("t.out")
 	res := e.mustTrace(tf, nil, prog, "run")
-	all := e.records(tf)
+	all := testutil.ReadTrace(t, tf)
 	testutil.CheckPairs(t, all, testutil.FromExec)
 	for i := range all {
 		if all[i].PID != res.Pid {
@@ -507,7 +507,7 @@ func TestTraceExecFromThread(t *testing.T) {
 	if string(res.Stdout) != "from-thread\n" {
 		t.Fatalf("stdout %q, want from-thread", res.Stdout)
 	}
-	all := e.records(tf)
+	all := testutil.ReadTrace(t, tf)
 	testutil.CheckPairs(t, all, testutil.FromExec)
 	c := &testutil.Cursor{TB: t, Recs: all}
 	c.Find("CALL execve of the program", testutil.IsCall("execve"))
@@ -548,7 +548,7 @@ func TestTraceInherit(t *testing.T) {
 		if string(res.Stdout) != "a\n" {
 			t.Errorf("stdout %q, want a", res.Stdout)
 		}
-		all := e.records(tf)
+		all := testutil.ReadTrace(t, tf)
 		testutil.CheckPairs(t, all, testutil.FromExec)
 		pidOf := map[string]int{}
 		for i := range all {
@@ -591,7 +591,7 @@ func TestTraceInherit(t *testing.T) {
 		if string(res.Stdout) != "a\n" {
 			t.Errorf("stdout %q, want a", res.Stdout)
 		}
-		all := e.records(tf)
+		all := testutil.ReadTrace(t, tf)
 		for i := range all {
 			if all[i].PID != res.Pid || (all[i].Comm != "sh" && all[i].Comm != "ktrace") {
 				t.Fatalf("without -i, a record not of sh (pid %d):\n%s", res.Pid, all[i].String())
@@ -627,7 +627,7 @@ func TestTraceGenioSize(t *testing.T) {
 			if b, err := os.ReadFile(data); err != nil || !bytes.Equal(b, pattern) {
 				t.Fatalf("the program wrote %d bytes (%v), want the %d-byte pattern", len(b), err, size)
 			}
-			all := e.records(tf)
+			all := testutil.ReadTrace(t, tf)
 			c := &testutil.Cursor{TB: t, Recs: all}
 			c.Find("CALL write of 100000 bytes", func(l *testutil.Rec) bool {
 				return testutil.IsCall("write")(l) && len(l.Args) == 3 && l.Arg(2) == size
@@ -698,7 +698,7 @@ func TestTraceFileCompleteOnReturn(t *testing.T) {
 		tf := e.path(fmt.Sprintf("loop%d.out", round))
 		size := traceNow(tf, nil, prog, "getppid", "2000")
 		checkFinal(tf, size)
-		all := e.records(tf)
+		all := testutil.ReadTrace(t, tf)
 		ppid := os.Getpid()
 		calls := testutil.Count(all, testutil.IsCallArgs("getppid"))
 		rets := testutil.Count(all, testutil.IsRetValue("getppid", int64(ppid)))
@@ -712,7 +712,7 @@ func TestTraceFileCompleteOnReturn(t *testing.T) {
 	tf := e.path("fork.out")
 	size := traceNow(tf, []string{"-i"}, prog, "fork", "30")
 	checkFinal(tf, size)
-	all := e.records(tf)
+	all := testutil.ReadTrace(t, tf)
 	if n := len(testutil.Only(all, testutil.IsCallArgs("exit_group", 0))); n != 31 {
 		t.Errorf("%d CALL exit_group(0) right after ktrace returned, want 31 (30 children and the parent)", n)
 	}
@@ -859,7 +859,7 @@ func TestTraceFacilities(t *testing.T) {
 			if res.Err != nil {
 				t.Fatal(res)
 			}
-			all := e.records(tf)
+			all := testutil.ReadTrace(t, tf)
 			got := types(all)
 			for _, ty := range tc.want {
 				if got[ty] == 0 {
@@ -885,7 +885,7 @@ func TestTraceFacilities(t *testing.T) {
 		e := e.sub(t)
 		tf := e.path("default.out")
 		e.mustTrace(tf, nil, fileioArgv...)
-		got := types(e.records(tf))
+		got := types(testutil.ReadTrace(t, tf))
 		for _, ty := range []string{"CALL", "RET", "NAMI", "GIO", "ARGS"} {
 			if got[ty] == 0 {
 				t.Errorf("default facilities: no %s records", ty)
@@ -913,7 +913,7 @@ func TestTraceFileModeAndAppend(t *testing.T) {
 	}
 	pids := func() map[int]bool {
 		m := map[int]bool{}
-		for _, l := range e.records(tf) {
+		for _, l := range testutil.ReadTrace(t, tf) {
 			m[l.PID] = true
 		}
 		return m
@@ -945,7 +945,7 @@ func TestTraceInt80(t *testing.T) {
 	if string(res.Stdout) != want {
 		t.Errorf("stdout %q, want %q", res.Stdout, want)
 	}
-	all := e.records(tf)
+	all := testutil.ReadTrace(t, tf)
 	c := &testutil.Cursor{TB: t, Recs: all}
 	c.Find(`EMUL "linux-i386"`, testutil.IsEmul(arch.ABII386))
 	c.Next("CALL getpid()", testutil.IsCallArgs("getpid"))

@@ -29,7 +29,7 @@ func TestTracePaths(t *testing.T) {
 	if string(res.Stdout) != "ok\n" {
 		t.Fatalf("stdout %q", res.Stdout)
 	}
-	all := e.records(tf)
+	all := testutil.ReadTrace(t, tf)
 	testutil.CheckPairs(t, all, testutil.FromExec)
 	c := &testutil.Cursor{TB: t, Recs: all}
 	for _, want := range []struct {
@@ -83,7 +83,7 @@ func TestTraceIOKinds(t *testing.T) {
 	if string(res.Stdout) != "ok\n" {
 		t.Fatalf("stdout %q", res.Stdout)
 	}
-	all := e.records(tf)
+	all := testutil.ReadTrace(t, tf)
 	testutil.CheckPairs(t, all, testutil.FromExec)
 	c := &testutil.Cursor{TB: t, Recs: all}
 	c.FindSeq("openat of the data file", testutil.IsCall("openat"), testutil.IsNami(e.path("io.dat")))
@@ -160,7 +160,7 @@ func TestTraceRestartRead(t *testing.T) {
 		t.Fatalf("ktrace: %v, stderr: %s", err, cmd.Stderr)
 	}
 
-	all := e.records(tf)
+	all := testutil.ReadTrace(t, tf)
 	testutil.CheckPairs(t, all, testutil.FromExec)
 	c := &testutil.Cursor{TB: t, Recs: all}
 	c.Find("CALL read(0,<buffer>,0x40)", testutil.IsIO("read", 0, 0x40))
@@ -206,7 +206,7 @@ func TestTraceRestartSleep(t *testing.T) {
 		t.Fatalf("ktrace: %v, stderr: %s", err, cmd.Stderr)
 	}
 
-	all := e.records(tf)
+	all := testutil.ReadTrace(t, tf)
 	testutil.CheckPairs(t, all, testutil.FromExec)
 	c := &testutil.Cursor{TB: t, Recs: all}
 	call := c.Find("CALL nanosleep", testutil.IsCall("nanosleep", "clock_nanosleep"))
@@ -246,7 +246,7 @@ func TestTraceFamily(t *testing.T) {
 	if string(res.Stdout) != "vforked\ngrandchild\nthread\n" {
 		t.Fatalf("stdout %q", res.Stdout)
 	}
-	all := e.records(tf)
+	all := testutil.ReadTrace(t, tf)
 	testutil.CheckPairs(t, all, testutil.FromExec)
 	writer := func(data string) (pid, tid int) {
 		t.Helper()

@@ -42,7 +42,7 @@ func TestSeccompNameiOnly(t *testing.T) {
 	e := itSetup(t)
 	file := e.path("n.out")
 	seccompMix(t, e, file, []string{"-t", "n"}, "1000000")
-	lines := e.records(file)
+	lines := testutil.ReadTrace(t, file)
 	if n := countNamei(lines, "/etc/hostname"); n != 3 {
 		t.Errorf("%d NAMI records of /etc/hostname, want 3:\n%s", n, testutil.Describe(lines))
 	}
@@ -72,7 +72,7 @@ func TestSeccompSyscallsList(t *testing.T) {
 	e := itSetup(t)
 	file := e.path("s.out")
 	seccompMix(t, e, file, []string{"--syscalls=openat"}, "1000000")
-	lines := e.records(file)
+	lines := testutil.ReadTrace(t, file)
 	var names []string
 	for i := range lines {
 		if l := &lines[i]; l.Type == format.TypeCall {
@@ -115,7 +115,7 @@ func TestSeccompForkInherits(t *testing.T) {
 	if !strings.Contains(string(res.Stdout), "child opened /etc/hostname: fd ok") {
 		t.Fatalf("child did not open the file:\n%s", res.Stdout)
 	}
-	lines := e.records(file)
+	lines := testutil.ReadTrace(t, file)
 	byPID := map[int]int{}
 	for _, l := range testutil.Only(lines, testutil.IsNami("/etc/hostname")) {
 		byPID[l.PID]++
@@ -129,7 +129,7 @@ func TestSeccompForkInherits(t *testing.T) {
 	// leave no record.
 	file = e.path("nofollow.out")
 	res = seccompMix(t, e, file, []string{"-t", "n"}, "1000", "fork")
-	lines = e.records(file)
+	lines = testutil.ReadTrace(t, file)
 	for _, l := range lines {
 		if l.PID != res.Pid {
 			t.Fatalf("record of a child traced without -i: %s", &l)
@@ -200,7 +200,7 @@ func TestSeccompOtherABITraps(t *testing.T) {
 	if res.ExitCode() != 0 {
 		t.Fatalf("int80 under ktrace: %s", res)
 	}
-	lines := e.records(file)
+	lines := testutil.ReadTrace(t, file)
 	if len(testutil.Only(lines, testutil.IsEmul(arch.ABII386))) == 0 || len(testutil.Only(lines, testutil.IsData(1, true, "int80 write\n"))) != 1 {
 		t.Fatalf("the 32-bit write was not traced under the filter:\n%s", testutil.Describe(lines))
 	}
