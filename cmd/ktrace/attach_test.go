@@ -1521,7 +1521,7 @@ func TestAttachSleeping(t *testing.T) {
 		c.Next("RET write 10", testutil.IsRetValue("write", 10))
 		c.Next("CALL exit_group(0x5)", testutil.IsCallArgs("exit_group", 5))
 		for _, l := range all {
-			if l.Type == format.TypeRet && itFailed(&l) {
+			if l.Failed() {
 				t.Errorf("a failed call in the traced reader: %s", &l)
 			}
 		}
@@ -1577,7 +1577,7 @@ func TestAttachSleeping(t *testing.T) {
 		c.Find(fmt.Sprintf("GIO fd 1 wrote %q", line), testutil.IsData(1, true, line))
 		c.Find("CALL exit_group(0)", testutil.IsCallArgs("exit_group", 0))
 		for _, l := range all {
-			if l.Type == format.TypeRet && itFailed(&l) {
+			if l.Failed() {
 				t.Errorf("a failed call in the traced sleeper: %s", &l)
 			}
 		}

@@ -6,13 +6,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/ktrace-linux/ktrace/arch"
 	"github.com/ktrace-linux/ktrace/format"
 	"github.com/ktrace-linux/ktrace/internal/testutil"
 )
@@ -104,7 +102,7 @@ func (e *itEnv) requireInt80(t *testing.T) string {
 }
 
 // nativeABI is this machine's native system call ABI.
-var nativeABI, _ = arch.ParseABI("linux-" + runtime.GOARCH)
+var nativeABI = testutil.NativeABI()
 
 // itLineReader delivers the lines a process writes to a pipe.
 type itLineReader struct {
@@ -247,7 +245,3 @@ const siUser = 0
 func itSentBy(sig syscall.Signal, a format.SigAction, pid int) format.Psig {
 	return format.Psig{Signal: int32(sig), Action: a, Code: siUser, Known: format.KnownSender, Sender: int32(pid), UID: uint32(os.Getuid())}
 }
-
-// itFailed reports whether a RET record shows a failed call: an errno,
-// not one of the kernel's restart codes.
-func itFailed(r *testutil.Rec) bool { return r.Errno != 0 && !arch.IsRestart(r.Errno) }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/ktrace-linux/ktrace/arch"
-	"github.com/ktrace-linux/ktrace/format"
 	"github.com/ktrace-linux/ktrace/internal/testutil"
 )
 
@@ -46,7 +45,7 @@ func TestSeccompNameiOnly(t *testing.T) {
 	if n := countNamei(lines, "/etc/hostname"); n != 3 {
 		t.Errorf("%d NAMI records of /etc/hostname, want 3:\n%s", n, testutil.Describe(lines))
 	}
-	if calls := testutil.Only(lines, func(l *testutil.Rec) bool { return l.Type == format.TypeCall || l.Type == format.TypeRet }); len(calls) != 0 {
+	if calls := testutil.Only(lines, testutil.Or(testutil.IsCall(), testutil.IsRet())); len(calls) != 0 {
 		t.Errorf("-t n wrote %d CALL/RET records", len(calls))
 	}
 	// The filter is in place: the program sees seccomp mode 2, and it
@@ -75,7 +74,7 @@ func TestSeccompSyscallsList(t *testing.T) {
 	lines := testutil.ReadTrace(t, file)
 	var names []string
 	for i := range lines {
-		if l := &lines[i]; l.Type == format.TypeCall {
+		if l := &lines[i]; testutil.IsCall()(l) {
 			names = append(names, l.Name)
 		}
 	}

@@ -178,6 +178,21 @@ func (r *Rec) Arg(i int) uint64 {
 	return ^uint64(0)
 }
 
+// Failed reports whether a RET record is of a failed call: an errno, not
+// one of the kernel's restart codes.
+func (r *Rec) Failed() bool {
+	return r.Type == format.TypeRet && r.Errno != 0 && !arch.IsRestart(r.Errno)
+}
+
+// NativeABI returns the system call ABI native to the machine the test
+// runs on.
+func NativeABI() arch.ABI {
+	if tab := tables.Native(); tab != nil {
+		return tab.ABI()
+	}
+	return arch.ABIUnknown
+}
+
 // Whole reports whether a GIO record holds all the data of its transfer.
 func (r *Rec) Whole() bool {
 	return r.Flags&(format.FlagCut|format.FlagUnreadable) == 0 && r.At == 0 && uint64(len(r.Data)) == r.Len
@@ -288,9 +303,11 @@ func OfTID(recs []Rec, tid int) []Rec {
 // IsType matches the records of type t.
 func IsType(t format.Type) Match { return func(r *Rec) bool { return r.Type == t } }
 
-// IsCall matches the CALL of one of names.
+// IsCall matches the CALL of one of names, or any CALL without names.
 func IsCall(names ...string) Match {
-	return func(r *Rec) bool { return r.Type == format.TypeCall && slices.Contains(names, r.Name) }
+	return func(r *Rec) bool {
+		return r.Type == format.TypeCall && (len(names) == 0 || slices.Contains(names, r.Name))
+	}
 }
 
 // IsCallArgs matches the CALL of name with exactly args.
@@ -306,9 +323,11 @@ func IsIO(name string, fd int, n uint64) Match {
 	}
 }
 
-// IsRet matches any RET of one of names.
+// IsRet matches the RET of one of names, or any RET without names.
 func IsRet(names ...string) Match {
-	return func(r *Rec) bool { return r.Type == format.TypeRet && slices.Contains(names, r.Name) }
+	return func(r *Rec) bool {
+		return r.Type == format.TypeRet && (len(names) == 0 || slices.Contains(names, r.Name))
+	}
 }
 
 // IsRetValue matches a successful RET of name returning v.
@@ -380,6 +399,18 @@ func IsPsig(want format.Psig) Match {
 // IsSignal matches a PSIG record of signal sig with action a.
 func IsSignal(sig int, a format.SigAction) Match {
 	return func(r *Rec) bool { return r.Type == format.TypePsig && int(r.Psig.Signal) == sig && r.Psig.Action == a }
+}
+
+// Or matches what one of ms matches.
+func Or(ms ...Match) Match {
+	return func(r *Rec) bool {
+		for _, m := range ms {
+			if m(r) {
+				return true
+			}
+		}
+		return false
+	}
 }
 
 // And matches what all of ms match.

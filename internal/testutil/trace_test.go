@@ -110,6 +110,12 @@ func TestReadTrace(t *testing.T) {
 		!IsIO("write", 3, 5)(&recs[4]) || IsIO("write", 3, 6)(&recs[4]) {
 		t.Error("matchers of EMUL, CALL")
 	}
+	if n := Count(recs, Or(IsCall(), IsRet())); n != 8 {
+		t.Errorf("%d CALL or RET records, want 8", n)
+	}
+	if !recs[13].Failed() || recs[8].Failed() || recs[3].Failed() || NativeABI() == arch.ABIUnknown {
+		t.Error("Failed or NativeABI")
+	}
 	if n := len(OfTID(recs, 8)); n != 3 {
 		t.Errorf("%d records of tid 8, want 3", n)
 	}
