@@ -3,10 +3,8 @@ package dump
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -14,10 +12,9 @@ import (
 
 	"github.com/ktrace-linux/ktrace/arch"
 	"github.com/ktrace-linux/ktrace/format"
+	"github.com/ktrace-linux/ktrace/internal/testutil"
 	"github.com/ktrace-linux/ktrace/internal/tracegen"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files of testdata/kdump")
 
 const goldenDir = "../testdata/kdump"
 
@@ -132,47 +129,16 @@ func TestGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := render(t, sample(t, c.Machine), m, o)
-			path := filepath.Join(goldenDir, c.Name+".golden")
-			if *update {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test ./dump -update)", err)
-			}
-			if got != string(want) {
-				t.Errorf("output differs from %s (go test ./dump -update rewrites it):\n%s", path, diff(string(want), got))
-			}
+			testutil.Golden(t, filepath.Join(goldenDir, c.Name+".golden"), []byte(got))
 		})
 	}
 	// Every golden file belongs to a case.
 	files, _ := filepath.Glob(filepath.Join(goldenDir, "*.golden"))
 	for _, f := range files {
-		if name := strings.TrimSuffix(filepath.Base(f), ".golden"); !seen[name] && !*update {
+		if name := strings.TrimSuffix(filepath.Base(f), ".golden"); !seen[name] && !testutil.Updating() {
 			t.Errorf("%s has no case in cases.txt", f)
 		}
 	}
-}
-
-// diff returns the first differing lines of want and got.
-func diff(want, got string) string {
-	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := 0; i < len(wl) || i < len(gl); i++ {
-		var w, g string
-		if i < len(wl) {
-			w = wl[i]
-		}
-		if i < len(gl) {
-			g = gl[i]
-		}
-		if w != g {
-			return fmt.Sprintf("line %d:\nwant %q\ngot  %q", i+1, w, g)
-		}
-	}
-	return "(same lines)"
 }
 
 // TestSpecExamples checks the lines SPEC.md shows, on both machines: the

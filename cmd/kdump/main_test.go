@@ -138,37 +138,13 @@ func TestGolden(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
-			path := traces[c.Machine]
-			want, err := os.ReadFile(filepath.Join(goldenDir, c.Name+".golden"))
-			if err != nil {
-				t.Fatalf("%v (go test ./dump -update writes it)", err)
-			}
-			r := kdump(t, nil, append(c.Args, "-f", path)...)
+			r := kdump(t, nil, append(c.Args, "-f", traces[c.Machine])...)
 			if r.code != 0 || r.stderr != "" {
-				t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+				t.Fatalf("kdump %s: exit %d, stderr %q", strings.Join(c.Args, " "), r.code, r.stderr)
 			}
-			if r.stdout != string(want) {
-				t.Errorf("kdump %s differs from %s.golden:\n%s", strings.Join(c.Args, " "), c.Name, firstDiff(string(want), r.stdout))
-			}
+			testutil.Golden(t, filepath.Join(goldenDir, c.Name+".golden"), []byte(r.stdout))
 		})
 	}
-}
-
-func firstDiff(want, got string) string {
-	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := 0; i < len(wl) || i < len(gl); i++ {
-		var w, g string
-		if i < len(wl) {
-			w = wl[i]
-		}
-		if i < len(gl) {
-			g = gl[i]
-		}
-		if w != g {
-			return fmt.Sprintf("line %d:\nwant %q\ngot  %q", i+1, w, g)
-		}
-	}
-	return ""
 }
 
 func TestFlagForms(t *testing.T) {
@@ -235,7 +211,7 @@ func TestStdin(t *testing.T) {
 	}
 	r := kdump(t, bytes.NewReader(trace), "-f", "-")
 	if r.code != 0 || r.stdout != string(want) || r.stderr != "" {
-		t.Errorf("kdump -f -: exit %d, stderr %q, output:\n%s", r.code, r.stderr, firstDiff(string(want), r.stdout))
+		t.Errorf("kdump -f -: exit %d, stderr %q, output:\n%s", r.code, r.stderr, testutil.FirstDiff(string(want), r.stdout))
 	}
 	// Damage read from stdin names stdin.
 	bad := bytes.Clone(trace)
@@ -370,7 +346,7 @@ func TestDamage(t *testing.T) {
 				}
 			}
 			if unknownOffset.ReplaceAllString(r.stdout, "${1}N") != unknownOffset.ReplaceAllString(want.stdout, "${1}N") {
-				t.Errorf("good records not decoded as in a clean file:\n%s", firstDiff(want.stdout, r.stdout))
+				t.Errorf("good records not decoded as in a clean file:\n%s", testutil.FirstDiff(want.stdout, r.stdout))
 			}
 			// JSON and summary go on the same way.
 			for _, mode := range []string{"--json", "--summary"} {

@@ -7,7 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -16,18 +16,16 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/ktrace-linux/ktrace/format"
 	"github.com/ktrace-linux/ktrace/internal/testutil"
 )
 
 // Integration tests of attach mode (issue 4): ktrace -p, -g, -d, -i, -c,
 // -C, -a and -t on processes that are already running. Each test starts
 // real programs (testdata/progs/attach_*.c), attaches to them, reads the
-// trace back through kdump, and checks the programs' output, exit status
+// trace back as typed records, and checks the programs' output, exit status
 // and process state, and that no tracer process or control socket is left
 // behind.
-
-// atEmul is the EMUL record body of this machine's native ABI.
-var atEmul = `"linux-` + runtime.GOARCH + `"`
 
 // atEnv is an attach test's environment.
 type atEnv struct {
@@ -71,7 +69,7 @@ func (e *atEnv) checkLeftovers(t *testing.T) {
 		if time.Now().After(deadline) {
 			for _, pid := range procs {
 				t.Errorf("tracer process %d still running after the test: %s (%s); killing it",
-					pid, testutil.ProcStat(pid), atCmdline(pid))
+					pid, testutil.ProcStat(pid), testutil.Cmdline(pid))
 				syscall.Kill(pid, syscall.SIGKILL)
 			}
 			for _, s := range socks {
@@ -95,7 +93,7 @@ func (e *atEnv) remember(file string) {
 // files.
 func (e *atEnv) openSockets() []string {
 	var out []string
-	for _, s := range atListeningSockets() {
+	for _, s := range testutil.ListeningUnixSockets("@ktrace.") {
 		for _, suffix := range e.socks {
 			if strings.HasSuffix(s, suffix) {
 				out = append(out, s)
@@ -113,31 +111,9 @@ func (e *atEnv) socketsOf(file string) []string {
 		return nil
 	}
 	var out []string
-	for _, s := range atListeningSockets() {
+	for _, s := range testutil.ListeningUnixSockets("@ktrace.") {
 		if strings.HasSuffix(s, suffix) {
 			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// atListeningSockets returns the abstract Unix sockets named @ktrace.*
-// that are listening (in this network namespace).
-func atListeningSockets() []string {
-	b, err := os.ReadFile("/proc/net/unix")
-	if err != nil {
-		return nil
-	}
-	var out []string
-	for _, line := range strings.Split(string(b), "\n") {
-		f := strings.Fields(line)
-		// Num RefCount Protocol Flags Type St Inode Path; a listening
-		// socket has __SO_ACCEPTCON (0x10000) in Flags.
-		if len(f) < 8 || !strings.HasPrefix(f[7], "@ktrace.") {
-			continue
-		}
-		if fl, err := strconv.ParseUint(f[3], 16, 32); err == nil && fl&0x10000 != 0 {
-			out = append(out, f[7])
 		}
 	}
 	return out
@@ -152,50 +128,6 @@ func atProcsOf(exes []string) []int {
 	return out
 }
 
-// atCmdline returns a process's command line for messages.
-func atCmdline(pid int) string {
-	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	return strings.ReplaceAll(strings.TrimRight(string(b), "\x00"), "\x00", " ")
-}
-
-// atStatField returns field n (1-based as in proc(5): 1 pid, 3 state,
-// 4 ppid, 5 pgrp, 6 session) of /proc/PID/stat, or -1.
-func atStatField(pid, n int) int {
-	s := testutil.ProcStat(pid)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return -1
-	}
-	f := strings.Fields(s[i+1:])
-	if n < 4 || n-3 >= len(f) {
-		return -1
-	}
-	v, err := strconv.Atoi(f[n-3])
-	if err != nil {
-		return -1
-	}
-	return v
-}
-
-// atTracerPid returns the TracerPid of /proc/PID/status (0: not traced),
-// or -1 when the process is gone.
-func atTracerPid(pid int) int {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return -1
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "TracerPid:"); ok {
-			n, err := strconv.Atoi(strings.TrimSpace(v))
-			if err != nil {
-				return -1
-			}
-			return n
-		}
-	}
-	return -1
-}
-
 // tracers returns the background tracers running: processes of the
 // test's ktrace executables whose parent is not one (a tracer's doorbell
 // children are its own).
@@ -207,7 +139,7 @@ func (e *atEnv) tracers() []int {
 	}
 	var out []int
 	for _, p := range procs {
-		if pp := atStatField(p, 4); pp > 0 && !is[pp] {
+		if pp := testutil.StatField(p, 4); pp > 0 && !is[pp] {
 			out = append(out, p)
 		}
 	}
@@ -220,20 +152,12 @@ func (e *atEnv) describeTracers() string {
 	var b strings.Builder
 	for _, tp := range e.tracers() {
 		fmt.Fprintf(&b, "tracer %s\n", testutil.ProcStat(tp))
-		tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", tp))
-		for _, task := range tasks {
-			wchan, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/wchan", tp, task.Name()))
-			sc, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/syscall", tp, task.Name()))
-			fmt.Fprintf(&b, "  thread %s: wchan %s, syscall %s\n", task.Name(), wchan, strings.TrimSpace(string(sc)))
+		for _, tid := range testutil.Threads(tp) {
+			fmt.Fprintf(&b, "  thread %d: wchan %s, syscall %s\n", tid, testutil.Wchan(tp, tid), testutil.SyscallText(tp, tid))
 		}
-		ents, _ := os.ReadDir("/proc")
-		for _, ent := range ents {
-			pid, err := strconv.Atoi(ent.Name())
-			if err != nil {
-				continue
-			}
-			if atTracerPid(pid) == tp || atStatField(pid, 4) == tp {
-				fmt.Fprintf(&b, "  traced or child (TracerPid %d): %s\n", atTracerPid(pid), testutil.ProcStat(pid))
+		for _, pid := range testutil.Pids() {
+			if testutil.TracerPid(pid) == tp || testutil.StatField(pid, 4) == tp {
+				fmt.Fprintf(&b, "  traced or child (TracerPid %d): %s\n", testutil.TracerPid(pid), testutil.ProcStat(pid))
 			}
 		}
 	}
@@ -244,7 +168,7 @@ func (e *atEnv) describeTracers() string {
 // tracers and returns it.
 func (e *atEnv) tracerOf(t *testing.T, pid int) int {
 	t.Helper()
-	tp := atTracerPid(pid)
+	tp := testutil.TracerPid(pid)
 	if tp <= 0 {
 		t.Fatalf("process %d is not traced (TracerPid %d): %s", pid, tp, testutil.ProcStat(pid))
 	}
@@ -254,28 +178,15 @@ func (e *atEnv) tracerOf(t *testing.T, pid int) int {
 		}
 	}
 	t.Fatalf("process %d is traced by %d (%s), not by a ktrace tracer of this test (tracers %v)",
-		pid, tp, atCmdline(tp), e.tracers())
+		pid, tp, testutil.Cmdline(tp), e.tracers())
 	return 0
 }
 
 // atRequireUntraced fails the test if pid is traced.
 func atRequireUntraced(t *testing.T, pid int, when string) {
 	t.Helper()
-	if tp := atTracerPid(pid); tp != 0 {
-		t.Fatalf("%s: process %d is traced by %d (%s), want untraced", when, pid, tp, atCmdline(tp))
-	}
-}
-
-// atWaitFor polls cond every 10 ms until it holds, failing the test with
-// what after timeout.
-func atWaitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(10 * time.Millisecond)
+	if tp := testutil.TracerPid(pid); tp != 0 {
+		t.Fatalf("%s: process %d is traced by %d (%s), want untraced", when, pid, tp, testutil.Cmdline(tp))
 	}
 }
 
@@ -285,12 +196,12 @@ func atWaitFor(t *testing.T, timeout time.Duration, what string, cond func() boo
 func (e *atEnv) waitTracerGone(t *testing.T, tp int, file string) {
 	t.Helper()
 	if tp == 0 {
-		atWaitFor(t, 3*time.Second, "the tracer of "+file+" to exit", func() bool { return len(e.tracers()) == 0 })
+		testutil.WaitFor(t, 3*time.Second, "the tracer of "+file+" to exit", func() bool { return len(e.tracers()) == 0 })
 	}
-	atWaitFor(t, 3*time.Second, fmt.Sprintf("tracer %d of %s to exit", tp, file), func() bool {
+	testutil.WaitFor(t, 3*time.Second, fmt.Sprintf("tracer %d of %s to exit", tp, file), func() bool {
 		return testutil.ProcState(tp) == 0 || testutil.ProcState(tp) == 'Z'
 	})
-	atWaitFor(t, 3*time.Second, "the control socket of "+file+" to close", func() bool {
+	testutil.WaitFor(t, 3*time.Second, "the control socket of "+file+" to close", func() bool {
 		return len(e.socketsOf(file)) == 0
 	})
 }
@@ -404,7 +315,7 @@ func atStart(t *testing.T, stdin bool, setup func(*exec.Cmd), argv ...string) *a
 	p.pid = cmd.Process.Pid
 	// Runs before itStart's kill and wait: kill what the program made.
 	t.Cleanup(func() {
-		if cmd.ProcessState == nil && atStatField(p.pid, 5) == p.pid {
+		if cmd.ProcessState == nil && testutil.StatField(p.pid, 5) == p.pid {
 			syscall.Kill(-p.pid, syscall.SIGKILL)
 		}
 	})
@@ -497,30 +408,13 @@ func atLoop(t *testing.T, tag string, n, status int, setup func(*exec.Cmd)) *atP
 	return p
 }
 
-// tryDump runs kdump on file, returning its records, or an error when
-// kdump fails or complains (a file still being written may end in the
-// middle of a write).
-func (e *atEnv) tryDump(file string, flags ...string) ([]testutil.Line, error) {
-	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(e.kdump, append([]string{"-f", file}, flags...)...)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil || stderr.Len() > 0 {
-		return nil, fmt.Errorf("kdump -f %s: %v: %s", file, err, testutil.Clip(stderr.Bytes(), 2000))
-	}
-	lines, err := testutil.ParseKdump(stdout.Bytes(), false)
-	if err != nil {
-		return nil, err
-	}
-	return itRecords(lines), nil
-}
-
-// pollDump dumps file until cond holds for its records (a tracer flushes
+// pollTrace reads file until cond holds for its records (a tracer flushes
 // its buffer at least every fraction of a second), failing after 5 s.
-func (e *atEnv) pollDump(t *testing.T, file, what string, cond func([]testutil.Line) bool) []testutil.Line {
+func (e *atEnv) pollTrace(t *testing.T, file, what string, cond func([]testutil.Rec) bool) []testutil.Rec {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		lines, err := e.tryDump(file)
+		lines, err := testutil.TryReadTrace(file)
 		if err == nil && cond(lines) {
 			return lines
 		}
@@ -528,97 +422,48 @@ func (e *atEnv) pollDump(t *testing.T, file, what string, cond func([]testutil.L
 			if err != nil {
 				t.Fatalf("waiting for %s in %s: %v", what, file, err)
 			}
-			t.Fatalf("%s never showed in %s; %s", what, file, itDescribe(lines))
+			t.Fatalf("%s never showed in %s; %s", what, file, testutil.Describe(lines))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 }
 
-// mustDump is kdump on a file no tracer writes to any more.
-func (e *atEnv) mustDump(t *testing.T, file string) []testutil.Line {
-	t.Helper()
-	lines, err := e.tryDump(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return lines
-}
-
 // atTicks returns the numbers of the "tag N\n" lines pid's records show
 // written to fd 1, in order, checking on the way that each GIO record of
 // pid is such a write, between its CALL write and its RET.
-func atTicks(t *testing.T, all []testutil.Line, pid int, tag string) []int {
+func atTicks(t *testing.T, all []testutil.Rec, pid int, tag string) []int {
 	t.Helper()
-	recs := itOfPID(all, pid)
+	recs := testutil.OfPID(all, pid)
 	var ticks []int
 	for i := range recs {
 		l := &recs[i]
-		if l.Type != "GIO" {
+		if l.Type != format.TypeGenio {
 			continue
 		}
-		g, ok := l.ParseGenio()
-		d, notes, err := l.Data()
-		if !ok || !g.Write || g.FD != 1 || err != nil || len(notes) != 0 || len(d) != g.Len {
-			t.Fatalf("pid %d: GIO record is not a whole write on fd 1:\n%s", pid, l.String())
+		d := l.Data
+		if l.Dir != format.Write || l.FD != 1 || !l.Whole() {
+			t.Fatalf("pid %d: GIO record is not a whole write on fd 1:\n%s", pid, l)
 		}
 		s, ok := strings.CutPrefix(string(d), tag+" ")
 		s, nl := strings.CutSuffix(s, "\n")
 		n, err := strconv.Atoi(s)
 		if !ok || !nl || err != nil {
-			t.Fatalf("pid %d: GIO data %q is not a %q line:\n%s", pid, d, tag, l.String())
+			t.Fatalf("pid %d: GIO data %q is not a %q line:\n%s", pid, d, tag, l)
 		}
 		// CALL write(0x1,buf,len) GIO RET write len.
 		if i == 0 || i+1 >= len(recs) {
-			t.Fatalf("pid %d: GIO %q without its CALL and RET:\n%s", pid, d, itDescribe(recs))
+			t.Fatalf("pid %d: GIO %q without its CALL and RET:\n%s", pid, d, testutil.Describe(recs))
 		}
 		call, ret := &recs[i-1], &recs[i+1]
-		args := itCallArgs(call)
-		if itCallName(call) != "write" || len(args) != 3 || args[0] != "0x1" || args[2] != fmt.Sprintf("%#x", len(d)) {
-			t.Errorf("pid %d: record before GIO %q is %q, want CALL write(0x1,<buf>,%#x)", pid, d, call.String(), len(d))
+		if !testutil.IsIO("write", 1, uint64(len(d)))(call) {
+			t.Errorf("pid %d: record before GIO %q is %s, want CALL write(0x1,<buf>,%#x)", pid, d, call, len(d))
 		}
-		if want := "write " + testutil.FmtRet(int64(len(d))); ret.Type != "RET" || ret.Body != want {
-			t.Errorf("pid %d: record after GIO %q is %q, want RET %s", pid, d, ret.String(), want)
+		if !testutil.IsRetValue("write", int64(len(d)))(ret) {
+			t.Errorf("pid %d: record after GIO %q is %s, want RET write %d", pid, d, ret, len(d))
 		}
 		ticks = append(ticks, n)
 	}
 	return ticks
-}
-
-// atSeq walks one process's records in order, like itCursor, but shows
-// all of them when an expected record is missing.
-type atSeq struct {
-	t     *testing.T
-	name  string
-	lines []testutil.Line
-	i     int
-}
-
-func (c *atSeq) fail(what string) {
-	c.t.Helper()
-	c.t.Fatalf("%s: expected %s at or after record %d; %s", c.name, what, c.i, itDescribe(c.lines))
-}
-
-// next requires the next record to match and returns it.
-func (c *atSeq) next(what string, match func(*testutil.Line) bool) *testutil.Line {
-	c.t.Helper()
-	if c.i >= len(c.lines) || !match(&c.lines[c.i]) {
-		c.fail(what + " as the next record")
-	}
-	c.i++
-	return &c.lines[c.i-1]
-}
-
-// find moves past the next record that matches and returns it.
-func (c *atSeq) find(what string, match func(*testutil.Line) bool) *testutil.Line {
-	c.t.Helper()
-	for j := c.i; j < len(c.lines); j++ {
-		if match(&c.lines[j]) {
-			c.i = j + 1
-			return &c.lines[j]
-		}
-	}
-	c.fail(what)
-	return nil
 }
 
 // atContiguous requires ticks to be non-empty and to count up by one.
@@ -636,36 +481,16 @@ func atContiguous(t *testing.T, what string, ticks []int) {
 
 // atStartsWithEmul requires pid's first record to be EMUL with the
 // native ABI: it is written when tracing of a process starts.
-func atStartsWithEmul(t *testing.T, all []testutil.Line, pid int) {
+func atStartsWithEmul(t *testing.T, all []testutil.Rec, pid int) {
 	t.Helper()
-	recs := itOfPID(all, pid)
+	recs := testutil.OfPID(all, pid)
 	if len(recs) == 0 {
 		t.Errorf("no records of pid %d", pid)
 		return
 	}
-	if recs[0].Type != "EMUL" || recs[0].Body != atEmul {
-		t.Errorf("the records of pid %d do not start with EMUL %s:\n%s", pid, atEmul, itDescribe(recs[:min(6, len(recs))]))
+	if !testutil.IsEmul(nativeABI)(&recs[0]) {
+		t.Errorf("the records of pid %d do not start with EMUL %s:\n%s", pid, nativeABI, testutil.Describe(recs[:min(6, len(recs))]))
 	}
-}
-
-// atCheckPairs is itCheckPairs for processes traced from the middle of
-// their life: a process's first system call record may be the RET of the
-// call it was in when ktrace attached.
-func atCheckPairs(t *testing.T, all []testutil.Line) {
-	t.Helper()
-	var kept []testutil.Line
-	seen := map[int]bool{}
-	for _, l := range all {
-		if l.Type == "CALL" || l.Type == "RET" {
-			first := !seen[l.PID]
-			seen[l.PID] = true
-			if first && l.Type == "RET" {
-				continue
-			}
-		}
-		kept = append(kept, l)
-	}
-	itCheckPairs(t, kept)
 }
 
 // atNoGrowth requires a trace file still to be size bytes long: nothing
@@ -716,15 +541,11 @@ func atRequireRunning(t *testing.T, pid int, when string) {
 }
 
 // atHasTicks returns a condition: pid shows at least n "tag" writes.
-func atHasTicks(pid int, tag string, n int) func([]testutil.Line) bool {
-	return func(all []testutil.Line) bool {
-		c := 0
-		for _, l := range itOfPID(all, pid) {
-			if l.Type == "GIO" && len(l.More) > 0 && strings.Contains(l.More[0], `"`+tag+" ") {
-				c++
-			}
-		}
-		return c >= n
+func atHasTicks(pid int, tag string, n int) func([]testutil.Rec) bool {
+	return func(all []testutil.Rec) bool {
+		return testutil.Count(testutil.OfPID(all, pid), func(l *testutil.Rec) bool {
+			return l.Type == format.TypeGenio && l.At == 0 && strings.HasPrefix(string(l.Data), tag+" ")
+		}) >= n
 	}
 }
 
@@ -739,29 +560,29 @@ func TestAttachLoop(t *testing.T) {
 
 	e.mustKt(t, "-f", tf, "-p", strconv.Itoa(p.pid))
 	tp := e.tracerOf(t, p.pid)
-	if pp := atStatField(tp, 4); pp == os.Getpid() {
+	if pp := testutil.StatField(tp, 4); pp == os.Getpid() {
 		t.Errorf("tracer %d is a child of the test: it should be reparented", tp)
 	}
-	if sid := atStatField(tp, 6); sid != tp {
+	if sid := testutil.StatField(tp, 6); sid != tp {
 		t.Errorf("tracer %d is in session %d, want a session of its own", tp, sid)
 	}
 	if s := e.socketsOf(tf); len(s) != 1 || !strings.HasPrefix(s[0], fmt.Sprintf("@ktrace.%d.", os.Geteuid())) {
 		t.Errorf("control sockets of %s: %v, want one @ktrace.%d.<dev>.<ino>", tf, s, os.Geteuid())
 	}
 	atRequireRunning(t, p.pid, "after attach")
-	e.pollDump(t, tf, "three traced output lines", atHasTicks(p.pid, "tick", 3))
+	e.pollTrace(t, tf, "three traced output lines", atHasTicks(p.pid, "tick", 3))
 
 	e.mustKt(t, "-c", "-p", strconv.Itoa(p.pid))
 	atRequireUntraced(t, p.pid, "after ktrace -c -p")
 	size := atSize(t, tf)
-	all := e.mustDump(t, tf)
+	all := testutil.ReadTrace(t, tf)
 	for _, l := range all {
 		if l.PID != p.pid {
 			t.Fatalf("record of pid %d, want only %d:\n%s", l.PID, p.pid, l.String())
 		}
 	}
 	atStartsWithEmul(t, all, p.pid)
-	atCheckPairs(t, all)
+	testutil.CheckPairs(t, all, testutil.FromAttach)
 	ticks := atTicks(t, all, p.pid, "tick")
 	atContiguous(t, "attach_loop", ticks)
 	if len(ticks) < 3 {
@@ -799,7 +620,7 @@ func TestAttachProcessGroup(t *testing.T) {
 	outsider := atLoop(t, "out", n, 0, nil)
 	for i, p := range group {
 		p.waitLine(fmt.Sprintf("g%d 1", i))
-		if g := atStatField(p.pid, 5); g != pgrp {
+		if g := testutil.StatField(p.pid, 5); g != pgrp {
 			t.Fatalf("process %d is in group %d, want %d", p.pid, g, pgrp)
 		}
 	}
@@ -814,14 +635,14 @@ func TestAttachProcessGroup(t *testing.T) {
 	atRequireUntraced(t, outsider.pid, "process outside the group")
 	atRequireUntraced(t, os.Getpid(), "the test itself")
 	for i, p := range group {
-		e.pollDump(t, tf, fmt.Sprintf("output of g%d", i), atHasTicks(p.pid, fmt.Sprintf("g%d", i), 2))
+		e.pollTrace(t, tf, fmt.Sprintf("output of g%d", i), atHasTicks(p.pid, fmt.Sprintf("g%d", i), 2))
 	}
 
 	e.mustKt(t, "-c", "-g", strconv.Itoa(pgrp))
 	for _, p := range group {
 		atRequireUntraced(t, p.pid, "after ktrace -c -g")
 	}
-	all := e.mustDump(t, tf)
+	all := testutil.ReadTrace(t, tf)
 	for i, p := range group {
 		atStartsWithEmul(t, all, p.pid)
 		atContiguous(t, fmt.Sprintf("g%d", i), atTicks(t, all, p.pid, fmt.Sprintf("g%d", i)))
@@ -831,7 +652,7 @@ func TestAttachProcessGroup(t *testing.T) {
 			t.Fatalf("record of the process outside the group:\n%s", l.String())
 		}
 	}
-	atCheckPairs(t, all)
+	testutil.CheckPairs(t, all, testutil.FromAttach)
 	e.waitTracerGone(t, tp, tf)
 	for i, p := range group {
 		if code := p.finish(10 * time.Second); code != 10+i {
@@ -875,7 +696,7 @@ func TestAttachDescendants(t *testing.T) {
 	}
 	root := p.pid
 	for pid, level := range levelOf {
-		pp := atStatField(pid, 4)
+		pp := testutil.StatField(pid, 4)
 		if level == 1 && pid != root || level > 1 && levelOf[pp] != level-1 {
 			t.Fatalf("attach_tree process %d at level %d has parent %d (levels %v)", pid, level, pp, levelOf)
 		}
@@ -905,13 +726,13 @@ func TestAttachDescendants(t *testing.T) {
 		t.Errorf("attach_tree exited %d, want 0; output:\n%s", code, strings.Join(p.lines, "\n"))
 	}
 	// The parent has waited for the root: the file is complete.
-	all := e.mustDump(t, tf)
+	all := testutil.ReadTrace(t, tf)
 	for _, l := range all {
 		if _, ok := levelOf[l.PID]; !ok {
 			t.Errorf("record of pid %d, not of the tree:\n%s", l.PID, l.String())
 		}
 	}
-	atCheckPairs(t, all)
+	testutil.CheckPairs(t, all, testutil.FromAttach)
 	for pid, level := range levelOf {
 		atStartsWithEmul(t, all, pid)
 		tag := fmt.Sprintf("L%d %d", level, pid)
@@ -920,9 +741,9 @@ func TestAttachDescendants(t *testing.T) {
 		if last := ticks[len(ticks)-1]; last != n-1 {
 			t.Errorf("%s: the last traced line is %d, want %d", tag, last, n-1)
 		}
-		recs := itOfPID(all, pid)
-		if last := recs[len(recs)-1]; last.Type != "CALL" || last.Body != "exit_group(0)" {
-			t.Errorf("%s: the last record is %q, want CALL exit_group(0)", tag, last.String())
+		recs := testutil.OfPID(all, pid)
+		if last := &recs[len(recs)-1]; !testutil.IsCallArgs("exit_group", 0)(last) {
+			t.Errorf("%s: the last record is %s, want CALL exit_group(0)", tag, last)
 		}
 		// Its whole output, in order.
 		var got []string
@@ -983,7 +804,7 @@ func TestAttachDescendantsInherit(t *testing.T) {
 		}
 	}
 	preC, preG := round()
-	atWaitFor(t, 5*time.Second, "the resident to block in read", func() bool { return testutil.ProcState(resident) == 'S' })
+	testutil.WaitFor(t, 5*time.Second, "the resident to block in read", func() bool { return testutil.ProcState(resident) == 'S' })
 
 	e.mustKt(t, "-f", tf, "-d", "-i", "-p", strconv.Itoa(root))
 	tp := e.tracerOf(t, root)
@@ -1004,39 +825,38 @@ func TestAttachDescendantsInherit(t *testing.T) {
 		t.Errorf("attach_forker's last line is %q, want root done", last)
 	}
 
-	all := e.mustDump(t, tf)
-	atCheckPairs(t, all)
+	all := testutil.ReadTrace(t, tf)
+	testutil.CheckPairs(t, all, testutil.FromAttach)
 	for _, pid := range []int{preC, preG} {
-		if recs := itOfPID(all, pid); len(recs) != 0 {
-			t.Errorf("records of pid %d, made and gone before ktrace attached:\n%s", pid, itDescribe(recs))
+		if recs := testutil.OfPID(all, pid); len(recs) != 0 {
+			t.Errorf("records of pid %d, made and gone before ktrace attached:\n%s", pid, testutil.Describe(recs))
 		}
 	}
 	atStartsWithEmul(t, all, root)
 	atStartsWithEmul(t, all, resident)
-	rc := &atSeq{t: t, name: fmt.Sprintf("resident %d", resident), lines: itOfPID(all, resident)}
+	rc := &testutil.Cursor{TB: t, Name: fmt.Sprintf("resident %d", resident), Recs: testutil.OfPID(all, resident)}
 	for _, r := range rounds {
-		rc.find(`GIO fd 0 read "go\n"`, itIsData(0, false, "go\n"))
-		rc.find(fmt.Sprintf("RET of the fork of %d", r.c), func(l *testutil.Line) bool {
-			n := itCallName(l)
-			return l.Type == "RET" && (n == "clone" || n == "clone3" || n == "fork") && itRetValue(l) == testutil.FmtRet(int64(r.c))
+		rc.Find(`GIO fd 0 read "go\n"`, testutil.IsData(0, false, "go\n"))
+		rc.Find(fmt.Sprintf("RET of the fork of %d", r.c), func(l *testutil.Rec) bool {
+			return testutil.IsRet("clone", "clone3", "fork")(l) && l.Errno == 0 && l.Value == int64(r.c)
 		})
-		rc.find(fmt.Sprintf(`GIO fd 1 wrote "round %d\n"`, r.c), itIsData(1, true, fmt.Sprintf("round %d\n", r.c)))
+		rc.Find(fmt.Sprintf(`GIO fd 1 wrote "round %d\n"`, r.c), testutil.IsData(1, true, fmt.Sprintf("round %d\n", r.c)))
 	}
-	rc.find("CALL exit_group(0)", itIs("CALL", "exit_group(0)"))
+	rc.Find("CALL exit_group(0)", testutil.IsCallArgs("exit_group", 0))
 	for _, r := range rounds {
 		for _, who := range []struct {
 			name      string
 			pid, ppid int
 		}{{"C", r.c, resident}, {"G", r.g, r.c}} {
-			recs := itOfPID(all, who.pid)
+			recs := testutil.OfPID(all, who.pid)
 			if len(recs) == 0 {
 				t.Errorf("no records of %s, pid %d, forked after ktrace -d -i", who.name, who.pid)
 				continue
 			}
-			c := &atSeq{t: t, name: fmt.Sprintf("%s %d", who.name, who.pid), lines: recs}
+			c := &testutil.Cursor{TB: t, Name: fmt.Sprintf("%s %d", who.name, who.pid), Recs: recs}
 			line := fmt.Sprintf("%s %d %d\n", who.name, who.pid, who.ppid)
-			c.find(fmt.Sprintf("GIO fd 1 wrote %q", line), itIsData(1, true, line))
-			c.find("CALL exit_group(0)", itIs("CALL", "exit_group(0)"))
+			c.Find(fmt.Sprintf("GIO fd 1 wrote %q", line), testutil.IsData(1, true, line))
+			c.Find("CALL exit_group(0)", testutil.IsCallArgs("exit_group", 0))
 		}
 	}
 	e.waitTracerGone(t, tp, tf)
@@ -1054,7 +874,7 @@ func TestAttachMove(t *testing.T) {
 
 	e.mustKt(t, "-f", a, "-p", pid)
 	ta := e.tracerOf(t, p.pid)
-	e.pollDump(t, a, "two traced lines", atHasTicks(p.pid, "m", 2))
+	e.pollTrace(t, a, "two traced lines", atHasTicks(p.pid, "m", 2))
 
 	e.mustKt(t, "-f", b, "-p", pid)
 	tb := e.tracerOf(t, p.pid)
@@ -1063,16 +883,16 @@ func TestAttachMove(t *testing.T) {
 	}
 	sizeA := atSize(t, a)
 	e.waitTracerGone(t, ta, a)
-	e.pollDump(t, b, "three traced lines", atHasTicks(p.pid, "m", 3))
+	e.pollTrace(t, b, "three traced lines", atHasTicks(p.pid, "m", 3))
 	atNoGrowth(t, a, sizeA, "after the process moved to "+b)
 
 	e.mustKt(t, "-c", "-p", pid)
 	atRequireUntraced(t, p.pid, "after ktrace -c -p")
-	allA, allB := e.mustDump(t, a), e.mustDump(t, b)
+	allA, allB := testutil.ReadTrace(t, a), testutil.ReadTrace(t, b)
 	atStartsWithEmul(t, allA, p.pid)
 	atStartsWithEmul(t, allB, p.pid)
-	atCheckPairs(t, allA)
-	atCheckPairs(t, allB)
+	testutil.CheckPairs(t, allA, testutil.FromAttach)
+	testutil.CheckPairs(t, allB, testutil.FromAttach)
 	ticksA, ticksB := atTicks(t, allA, p.pid, "m"), atTicks(t, allB, p.pid, "m")
 	atContiguous(t, a, ticksA)
 	atContiguous(t, b, ticksB)
@@ -1108,7 +928,7 @@ func TestAttachJoin(t *testing.T) {
 	if s := e.socketsOf(tf); len(s) != 1 {
 		t.Errorf("control sockets of %s: %v, want one", tf, s)
 	}
-	e.pollDump(t, tf, "lines of both", func(all []testutil.Line) bool {
+	e.pollTrace(t, tf, "lines of both", func(all []testutil.Rec) bool {
 		return atHasTicks(p.pid, "p", 2)(all) && atHasTicks(q.pid, "q", 2)(all)
 	})
 
@@ -1117,13 +937,13 @@ func TestAttachJoin(t *testing.T) {
 	if got := e.tracerOf(t, q.pid); got != tp {
 		t.Errorf("after clearing %d, %d is traced by %d, want %d", p.pid, q.pid, got, tp)
 	}
-	before := len(atTicks(t, e.mustDump(t, tf), q.pid, "q"))
-	e.pollDump(t, tf, "more lines of the second", atHasTicks(q.pid, "q", before+2))
+	before := len(atTicks(t, testutil.ReadTrace(t, tf), q.pid, "q"))
+	e.pollTrace(t, tf, "more lines of the second", atHasTicks(q.pid, "q", before+2))
 
 	e.mustKt(t, "-c", "-p", strconv.Itoa(q.pid))
 	atRequireUntraced(t, q.pid, "after ktrace -c -p of the second")
-	all := e.mustDump(t, tf)
-	atCheckPairs(t, all)
+	all := testutil.ReadTrace(t, tf)
+	testutil.CheckPairs(t, all, testutil.FromAttach)
 	for _, x := range []*atProc{p, q} {
 		tag := x.cmd.Args[1]
 		atStartsWithEmul(t, all, x.pid)
@@ -1151,7 +971,7 @@ func TestAttachClearFile(t *testing.T) {
 	e.mustKt(t, "-a", "-f", x, "-p", strconv.Itoa(q.pid))
 	e.mustKt(t, "-f", y, "-p", strconv.Itoa(r.pid))
 	tx, ty := e.tracerOf(t, p.pid), e.tracerOf(t, r.pid)
-	e.pollDump(t, x, "lines of both", func(all []testutil.Line) bool {
+	e.pollTrace(t, x, "lines of both", func(all []testutil.Rec) bool {
 		return atHasTicks(p.pid, "p", 1)(all) && atHasTicks(q.pid, "q", 1)(all)
 	})
 
@@ -1161,7 +981,7 @@ func TestAttachClearFile(t *testing.T) {
 	if got := e.tracerOf(t, r.pid); got != ty {
 		t.Errorf("process %d of the other file is traced by %d, want %d", r.pid, got, ty)
 	}
-	all := e.mustDump(t, x)
+	all := testutil.ReadTrace(t, x)
 	for _, a := range []*atProc{p, q} {
 		tag := a.cmd.Args[1]
 		atContiguous(t, tag, atTicks(t, all, a.pid, tag))
@@ -1173,7 +993,7 @@ func TestAttachClearFile(t *testing.T) {
 
 	e.mustKt(t, "-c", "-f", y)
 	atRequireUntraced(t, r.pid, "after ktrace -c -f of the second file")
-	atContiguous(t, "r", atTicks(t, e.mustDump(t, y), r.pid, "r"))
+	atContiguous(t, "r", atTicks(t, testutil.ReadTrace(t, y), r.pid, "r"))
 	e.waitTracerGone(t, ty, y)
 	for _, a := range []*atProc{p, q, r} {
 		if code := a.finish(10 * time.Second); code != 0 {
@@ -1279,14 +1099,14 @@ func TestAttachClearAll(t *testing.T) {
 	if tx == ty {
 		t.Fatalf("processes of two files traced by one tracer %d", tx)
 	}
-	e.pollDump(t, x, "lines of p", atHasTicks(p.pid, "p", 1))
-	e.pollDump(t, y, "lines of q", atHasTicks(q.pid, "q", 1))
+	e.pollTrace(t, x, "lines of p", atHasTicks(p.pid, "p", 1))
+	e.pollTrace(t, y, "lines of q", atHasTicks(q.pid, "q", 1))
 
 	atMustOK(t, e.ktAs(t, exe, cred, "-C"), []string{"-C"})
 	atRequireUntraced(t, p.pid, "after ktrace -C")
 	atRequireUntraced(t, q.pid, "after ktrace -C")
-	atContiguous(t, "p", atTicks(t, e.mustDump(t, x), p.pid, "p"))
-	atContiguous(t, "q", atTicks(t, e.mustDump(t, y), q.pid, "q"))
+	atContiguous(t, "p", atTicks(t, testutil.ReadTrace(t, x), p.pid, "p"))
+	atContiguous(t, "q", atTicks(t, testutil.ReadTrace(t, y), q.pid, "q"))
 	e.waitTracerGone(t, tx, x)
 	e.waitTracerGone(t, ty, y)
 	if rootProc != nil {
@@ -1317,19 +1137,19 @@ func TestAttachFacilities(t *testing.T) {
 	const n = 60
 	p := atLoop(t, "f", n, 0, nil)
 	pid := strconv.Itoa(p.pid)
-	writes := func(all []testutil.Line) int {
-		return len(itOnly(itOfPID(all, p.pid), itIsCall("write")))
+	writes := func(all []testutil.Rec) int {
+		return testutil.Count(testutil.OfPID(all, p.pid), testutil.IsCall("write"))
 	}
-	gios := func(all []testutil.Line) int {
-		return len(itOnly(itOfPID(all, p.pid), func(l *testutil.Line) bool { return l.Type == "GIO" }))
+	gios := func(all []testutil.Rec) int {
+		return testutil.Count(testutil.OfPID(all, p.pid), testutil.IsType(format.TypeGenio))
 	}
 
 	e.mustKt(t, "-f", tf, "-t", "c", "-p", pid)
 	tp := e.tracerOf(t, p.pid)
-	all := e.pollDump(t, tf, "three write calls", func(all []testutil.Line) bool { return writes(all) >= 3 })
-	for _, l := range itOfPID(all, p.pid) {
-		if l.Type != "CALL" && l.Type != "RET" && l.Type != "EMUL" {
-			t.Fatalf("with -t c, a %s record:\n%s", l.Type, itDescribe(all))
+	all := e.pollTrace(t, tf, "three write calls", func(all []testutil.Rec) bool { return writes(all) >= 3 })
+	for _, l := range testutil.OfPID(all, p.pid) {
+		if l.Type != format.TypeCall && l.Type != format.TypeRet && l.Type != format.TypeEmul {
+			t.Fatalf("with -t c, a %s record:\n%s", l.Type, testutil.Describe(all))
 		}
 	}
 
@@ -1337,27 +1157,27 @@ func TestAttachFacilities(t *testing.T) {
 	if got := e.tracerOf(t, p.pid); got != tp {
 		t.Fatalf("adding -t i: process now traced by %d, was %d", got, tp)
 	}
-	all = e.pollDump(t, tf, "three GIO records", func(all []testutil.Line) bool { return gios(all) >= 3 })
+	all = e.pollTrace(t, tf, "three GIO records", func(all []testutil.Rec) bool { return gios(all) >= 3 })
 	atContiguous(t, "with -t ci", atTicks(t, all, p.pid, "f"))
-	atCheckPairs(t, all)
+	testutil.CheckPairs(t, all, testutil.FromAttach)
 
 	e.mustKt(t, "-c", "-t", "i", "-p", pid)
 	if got := e.tracerOf(t, p.pid); got != tp {
 		t.Fatalf("after -c -t i: process traced by %d, want still %d", got, tp)
 	}
-	all = e.mustDump(t, tf)
+	all = testutil.ReadTrace(t, tf)
 	g, w := gios(all), writes(all)
-	all = e.pollDump(t, tf, "three more write calls", func(all []testutil.Line) bool { return writes(all) >= w+3 })
+	all = e.pollTrace(t, tf, "three more write calls", func(all []testutil.Rec) bool { return writes(all) >= w+3 })
 	if got := gios(all); got != g {
-		t.Errorf("after ktrace -c -t i, GIO records went from %d to %d:\n%s", g, got, itDescribe(all))
+		t.Errorf("after ktrace -c -t i, GIO records went from %d to %d:\n%s", g, got, testutil.Describe(all))
 	}
 
 	// Clearing the last facility ends the tracing.
 	e.mustKt(t, "-c", "-t", "c", "-p", pid)
 	atRequireUntraced(t, p.pid, "after clearing the last facility")
-	all = e.mustDump(t, tf)
+	all = testutil.ReadTrace(t, tf)
 	atStartsWithEmul(t, all, p.pid)
-	atCheckPairs(t, all)
+	testutil.CheckPairs(t, all, testutil.FromAttach)
 	e.waitTracerGone(t, tp, tf)
 	if code := p.finish(10 * time.Second); code != 0 {
 		t.Errorf("attach_loop exited %d", code)
@@ -1438,7 +1258,7 @@ func TestAttachErrors(t *testing.T) {
 			atRequireUntraced(t, live.pid, "after the failed ktrace")
 			itExpectNotRun(t, marker)
 			if tr := e.tracers(); len(tr) != 0 {
-				atWaitFor(t, 3*time.Second, "no tracer process after a failed ktrace", func() bool { return len(e.tracers()) == 0 })
+				testutil.WaitFor(t, 3*time.Second, "no tracer process after a failed ktrace", func() bool { return len(e.tracers()) == 0 })
 			}
 		})
 	}
@@ -1471,7 +1291,7 @@ func TestAttachNotPermitted(t *testing.T) {
 	}
 	t.Cleanup(func() { sleep.Process.Kill(); sleep.Wait() })
 	pid := sleep.Process.Pid
-	atWaitFor(t, 5*time.Second, "sleep to sleep", func() bool { return testutil.ProcState(pid) == 'S' })
+	testutil.WaitFor(t, 5*time.Second, "sleep to sleep", func() bool { return testutil.ProcState(pid) == 'S' })
 
 	tf := filepath.Join(u.dir, "eperm.out")
 	for _, args := range [][]string{
@@ -1480,9 +1300,9 @@ func TestAttachNotPermitted(t *testing.T) {
 	} {
 		res := e.ktAs(t, u.ktrace, u.cred, args...)
 		atExpectFail(t, res, args, fmt.Sprintf("ktrace: %d: Operation not permitted", pid), false)
-		if b, err := os.ReadFile("/proc/sys/kernel/yama/ptrace_scope"); err == nil && strings.TrimSpace(string(b)) != "0" {
+		if scope, ok := testutil.YamaPtraceScope(); ok && scope != "0" {
 			if !strings.Contains(string(res.Stderr), "Yama") {
-				t.Errorf("ptrace_scope is %s and the message does not say Yama: %q", strings.TrimSpace(string(b)), res.Stderr)
+				t.Errorf("ptrace_scope is %s and the message does not say Yama: %q", scope, res.Stderr)
 			}
 		} else if string(res.Stderr) != fmt.Sprintf("ktrace: %d: Operation not permitted\n", pid) {
 			t.Errorf("stderr %q, want %q", res.Stderr, fmt.Sprintf("ktrace: %d: Operation not permitted\n", pid))
@@ -1534,12 +1354,8 @@ func TestAttachTracedByStrace(t *testing.T) {
 		}
 	}
 	t.Cleanup(stopStrace)
-	deadline := time.Now().Add(5 * time.Second)
-	for atTracerPid(b.pid) != st.Process.Pid {
-		if time.Now().After(deadline) {
-			t.Skipf("strace did not attach to %d: %s", b.pid, stErr.String())
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !testutil.Poll(5*time.Second, func() bool { return testutil.TracerPid(b.pid) == st.Process.Pid }) {
+		t.Skipf("strace did not attach to %d: %s", b.pid, stErr.String())
 	}
 
 	want := fmt.Sprintf("ktrace: %d: Operation not permitted (already traced by strace, pid %d)\n", b.pid, st.Process.Pid)
@@ -1552,14 +1368,14 @@ func TestAttachTracedByStrace(t *testing.T) {
 		if s := string(res.Stderr); !strings.Contains(s, "strace") || !strings.Contains(s, fmt.Sprintf("pid %d", st.Process.Pid)) {
 			t.Errorf("ktrace %s: stderr %q does not name strace and its pid %d (want %q)", strings.Join(args, " "), s, st.Process.Pid, want)
 		}
-		if tp := atTracerPid(b.pid); tp != st.Process.Pid {
+		if tp := testutil.TracerPid(b.pid); tp != st.Process.Pid {
 			t.Errorf("after the failed ktrace, %d is traced by %d, want strace %d", b.pid, tp, st.Process.Pid)
 		}
 		atRequireUntraced(t, a.pid, "the other process of the group after the failed ktrace -g")
 		atRequireRunning(t, a.pid, "the other process of the group after the failed ktrace -g")
 	}
 	stopStrace()
-	atWaitFor(t, 3*time.Second, "strace to let go", func() bool { return atTracerPid(b.pid) == 0 })
+	testutil.WaitFor(t, 3*time.Second, "strace to let go", func() bool { return testutil.TracerPid(b.pid) == 0 })
 	atRequireRunning(t, b.pid, "after strace detached")
 	// Both run on to the end (shortened: kill them; the check is that
 	// they still produce output).
@@ -1576,8 +1392,8 @@ func (e *atEnv) requireStopped(t *testing.T, p *atProc, when, file string) {
 	fail := func(format string, args ...any) {
 		t.Helper()
 		var tail string
-		if all, err := e.tryDump(file); err == nil {
-			tail = "end of the trace: " + itDescribe(all[max(0, len(all)-30):])
+		if all, err := testutil.TryReadTrace(file); err == nil {
+			tail = "end of the trace: " + testutil.Describe(all[max(0, len(all)-30):])
 		}
 		t.Fatalf("%s: %s\n%s", when, fmt.Sprintf(format, args...), tail)
 	}
@@ -1615,7 +1431,7 @@ func TestAttachStopped(t *testing.T) {
 		if err := syscall.Kill(p.pid, syscall.SIGSTOP); err != nil {
 			t.Fatal(err)
 		}
-		atWaitFor(t, 5*time.Second, "the process to stop", func() bool {
+		testutil.WaitFor(t, 5*time.Second, "the process to stop", func() bool {
 			st := testutil.ProcState(p.pid)
 			return st == 'T' || st == 't'
 		})
@@ -1631,14 +1447,14 @@ func TestAttachStopped(t *testing.T) {
 	syscall.Kill(p.pid, syscall.SIGCONT)
 	seen := len(p.lines)
 	p.waitLine(fmt.Sprintf("s %d", seen+2))
-	e.pollDump(t, tf, "two traced lines", atHasTicks(p.pid, "s", 2))
+	e.pollTrace(t, tf, "two traced lines", atHasTicks(p.pid, "s", 2))
 	stop()
 	e.mustKt(t, "-c", "-p", pid)
 	atRequireUntraced(t, p.pid, "after ktrace -c -p")
 	e.requireStopped(t, p, "after clear", tf)
-	all := e.mustDump(t, tf)
+	all := testutil.ReadTrace(t, tf)
 	atStartsWithEmul(t, all, p.pid)
-	atCheckPairs(t, all)
+	testutil.CheckPairs(t, all, testutil.FromAttach)
 	atContiguous(t, "s", atTicks(t, all, p.pid, "s"))
 	e.waitTracerGone(t, tp, tf)
 
@@ -1657,20 +1473,10 @@ func atInSyscall(t *testing.T, pid int, nrs ...int) {
 		if testutil.ProcState(pid) != 'S' {
 			return false
 		}
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/syscall", pid))
-		f := strings.Fields(string(b))
-		if err != nil || len(f) == 0 {
-			return false
-		}
-		nr, err := strconv.Atoi(f[0])
-		for _, want := range nrs {
-			if err == nil && nr == want {
-				return true
-			}
-		}
-		return false
+		nr, ok := testutil.Syscall(pid, pid)
+		return ok && slices.Contains(nrs, nr)
 	}
-	atWaitFor(t, 5*time.Second, fmt.Sprintf("process %d to block in system call %v", pid, nrs), in)
+	testutil.WaitFor(t, 5*time.Second, fmt.Sprintf("process %d to block in system call %v", pid, nrs), in)
 	time.Sleep(30 * time.Millisecond)
 	if !in() {
 		t.Fatalf("process %d is not blocked in system call %v: %s", pid, nrs, testutil.ProcStat(pid))
@@ -1704,19 +1510,19 @@ func TestAttachSleeping(t *testing.T) {
 		if strings.Join(p.lines, "\n") != "ready\ngot hello" {
 			t.Errorf("attach_readline wrote %q, want ready, got hello", p.lines)
 		}
-		all := e.mustDump(t, tf)
+		all := testutil.ReadTrace(t, tf)
 		atStartsWithEmul(t, all, p.pid)
-		atCheckPairs(t, all)
-		c := &atSeq{t: t, name: fmt.Sprintf("pid %d", p.pid), lines: itOfPID(all, p.pid)}
-		c.find(`GIO fd 0 read "hello\n"`, itIsData(0, false, "hello\n"))
-		c.next("RET read 6", itIs("RET", "read 6"))
-		c.next("CALL write", itIsCall("write"))
-		c.next(`GIO fd 1 wrote "got hello\n"`, itIsData(1, true, "got hello\n"))
-		c.next("RET write 10/0xa", itIs("RET", "write 10/0xa"))
-		c.next("CALL exit_group(0x5)", itIs("CALL", "exit_group(0x5)"))
+		testutil.CheckPairs(t, all, testutil.FromAttach)
+		c := &testutil.Cursor{TB: t, Name: fmt.Sprintf("pid %d", p.pid), Recs: testutil.OfPID(all, p.pid)}
+		c.Find(`GIO fd 0 read "hello\n"`, testutil.IsData(0, false, "hello\n"))
+		c.Next("RET read 6", testutil.IsRetValue("read", 6))
+		c.Next("CALL write", testutil.IsCall("write"))
+		c.Next(`GIO fd 1 wrote "got hello\n"`, testutil.IsData(1, true, "got hello\n"))
+		c.Next("RET write 10", testutil.IsRetValue("write", 10))
+		c.Next("CALL exit_group(0x5)", testutil.IsCallArgs("exit_group", 5))
 		for _, l := range all {
-			if l.Type == "RET" && strings.Contains(l.Body, "errno") {
-				t.Errorf("a failed call in the traced reader: %s", l.String())
+			if l.Failed() {
+				t.Errorf("a failed call in the traced reader: %s", &l)
 			}
 		}
 		e.waitTracerGone(t, 0, tf)
@@ -1763,16 +1569,16 @@ func TestAttachSleeping(t *testing.T) {
 		if slept < ms {
 			t.Errorf("the traced nanosleep of %d ms lasted %d ms", ms, slept)
 		}
-		all := e.mustDump(t, tf)
+		all := testutil.ReadTrace(t, tf)
 		atStartsWithEmul(t, all, p.pid)
-		atCheckPairs(t, all)
-		c := &atSeq{t: t, name: fmt.Sprintf("pid %d", p.pid), lines: itOfPID(all, p.pid)}
+		testutil.CheckPairs(t, all, testutil.FromAttach)
+		c := &testutil.Cursor{TB: t, Name: fmt.Sprintf("pid %d", p.pid), Recs: testutil.OfPID(all, p.pid)}
 		line := p.lines[1] + "\n"
-		c.find(fmt.Sprintf("GIO fd 1 wrote %q", line), itIsData(1, true, line))
-		c.find("CALL exit_group(0)", itIs("CALL", "exit_group(0)"))
+		c.Find(fmt.Sprintf("GIO fd 1 wrote %q", line), testutil.IsData(1, true, line))
+		c.Find("CALL exit_group(0)", testutil.IsCallArgs("exit_group", 0))
 		for _, l := range all {
-			if l.Type == "RET" && strings.Contains(l.Body, "errno") {
-				t.Errorf("a failed call in the traced sleeper: %s", l.String())
+			if l.Failed() {
+				t.Errorf("a failed call in the traced sleeper: %s", &l)
 			}
 		}
 		e.waitTracerGone(t, tp, tf)
@@ -1820,10 +1626,9 @@ func TestAttachStderrReleased(t *testing.T) {
 		}
 	case <-time.After(time.Second):
 		var held []string
-		ents, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", tp))
-		for _, ent := range ents {
-			if l, _ := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", tp, ent.Name())); l == fmt.Sprintf("pipe:[%d]", pipeIno) {
-				held = append(held, ent.Name())
+		for fd, l := range testutil.FDTargets(tp) {
+			if l == fmt.Sprintf("pipe:[%d]", pipeIno) {
+				held = append(held, fd)
 			}
 		}
 		t.Errorf("ktrace -p has exited, but its stdout/stderr pipe stays open: the tracer %d holds it as fds %v", tp, held)

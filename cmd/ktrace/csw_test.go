@@ -2,13 +2,11 @@ package main
 
 import (
 	"io"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ktrace-linux/ktrace/format"
 	"github.com/ktrace-linux/ktrace/internal/testutil"
 )
 
@@ -27,39 +25,36 @@ func TestCommandContextSwitches(t *testing.T) {
 	lr := itStart(t, cmd)
 	// Feed the pipe once the program sleeps in its read, however slow
 	// the machine.
-	deadline := time.Now().Add(30 * time.Second)
-	for !blockedInPipeRead(cmd.Process.Pid) {
-		if time.Now().After(deadline) {
-			t.Fatal("the program never blocked in its read")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testutil.WaitFor(t, 30*time.Second, "the program to block in its read", func() bool { return blockedInPipeRead(cmd.Process.Pid) })
 	_, _ = io.WriteString(in, "x")
 	in.Close()
 	lr.expect("done", 10*time.Second)
 	if err := itWaitTimeout(t, cmd, 10*time.Second); err != nil {
 		t.Fatalf("ktrace -t w: %v", err)
 	}
-	lines := itRecords(e.dump(file))
-	count := func(body string) int { return len(itOnly(lines, itIs("CSW", body))) }
-	if n := count(`stop kernel "clock_nanosleep"`); n != 3 {
-		t.Errorf("%d CSW stops in clock_nanosleep, want 3:\n%s", n, itDescribe(lines))
+	lines := testutil.ReadTrace(t, file)
+	count := func(waitFor string) int {
+		return testutil.Count(lines, func(l *testutil.Rec) bool {
+			return l.Type == format.TypeCsw && l.Csw.Out && !l.Csw.User && l.WaitFor == waitFor
+		})
 	}
-	if n := count(`stop kernel "read"`); n != 1 {
-		t.Errorf("%d CSW stops in read, want 1:\n%s", n, itDescribe(lines))
+	if n := count("clock_nanosleep"); n != 3 {
+		t.Errorf("%d CSW stops in clock_nanosleep, want 3:\n%s", n, testutil.Describe(lines))
+	}
+	if n := count("read"); n != 1 {
+		t.Errorf("%d CSW stops in read, want 1:\n%s", n, testutil.Describe(lines))
 	}
 	for _, l := range lines {
-		if l.Type != "CSW" && l.Type != "EMUL" {
-			t.Errorf("-t w wrote a %s record: %s", l.Type, l.String())
+		if l.Type != format.TypeCsw && l.Type != format.TypeEmul {
+			t.Errorf("-t w wrote a %s record: %s", l.Type, &l)
 		}
-		if strings.HasPrefix(l.Body, "stop kernel") && !strings.Contains(l.Body, `"`) {
-			t.Errorf("voluntary stop without its wait reason: %s", l.String())
+		if l.Type == format.TypeCsw && l.Csw.Out && !l.Csw.User && l.WaitFor == "" {
+			t.Errorf("voluntary stop without its wait reason: %s", &l)
 		}
 	}
 }
 
 // blockedInPipeRead reports whether pid sleeps reading a pipe.
 func blockedInPipeRead(pid int) bool {
-	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "wchan"))
-	return err == nil && strings.Contains(string(b), "pipe_read")
+	return strings.Contains(testutil.Wchan(pid, pid), "pipe_read")
 }

@@ -2,17 +2,16 @@ package main
 
 import (
 	"bufio"
-	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/ktrace-linux/ktrace/format"
 	"github.com/ktrace-linux/ktrace/internal/testutil"
 )
 
@@ -102,214 +101,8 @@ func (e *itEnv) requireInt80(t *testing.T) string {
 	return prog
 }
 
-// dump runs kdump on file and returns its records.
-func (e *itEnv) dump(file string, flags ...string) []testutil.Line {
-	e.t.Helper()
-	return testutil.Kdump(e.t, e.kdump, file, flags...)
-}
-
-// itOnly returns the records for which keep is true.
-func itOnly(lines []testutil.Line, keep func(*testutil.Line) bool) []testutil.Line {
-	var out []testutil.Line
-	for i := range lines {
-		if keep(&lines[i]) {
-			out = append(out, lines[i])
-		}
-	}
-	return out
-}
-
-// itRecords returns the records of lines that are not START records
-// (session headers).
-func itRecords(lines []testutil.Line) []testutil.Line {
-	return itOnly(lines, func(l *testutil.Line) bool { return l.Type != "START" })
-}
-
-// itOfTID returns the records of thread tid (kdump -H output).
-func itOfTID(lines []testutil.Line, tid int) []testutil.Line {
-	return itOnly(lines, func(l *testutil.Line) bool { return l.TID == tid })
-}
-
-// itOfPID returns the records of process pid.
-func itOfPID(lines []testutil.Line, pid int) []testutil.Line {
-	return itOnly(lines, func(l *testutil.Line) bool { return l.PID == pid && l.Type != "START" })
-}
-
-// itCallName returns the system call name of a CALL or RET record.
-func itCallName(l *testutil.Line) string {
-	switch l.Type {
-	case "CALL":
-		if i := strings.IndexByte(l.Body, '('); i >= 0 {
-			return l.Body[:i]
-		}
-	case "RET":
-		if i := strings.IndexByte(l.Body, ' '); i >= 0 {
-			return l.Body[:i]
-		}
-	}
-	return ""
-}
-
-// itCallArgs returns the arguments of a CALL record as printed.
-func itCallArgs(l *testutil.Line) []string {
-	i, j := strings.IndexByte(l.Body, '('), strings.LastIndexByte(l.Body, ')')
-	if l.Type != "CALL" || i < 0 || j < i {
-		return nil
-	}
-	if j == i+1 {
-		return []string{}
-	}
-	return strings.Split(l.Body[i+1:j], ",")
-}
-
-// itRetValue returns the value text of a RET record ("3", "20/0x14",
-// "-1 errno 2 No such file or directory").
-func itRetValue(l *testutil.Line) string {
-	if i := strings.IndexByte(l.Body, ' '); l.Type == "RET" && i >= 0 {
-		return l.Body[i+1:]
-	}
-	return ""
-}
-
-// itNum parses an argument or value as kdump prints numbers: hex with
-// 0x, octal with a leading 0, else decimal; a "<...>" decoding or a
-// "/0x..." suffix is ignored.
-func itNum(s string) (int64, bool) {
-	if i := strings.IndexAny(s, "</"); i > 0 {
-		s = s[:i]
-	}
-	v, err := strconv.ParseInt(s, 0, 64)
-	if err != nil {
-		u, err := strconv.ParseUint(s, 0, 64)
-		if err != nil {
-			return 0, false
-		}
-		v = int64(u)
-	}
-	return v, true
-}
-
-// itIsCall returns a matcher for the CALL of one of names.
-func itIsCall(names ...string) func(*testutil.Line) bool {
-	return func(l *testutil.Line) bool {
-		if l.Type != "CALL" {
-			return false
-		}
-		n := itCallName(l)
-		for _, want := range names {
-			if n == want {
-				return true
-			}
-		}
-		return false
-	}
-}
-
-// itIs returns a matcher for a record of type typ with exactly body.
-func itIs(typ, body string) func(*testutil.Line) bool {
-	return func(l *testutil.Line) bool { return l.Type == typ && l.Body == body }
-}
-
-// itIsData returns a matcher for a GIO record on fd in direction write
-// whose data decodes to data (all of the transfer, not cut).
-func itIsData(fd int, write bool, data string) func(*testutil.Line) bool {
-	return func(l *testutil.Line) bool {
-		g, ok := l.ParseGenio()
-		if !ok || g.FD != fd || g.Write != write || g.Len != len(data) {
-			return false
-		}
-		d, _, err := l.Data()
-		return err == nil && string(d) == data
-	}
-}
-
-// itCursor walks a thread's records in order.
-type itCursor struct {
-	t     *testing.T
-	lines []testutil.Line
-	i     int
-}
-
-// fail reports what was expected with the records around the cursor.
-func (c *itCursor) fail(what string) {
-	c.t.Helper()
-	lo, hi := max(0, c.i-8), min(len(c.lines), c.i+12)
-	c.t.Fatalf("expected %s at record %d of %d; records around it:\n%s", what, c.i, len(c.lines), testutil.Dump(c.lines[lo:hi]))
-}
-
-// next requires the next record to match and returns it.
-func (c *itCursor) next(what string, match func(*testutil.Line) bool) *testutil.Line {
-	c.t.Helper()
-	if c.i >= len(c.lines) || !match(&c.lines[c.i]) {
-		c.fail(what + " as the next record")
-	}
-	c.i++
-	return &c.lines[c.i-1]
-}
-
-// find moves to the next record that matches and returns it.
-func (c *itCursor) find(what string, match func(*testutil.Line) bool) *testutil.Line {
-	c.t.Helper()
-	for j := c.i; j < len(c.lines); j++ {
-		if match(&c.lines[j]) {
-			c.i = j + 1
-			return &c.lines[j]
-		}
-	}
-	c.fail(what + " (searched to the end)")
-	return nil
-}
-
-// itCheckPairs checks that in every thread each CALL is followed by its
-// own RET before the next CALL: a syscall is never lost or doubled. A
-// thread's last CALL may lack its RET (exit, exit_group, a thread killed by
-// another thread's exit or execve); a new process may start with the RET of
-// the fork, vfork or clone that made it; after an execve from another
-// thread the leader gets the RET execve (the tid switch).
-func itCheckPairs(t *testing.T, lines []testutil.Line) {
-	t.Helper()
-	type key struct{ pid, tid int }
-	pending := map[key]*testutil.Line{}
-	seen := map[key]bool{}
-	for i := range lines {
-		l := &lines[i]
-		if l.Type != "CALL" && l.Type != "RET" {
-			continue
-		}
-		k := key{l.PID, l.TID}
-		first := !seen[k]
-		seen[k] = true
-		p := pending[k]
-		if l.Type == "CALL" {
-			if p != nil {
-				t.Errorf("thread %d: %q at line %d has no RET before the next CALL %q at line %d", l.TID, p.Body, p.Num, l.Body, l.Num)
-			}
-			pending[k] = l
-			continue
-		}
-		name := itCallName(l)
-		switch {
-		case p != nil && itCallName(p) == name:
-			delete(pending, k)
-		case p == nil && first && (name == "fork" || name == "vfork" || name == "clone" || name == "clone3"):
-			// A new process or thread starts returning from its creation.
-		case name == "execve" || name == "execveat":
-			// The tid switch: the leader returns from another thread's
-			// execve.
-			for pk, pl := range pending {
-				if pk.pid == l.PID && itCallName(pl) == name {
-					delete(pending, pk)
-				}
-			}
-			delete(pending, k)
-		case p == nil:
-			t.Errorf("thread %d: RET %q at line %d without a CALL", l.TID, l.Body, l.Num)
-		default:
-			t.Errorf("thread %d: RET %q at line %d after CALL %q at line %d", l.TID, l.Body, l.Num, p.Body, p.Num)
-			delete(pending, k)
-		}
-	}
-}
+// nativeABI is this machine's native system call ABI.
+var nativeABI = testutil.NativeABI()
 
 // itLineReader delivers the lines a process writes to a pipe.
 type itLineReader struct {
@@ -427,23 +220,6 @@ func itWait4(t *testing.T, pid, options int, what string) syscall.WaitStatus {
 	return 0
 }
 
-// itSelfStat returns field n (1-based, counting the state as field 3, as
-// proc(5) does) of /proc/self/stat.
-func itSelfStat(t *testing.T, n int) int {
-	t.Helper()
-	s := testutil.ProcStat(os.Getpid())
-	i := strings.LastIndexByte(s, ')')
-	f := strings.Fields(s[i+1:])
-	if n-3 >= len(f) {
-		t.Fatalf("short /proc/self/stat: %q", s)
-	}
-	v, err := strconv.Atoi(f[n-3])
-	if err != nil {
-		t.Fatalf("/proc/self/stat field %d: %v", n, err)
-	}
-	return v
-}
-
 // itExpectNotRun reports a failure if the command under test created marker.
 func itExpectNotRun(t *testing.T, marker string) {
 	t.Helper()
@@ -461,7 +237,11 @@ func itPattern(n int) []byte {
 	return b
 }
 
-// itDescribe formats a record list for a message.
-func itDescribe(lines []testutil.Line) string {
-	return fmt.Sprintf("%d records:\n%s", len(lines), testutil.Dump(lines))
+// siUser is the si_code of a signal sent by kill(2).
+const siUser = 0
+
+// itSentBy returns the PSIG of signal sig, with action a, sent by kill(2)
+// from process pid of this test's user.
+func itSentBy(sig syscall.Signal, a format.SigAction, pid int) format.Psig {
+	return format.Psig{Signal: int32(sig), Action: a, Code: siUser, Known: format.KnownSender, Sender: int32(pid), UID: uint32(os.Getuid())}
 }

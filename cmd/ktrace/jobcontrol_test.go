@@ -7,9 +7,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/ktrace-linux/ktrace/format"
 	"github.com/ktrace-linux/ktrace/internal/testutil"
 )
 
@@ -189,22 +191,22 @@ func TestTraceJobControl(t *testing.T) {
 		t.Error("the shell did not exit")
 	}
 
-	all := itRecords(e.dump(tf))
-	psig := itOnly(all, func(l *testutil.Line) bool { return l.Type == "PSIG" })
+	all := testutil.ReadTrace(t, tf)
+	psig := testutil.Only(all, func(l *testutil.Rec) bool { return l.Type == format.TypePsig })
 	var tstp, cont int
 	for i := range psig {
 		switch {
-		case strings.HasPrefix(psig[i].Body, "SIGTSTP SIG_DFL "):
+		case testutil.IsSignal(int(syscall.SIGTSTP), format.SigDefault)(&psig[i]):
 			tstp++
-		case strings.HasPrefix(psig[i].Body, "SIGCONT SIG_DFL "):
+		case testutil.IsSignal(int(syscall.SIGCONT), format.SigDefault)(&psig[i]):
 			cont++
 		}
 	}
 	if tstp != 1 || cont != 1 {
-		t.Errorf("want one PSIG SIGTSTP SIG_DFL and one SIGCONT SIG_DFL, got:\n%s", itDescribe(psig))
+		t.Errorf("want one PSIG SIGTSTP SIG_DFL and one SIGCONT SIG_DFL, got:\n%s", testutil.Describe(psig))
 	}
-	all = itRecords(e.dump(tf2))
-	if last := all[len(all)-1]; last.Type != "PSIG" || !strings.HasPrefix(last.Body, "SIGINT SIG_DFL ") {
-		t.Errorf("the trace of the job killed by Ctrl-C does not end with PSIG SIGINT SIG_DFL:\n%s", itDescribe(all[max(0, len(all)-5):]))
+	all = testutil.ReadTrace(t, tf2)
+	if last := &all[len(all)-1]; !testutil.IsSignal(int(syscall.SIGINT), format.SigDefault)(last) {
+		t.Errorf("the trace of the job killed by Ctrl-C does not end with PSIG SIGINT SIG_DFL:\n%s", testutil.Describe(all[max(0, len(all)-5):]))
 	}
 }

@@ -6,20 +6,22 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
+	"github.com/ktrace-linux/ktrace/arch"
+	"github.com/ktrace-linux/ktrace/format"
 	"github.com/ktrace-linux/ktrace/internal/testutil"
 )
 
 // Integration tests: ktrace runs real programs (testdata/progs, built with
-// the system C compiler) and the trace is read back through kdump's text.
-
-// nativeEmul is the EMUL name of this machine's native ABI.
-var nativeEmul = `"linux-` + runtime.GOARCH + `"`
+// the system C compiler) and the trace is read back as typed records.
 
 // TestTraceFileIO traces open/read/write/close of known files and a
 // failing open, and checks every record of the sequence: CALL, NAMI with
@@ -40,103 +42,100 @@ func TestTraceFileIO(t *testing.T) {
 		t.Errorf("%s holds %q (%v), want %q", out, b, err, "hello\n")
 	}
 
-	all := itRecords(e.dump(tf))
+	all := testutil.ReadTrace(t, tf)
 	pid := res.Pid
 	for i := range all {
 		if all[i].PID != pid {
 			t.Fatalf("record of pid %d, want only the command's pid %d (ktrace's own):\n%s", all[i].PID, pid, all[i].String())
 		}
 	}
-	itCheckPairs(t, all)
+	testutil.CheckPairs(t, all, testutil.FromExec)
 
 	// The first records are the command's own execve.
-	c := &itCursor{t: t, lines: all}
-	for c.i < len(all) && all[c.i].Type == "EMUL" {
-		c.i++
+	c := &testutil.Cursor{TB: t, Recs: all}
+	for c.I < len(all) && all[c.I].Type == format.TypeEmul {
+		c.I++
 	}
-	if c.i == 0 || all[0].Body != nativeEmul {
-		t.Errorf("trace does not start with EMUL %s:\n%s", nativeEmul, itDescribe(all[:min(5, len(all))]))
+	if c.I == 0 || !testutil.IsEmul(nativeABI)(&all[0]) {
+		t.Errorf("trace does not start with EMUL %s:\n%s", nativeABI, testutil.Describe(all[:min(5, len(all))]))
 	}
-	c.next("CALL execve", itIsCall("execve"))
-	c.next("NAMI of the program", itIs("NAMI", `"`+prog+`"`))
-	args := c.find("ARGS", func(l *testutil.Line) bool { return l.Type == "ARGS" })
-	argsText := args.Body + "\n" + strings.Join(args.More, "\n")
+	c.Next("CALL execve", testutil.IsCall("execve"))
+	c.Next("NAMI of the program", testutil.IsNami(prog))
+	args := c.Find("ARGS", testutil.IsType(format.TypeArgs))
 	for _, a := range []string{in, out} {
-		if !strings.Contains(argsText, `"`+a+`"`) {
+		if !slices.Contains(args.Strings, a) {
 			t.Errorf("ARGS record does not show argument %q:\n%s", a, args.String())
 		}
 	}
-	c.find("RET execve 0", itIs("RET", "execve 0"))
-	if comm := all[c.i].Comm; comm != "fileio" {
+	c.Find("RET execve 0", testutil.IsRetValue("execve", 0))
+	if comm := all[c.I].Comm; comm != "fileio" {
 		t.Errorf("comm after execve is %q, want fileio", comm)
 	}
 
 	// open/read/close of the input.
-	c.find("NAMI of the input", itIs("NAMI", `"`+in+`"`))
-	c.i -= 2
-	call := c.next("CALL open of the input", itIsCall("openat", "open"))
-	name := itCallName(call)
-	if name == "openat" && !strings.HasPrefix(call.Body, "openat(AT_FDCWD,") {
-		t.Errorf("CALL %q: first argument is not AT_FDCWD", call.Body)
+	c.Find("NAMI of the input", testutil.IsNami(in))
+	c.I -= 2
+	call := c.Next("CALL open of the input", testutil.IsCall("openat", "open"))
+	name := call.Name
+	if name == "openat" && int32(call.Arg(0)) != unix.AT_FDCWD {
+		t.Errorf("CALL %s: first argument is not AT_FDCWD", call)
 	}
-	c.next("NAMI of the input", itIs("NAMI", `"`+in+`"`))
-	ret := c.next("RET "+name, func(l *testutil.Line) bool { return l.Type == "RET" && itCallName(l) == name })
-	fd, ok := itNum(itRetValue(ret))
-	if !ok || fd < 0 {
-		t.Fatalf("RET %q: not a file descriptor", ret.Body)
+	c.Next("NAMI of the input", testutil.IsNami(in))
+	// retFD requires the next record to be the RET of the open, giving a
+	// file descriptor.
+	retFD := func() int {
+		t.Helper()
+		return int(c.Next("RET "+name+" giving a file descriptor", func(r *testutil.Rec) bool {
+			return testutil.IsRet(name)(r) && r.Errno == 0 && r.Value >= 0
+		}).Value)
 	}
-	call = c.next("CALL read", itIsCall("read"))
-	if a := itCallArgs(call); len(a) != 3 || a[0] != fmt.Sprintf("%#x", fd) || a[2] != "0x1000" {
-		t.Errorf("CALL %q, want read(%#x,<buffer>,0x1000)", call.Body, fd)
+	fd := retFD()
+	c.Next(fmt.Sprintf("CALL read(%#x,<buffer>,0x1000)", fd), testutil.IsIO("read", fd, 0x1000))
+	gio := c.Next("GIO of the read", testutil.IsType(format.TypeGenio))
+	if gio.FD != fd || gio.Dir != format.Read || gio.Len != 31 {
+		t.Errorf("GIO %s, want fd %d read 31 bytes", gio, fd)
 	}
-	gio := c.next("GIO of the read", func(l *testutil.Line) bool { return l.Type == "GIO" })
-	if want := fmt.Sprintf("fd %d read 31 bytes", fd); gio.Body != want {
-		t.Errorf("GIO %q, want %q", gio.Body, want)
+	if string(gio.Data) != content || !gio.Whole() {
+		t.Errorf("GIO data %q (flags %#x), want %q:\n%s", gio.Data, gio.Flags, content, gio)
 	}
-	if d, notes, err := gio.Data(); err != nil || string(d) != content || len(notes) != 0 {
-		t.Errorf("GIO data %q (notes %q, %v), want %q:\n%s", d, notes, err, content, gio.String())
-	}
-	c.next("RET read 31/0x1f", itIs("RET", "read 31/0x1f"))
-	c.next("CALL close", itIs("CALL", fmt.Sprintf("close(%#x)", fd)))
-	c.next("RET close 0", itIs("RET", "close 0"))
+	c.Next("RET read 31", testutil.IsRetValue("read", 31))
+	c.Next("CALL close", testutil.IsCallArgs("close", uint64(fd)))
+	c.Next("RET close 0", testutil.IsRetValue("close", 0))
 
 	// open/write/close of the output.
-	call = c.next("CALL open of the output", itIsCall(name))
-	for _, f := range []string{"O_WRONLY", "O_CREAT", "O_TRUNC"} {
-		if !strings.Contains(call.Body, f) {
-			t.Errorf("CALL %q does not decode %s", call.Body, f)
+	call = c.Next("CALL open of the output", testutil.IsCall(name))
+	flags, mode := call.Arg(len(call.Args)-2), call.Arg(len(call.Args)-1)
+	for _, f := range []struct {
+		name string
+		bits uint64
+	}{{"O_WRONLY", unix.O_WRONLY}, {"O_CREAT", unix.O_CREAT}, {"O_TRUNC", unix.O_TRUNC}} {
+		if flags&f.bits != f.bits {
+			t.Errorf("CALL %s: flags %#x without %s", call, flags, f.name)
 		}
 	}
-	if a := itCallArgs(call); len(a) == 0 || a[len(a)-1] != "0644" {
-		t.Errorf("CALL %q: mode not shown as 0644", call.Body)
+	if len(call.Args) < 2 || mode != 0o644 {
+		t.Errorf("CALL %s: mode is not 0644", call)
 	}
-	c.next("NAMI of the output", itIs("NAMI", `"`+out+`"`))
-	ret = c.next("RET "+name, func(l *testutil.Line) bool { return l.Type == "RET" && itCallName(l) == name })
-	ofd, ok := itNum(itRetValue(ret))
-	if !ok || ofd < 0 {
-		t.Fatalf("RET %q: not a file descriptor", ret.Body)
-	}
-	call = c.next("CALL write", itIsCall("write"))
-	if a := itCallArgs(call); len(a) != 3 || a[0] != fmt.Sprintf("%#x", ofd) || a[2] != "0x6" {
-		t.Errorf("CALL %q, want write(%#x,<buffer>,0x6)", call.Body, ofd)
-	}
-	c.next(fmt.Sprintf(`GIO fd %d wrote 6 bytes "hello\n"`, ofd), itIsData(int(ofd), true, "hello\n"))
-	c.next("RET write 6", itIs("RET", "write 6"))
-	c.next("CALL close", itIs("CALL", fmt.Sprintf("close(%#x)", ofd)))
-	c.next("RET close 0", itIs("RET", "close 0"))
+	c.Next("NAMI of the output", testutil.IsNami(out))
+	ofd := retFD()
+	c.Next(fmt.Sprintf("CALL write(%#x,<buffer>,0x6)", ofd), testutil.IsIO("write", ofd, 6))
+	c.Next(fmt.Sprintf(`GIO fd %d wrote 6 bytes "hello\n"`, ofd), testutil.IsData(ofd, true, "hello\n"))
+	c.Next("RET write 6", testutil.IsRetValue("write", 6))
+	c.Next("CALL close", testutil.IsCallArgs("close", uint64(ofd)))
+	c.Next("RET close 0", testutil.IsRetValue("close", 0))
 
 	// The failing open.
-	c.next("CALL open", itIsCall(name))
-	c.next(`NAMI "/nonexistent/x"`, itIs("NAMI", `"/nonexistent/x"`))
-	c.next("RET with ENOENT", itIs("RET", name+" -1 errno 2 No such file or directory"))
+	c.Next("CALL open", testutil.IsCall(name))
+	c.Next(`NAMI "/nonexistent/x"`, testutil.IsNami("/nonexistent/x"))
+	c.Next("RET with ENOENT", testutil.IsRetErrno(name, int(unix.ENOENT)))
 
 	// The content echoed to stdout, and the end.
-	c.next("CALL write", itIsCall("write"))
-	c.next("GIO fd 1 wrote 31 bytes", itIsData(1, true, content))
-	c.next("RET write 31/0x1f", itIs("RET", "write 31/0x1f"))
-	c.find("CALL exit_group(0)", itIs("CALL", "exit_group(0)"))
-	if c.i != len(all) {
-		t.Errorf("records after exit_group:\n%s", itDescribe(all[c.i:]))
+	c.Next("CALL write", testutil.IsCall("write"))
+	c.Next("GIO fd 1 wrote 31 bytes", testutil.IsData(1, true, content))
+	c.Next("RET write 31", testutil.IsRetValue("write", 31))
+	c.Find("CALL exit_group(0)", testutil.IsCallArgs("exit_group", 0))
+	if c.I != len(all) {
+		t.Errorf("records after exit_group:\n%s", testutil.Describe(all[c.I:]))
 	}
 }
 
@@ -151,7 +150,7 @@ func TestTraceExitStatus(t *testing.T) {
 		code   int
 		sig    syscall.Signal
 		stdout string
-		last   string // body of the last record; "" for none checked
+		last   string // the last record, as kdump shows it; "" for none checked
 	}{
 		{"0", 0, 0, "exiting 0\n", "exit_group(0)"},
 		{"3", 3, 0, "exiting 3\n", "exit_group(0x3)"},
@@ -175,7 +174,7 @@ func TestTraceExitStatus(t *testing.T) {
 			if string(res.Stdout) != tc.stdout || string(plain.Stdout) != tc.stdout {
 				t.Errorf("stdout traced %q, untraced %q, want %q", res.Stdout, plain.Stdout, tc.stdout)
 			}
-			all := itRecords(e.dump(tf))
+			all := testutil.ReadTrace(t, tf)
 			if len(all) == 0 {
 				t.Fatal("no records")
 			}
@@ -183,18 +182,18 @@ func TestTraceExitStatus(t *testing.T) {
 			switch {
 			case tc.sig == syscall.SIGTERM:
 				want := fmt.Sprintf("SIGTERM SIG_DFL code=SI_USER pid=%d uid=%d", res.Pid, os.Getuid())
-				if last.Type != "PSIG" || last.Body != want {
-					t.Errorf("last record %q, want PSIG %q:\n%s", last.String(), want, itDescribe(all[max(0, len(all)-6):]))
+				if !testutil.IsPsig(itSentBy(syscall.SIGTERM, format.SigDefault, res.Pid))(last) {
+					t.Errorf("last record %s, want PSIG %q:\n%s", last, want, testutil.Describe(all[max(0, len(all)-6):]))
 				}
 			case tc.last != "":
-				if last.Type != "CALL" || last.Body != tc.last {
-					t.Errorf("last record %q, want CALL %s:\n%s", last.String(), tc.last, itDescribe(all[max(0, len(all)-6):]))
+				if !testutil.IsCallArgs("exit_group", uint64(tc.code))(last) {
+					t.Errorf("last record %s, want CALL %s:\n%s", last, tc.last, testutil.Describe(all[max(0, len(all)-6):]))
 				}
 			default:
 				// SIGKILL is never seen by a tracer: the trace ends with
 				// the kill call.
-				if n := len(itOnly(all, itIs("CALL", fmt.Sprintf("kill(%#x,SIGKILL)", res.Pid)))); n != 1 {
-					t.Errorf("%d CALL kill(%#x,SIGKILL), want 1:\n%s", n, res.Pid, itDescribe(all[max(0, len(all)-6):]))
+				if n := len(testutil.Only(all, testutil.IsCallArgs("kill", uint64(res.Pid), uint64(syscall.SIGKILL)))); n != 1 {
+					t.Errorf("%d CALL kill(%#x,SIGKILL), want 1:\n%s", n, res.Pid, testutil.Describe(all[max(0, len(all)-6):]))
 				}
 			}
 		})
@@ -225,7 +224,7 @@ func TestTraceIdentity(t *testing.T) {
 	if pgrp != res.Pid {
 		t.Errorf("command's process group %d, want ktrace's %d", pgrp, res.Pid)
 	}
-	if want := itSelfStat(t, 6); sid != want {
+	if want := testutil.StatField(os.Getpid(), 6); sid != want {
 		t.Errorf("command's session %d, want %d", sid, want)
 	}
 }
@@ -293,16 +292,18 @@ func itHandler(t *testing.T, line string) uint64 {
 
 // itCheckPsig checks that the trace of pid holds exactly n PSIG records
 // of SIGUSR1, each naming the handler and the sender.
-func itCheckPsig(t *testing.T, all []testutil.Line, n int, handler uint64, sender int) {
+func itCheckPsig(t *testing.T, all []testutil.Rec, n int, handler uint64, sender int) {
 	t.Helper()
-	psig := itOnly(all, func(l *testutil.Line) bool { return l.Type == "PSIG" })
+	psig := testutil.Only(all, testutil.IsType(format.TypePsig))
 	if len(psig) != n {
-		t.Errorf("%d PSIG records, want %d (one per SIGUSR1):\n%s", len(psig), n, itDescribe(psig))
+		t.Errorf("%d PSIG records, want %d (one per SIGUSR1):\n%s", len(psig), n, testutil.Describe(psig))
 	}
-	want := fmt.Sprintf("SIGUSR1 caught handler=%#x mask=0x0 code=SI_USER pid=%d uid=%d", handler, sender, os.Getuid())
+	want := itSentBy(syscall.SIGUSR1, format.SigCaught, sender)
+	want.Known |= format.KnownHandler | format.KnownMask
+	want.Handler, want.Mask = handler, 0
 	for i := range psig {
-		if psig[i].Body != want {
-			t.Errorf("PSIG %q, want %q", psig[i].Body, want)
+		if !testutil.IsPsig(want)(&psig[i]) {
+			t.Errorf("PSIG %s, want SIGUSR1 caught handler=%#x mask=0x0 code=SI_USER pid=%d uid=%d", &psig[i], handler, sender, os.Getuid())
 			break
 		}
 	}
@@ -320,11 +321,11 @@ func TestTraceSignalsSelf(t *testing.T) {
 	if len(out) != 3 || out[1] != fmt.Sprintf("caught %d\n", n) {
 		t.Fatalf("output %q, want handler=... and caught %d", res.Stdout, n)
 	}
-	all := itRecords(e.dump(tf))
+	all := testutil.ReadTrace(t, tf)
 	itCheckPsig(t, all, n, itHandler(t, out[0]), res.Pid)
-	itCheckPairs(t, all)
+	testutil.CheckPairs(t, all, testutil.FromExec)
 	// Each delivery runs the handler and returns through rt_sigreturn.
-	if got := len(itOnly(all, itIsCall("rt_sigreturn"))); got != n {
+	if got := len(testutil.Only(all, testutil.IsCall("rt_sigreturn"))); got != n {
 		t.Errorf("%d CALL rt_sigreturn, want %d", got, n)
 	}
 }
@@ -351,9 +352,9 @@ func TestTraceSignalsFromOutside(t *testing.T) {
 	if err := itWaitTimeout(t, cmd, 10*time.Second); err != nil {
 		t.Fatalf("ktrace: %v, stderr: %s", err, cmd.Stderr)
 	}
-	all := itRecords(e.dump(tf))
+	all := testutil.ReadTrace(t, tf)
 	itCheckPsig(t, all, n, handler, os.Getpid())
-	itCheckPairs(t, all)
+	testutil.CheckPairs(t, all, testutil.FromExec)
 }
 
 // TestTraceStopCont: the test stops the traced program with SIGSTOP; its
@@ -433,16 +434,16 @@ func TestTraceStopCont(t *testing.T) {
 		t.Fatalf("ktrace: %v, stderr: %s, output:\n%s", err, cmd.Stderr, lr.all.String())
 	}
 
-	all := itRecords(e.dump(tf))
-	for _, sig := range []string{"SIGSTOP", "SIGCONT"} {
-		want := fmt.Sprintf("%s SIG_DFL code=SI_USER pid=%d uid=%d", sig, os.Getpid(), os.Getuid())
-		if len(itOnly(all, func(l *testutil.Line) bool { return l.Type == "PSIG" && strings.HasPrefix(l.Body, sig+" ") })) != 1 {
-			t.Errorf("want one PSIG %q, got:\n%s", want, itDescribe(itOnly(all, func(l *testutil.Line) bool { return l.Type == "PSIG" })))
-		} else if len(itOnly(all, itIs("PSIG", want))) != 1 {
-			t.Errorf("PSIG for %s does not read %q:\n%s", sig, want, itDescribe(itOnly(all, func(l *testutil.Line) bool { return l.Type == "PSIG" })))
+	all := testutil.ReadTrace(t, tf)
+	for _, sig := range []syscall.Signal{syscall.SIGSTOP, syscall.SIGCONT} {
+		want := fmt.Sprintf("%s SIG_DFL code=SI_USER pid=%d uid=%d", arch.SignalName(int(sig)), os.Getpid(), os.Getuid())
+		if testutil.Count(all, func(l *testutil.Rec) bool { return l.Type == format.TypePsig && l.Psig.Signal == int32(sig) }) != 1 {
+			t.Errorf("want one PSIG %q, got:\n%s", want, testutil.Describe(testutil.Only(all, testutil.IsType(format.TypePsig))))
+		} else if testutil.Count(all, testutil.IsPsig(itSentBy(sig, format.SigDefault, os.Getpid()))) != 1 {
+			t.Errorf("PSIG for %s does not read %q:\n%s", sig, want, testutil.Describe(testutil.Only(all, testutil.IsType(format.TypePsig))))
 		}
 	}
-	itCheckPairs(t, all)
+	testutil.CheckPairs(t, all, testutil.FromExec)
 }
 
 // TestTraceThreads: three threads each write a line naming their tid;
@@ -452,8 +453,8 @@ func TestTraceThreads(t *testing.T) {
 	prog := testutil.Prog(t, "threads")
 	tf := e.path("t.out")
 	res := e.mustTrace(tf, nil, prog, "run")
-	all := itRecords(e.dump(tf, "-H"))
-	itCheckPairs(t, all)
+	all := testutil.ReadTrace(t, tf)
+	testutil.CheckPairs(t, all, testutil.FromExec)
 	for i := range all {
 		if all[i].PID != res.Pid {
 			t.Fatalf("record of pid %d, want %d: %s", all[i].PID, res.Pid, all[i].String())
@@ -472,24 +473,24 @@ func TestTraceThreads(t *testing.T) {
 			t.Errorf("thread %d has tid %d: not a distinct thread", i, tid)
 		}
 		tids[tid] = true
-		mine := itOfTID(all, tid)
-		c := &itCursor{t: t, lines: mine}
-		c.find("CALL write", itIsCall("write"))
-		c.next(fmt.Sprintf("GIO fd 1 wrote %q", line), itIsData(1, true, line))
-		c.next("RET write", itIs("RET", "write "+testutil.FmtRet(int64(len(line)))))
-		c.next("CALL getpid()", itIs("CALL", "getpid()"))
-		c.next("RET getpid", itIs("RET", "getpid "+testutil.FmtRet(int64(res.Pid))))
-		c.find("CALL exit", itIsCall("exit"))
+		mine := testutil.OfTID(all, tid)
+		c := &testutil.Cursor{TB: t, Recs: mine}
+		c.Find("CALL write", testutil.IsCall("write"))
+		c.Next(fmt.Sprintf("GIO fd 1 wrote %q", line), testutil.IsData(1, true, line))
+		c.Next("RET write", testutil.IsRetValue("write", int64(len(line))))
+		c.Next("CALL getpid()", testutil.IsCallArgs("getpid"))
+		c.Next("RET getpid", testutil.IsRetValue("getpid", int64(res.Pid)))
+		c.Find("CALL exit", testutil.IsCall("exit"))
 	}
 	if len(tids) != 3 || !strings.HasSuffix(string(res.Stdout), "done\n") {
 		t.Fatalf("output %q: want 3 threads and done", res.Stdout)
 	}
-	main := itOfTID(all, res.Pid)
-	if len(itOnly(main, itIsData(1, true, "done\n"))) != 1 {
+	main := testutil.OfTID(all, res.Pid)
+	if len(testutil.Only(main, testutil.IsData(1, true, "done\n"))) != 1 {
 		t.Errorf("the main thread's write of done\\n is not recorded with tid %d", res.Pid)
 	}
-	if len(itOnly(all, func(l *testutil.Line) bool { return l.TID != res.Pid && !tids[l.TID] })) != 0 {
-		t.Errorf("records of unknown threads:\n%s", itDescribe(all))
+	if len(testutil.Only(all, func(l *testutil.Rec) bool { return l.TID != res.Pid && !tids[l.TID] })) != 0 {
+		t.Errorf("records of unknown threads:\n%s", testutil.Describe(all))
 	}
 }
 
@@ -506,32 +507,32 @@ func TestTraceExecFromThread(t *testing.T) {
 	if string(res.Stdout) != "from-thread\n" {
 		t.Fatalf("stdout %q, want from-thread", res.Stdout)
 	}
-	all := itRecords(e.dump(tf, "-H"))
-	itCheckPairs(t, all)
-	c := &itCursor{t: t, lines: all}
-	c.find("CALL execve of the program", itIsCall("execve"))
-	call := c.find("CALL execve from a thread", func(l *testutil.Line) bool {
-		return itIsCall("execve")(l) && l.TID != res.Pid
+	all := testutil.ReadTrace(t, tf)
+	testutil.CheckPairs(t, all, testutil.FromExec)
+	c := &testutil.Cursor{TB: t, Recs: all}
+	c.Find("CALL execve of the program", testutil.IsCall("execve"))
+	call := c.Find("CALL execve from a thread", func(l *testutil.Rec) bool {
+		return testutil.IsCall("execve")(l) && l.TID != res.Pid
 	})
 	if call.PID != res.Pid {
 		t.Errorf("execve's pid %d, want %d", call.PID, res.Pid)
 	}
-	c.find(`NAMI "/bin/echo"`, func(l *testutil.Line) bool { return l.TID == call.TID && l.Type == "NAMI" && l.Body == `"/bin/echo"` })
-	execAt := c.i
-	ret := c.find("RET execve 0", itIs("RET", "execve 0"))
+	c.Find(`NAMI "/bin/echo"`, func(l *testutil.Rec) bool { return l.TID == call.TID && testutil.IsNami("/bin/echo")(l) })
+	execAt := c.I
+	ret := c.Find("RET execve 0", testutil.IsRetValue("execve", 0))
 	if ret.PID != res.Pid || ret.TID != res.Pid {
 		t.Errorf("RET execve in pid %d tid %d, want the leader %d (the exec'ing thread takes its tid)", ret.PID, ret.TID, res.Pid)
 	}
-	rest := all[c.i:]
+	rest := all[c.I:]
 	for i := range rest {
 		if rest[i].PID != res.Pid || rest[i].TID != res.Pid || rest[i].Comm != "echo" {
-			t.Fatalf("after the execve, a record not of echo (pid = tid = %d):\n%s", res.Pid, itDescribe(rest))
+			t.Fatalf("after the execve, a record not of echo (pid = tid = %d):\n%s", res.Pid, testutil.Describe(rest))
 		}
 	}
-	c.find(`GIO fd 1 wrote "from-thread\n"`, itIsData(1, true, "from-thread\n"))
-	c.find("CALL exit_group(0)", itIs("CALL", "exit_group(0)"))
-	if len(itOnly(all[execAt:], itIs("EMUL", nativeEmul))) != 1 {
-		t.Errorf("no EMUL %s after the execve", nativeEmul)
+	c.Find(`GIO fd 1 wrote "from-thread\n"`, testutil.IsData(1, true, "from-thread\n"))
+	c.Find("CALL exit_group(0)", testutil.IsCallArgs("exit_group", 0))
+	if len(testutil.Only(all[execAt:], testutil.IsEmul(nativeABI))) != 1 {
+		t.Errorf("no EMUL %s after the execve", nativeABI)
 	}
 }
 
@@ -547,8 +548,8 @@ func TestTraceInherit(t *testing.T) {
 		if string(res.Stdout) != "a\n" {
 			t.Errorf("stdout %q, want a", res.Stdout)
 		}
-		all := itRecords(e.dump(tf, "-H"))
-		itCheckPairs(t, all)
+		all := testutil.ReadTrace(t, tf)
+		testutil.CheckPairs(t, all, testutil.FromExec)
 		pidOf := map[string]int{}
 		for i := range all {
 			l := &all[i]
@@ -565,25 +566,23 @@ func TestTraceInherit(t *testing.T) {
 		}
 		// The shell's fork calls return the children's pids.
 		for _, child := range []int{echo, cat} {
-			forked := itOnly(itOfPID(all, sh), func(l *testutil.Line) bool {
-				n := itCallName(l)
-				return l.Type == "RET" && (n == "clone" || n == "clone3" || n == "fork" || n == "vfork") &&
-					itRetValue(l) == testutil.FmtRet(int64(child))
+			forked := testutil.Only(testutil.OfPID(all, sh), func(l *testutil.Rec) bool {
+				return testutil.IsRet("clone", "clone3", "fork", "vfork")(l) && l.Errno == 0 && l.Value == int64(child)
 			})
 			if len(forked) != 1 {
 				t.Errorf("no RET of sh's fork giving pid %d", child)
 			}
 		}
-		ec := &itCursor{t: t, lines: itOfPID(all, echo)}
-		ec.find(`NAMI "/bin/echo"`, itIs("NAMI", `"/bin/echo"`))
-		ec.find("RET execve 0", itIs("RET", "execve 0"))
-		ec.find(`GIO fd 1 wrote "a\n"`, itIsData(1, true, "a\n"))
-		ec.find("CALL exit_group(0)", itIs("CALL", "exit_group(0)"))
-		cc := &itCursor{t: t, lines: itOfPID(all, cat)}
-		cc.find("RET execve 0", itIs("RET", "execve 0"))
-		cc.find(`GIO fd 0 read "a\n"`, itIsData(0, false, "a\n"))
-		cc.find(`GIO fd 1 wrote "a\n"`, itIsData(1, true, "a\n"))
-		cc.find("CALL exit_group(0)", itIs("CALL", "exit_group(0)"))
+		ec := &testutil.Cursor{TB: t, Recs: testutil.OfPID(all, echo)}
+		ec.Find(`NAMI "/bin/echo"`, testutil.IsNami("/bin/echo"))
+		ec.Find("RET execve 0", testutil.IsRetValue("execve", 0))
+		ec.Find(`GIO fd 1 wrote "a\n"`, testutil.IsData(1, true, "a\n"))
+		ec.Find("CALL exit_group(0)", testutil.IsCallArgs("exit_group", 0))
+		cc := &testutil.Cursor{TB: t, Recs: testutil.OfPID(all, cat)}
+		cc.Find("RET execve 0", testutil.IsRetValue("execve", 0))
+		cc.Find(`GIO fd 0 read "a\n"`, testutil.IsData(0, false, "a\n"))
+		cc.Find(`GIO fd 1 wrote "a\n"`, testutil.IsData(1, true, "a\n"))
+		cc.Find("CALL exit_group(0)", testutil.IsCallArgs("exit_group", 0))
 	})
 	t.Run("no-inherit", func(t *testing.T) {
 		e := e.sub(t)
@@ -592,14 +591,14 @@ func TestTraceInherit(t *testing.T) {
 		if string(res.Stdout) != "a\n" {
 			t.Errorf("stdout %q, want a", res.Stdout)
 		}
-		all := itRecords(e.dump(tf))
+		all := testutil.ReadTrace(t, tf)
 		for i := range all {
 			if all[i].PID != res.Pid || (all[i].Comm != "sh" && all[i].Comm != "ktrace") {
 				t.Fatalf("without -i, a record not of sh (pid %d):\n%s", res.Pid, all[i].String())
 			}
 		}
-		if len(itOnly(all, itIs("RET", "execve 0"))) != 1 || len(itOnly(all, itIs("CALL", "exit_group(0)"))) != 1 {
-			t.Errorf("want sh's execve and exit_group:\n%s", itDescribe(all))
+		if len(testutil.Only(all, testutil.IsRetValue("execve", 0))) != 1 || len(testutil.Only(all, testutil.IsCallArgs("exit_group", 0))) != 1 {
+			t.Errorf("want sh's execve and exit_group:\n%s", testutil.Describe(all))
 		}
 	})
 }
@@ -628,32 +627,30 @@ func TestTraceGenioSize(t *testing.T) {
 			if b, err := os.ReadFile(data); err != nil || !bytes.Equal(b, pattern) {
 				t.Fatalf("the program wrote %d bytes (%v), want the %d-byte pattern", len(b), err, size)
 			}
-			all := itRecords(e.dump(tf))
-			c := &itCursor{t: t, lines: all}
-			c.find("CALL write of 100000 bytes", func(l *testutil.Line) bool {
-				a := itCallArgs(l)
-				return itIsCall("write")(l) && len(a) == 3 && a[2] == "0x186a0"
+			all := testutil.ReadTrace(t, tf)
+			c := &testutil.Cursor{TB: t, Recs: all}
+			c.Find("CALL write of 100000 bytes", func(l *testutil.Rec) bool {
+				return testutil.IsCall("write")(l) && len(l.Args) == 3 && l.Arg(2) == size
 			})
-			gio := c.next("GIO of the write", func(l *testutil.Line) bool { return l.Type == "GIO" })
-			g, ok := gio.ParseGenio()
-			if !ok || !g.Write || g.Len != size {
-				t.Errorf("GIO %q, want fd N wrote %d bytes", gio.Body, size)
+			gio := c.Next("GIO of the write", testutil.IsType(format.TypeGenio))
+			if gio.Dir != format.Write || gio.Len != size {
+				t.Errorf("GIO %s, want fd N wrote %d bytes", gio, size)
 			}
-			d, _, err := gio.Data()
-			if err != nil {
-				t.Fatalf("GIO data: %v", err)
+			d := gio.Data
+			if gio.At != 0 || gio.Flags&format.FlagUnreadable != 0 {
+				t.Fatalf("GIO data: %s does not start the transfer or was unreadable", gio)
 			}
 			if len(d) != tc.kept || !bytes.Equal(d, pattern[:len(d)]) {
 				t.Errorf("GIO data: %d bytes (prefix of the pattern: %v), want the first %d", len(d), bytes.Equal(d, pattern[:min(len(d), size)]), tc.kept)
 			}
-			n, of, cut := gio.Captured()
+			n, of, cut := len(gio.Data), int(gio.Len), gio.Flags&format.FlagCut != 0
 			switch {
 			case tc.kept < size && (!cut || n != tc.kept || of != size):
-				t.Errorf("GIO %q does not say %d of %d captured", gio.Body, tc.kept, size)
+				t.Errorf("GIO %s is not marked cut with %d of %d captured", gio, tc.kept, size)
 			case tc.kept == size && cut:
-				t.Errorf("GIO %q says the data was cut", gio.Body)
+				t.Errorf("GIO %s is marked cut", gio)
 			}
-			c.next("RET write 100000", itIs("RET", "write "+testutil.FmtRet(size)))
+			c.Next("RET write 100000", testutil.IsRetValue("write", size))
 		})
 	}
 }
@@ -701,26 +698,26 @@ func TestTraceFileCompleteOnReturn(t *testing.T) {
 		tf := e.path(fmt.Sprintf("loop%d.out", round))
 		size := traceNow(tf, nil, prog, "getppid", "2000")
 		checkFinal(tf, size)
-		all := itRecords(e.dump(tf))
-		ppid := testutil.FmtRet(int64(os.Getpid()))
-		calls := len(itOnly(all, itIs("CALL", "getppid()")))
-		rets := len(itOnly(all, itIs("RET", "getppid "+ppid)))
+		all := testutil.ReadTrace(t, tf)
+		ppid := os.Getpid()
+		calls := testutil.Count(all, testutil.IsCallArgs("getppid"))
+		rets := testutil.Count(all, testutil.IsRetValue("getppid", int64(ppid)))
 		if calls != 2000 || rets != 2000 {
-			t.Errorf("round %d: %d CALL getppid() and %d RET getppid %s, want 2000 each", round, calls, rets, ppid)
+			t.Errorf("round %d: %d CALL getppid() and %d RET getppid %d, want 2000 each", round, calls, rets, ppid)
 		}
-		if len(all) == 0 || all[len(all)-1].Type != "CALL" || all[len(all)-1].Body != "exit_group(0)" {
-			t.Fatalf("round %d: the trace does not end with exit_group(0):\n%s", round, itDescribe(all[max(0, len(all)-5):]))
+		if len(all) == 0 || !testutil.IsCallArgs("exit_group", 0)(&all[len(all)-1]) {
+			t.Fatalf("round %d: the trace does not end with exit_group(0):\n%s", round, testutil.Describe(all[max(0, len(all)-5):]))
 		}
 	}
 	tf := e.path("fork.out")
 	size := traceNow(tf, []string{"-i"}, prog, "fork", "30")
 	checkFinal(tf, size)
-	all := itRecords(e.dump(tf))
-	if n := len(itOnly(all, itIs("CALL", "exit_group(0)"))); n != 31 {
+	all := testutil.ReadTrace(t, tf)
+	if n := len(testutil.Only(all, testutil.IsCallArgs("exit_group", 0))); n != 31 {
 		t.Errorf("%d CALL exit_group(0) right after ktrace returned, want 31 (30 children and the parent)", n)
 	}
-	if all[len(all)-1].Body != "exit_group(0)" {
-		t.Errorf("the trace does not end with the parent's exit_group:\n%s", itDescribe(all[max(0, len(all)-5):]))
+	if !testutil.IsCallArgs("exit_group", 0)(&all[len(all)-1]) {
+		t.Errorf("the trace does not end with the parent's exit_group:\n%s", testutil.Describe(all[max(0, len(all)-5):]))
 	}
 }
 
@@ -832,11 +829,11 @@ func TestTraceFacilities(t *testing.T) {
 		t.Fatal(err)
 	}
 	fileioArgv := []string{fileio, in, e.path("out.txt")}
-	types := func(lines []testutil.Line) map[string]int {
+	types := func(lines []testutil.Rec) map[string]int {
 		m := map[string]int{}
 		for i := range lines {
-			if lines[i].Type != "START" && lines[i].Type != "EMUL" {
-				m[lines[i].Type]++
+			if lines[i].Type != format.TypeStart && lines[i].Type != format.TypeEmul {
+				m[lines[i].Type.String()]++
 			}
 		}
 		return m
@@ -862,7 +859,7 @@ func TestTraceFacilities(t *testing.T) {
 			if res.Err != nil {
 				t.Fatal(res)
 			}
-			all := e.dump(tf)
+			all := testutil.ReadTrace(t, tf)
 			got := types(all)
 			for _, ty := range tc.want {
 				if got[ty] == 0 {
@@ -877,9 +874,9 @@ func TestTraceFacilities(t *testing.T) {
 				t.Errorf("-t s: %d PSIG, want 3", types(all)["PSIG"])
 			}
 			if strings.Contains(tc.trstr, "X") {
-				envs := itOnly(all, func(l *testutil.Line) bool { return l.Type == "ENVS" })
-				if len(envs) != 1 || !strings.Contains(envs[0].String(), `"KTRACE_TEST_MARK=env-marker"`) {
-					t.Errorf("ENVS does not show the environment:\n%s", itDescribe(envs))
+				envs := testutil.Only(all, testutil.IsType(format.TypeEnvs))
+				if len(envs) != 1 || !slices.Contains(envs[0].Strings, "KTRACE_TEST_MARK=env-marker") {
+					t.Errorf("ENVS does not show the environment:\n%s", testutil.Describe(envs))
 				}
 			}
 		})
@@ -888,7 +885,7 @@ func TestTraceFacilities(t *testing.T) {
 		e := e.sub(t)
 		tf := e.path("default.out")
 		e.mustTrace(tf, nil, fileioArgv...)
-		got := types(e.dump(tf))
+		got := types(testutil.ReadTrace(t, tf))
 		for _, ty := range []string{"CALL", "RET", "NAMI", "GIO", "ARGS"} {
 			if got[ty] == 0 {
 				t.Errorf("default facilities: no %s records", ty)
@@ -916,7 +913,7 @@ func TestTraceFileModeAndAppend(t *testing.T) {
 	}
 	pids := func() map[int]bool {
 		m := map[int]bool{}
-		for _, l := range itRecords(e.dump(tf)) {
+		for _, l := range testutil.ReadTrace(t, tf) {
 			m[l.PID] = true
 		}
 		return m
@@ -948,18 +945,15 @@ func TestTraceInt80(t *testing.T) {
 	if string(res.Stdout) != want {
 		t.Errorf("stdout %q, want %q", res.Stdout, want)
 	}
-	all := itRecords(e.dump(tf))
-	c := &itCursor{t: t, lines: all}
-	c.find(`EMUL "linux-i386"`, itIs("EMUL", `"linux-i386"`))
-	c.next("CALL getpid()", itIs("CALL", "getpid()"))
-	c.next("RET getpid", itIs("RET", "getpid "+testutil.FmtRet(int64(res.Pid))))
-	call := c.next("CALL write", itIsCall("write"))
-	if a := itCallArgs(call); len(a) != 3 || a[0] != "0x1" || a[2] != "0xc" {
-		t.Errorf("CALL %q, want write(0x1,<buffer>,0xc)", call.Body)
-	}
-	c.next(`GIO fd 1 wrote "int80 write\n"`, itIsData(1, true, "int80 write\n"))
-	c.next("RET write 12/0xc", itIs("RET", "write 12/0xc"))
-	c.next("EMUL "+nativeEmul, itIs("EMUL", nativeEmul))
-	c.find("CALL write", itIsCall("write"))
-	c.next("GIO of the 64-bit write", itIsData(1, true, fmt.Sprintf("int80 getpid=%d pid=%d\n", res.Pid, res.Pid)))
+	all := testutil.ReadTrace(t, tf)
+	c := &testutil.Cursor{TB: t, Recs: all}
+	c.Find(`EMUL "linux-i386"`, testutil.IsEmul(arch.ABII386))
+	c.Next("CALL getpid()", testutil.IsCallArgs("getpid"))
+	c.Next("RET getpid", testutil.IsRetValue("getpid", int64(res.Pid)))
+	c.Next("CALL write(0x1,<buffer>,0xc)", testutil.IsIO("write", 1, 0xc))
+	c.Next(`GIO fd 1 wrote "int80 write\n"`, testutil.IsData(1, true, "int80 write\n"))
+	c.Next("RET write 12", testutil.IsRetValue("write", 12))
+	c.Next("EMUL "+nativeABI.String(), testutil.IsEmul(nativeABI))
+	c.Find("CALL write", testutil.IsCall("write"))
+	c.Next("GIO of the 64-bit write", testutil.IsData(1, true, fmt.Sprintf("int80 getpid=%d pid=%d\n", res.Pid, res.Pid)))
 }

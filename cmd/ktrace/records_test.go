@@ -3,31 +3,15 @@ package main
 import (
 	"fmt"
 	"os"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
+	"github.com/ktrace-linux/ktrace/format"
 	"github.com/ktrace-linux/ktrace/internal/testutil"
 )
-
-// findSeq moves past the first run of consecutive records that match ms
-// in order and returns the first of them.
-func (c *itCursor) findSeq(what string, ms ...func(*testutil.Line) bool) *testutil.Line {
-	c.t.Helper()
-outer:
-	for j := c.i; j+len(ms) <= len(c.lines); j++ {
-		for k, m := range ms {
-			if !m(&c.lines[j+k]) {
-				continue outer
-			}
-		}
-		c.i = j + len(ms)
-		return &c.lines[j]
-	}
-	c.fail(what + " (searched to the end)")
-	return nil
-}
 
 // TestTracePaths: every path argument of the path-taking calls is
 // recorded as a NAMI, as passed (relative paths stay relative), both
@@ -45,48 +29,48 @@ func TestTracePaths(t *testing.T) {
 	if string(res.Stdout) != "ok\n" {
 		t.Fatalf("stdout %q", res.Stdout)
 	}
-	all := itRecords(e.dump(tf))
-	itCheckPairs(t, all)
-	c := &itCursor{t: t, lines: all}
+	all := testutil.ReadTrace(t, tf)
+	testutil.CheckPairs(t, all, testutil.FromExec)
+	c := &testutil.Cursor{TB: t, Recs: all}
 	for _, want := range []struct {
 		call  string
 		paths []string
-		ret   string
+		ret   int64 // -1: not checked
 	}{
-		{"chdir", []string{work}, "0"},
-		{"mkdirat", []string{"d"}, "0"},
-		{"openat", []string{"d/f"}, ""},
-		{"newfstatat", []string{"d/f"}, "0"},
-		{"faccessat", []string{"d/f"}, "0"},
-		{"renameat", []string{"d/f", "d/g"}, "0"},
-		{"linkat", []string{"d/g", "d/h"}, "0"},
-		{"symlinkat", []string{"g", "d/s"}, "0"},
-		{"readlinkat", []string{"d/s"}, "1"},
-		{"fchmodat", []string{"d/g"}, "0"},
-		{"truncate", []string{"d/g"}, "0"},
-		{"unlinkat", []string{"d/h"}, "0"},
-		{"bind", []string{"sock"}, "0"},
-		{"connect", []string{"sock"}, "0"},
-		{"unlinkat", []string{"sock"}, "0"},
+		{"chdir", []string{work}, 0},
+		{"mkdirat", []string{"d"}, 0},
+		{"openat", []string{"d/f"}, -1},
+		{"newfstatat", []string{"d/f"}, 0},
+		{"faccessat", []string{"d/f"}, 0},
+		{"renameat", []string{"d/f", "d/g"}, 0},
+		{"linkat", []string{"d/g", "d/h"}, 0},
+		{"symlinkat", []string{"g", "d/s"}, 0},
+		{"readlinkat", []string{"d/s"}, 1},
+		{"fchmodat", []string{"d/g"}, 0},
+		{"truncate", []string{"d/g"}, 0},
+		{"unlinkat", []string{"d/h"}, 0},
+		{"bind", []string{"sock"}, 0},
+		{"connect", []string{"sock"}, 0},
+		{"unlinkat", []string{"sock"}, 0},
 	} {
-		ms := []func(*testutil.Line) bool{itIsCall(want.call)}
+		ms := []testutil.Match{testutil.IsCall(want.call)}
 		for _, p := range want.paths {
-			ms = append(ms, itIs("NAMI", `"`+p+`"`))
+			ms = append(ms, testutil.IsNami(p))
 		}
 		desc := fmt.Sprintf("CALL %s then NAMI %q", want.call, want.paths)
-		c.findSeq(desc, ms...)
-		if want.ret != "" {
-			c.find("RET "+want.call+" "+want.ret, itIs("RET", want.call+" "+want.ret))
+		c.FindSeq(desc, ms...)
+		if want.ret >= 0 {
+			c.Find(fmt.Sprintf("RET %s %d", want.call, want.ret), testutil.IsRetValue(want.call, want.ret))
 		}
 	}
-	call := c.find("CALL openat of a bad pointer", func(l *testutil.Line) bool {
-		return itIsCall("openat")(l) && strings.HasPrefix(l.Body, "openat(AT_FDCWD,0x8,")
+	call := c.Find("CALL openat of a bad pointer", func(l *testutil.Rec) bool {
+		return testutil.IsCall("openat")(l) && int32(l.Arg(0)) == unix.AT_FDCWD && l.Arg(1) == 8
 	})
-	nami := c.next("NAMI of the bad pointer", func(l *testutil.Line) bool { return l.Type == "NAMI" })
-	if !strings.Contains(nami.Body, "unreadable") {
-		t.Errorf("NAMI %q after %q is not marked unreadable", nami.Body, call.Body)
+	nami := c.Next("NAMI of the bad pointer", testutil.IsType(format.TypeNamei))
+	if nami.Flags&format.FlagUnreadable == 0 {
+		t.Errorf("NAMI %s after %s is not marked unreadable", nami, call)
 	}
-	c.next("RET openat EFAULT", itIs("RET", "openat -1 errno 14 Bad address"))
+	c.Next("RET openat EFAULT", testutil.IsRetErrno("openat", int(unix.EFAULT)))
 }
 
 // TestTraceIOKinds: each kind of I/O call that moves user data gets a GIO
@@ -99,12 +83,12 @@ func TestTraceIOKinds(t *testing.T) {
 	if string(res.Stdout) != "ok\n" {
 		t.Fatalf("stdout %q", res.Stdout)
 	}
-	all := itRecords(e.dump(tf))
-	itCheckPairs(t, all)
-	c := &itCursor{t: t, lines: all}
-	c.findSeq("openat of the data file", itIsCall("openat"), itIs("NAMI", `"`+e.path("io.dat")+`"`))
-	ret := c.next("RET openat", func(l *testutil.Line) bool { return l.Type == "RET" })
-	fd, _ := itNum(itRetValue(ret))
+	all := testutil.ReadTrace(t, tf)
+	testutil.CheckPairs(t, all, testutil.FromExec)
+	c := &testutil.Cursor{TB: t, Recs: all}
+	c.FindSeq("openat of the data file", testutil.IsCall("openat"), testutil.IsNami(e.path("io.dat")))
+	ret := c.Next("RET openat", func(l *testutil.Rec) bool { return l.Type == format.TypeRet })
+	fd := ret.Value
 	var sock [2]int
 	for _, want := range []struct {
 		call  string
@@ -126,8 +110,8 @@ func TestTraceIOKinds(t *testing.T) {
 		{"recvmsg", 2, false, "msg-amsg-b"},
 	} {
 		if want.fd > 0 && sock[0] == 0 {
-			c.find("socketpair", itIsCall("socketpair"))
-			c.next("RET socketpair 0", itIs("RET", "socketpair 0"))
+			c.Find("socketpair", testutil.IsCall("socketpair"))
+			c.Next("RET socketpair 0", testutil.IsRetValue("socketpair", 0))
 			// The descriptors follow the file's, which was closed.
 			sock = [2]int{int(fd), int(fd) + 1}
 		}
@@ -135,16 +119,16 @@ func TestTraceIOKinds(t *testing.T) {
 		if want.fd > 0 {
 			f = sock[want.fd-1]
 		}
-		call := c.find("CALL "+want.call, itIsCall(want.call))
-		if a := itCallArgs(call); len(a) == 0 || a[0] != fmt.Sprintf("%#x", f) {
-			t.Errorf("CALL %q: want fd %d", call.Body, f)
+		call := c.Find("CALL "+want.call, testutil.IsCall(want.call))
+		if len(call.Args) == 0 || call.Arg(0) != uint64(f) {
+			t.Errorf("CALL %s: want fd %d", call, f)
 		}
 		dir := "read"
 		if want.write {
 			dir = "wrote"
 		}
-		c.next(fmt.Sprintf("GIO fd %d %s %q", f, dir, want.data), itIsData(f, want.write, want.data))
-		c.next("RET "+want.call, itIs("RET", want.call+" "+testutil.FmtRet(int64(len(want.data)))))
+		c.Next(fmt.Sprintf("GIO fd %d %s %q", f, dir, want.data), testutil.IsData(f, want.write, want.data))
+		c.Next("RET "+want.call, testutil.IsRetValue(want.call, int64(len(want.data))))
 	}
 }
 
@@ -176,26 +160,24 @@ func TestTraceRestartRead(t *testing.T) {
 		t.Fatalf("ktrace: %v, stderr: %s", err, cmd.Stderr)
 	}
 
-	all := itRecords(e.dump(tf))
-	itCheckPairs(t, all)
-	c := &itCursor{t: t, lines: all}
-	c.find("CALL read of stdin", func(l *testutil.Line) bool {
-		return itIsCall("read")(l) && strings.HasPrefix(l.Body, "read(0,") && strings.HasSuffix(l.Body, ",0x40)")
+	all := testutil.ReadTrace(t, tf)
+	testutil.CheckPairs(t, all, testutil.FromExec)
+	c := &testutil.Cursor{TB: t, Recs: all}
+	c.Find("CALL read(0,<buffer>,0x40)", testutil.IsIO("read", 0, 0x40))
+	c.Next("RET read RESTART", testutil.IsRetRestart("read"))
+	c.Next("PSIG SIGUSR1", func(l *testutil.Rec) bool {
+		return testutil.IsSignal(int(syscall.SIGUSR1), format.SigCaught)(l) && l.Psig.Known&format.KnownHandler != 0
 	})
-	c.next("RET read RESTART", itIs("RET", "read RESTART"))
-	c.next("PSIG SIGUSR1", func(l *testutil.Line) bool {
-		return l.Type == "PSIG" && strings.HasPrefix(l.Body, "SIGUSR1 caught handler=")
+	c.Next("CALL write", testutil.IsCall("write"))
+	c.Next(`GIO fd 1 wrote "sig\n"`, testutil.IsData(1, true, "sig\n"))
+	c.Next("RET write 4", testutil.IsRetValue("write", 4))
+	c.Next("CALL rt_sigreturn", testutil.IsCall("rt_sigreturn"))
+	c.Next("RET rt_sigreturn", testutil.IsRet("rt_sigreturn"))
+	c.Next("CALL read again", func(l *testutil.Rec) bool {
+		return testutil.IsCall("read")(l) && len(l.Args) > 0 && l.Arg(0) == 0
 	})
-	c.next("CALL write", itIsCall("write"))
-	c.next(`GIO fd 1 wrote "sig\n"`, itIsData(1, true, "sig\n"))
-	c.next("RET write 4", itIs("RET", "write 4"))
-	c.next("CALL rt_sigreturn", itIsCall("rt_sigreturn"))
-	c.next("RET rt_sigreturn", func(l *testutil.Line) bool { return l.Type == "RET" && itCallName(l) == "rt_sigreturn" })
-	c.next("CALL read again", func(l *testutil.Line) bool {
-		return itIsCall("read")(l) && strings.HasPrefix(l.Body, "read(0,")
-	})
-	c.next(`GIO fd 0 read "data\n"`, itIsData(0, false, "data\n"))
-	c.next("RET read 5", itIs("RET", "read 5"))
+	c.Next(`GIO fd 0 read "data\n"`, testutil.IsData(0, false, "data\n"))
+	c.Next("RET read 5", testutil.IsRetValue("read", 5))
 }
 
 // TestTraceRestartSleep: a sleep interrupted by SIGSTOP and SIGCONT is
@@ -224,28 +206,24 @@ func TestTraceRestartSleep(t *testing.T) {
 		t.Fatalf("ktrace: %v, stderr: %s", err, cmd.Stderr)
 	}
 
-	all := itRecords(e.dump(tf))
-	itCheckPairs(t, all)
-	c := &itCursor{t: t, lines: all}
-	call := c.find("CALL nanosleep", itIsCall("nanosleep", "clock_nanosleep"))
-	name := itCallName(call)
-	c.next("RET "+name+" RESTART", itIs("RET", name+" RESTART"))
-	c.next("PSIG SIGSTOP", func(l *testutil.Line) bool { return l.Type == "PSIG" && strings.HasPrefix(l.Body, "SIGSTOP SIG_DFL ") })
-	c.next("PSIG SIGCONT", func(l *testutil.Line) bool { return l.Type == "PSIG" && strings.HasPrefix(l.Body, "SIGCONT SIG_DFL ") })
-	c.next("CALL restart_syscall()", itIs("CALL", "restart_syscall()"))
-	c.next("RET restart_syscall 0", itIs("RET", "restart_syscall 0"))
+	all := testutil.ReadTrace(t, tf)
+	testutil.CheckPairs(t, all, testutil.FromExec)
+	c := &testutil.Cursor{TB: t, Recs: all}
+	call := c.Find("CALL nanosleep", testutil.IsCall("nanosleep", "clock_nanosleep"))
+	name := call.Name
+	c.Next("RET "+name+" RESTART", testutil.IsRetRestart(name))
+	c.Next("PSIG SIGSTOP", testutil.IsSignal(int(syscall.SIGSTOP), format.SigDefault))
+	c.Next("PSIG SIGCONT", testutil.IsSignal(int(syscall.SIGCONT), format.SigDefault))
+	c.Next("CALL restart_syscall()", testutil.IsCallArgs("restart_syscall"))
+	c.Next("RET restart_syscall 0", testutil.IsRetValue("restart_syscall", 0))
 }
 
 // itWaitSleeping waits until process pid sleeps (state S) in a system
 // call: it has reached the blocking call the test is after.
 func itWaitSleeping(t *testing.T, pid int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for testutil.ProcState(pid) != 'S' {
-		if time.Now().After(deadline) {
-			t.Fatalf("process %d never blocked: %s", pid, testutil.ProcStat(pid))
-		}
-		time.Sleep(5 * time.Millisecond)
+	if !testutil.Poll(10*time.Second, func() bool { return testutil.ProcState(pid) == 'S' }) {
+		t.Fatalf("process %d never blocked: %s", pid, testutil.ProcStat(pid))
 	}
 	// Let it settle: state S also shows briefly during the calls before.
 	time.Sleep(50 * time.Millisecond)
@@ -268,11 +246,11 @@ func TestTraceFamily(t *testing.T) {
 	if string(res.Stdout) != "vforked\ngrandchild\nthread\n" {
 		t.Fatalf("stdout %q", res.Stdout)
 	}
-	all := itRecords(e.dump(tf, "-H"))
-	itCheckPairs(t, all)
+	all := testutil.ReadTrace(t, tf)
+	testutil.CheckPairs(t, all, testutil.FromExec)
 	writer := func(data string) (pid, tid int) {
 		t.Helper()
-		w := itOnly(all, itIsData(1, true, data))
+		w := testutil.Only(all, testutil.IsData(1, true, data))
 		if len(w) != 1 {
 			t.Fatalf("%d GIO records of %q, want 1", len(w), data)
 		}
@@ -282,13 +260,11 @@ func TestTraceFamily(t *testing.T) {
 	// child.
 	forkedBy := func(child int) int {
 		t.Helper()
-		r := itOnly(all, func(l *testutil.Line) bool {
-			n := itCallName(l)
-			return l.Type == "RET" && (n == "fork" || n == "vfork" || n == "clone" || n == "clone3") &&
-				itRetValue(l) == testutil.FmtRet(int64(child))
+		r := testutil.Only(all, func(l *testutil.Rec) bool {
+			return testutil.IsRet("fork", "vfork", "clone", "clone3")(l) && l.Errno == 0 && l.Value == int64(child)
 		})
 		if len(r) != 1 {
-			t.Fatalf("%d RET of a fork call giving %d, want 1:\n%s", len(r), child, itDescribe(all))
+			t.Fatalf("%d RET of a fork call giving %d, want 1:\n%s", len(r), child, testutil.Describe(all))
 		}
 		return r[0].PID
 	}
@@ -305,11 +281,11 @@ func TestTraceFamily(t *testing.T) {
 	if threadPID != res.Pid || thread == res.Pid || forkedBy(thread) != res.Pid {
 		t.Errorf("the thread's write is in pid %d tid %d, want pid %d and the tid its clone returned", threadPID, thread, res.Pid)
 	}
-	if echoRecs := itOfPID(all, echo); len(itOnly(echoRecs, func(l *testutil.Line) bool { return l.Comm == "echo" })) == 0 {
+	if echoRecs := testutil.OfPID(all, echo); len(testutil.Only(echoRecs, func(l *testutil.Rec) bool { return l.Comm == "echo" })) == 0 {
 		t.Errorf("no records of echo in pid %d", echo)
 	}
 	for _, pid := range []int{echo, child, grandchild} {
-		if len(itOnly(itOfPID(all, pid), itIsCall("exit_group"))) != 1 {
+		if len(testutil.Only(testutil.OfPID(all, pid), testutil.IsCall("exit_group"))) != 1 {
 			t.Errorf("pid %d: no exit_group", pid)
 		}
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"os/exec"
 	"runtime"
 	"strings"
@@ -9,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ktrace-linux/ktrace/arch"
 	"github.com/ktrace-linux/ktrace/internal/testutil"
 )
 
@@ -33,19 +33,19 @@ func seccompMix(t *testing.T, e *itEnv, file string, flags []string, args ...str
 }
 
 // countNamei counts the NAMI records of path.
-func countNamei(lines []testutil.Line, path string) int {
-	return len(itOnly(lines, itIs("NAMI", fmt.Sprintf("%q", path))))
+func countNamei(lines []testutil.Rec, path string) int {
+	return testutil.Count(lines, testutil.IsNami(path))
 }
 
 func TestSeccompNameiOnly(t *testing.T) {
 	e := itSetup(t)
 	file := e.path("n.out")
 	seccompMix(t, e, file, []string{"-t", "n"}, "1000000")
-	lines := itRecords(e.dump(file))
+	lines := testutil.ReadTrace(t, file)
 	if n := countNamei(lines, "/etc/hostname"); n != 3 {
-		t.Errorf("%d NAMI records of /etc/hostname, want 3:\n%s", n, itDescribe(lines))
+		t.Errorf("%d NAMI records of /etc/hostname, want 3:\n%s", n, testutil.Describe(lines))
 	}
-	if calls := itOnly(lines, func(l *testutil.Line) bool { return l.Type == "CALL" || l.Type == "RET" }); len(calls) != 0 {
+	if calls := testutil.Only(lines, testutil.Or(testutil.IsCall(), testutil.IsRet())); len(calls) != 0 {
 		t.Errorf("-t n wrote %d CALL/RET records", len(calls))
 	}
 	// The filter is in place: the program sees seccomp mode 2, and it
@@ -71,15 +71,15 @@ func TestSeccompSyscallsList(t *testing.T) {
 	e := itSetup(t)
 	file := e.path("s.out")
 	seccompMix(t, e, file, []string{"--syscalls=openat"}, "1000000")
-	lines := itRecords(e.dump(file))
+	lines := testutil.ReadTrace(t, file)
 	var names []string
 	for i := range lines {
-		if l := &lines[i]; l.Type == "CALL" {
-			names = append(names, itCallName(l))
+		if l := &lines[i]; testutil.IsCall()(l) {
+			names = append(names, l.Name)
 		}
 	}
 	if len(names) == 0 {
-		t.Fatalf("no CALL records:\n%s", itDescribe(lines))
+		t.Fatalf("no CALL records:\n%s", testutil.Describe(lines))
 	}
 	for _, n := range names {
 		if n != "openat" {
@@ -89,8 +89,8 @@ func TestSeccompSyscallsList(t *testing.T) {
 	if n := countNamei(lines, "/etc/hostname"); n != 3 {
 		t.Errorf("%d NAMI records of /etc/hostname, want 3", n)
 	}
-	opens := itOnly(lines, itIsCall("openat"))
-	rets := itOnly(lines, func(l *testutil.Line) bool { return l.Type == "RET" && itCallName(l) == "openat" })
+	opens := testutil.Only(lines, testutil.IsCall("openat"))
+	rets := testutil.Only(lines, testutil.IsRet("openat"))
 	if len(opens) != len(rets) {
 		t.Errorf("%d openat CALLs but %d RETs", len(opens), len(rets))
 	}
@@ -114,13 +114,13 @@ func TestSeccompForkInherits(t *testing.T) {
 	if !strings.Contains(string(res.Stdout), "child opened /etc/hostname: fd ok") {
 		t.Fatalf("child did not open the file:\n%s", res.Stdout)
 	}
-	lines := itRecords(e.dump(file))
+	lines := testutil.ReadTrace(t, file)
 	byPID := map[int]int{}
-	for _, l := range itOnly(lines, itIs("NAMI", `"/etc/hostname"`)) {
+	for _, l := range testutil.Only(lines, testutil.IsNami("/etc/hostname")) {
 		byPID[l.PID]++
 	}
 	if len(byPID) != 2 || byPID[res.Pid] != 3 {
-		t.Fatalf("NAMI /etc/hostname per pid = %v, want 3 from %d and 1 from its child:\n%s", byPID, res.Pid, itDescribe(lines))
+		t.Fatalf("NAMI /etc/hostname per pid = %v, want 3 from %d and 1 from its child:\n%s", byPID, res.Pid, testutil.Describe(lines))
 	}
 
 	// Without -i the child is not traced, yet it runs under the filter
@@ -128,10 +128,10 @@ func TestSeccompForkInherits(t *testing.T) {
 	// leave no record.
 	file = e.path("nofollow.out")
 	res = seccompMix(t, e, file, []string{"-t", "n"}, "1000", "fork")
-	lines = itRecords(e.dump(file))
+	lines = testutil.ReadTrace(t, file)
 	for _, l := range lines {
 		if l.PID != res.Pid {
-			t.Fatalf("record of a child traced without -i: %s", l.String())
+			t.Fatalf("record of a child traced without -i: %s", &l)
 		}
 	}
 	if n := countNamei(lines, "/etc/hostname"); n != 3 {
@@ -179,15 +179,11 @@ func TestSeccompTracerDeathKills(t *testing.T) {
 // tracerOf waits until pid is traced and returns its tracer's pid.
 func tracerOf(t *testing.T, pid int) int {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		if tp := testutil.TracerPid(pid); tp > 0 {
-			return tp
-		}
-		time.Sleep(10 * time.Millisecond)
+	tp := 0
+	if !testutil.Poll(5*time.Second, func() bool { tp = testutil.TracerPid(pid); return tp > 0 }) {
+		t.Fatalf("process %d never traced", pid)
 	}
-	t.Fatalf("process %d never traced", pid)
-	return 0
+	return tp
 }
 
 // TestSeccompOtherABITraps checks that 32-bit calls on amd64 reach the
@@ -203,8 +199,8 @@ func TestSeccompOtherABITraps(t *testing.T) {
 	if res.ExitCode() != 0 {
 		t.Fatalf("int80 under ktrace: %s", res)
 	}
-	lines := itRecords(e.dump(file))
-	if len(itOnly(lines, itIs("EMUL", `"linux-i386"`))) == 0 || len(itOnly(lines, itIsData(1, true, "int80 write\n"))) != 1 {
-		t.Fatalf("the 32-bit write was not traced under the filter:\n%s", itDescribe(lines))
+	lines := testutil.ReadTrace(t, file)
+	if len(testutil.Only(lines, testutil.IsEmul(arch.ABII386))) == 0 || len(testutil.Only(lines, testutil.IsData(1, true, "int80 write\n"))) != 1 {
+		t.Fatalf("the 32-bit write was not traced under the filter:\n%s", testutil.Describe(lines))
 	}
 }
