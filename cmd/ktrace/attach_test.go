@@ -93,7 +93,7 @@ func (e *atEnv) remember(file string) {
 // files.
 func (e *atEnv) openSockets() []string {
 	var out []string
-	for _, s := range testutil.ListeningUnixSockets("@ktrace.") {
+	for _, s := range testutil.ListeningAbstractSockets("ktrace.") {
 		for _, suffix := range e.socks {
 			if strings.HasSuffix(s, suffix) {
 				out = append(out, s)
@@ -111,7 +111,7 @@ func (e *atEnv) socketsOf(file string) []string {
 		return nil
 	}
 	var out []string
-	for _, s := range testutil.ListeningUnixSockets("@ktrace.") {
+	for _, s := range testutil.ListeningAbstractSockets("ktrace.") {
 		if strings.HasSuffix(s, suffix) {
 			out = append(out, s)
 		}
@@ -566,8 +566,8 @@ func TestAttachLoop(t *testing.T) {
 	if sid := testutil.StatField(tp, 6); sid != tp {
 		t.Errorf("tracer %d is in session %d, want a session of its own", tp, sid)
 	}
-	if s := e.socketsOf(tf); len(s) != 1 || !strings.HasPrefix(s[0], fmt.Sprintf("@ktrace.%d.", os.Geteuid())) {
-		t.Errorf("control sockets of %s: %v, want one @ktrace.%d.<dev>.<ino>", tf, s, os.Geteuid())
+	if s := e.socketsOf(tf); len(s) != 1 || !strings.HasPrefix(s[0], fmt.Sprintf("ktrace.%d.", os.Geteuid())) {
+		t.Errorf("control sockets of %s: %v, want one ktrace.%d.<dev>.<ino> (abstract)", tf, s, os.Geteuid())
 	}
 	atRequireRunning(t, p.pid, "after attach")
 	e.pollTrace(t, tf, "three traced output lines", atHasTicks(p.pid, "tick", 3))
@@ -1300,9 +1300,9 @@ func TestAttachNotPermitted(t *testing.T) {
 	} {
 		res := e.ktAs(t, u.ktrace, u.cred, args...)
 		atExpectFail(t, res, args, fmt.Sprintf("ktrace: %d: Operation not permitted", pid), false)
-		if scope, ok := testutil.YamaPtraceScope(); ok && scope != "0" {
+		if scope, ok := testutil.YamaPtraceScope(); ok && scope != 0 {
 			if !strings.Contains(string(res.Stderr), "Yama") {
-				t.Errorf("ptrace_scope is %s and the message does not say Yama: %q", scope, res.Stderr)
+				t.Errorf("ptrace_scope is %d and the message does not say Yama: %q", scope, res.Stderr)
 			}
 		} else if string(res.Stderr) != fmt.Sprintf("ktrace: %d: Operation not permitted\n", pid) {
 			t.Errorf("stderr %q, want %q", res.Stderr, fmt.Sprintf("ktrace: %d: Operation not permitted\n", pid))
