@@ -43,26 +43,18 @@ func (t *Tracer) Traced() []int {
 	return pids
 }
 
-// Restart starts the trace anew: it flushes what is buffered, calls
-// truncate (which empties the file) and writes a START record, after
-// which every thread's next record says its ABI again.
-func (t *Tracer) Restart(truncate func() error) error {
-	if err := t.rec.restart(truncate); err != nil {
-		return err
-	}
-	for _, th := range t.threads {
-		th.lastABI = 0
-	}
-	return nil
-}
-
 // AttachAll traces the processes pids, every thread of each, with s. A
-// process already traced here gets s's facilities added. Either all are
-// traced or, on an error, none of those not traced before.
+// process already traced here gets s's facilities added. A process that
+// exits meanwhile is passed over; its error is returned only when no
+// process of pids is traced. On any other error none of those not traced
+// before are.
 func (t *Tracer) AttachAll(pids []int, s Settings) error {
 	var done []*process
+	var gone error     // why the first process that exited meanwhile could not be traced
+	anyTraced := false // a process of pids was traced already
 	for _, pid := range pids {
 		if p := t.procs[pid]; p != nil {
+			anyTraced = true
 			p.setFacilities(p.Facilities | s.Facilities)
 			if s.GenioSize != p.GenioSize {
 				p.GenioSize = s.GenioSize
@@ -78,12 +70,22 @@ func (t *Tracer) AttachAll(pids []int, s Settings) error {
 		}
 		p, err := t.seizeProcess(pid, s)
 		if err != nil {
+			if vanished(pid, err) {
+				// It exited while we came: nothing to trace.
+				if gone == nil {
+					gone = err
+				}
+				continue
+			}
 			for _, d := range done {
 				t.releaseNow(d)
 			}
 			return err
 		}
 		done = append(done, p)
+	}
+	if len(done) == 0 && gone != nil && !anyTraced {
+		return gone
 	}
 	// A thread is traced once its first stop has been seen and it runs on
 	// under PTRACE_SYSCALL: before that, a call it finishes would go
@@ -113,15 +115,8 @@ func (t *Tracer) AttachAll(pids []int, s Settings) error {
 // so that it runs on under the tracer.
 func (t *Tracer) seizeProcess(pid int, s Settings) (*process, error) {
 	opts := ptraceOptions(s)
-	var seized []int
-	has := func(tid int) bool {
-		for _, x := range seized {
-			if x == tid {
-				return true
-			}
-		}
-		return false
-	}
+	var seized, failed []int
+	var firstErr error // of the first thread that could not be seized
 	// Threads may be created while we seize: list them again until no
 	// new one shows up. Those made by seized threads are attached by
 	// PTRACE_O_TRACECLONE anyway.
@@ -133,15 +128,22 @@ func (t *Tracer) seizeProcess(pid int, s Settings) (*process, error) {
 		}
 		added := 0
 		for _, tid := range tids {
-			if has(tid) {
+			if slices.Contains(seized, tid) || slices.Contains(failed, tid) {
 				continue
 			}
 			if err := ptrace(ptSeize, tid, 0, opts); err != nil {
-				if tid == pid || err != unix.ESRCH {
+				if err != unix.ESRCH && err != unix.EPERM {
 					t.releaseTids(seized)
 					return nil, attachError(pid, err)
 				}
-				continue // the thread exited meanwhile
+				// The thread is gone or exiting (PTRACE_SEIZE of an
+				// exiting thread is EPERM), or the process is not ours
+				// to trace: then no thread of it can be seized.
+				failed = append(failed, tid)
+				if firstErr == nil {
+					firstErr = err
+				}
+				continue
 			}
 			seized = append(seized, tid)
 			added++
@@ -150,6 +152,12 @@ func (t *Tracer) seizeProcess(pid int, s Settings) (*process, error) {
 			break
 		}
 	}
+	if len(seized) == 0 {
+		if firstErr == nil {
+			firstErr = unix.ESRCH
+		}
+		return nil, attachError(pid, firstErr)
+	}
 	p := newProcess(pid, s, true)
 	t.procs[pid] = p
 	for _, tid := range seized {
@@ -157,6 +165,19 @@ func (t *Tracer) seizeProcess(pid int, s Settings) (*process, error) {
 		_ = ptrace(ptInterrupt, tid, 0, 0)
 	}
 	return p, nil
+}
+
+// vanished reports whether err, from seizing process pid, means that the
+// process exited meanwhile (it is gone, or a zombie).
+func vanished(pid int, err error) bool {
+	if errors.Is(err, unix.ESRCH) {
+		return true
+	}
+	if !errors.Is(err, unix.EPERM) {
+		return false
+	}
+	st, serr := procfs.ReadStat(pid)
+	return serr != nil || st.State == 'Z' || st.State == 'X'
 }
 
 // releaseTids detaches threads just seized, before their first stop.

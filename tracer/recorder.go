@@ -81,18 +81,6 @@ func (r *recorder) err() error {
 	return r.w.Err()
 }
 
-// restart flushes, has truncate empty the file, and writes a START
-// record.
-func (r *recorder) restart(truncate func() error) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	_ = r.w.Flush()
-	if err := truncate(); err != nil {
-		return err
-	}
-	return WriteStart(r.w)
-}
-
 // call writes a CALL record.
 func (r *recorder) call(h *format.Header, nr uint32, args []uint64) {
 	r.mu.Lock()

@@ -85,7 +85,7 @@ func (e *atEnv) checkLeftovers(t *testing.T) {
 func (e *atEnv) remember(file string) {
 	var st unix.Stat_t
 	if err := unix.Stat(file, &st); err == nil {
-		e.socks[file] = fmt.Sprintf(".%d.%d", st.Dev, st.Ino)
+		e.socks[file] = fmt.Sprintf(".%d.%d.", st.Dev, st.Ino) // then a random suffix
 	}
 }
 
@@ -95,7 +95,7 @@ func (e *atEnv) openSockets() []string {
 	var out []string
 	for _, s := range testutil.ListeningAbstractSockets("ktrace.") {
 		for _, suffix := range e.socks {
-			if strings.HasSuffix(s, suffix) {
+			if strings.Contains(s, suffix) {
 				out = append(out, s)
 			}
 		}
@@ -112,7 +112,7 @@ func (e *atEnv) socketsOf(file string) []string {
 	}
 	var out []string
 	for _, s := range testutil.ListeningAbstractSockets("ktrace.") {
-		if strings.HasSuffix(s, suffix) {
+		if strings.Contains(s, suffix) {
 			out = append(out, s)
 		}
 	}

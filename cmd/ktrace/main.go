@@ -31,7 +31,7 @@ type flags struct {
 	clearAll  bool
 	descend   bool
 	inherit   bool
-	pid       int
+	pids      []int
 	pgrp      int
 	trstr     string
 	genioSize int
@@ -81,7 +81,7 @@ u user, t struct, x exec argv, X exec environment; + is the default (cnisutx).`,
 	fl.BoolVarP(&f.clearAll, "clear-all", "C", false, "clear all tracing the caller may clear")
 	fl.BoolVarP(&f.descend, "descend", "d", false, "also trace the current descendants of the named processes")
 	fl.BoolVarP(&f.inherit, "inherit", "i", false, "also trace future children (fork, vfork, clone)")
-	fl.IntVarP(&f.pid, "pid", "p", 0, "trace the process `pid` (all its threads)")
+	fl.IntSliceVarP(&f.pids, "pid", "p", nil, "trace the process `pid` (all its threads; a thread id names its process); repeat -p, or separate with commas, for several")
 	fl.IntVarP(&f.pgrp, "pgrp", "g", 0, "trace every process of the process group `pgrp`")
 	fl.StringVarP(&f.trstr, "trace", "t", "+", "facilities to trace (`trstr`: letters cnisutwxX, + the default)")
 	fl.IntVar(&f.genioSize, "genio-size", 4096, "bytes of data kept per I/O record (0 keeps all)")
@@ -190,26 +190,13 @@ func execute(f *flags, tSet bool, args []string) error {
 // targets returns the processes -p or -g name, with their descendants
 // under -d.
 func targets(f *flags) ([]int, error) {
-	var pids []int
-	switch {
-	case f.pidSet && f.pid <= 0:
-		return nil, usageError{fmt.Errorf("-p %d: not a process id", f.pid)}
-	case f.pgrpSet && f.pgrp <= 0:
+	for _, pid := range f.pids {
+		if pid <= 0 {
+			return nil, usageError{fmt.Errorf("-p %d: not a process id", pid)}
+		}
+	}
+	if f.pgrpSet && f.pgrp <= 0 {
 		return nil, usageError{fmt.Errorf("-g %d: not a process group id", f.pgrp)}
 	}
-	if f.pidSet {
-		pids = []int{f.pid}
-		if err := session.CheckProcesses(pids); err != nil {
-			return nil, err
-		}
-	} else {
-		var err error
-		if pids, err = session.ProcessGroup(f.pgrp); err != nil {
-			return nil, err
-		}
-	}
-	if f.descend {
-		return session.WithDescendants(pids)
-	}
-	return pids, nil
+	return session.Targets(f.pids, f.pgrp, f.descend)
 }

@@ -1,8 +1,11 @@
 package session
 
 import (
+	"bytes"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 
 	"golang.org/x/sys/unix"
 
@@ -33,7 +36,11 @@ func ClearFile(path string) error {
 	if err := unix.Stat(path, &st); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	return ask(socketName(os.Geteuid(), st.Dev, st.Ino), &Request{Op: "clear"})
+	c, err := findTracer(filePrefix(os.Geteuid(), st.Dev, st.Ino))
+	if err != nil || c == nil {
+		return err // no tracer: nothing traced to the file
+	}
+	return askOn(c, &Request{Op: "clear"})
 }
 
 // ClearAll stops all tracing the caller may stop: every ktrace tracer of
@@ -59,10 +66,16 @@ func ClearAll() error {
 // ask sends req to the tracer listening on sock; no tracer there is no
 // error (it has just exited).
 func ask(sock string, req *Request) error {
-	c, err := dial(sock)
+	c, err := dialTracer(sock)
 	if err != nil || c == nil {
 		return err
 	}
+	return askOn(c, req)
+}
+
+// askOn sends req to the tracer on c; one that is exiting is no error
+// (its processes are being released anyway).
+func askOn(c *tracerConn, req *Request) error {
 	rep, err := call(c, req, nil)
 	if err == errRetry {
 		return nil
@@ -104,17 +117,13 @@ func tracersOf(pids []int) (map[string][]int, error) {
 		return nil, err
 	}
 	for _, sock := range socks {
-		c, err := dial(sock)
+		c, err := dialTracer(sock)
 		if err != nil || c == nil {
 			continue
 		}
-		cred, err := peerCred(c)
 		c.Close()
-		if err != nil {
-			continue
-		}
 		for pid, tp := range tracerPid {
-			if tp == int(cred.Pid) {
+			if tp == c.pid {
 				out[sock] = append(out[sock], pid)
 			}
 		}
@@ -123,14 +132,14 @@ func tracersOf(pids []int) (map[string][]int, error) {
 }
 
 // releaseElsewhere has the ktrace tracers of other files let go of pids,
-// so that the tracer of the socket ours can take them.
+// so that the tracer of the sockets of prefix ours can take them.
 func releaseElsewhere(pids []int, ours string) error {
 	byTracer, err := tracersOf(pids)
 	if err != nil {
 		return err
 	}
 	for sock, ps := range byTracer {
-		if sock == ours {
+		if strings.HasPrefix(sock, ours) {
 			continue
 		}
 		if err := ask(sock, &Request{Op: "clear", PIDs: ps}); err != nil {
@@ -140,35 +149,69 @@ func releaseElsewhere(pids []int, ours string) error {
 	return nil
 }
 
-// ProcessGroup returns the processes of process group pgrp.
-func ProcessGroup(pgrp int) ([]int, error) {
-	all, err := procfs.All()
-	if err != nil {
-		return nil, err
-	}
-	pids := procfs.ProcessGroup(all, pgrp)
-	if len(pids) == 0 {
-		return nil, fmt.Errorf("process group %d: %w", pgrp, unix.ESRCH)
-	}
-	return pids, nil
-}
-
-// WithDescendants returns pids and every current descendant of them.
-func WithDescendants(pids []int) ([]int, error) {
-	all, err := procfs.All()
-	if err != nil {
-		return nil, err
-	}
-	return procfs.WithDescendants(all, pids), nil
-}
-
-// CheckProcesses returns an error naming the first of pids that does not
-// exist.
-func CheckProcesses(pids []int) error {
+// Targets returns the processes to trace for ktrace's -p (pids, each a
+// process or a thread of one), -g (pgrp, when not 0) and -d (descend):
+// the processes named, or the group's, with their current descendants
+// under descend. A pid that names no process, or a group with none, is
+// an error. ktrace's own tracers are never traced (two tracers tracing
+// each other would freeze both and everything they trace): naming one is
+// an error, and they are left out of groups and trees.
+func Targets(pids []int, pgrp int, descend bool) ([]int, error) {
+	var named []int
 	for _, pid := range pids {
-		if err := unix.Kill(pid, 0); err == unix.ESRCH {
-			return fmt.Errorf("%d: %w", pid, unix.ESRCH)
+		tgid, err := processOf(pid)
+		if err != nil {
+			return nil, err
+		}
+		if isTracer(tgid) {
+			return nil, fmt.Errorf("%d: a ktrace tracer: ktrace does not trace its tracers", pid)
+		}
+		if !slices.Contains(named, tgid) {
+			named = append(named, tgid)
 		}
 	}
-	return nil
+	if pgrp == 0 && !descend {
+		return named, nil
+	}
+	all, err := procfs.All()
+	if err != nil {
+		return nil, err
+	}
+	if pgrp != 0 {
+		named = procfs.ProcessGroup(all, pgrp)
+		if len(named) == 0 {
+			return nil, fmt.Errorf("process group %d: %w", pgrp, unix.ESRCH)
+		}
+	}
+	if descend {
+		named = procfs.WithDescendants(all, named)
+	}
+	return slices.DeleteFunc(named, isTracer), nil
+}
+
+// processOf returns the process of pid, a process or a thread id.
+func processOf(pid int) (int, error) {
+	var scratch [4096]byte
+	st, err := procfs.ReadStatus(pid, scratch[:])
+	if err != nil || st.Tgid == 0 {
+		return 0, fmt.Errorf("%d: %w", pid, unix.ESRCH)
+	}
+	return st.Tgid, nil
+}
+
+// isTracer reports whether pid is one of ktrace's helper processes (a
+// background tracer), from its environment; a process whose environment
+// cannot be read is none of ours to worry about: it cannot be traced
+// either.
+func isTracer(pid int) bool {
+	env, err := os.ReadFile(procfs.Path(pid, "environ"))
+	if err != nil {
+		return false
+	}
+	for _, kv := range bytes.Split(env, []byte{0}) {
+		if bytes.HasPrefix(kv, []byte(helperEnv+"=")) {
+			return true
+		}
+	}
+	return false
 }

@@ -7,6 +7,8 @@ package session
 
 import (
 	"bufio"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,28 +24,54 @@ import (
 	"github.com/ktrace-linux/ktrace/tracer"
 )
 
-// Each background tracer serves one trace file and listens on an abstract
-// Unix socket named after the file's identity and its owner, so that a
-// second ktrace for the same file finds it and joins it. Abstract sockets
-// leave nothing in the file system, and the server checks every peer's
+// Each background tracer serves one trace file. It holds an exclusive
+// flock on the file, so that one tracer serves it, and listens on an
+// abstract Unix socket named after the file's owner and identity with a
+// random suffix: "ktrace.<uid>.<dev>.<ino>.<random>". A ktrace that needs
+// the file's tracer lists the listening sockets of that prefix and takes
+// the one whose peer is a process of the uid the name says. Anyone can
+// bind any abstract name, but a name of another uid's prefix is not
+// taken, and the random suffix leaves nothing to squat: no user can keep
+// another from reaching or starting a tracer. Abstract sockets leave
+// nothing in the file system, and the server checks every peer's
 // credentials: only the tracer's owner, or root, may command it.
 
 // socketPrefix starts the name of every tracer's control socket.
 const socketPrefix = "ktrace."
 
-// socketName returns the abstract socket name (without the leading NUL)
-// of the tracer that serves the file with identity dev, ino for uid.
-func socketName(uid int, dev, ino uint64) string {
-	return fmt.Sprintf("%s%d.%d.%d", socketPrefix, uid, dev, ino)
+// filePrefix returns the start of the control socket names of the tracer
+// of uid that serves the file with identity dev, ino.
+func filePrefix(uid int, dev, ino uint64) string {
+	return fmt.Sprintf("%s%d.%d.%d.", socketPrefix, uid, dev, ino)
 }
 
-// fileSocketName returns the control socket name for an open trace file.
-func fileSocketName(f *os.File) (string, error) {
+// fileSocketPrefix returns filePrefix for the caller and an open trace
+// file.
+func fileSocketPrefix(f *os.File) (string, error) {
 	var st unix.Stat_t
 	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
 		return "", fmt.Errorf("%s: %w", f.Name(), err)
 	}
-	return socketName(os.Geteuid(), st.Dev, st.Ino), nil
+	return filePrefix(os.Geteuid(), st.Dev, st.Ino), nil
+}
+
+// newSocketName returns a fresh control socket name of prefix.
+func newSocketName(prefix string) (string, error) {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("control socket name: %w", err)
+	}
+	return prefix + hex.EncodeToString(b[:]), nil
+}
+
+// socketUID returns the uid a control socket name says, or -1.
+func socketUID(name string) int {
+	owner, _, _ := strings.Cut(strings.TrimPrefix(name, socketPrefix), ".")
+	uid, err := strconv.Atoi(owner)
+	if err != nil || !strings.HasPrefix(name, socketPrefix) {
+		return -1
+	}
+	return uid
 }
 
 // Request is a command sent to a tracer.
@@ -62,9 +90,6 @@ type Request struct {
 	// Seccomp says the command will run under ktrace's seccomp filter
 	// ("command" only).
 	Seccomp bool
-	// Truncate asks the tracer to empty its file and start it anew
-	// (ktrace without -a joining a running tracer).
-	Truncate bool
 	// File is the trace file's name, for messages.
 	File string
 }
@@ -134,9 +159,21 @@ func ErrorText(err error) string {
 // errRetry reports a tracer that is on its way out.
 var errRetry = errors.New("tracer is exiting")
 
-// dial connects to the control socket name; it returns (nil, nil) when no
-// tracer listens there.
-func dial(name string) (*net.UnixConn, error) {
+// tracerConn is a connection to a tracer's control socket.
+type tracerConn struct {
+	*net.UnixConn
+	pid int // the tracer's
+}
+
+// dialTracer connects to the control socket name, and checks that a
+// process of the uid the name says listens there. It returns nil and no
+// error when no tracer of that uid listens there (it has just exited, or
+// the name was taken by another user).
+func dialTracer(name string) (*tracerConn, error) {
+	uid := socketUID(name)
+	if uid < 0 {
+		return nil, nil
+	}
 	c, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: "@" + name, Net: "unix"})
 	if err != nil {
 		if errors.Is(err, unix.ECONNREFUSED) || errors.Is(err, unix.ENOENT) {
@@ -144,7 +181,12 @@ func dial(name string) (*net.UnixConn, error) {
 		}
 		return nil, fmt.Errorf("connect to tracer: %w", err)
 	}
-	return c, nil
+	cred, err := peerCred(c)
+	if err != nil || int(cred.Uid) != uid {
+		c.Close()
+		return nil, nil
+	}
+	return &tracerConn{UnixConn: c, pid: int(cred.Pid)}, nil
 }
 
 // peerCred returns the credentials of the process at the other end of c.
@@ -164,28 +206,41 @@ func peerCred(c *net.UnixConn) (*unix.Ucred, error) {
 	return cred, err
 }
 
-// call sends req on c and reads the reply. before runs once the tracer's
-// pid is known, before the request is sent (to allow it to trace us).
-func call(c *net.UnixConn, req *Request, before func(tracerPid int)) (*Reply, error) {
-	defer c.Close()
-	cred, err := peerCred(c)
+// findTracer returns a connection to the tracer whose control socket
+// names start with prefix, or nil when there is none.
+func findTracer(prefix string) (*tracerConn, error) {
+	names, err := procfs.ListeningAbstract(prefix)
 	if err != nil {
-		return nil, fmt.Errorf("tracer credentials: %w", err)
+		return nil, fmt.Errorf("list tracers: %w", err)
 	}
-	if int(cred.Uid) != os.Geteuid() && cred.Uid != 0 {
-		return nil, fmt.Errorf("control socket is held by uid %d, not by a tracer of ours", cred.Uid)
+	for _, name := range names {
+		c, err := dialTracer(name)
+		if err != nil {
+			return nil, err
+		}
+		if c != nil {
+			return c, nil
+		}
 	}
+	return nil, nil
+}
+
+// call sends req on c and reads the reply. before runs once the tracer's
+// pid is known, before the request is sent (to allow it to trace us). A
+// tracer that goes away while we ask, or says it is exiting, is errRetry.
+func call(c *tracerConn, req *Request, before func(tracerPid int)) (*Reply, error) {
+	defer c.Close()
 	if before != nil {
-		before(int(cred.Pid))
+		before(c.pid)
 	}
 	if err := json.NewEncoder(c).Encode(req); err != nil {
-		return nil, fmt.Errorf("send to tracer %d: %w", cred.Pid, err)
+		return nil, errRetry
 	}
 	var rep Reply
 	if err := json.NewDecoder(bufio.NewReader(c)).Decode(&rep); err != nil {
-		return nil, errRetry // it went away while we asked
+		return nil, errRetry
 	}
-	rep.PID = int(cred.Pid)
+	rep.PID = c.pid
 	if rep.Retry {
 		return nil, errRetry
 	}
@@ -193,20 +248,16 @@ func call(c *net.UnixConn, req *Request, before func(tracerPid int)) (*Reply, er
 }
 
 // listTracerSockets returns the names of the tracer control sockets on
-// this machine (in this network namespace) owned by uid, or by anyone
-// when uid is -1.
+// this machine (in this network namespace) of uid, or of every uid when
+// uid is -1.
 func listTracerSockets(uid int) ([]string, error) {
-	all, err := procfs.ListeningAbstract(socketPrefix)
+	prefix := socketPrefix
+	if uid >= 0 {
+		prefix += strconv.Itoa(uid) + "."
+	}
+	names, err := procfs.ListeningAbstract(prefix)
 	if err != nil {
 		return nil, fmt.Errorf("list tracers: %w", err)
-	}
-	var names []string
-	for _, name := range all {
-		owner, _, _ := strings.Cut(strings.TrimPrefix(name, socketPrefix), ".")
-		if u, err := strconv.Atoi(owner); err != nil || (uid >= 0 && u != uid) {
-			continue
-		}
-		names = append(names, name)
 	}
 	return names, nil
 }

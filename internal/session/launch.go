@@ -72,9 +72,15 @@ func ExecTraced(path string, appendTo bool, s tracer.Settings, opts tracer.Optio
 	}
 	req := &Request{Op: "command", PIDs: []int{os.Getpid()}, Facilities: s.Facilities,
 		Inherit: s.Inherit, GenioSize: s.GenioSize, Syscalls: s.Syscalls, Seccomp: filter != nil, File: path}
+	f, err := OpenTraceFile(path, appendTo)
+	if err != nil {
+		return err
+	}
 	// Yama's ptrace_scope=1 lets only a declared tracer trace us.
 	allow := func(tracerPid int) { _ = unix.Prctl(unix.PR_SET_PTRACER, uintptr(tracerPid), 0, 0, 0) }
-	if err := requestFileTracer(path, appendTo, req, opts, allow); err != nil {
+	err = requestFileTracer(f, path, req, opts, allow)
+	f.Close()
+	if err != nil {
 		return err
 	}
 	if filter != nil {
@@ -110,8 +116,8 @@ func Attach(path string, appendTo bool, pids []int, s tracer.Settings, opts trac
 	if err != nil {
 		return err
 	}
-	ours, err := fileSocketName(f)
-	f.Close()
+	defer f.Close()
+	ours, err := fileSocketPrefix(f)
 	if err != nil {
 		return err
 	}
@@ -121,55 +127,50 @@ func Attach(path string, appendTo bool, pids []int, s tracer.Settings, opts trac
 	}
 	req := &Request{Op: "attach", PIDs: pids, Facilities: s.Facilities, Inherit: s.Inherit,
 		GenioSize: s.GenioSize, Syscalls: s.Syscalls, File: path}
-	return requestFileTracer(path, appendTo, req, opts, nil)
+	return requestFileTracer(f, path, req, opts, nil)
 }
 
-// requestFileTracer sends req to the tracer of the trace file at path,
-// starting one when there is none. before runs with the tracer's pid
-// before it acts on the request.
-func requestFileTracer(path string, appendTo bool, req *Request, opts tracer.Options, before func(int)) error {
-	f, err := OpenTraceFile(path, appendTo)
+// reachTimeout bounds how long a ktrace waits for a tracer that is
+// exiting to make room for a new one.
+const reachTimeout = 30 * time.Second
+
+// requestFileTracer sends req to the tracer of the open trace file f at
+// path, starting one when there is none. before runs with the tracer's
+// pid before it acts on the request. A tracer on its way out (it has
+// just released its last process) is waited for: its successor is
+// started once it is gone.
+func requestFileTracer(f *os.File, path string, req *Request, opts tracer.Options, before func(int)) error {
+	prefix, err := fileSocketPrefix(f)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	name, err := fileSocketName(f)
-	if err != nil {
-		return err
-	}
-	for attempt := 0; attempt < 10; attempt++ {
-		c, err := dial(name)
+	deadline := time.Now().Add(reachTimeout)
+	for {
+		c, err := findTracer(prefix)
 		if err != nil {
 			return err
 		}
 		if c != nil {
-			req.Truncate = !appendTo
 			rep, err := call(c, req, before)
-			if err == errRetry {
-				time.Sleep(20 * time.Millisecond)
-				continue
-			}
-			if err != nil {
+			switch {
+			case err == errRetry:
+			case err != nil:
 				return err
-			}
-			if !rep.OK {
+			case !rep.OK:
 				return rep.err()
+			default:
+				return nil
 			}
-			return nil
+		} else if err := startTracer(f, path, req, opts, before); err != errBusy {
+			return err
 		}
-		req.Truncate = false
-		if !appendTo {
-			if err := f.Truncate(0); err != nil {
-				return fmt.Errorf("%s: %w", path, err)
-			}
+		// The tracer is exiting, or another ktrace started one just
+		// now and it is not listening yet: ask again.
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s: could not reach or start its tracer", path)
 		}
-		err = startTracer(f, path, req, opts, before)
-		if err == errBusy {
-			continue // another ktrace started one just now: join it
-		}
-		return err
+		time.Sleep(5 * time.Millisecond)
 	}
-	return fmt.Errorf("%s: could not reach or start its tracer", path)
 }
 
 // startTracer starts the background tracer of file with req as its first

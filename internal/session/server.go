@@ -33,19 +33,33 @@ type clearWaiter struct {
 	reply chan *Reply
 }
 
-// listen makes a server for t of file: it takes the file's control
-// socket. It returns errBusy when another tracer serves file.
+// listen makes a server for t of file: it locks the file, so that no
+// other tracer serves it, and listens on a new control socket. It
+// returns errBusy when another tracer serves file.
 func listen(t *tracer.Tracer, file *os.File, name string) (*server, error) {
-	sock, err := fileSocketName(file)
+	if err := unix.Flock(int(file.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		if err == unix.EWOULDBLOCK {
+			return nil, errBusy
+		}
+		return nil, fmt.Errorf("lock %s: %w", name, err)
+	}
+	prefix, err := fileSocketPrefix(file)
 	if err != nil {
 		return nil, err
 	}
-	l, err := net.ListenUnix("unix", &net.UnixAddr{Name: "@" + sock, Net: "unix"})
-	if err != nil {
-		if errors.Is(err, unix.EADDRINUSE) {
-			return nil, errBusy
+	var l *net.UnixListener
+	for attempt := 0; ; attempt++ {
+		sock, err := newSocketName(prefix)
+		if err != nil {
+			return nil, err
 		}
-		return nil, fmt.Errorf("control socket: %w", err)
+		l, err = net.ListenUnix("unix", &net.UnixAddr{Name: "@" + sock, Net: "unix"})
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, unix.EADDRINUSE) || attempt == 3 {
+			return nil, fmt.Errorf("control socket: %w", err)
+		}
 	}
 	s := &server{t: t, file: file, fileName: name, listener: l, reqs: make(chan pending, 16)}
 	go serveControl(l, s.reqs, ringDoorbell)
@@ -76,17 +90,6 @@ func (s *server) Serve() {
 // handle carries out a request. It returns the reply, or nil when the
 // reply is sent on reply later (a clear waits for its processes).
 func (s *server) handle(req *Request, reply chan *Reply) *Reply {
-	if req.Truncate {
-		err := s.t.Restart(func() error {
-			if err := s.file.Truncate(0); err != nil {
-				return fmt.Errorf("%s: %w", s.fileName, err)
-			}
-			return nil
-		})
-		if err != nil {
-			return errorReply(err)
-		}
-	}
 	set := tracer.Settings{Facilities: req.Facilities, Inherit: req.Inherit, GenioSize: req.GenioSize,
 		Syscalls: req.Syscalls}
 	switch req.Op {

@@ -11,52 +11,59 @@ import (
 	"github.com/ktrace-linux/ktrace/format"
 )
 
-// OpenTraceFile opens the trace file at path for appending records,
-// creating it with mode 0600. Symbolic links, directories, FIFOs and
-// devices are refused, and so, with appendTo, is a file owned by another
-// user. It does not empty the file: without -a, the tracer that serves
-// the file starts it anew.
+// OpenTraceFile opens the trace file at path for appending records.
+//
+// Without appendTo it makes the file anew, as BSD ktrace does: whatever is
+// at path is removed, and a new file is created, mode 0600, owned by the
+// caller, so that a trace never lands in a file another user made or
+// linked. A file that a tracer is still writing is refused (add to it
+// with -a). With appendTo it opens the file, creating it if need be, and
+// refuses one owned by another user, one with more than one link (a hard
+// link to another file), and one that is not empty and not a trace.
+// Symbolic links, directories, FIFOs and devices are refused either way.
 func OpenTraceFile(path string, appendTo bool) (*os.File, error) {
-	var lst unix.Stat_t
-	if err := unix.Lstat(path, &lst); err == nil {
-		if err := checkTraceFileType(path, lst.Mode); err != nil {
+	var st unix.Stat_t
+	err := unix.Lstat(path, &st)
+	if err == nil {
+		if err := checkTraceFileType(path, st.Mode); err != nil {
 			return nil, err
 		}
 	}
+	if appendTo {
+		return openAppend(path)
+	}
+	if err == nil {
+		if pid, ok := liveTracer(filePrefix(os.Geteuid(), st.Dev, st.Ino)); ok {
+			return nil, fmt.Errorf("%s: tracer %d is writing it: add to it with -a", path, pid)
+		}
+		if err := unix.Unlink(path); err != nil && err != unix.ENOENT {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	fd, err := unix.Open(path, unix.O_RDWR|unix.O_CREAT|unix.O_EXCL|unix.O_APPEND|unix.O_NOFOLLOW|
+		unix.O_CLOEXEC|unix.O_NOCTTY, 0o600)
+	if err != nil {
+		if err == unix.EEXIST {
+			return nil, fmt.Errorf("%s: made again by someone else while it was being made anew", path)
+		}
+		return nil, openError(path, err)
+	}
+	return os.NewFile(uintptr(fd), path), nil
+}
+
+// openAppend opens the trace file at path to append to it.
+func openAppend(path string) (*os.File, error) {
 	// O_NONBLOCK keeps a FIFO from blocking the open; O_NOFOLLOW
 	// refuses a symbolic link in the last component.
-	fd, err := unix.Open(path, unix.O_WRONLY|unix.O_CREAT|unix.O_APPEND|unix.O_NOFOLLOW|
+	fd, err := unix.Open(path, unix.O_RDWR|unix.O_CREAT|unix.O_APPEND|unix.O_NOFOLLOW|
 		unix.O_NONBLOCK|unix.O_CLOEXEC|unix.O_NOCTTY, 0o600)
 	if err != nil {
-		switch err {
-		case unix.ELOOP:
-			return nil, fmt.Errorf("%s: is a symbolic link", path)
-		case unix.EISDIR:
-			return nil, fmt.Errorf("%s: is a directory", path)
-		case unix.ENXIO:
-			return nil, fmt.Errorf("%s: not a regular file", path)
-		}
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, openError(path, err)
 	}
 	f := os.NewFile(uintptr(fd), path)
-	var st unix.Stat_t
-	if err := unix.Fstat(fd, &st); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if err := checkTraceFileType(path, st.Mode); err != nil {
+	if err := checkAppend(f, path); err != nil {
 		f.Close()
 		return nil, err
-	}
-	if appendTo && int(st.Uid) != os.Geteuid() {
-		f.Close()
-		return nil, fmt.Errorf("%s: owned by another user (uid %d)", path, st.Uid)
-	}
-	if appendTo && st.Size > 0 {
-		if err := checkIsTrace(path); err != nil {
-			f.Close()
-			return nil, err
-		}
 	}
 	if err := unix.SetNonblock(fd, false); err != nil {
 		f.Close()
@@ -65,18 +72,57 @@ func OpenTraceFile(path string, appendTo bool) (*os.File, error) {
 	return f, nil
 }
 
-// checkIsTrace refuses to append to a file that is not a trace: records
-// appended to, say, a text file would damage it for nothing.
-func checkIsTrace(path string) error {
-	r, err := os.OpenFile(path, os.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0)
-	if err != nil {
+// checkAppend refuses to append to the open file f: anything but a
+// regular file of the caller's with one link that is empty or a trace.
+func checkAppend(f *os.File, path string) error {
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	defer r.Close()
-	if _, err := format.NewReader(io.LimitReader(r, format.MaxRecordLen)).Next(); errors.Is(err, format.ErrNotTrace) {
+	if err := checkTraceFileType(path, st.Mode); err != nil {
+		return err
+	}
+	if int(st.Uid) != os.Geteuid() {
+		return fmt.Errorf("%s: owned by another user (uid %d): -a appends only to your own files", path, st.Uid)
+	}
+	if st.Nlink > 1 {
+		return fmt.Errorf("%s: has %d links: -a appends only to a file with one", path, st.Nlink)
+	}
+	if st.Size == 0 {
+		return nil
+	}
+	_, err := format.NewReader(io.NewSectionReader(f, 0, format.MaxRecordLen)).Next()
+	if errors.Is(err, format.ErrNotTrace) {
 		return fmt.Errorf("%s: not a ktrace file: -a appends only to trace files", path)
 	}
 	return nil
+}
+
+// openError explains why the trace file at path could not be opened.
+func openError(path string, err error) error {
+	switch err {
+	case unix.ELOOP:
+		return fmt.Errorf("%s: is a symbolic link", path)
+	case unix.EISDIR:
+		return fmt.Errorf("%s: is a directory", path)
+	case unix.ENXIO:
+		return fmt.Errorf("%s: not a regular file", path)
+	}
+	return fmt.Errorf("%s: %w", path, err)
+}
+
+// liveTracer reports whether a tracer of the sockets of prefix still
+// traces processes, and its pid. One that is exiting does not count.
+func liveTracer(prefix string) (int, bool) {
+	c, err := findTracer(prefix)
+	if err != nil || c == nil {
+		return 0, false
+	}
+	rep, err := call(c, &Request{Op: "status"}, nil)
+	if err != nil || !rep.OK || len(rep.Traced) == 0 {
+		return 0, false
+	}
+	return rep.PID, true
 }
 
 // checkTraceFileType refuses anything but a regular file.
