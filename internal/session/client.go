@@ -90,15 +90,15 @@ func askOn(c *tracerConn, req *Request) error {
 }
 
 // tracersOf groups pids by the control socket of the ktrace tracer that
-// traces each. Processes that do not exist are an error; those not
-// traced, or traced by another program, are left out.
+// traces each. Processes that are gone, not traced, or traced by another
+// program are left out.
 func tracersOf(pids []int) (map[string][]int, error) {
 	var scratch [4096]byte
 	tracerPid := map[int]int{}
 	for _, pid := range pids {
 		st, err := procfs.ReadStatus(pid, scratch[:])
 		if err != nil {
-			return nil, fmt.Errorf("%d: %w", pid, unix.ESRCH)
+			continue // gone since it was named: nothing to release
 		}
 		if st.TracerPid != 0 {
 			tracerPid[pid] = st.TracerPid

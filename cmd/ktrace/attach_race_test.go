@@ -1,0 +1,179 @@
+package main
+
+import (
+	"fmt"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ktrace-linux/ktrace/internal/testutil"
+)
+
+// Attach races (issue 10): processes and threads exit while ktrace
+// attaches to them. Each test hammers its window for 100 rounds (fewer
+// under emulation, KTRACE_TEST_SLOW), and every round must succeed.
+
+// raceRounds is how many rounds a race test runs.
+func raceRounds() int { return max(100/testutil.Slow(), 10) }
+
+// TestAttachRaceExitingTree: -d -p, -g and -d -i -p on a shell loop whose
+// children come and go: a child that exits, or is a zombie, while ktrace
+// attaches is passed over, and the rest is traced.
+func TestAttachRaceExitingTree(t *testing.T) {
+	e := atSetup(t)
+	sh := exec.Command("/bin/sh", "-c", "while :; do /bin/true; done")
+	sh.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := sh.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid := sh.Process.Pid
+	defer func() {
+		syscall.Kill(-pid, syscall.SIGKILL)
+		_ = sh.Wait()
+	}()
+	tf := e.path("tree.out")
+	modes := [][]string{
+		{"-d", "-p", strconv.Itoa(pid)},
+		{"-g", strconv.Itoa(pid)},
+		{"-d", "-i", "-p", strconv.Itoa(pid)},
+	}
+	failed := 0
+	for round := range raceRounds() {
+		args := append([]string{"-f", tf}, modes[round%len(modes)]...)
+		if res := e.kt(t, args...); res.Err != nil || len(res.Stderr) != 0 {
+			failed++
+			t.Errorf("round %d: ktrace %s: %s", round, strings.Join(args, " "), res)
+		}
+		if res := e.kt(t, "-c", "-f", tf); res.Err != nil || len(res.Stderr) != 0 {
+			t.Fatalf("round %d: ktrace -c -f: %s", round, res)
+		}
+		if failed > 5 {
+			t.Fatal("giving up")
+		}
+	}
+	if testutil.ProcState(pid) == 0 || testutil.TracerPid(pid) != 0 {
+		t.Errorf("the shell loop is %q, traced by %d: want it running untraced", testutil.ProcStat(pid), testutil.TracerPid(pid))
+	}
+}
+
+// churn is the churn program: threads that exit at once, one after the
+// other, and a resident thread that ticks.
+type churn struct {
+	*atProc
+	resident int // the resident thread's id
+}
+
+// startChurn starts churn and waits for its resident thread.
+func startChurn(t *testing.T) *churn {
+	t.Helper()
+	p := atStart(t, true, nil, testutil.Prog(t, "churn"))
+	f := strings.Fields(p.line())
+	if len(f) != 2 || f[0] != "resident" {
+		t.Fatalf("churn wrote %q, want resident <tid>", f)
+	}
+	tid, _ := strconv.Atoi(f[1])
+	return &churn{atProc: p, resident: tid}
+}
+
+// finish ends churn and checks it went on ticking and exited 0.
+func (c *churn) finish(t *testing.T) {
+	t.Helper()
+	c.in.Close()
+	if code := c.atProc.finish(10 * time.Second); code != 0 {
+		t.Errorf("churn exited %d", code)
+	}
+	for _, l := range c.lines {
+		if l != "tick" && !strings.HasPrefix(l, "resident ") {
+			t.Errorf("churn wrote %q", l)
+		}
+	}
+}
+
+// TestAttachRaceExitingThreads: ktrace -p on a process whose threads
+// exit while it attaches (PTRACE_SEIZE of an exiting thread is EPERM).
+func TestAttachRaceExitingThreads(t *testing.T) {
+	e := atSetup(t)
+	c := startChurn(t)
+	tf := e.path("churn.out")
+	failed := 0
+	for round := range raceRounds() {
+		args := []string{"-f", tf, "-p", strconv.Itoa(c.pid)}
+		if res := e.kt(t, args...); res.Err != nil || len(res.Stderr) != 0 {
+			failed++
+			t.Errorf("round %d: ktrace %s: %s", round, strings.Join(args, " "), res)
+		}
+		if res := e.kt(t, "-c", "-p", strconv.Itoa(c.pid)); res.Err != nil || len(res.Stderr) != 0 {
+			t.Fatalf("round %d: ktrace -c -p: %s", round, res)
+		}
+		if failed > 5 {
+			t.Fatal("giving up")
+		}
+	}
+	atRequireUntraced(t, c.pid, "after the rounds")
+	c.finish(t)
+}
+
+// TestAttachThreadID: -p with the id of a thread that is not the leader
+// traces its process, under the process's pid, and -c -p with it clears.
+func TestAttachThreadID(t *testing.T) {
+	e := atSetup(t)
+	c := startChurn(t)
+	if c.resident == c.pid {
+		t.Fatalf("the resident thread is the leader %d", c.pid)
+	}
+	tf := e.path("tid.out")
+	e.mustKt(t, "-f", tf, "-p", strconv.Itoa(c.resident))
+	tp := e.tracerOf(t, c.pid)
+	if got := testutil.TracerPid(c.resident); got != tp {
+		t.Errorf("the resident thread is traced by %d, the leader by %d", got, tp)
+	}
+	recs := e.pollTrace(t, tf, "ticks", func(all []testutil.Rec) bool {
+		return testutil.Count(all, testutil.IsData(1, true, "tick\n")) >= 2
+	})
+	for _, r := range recs {
+		if r.PID != c.pid {
+			t.Fatalf("a record of pid %d, want the process's %d:\n%s", r.PID, c.pid, r.String())
+		}
+	}
+	// The status and -a see the process as traced to this file.
+	e.mustKt(t, "-a", "-f", tf, "-t", "c", "-p", strconv.Itoa(c.resident))
+	if tr := e.tracers(); len(tr) != 1 {
+		t.Errorf("tracers %v, want one", tr)
+	}
+	e.mustKt(t, "-c", "-p", strconv.Itoa(c.resident))
+	atRequireUntraced(t, c.pid, "after ktrace -c -p TID")
+	e.waitTracerGone(t, tp, tf)
+	c.finish(t)
+}
+
+// TestAttachSeveralPids: -p may be given more than once, or with commas,
+// and traces each process named.
+func TestAttachSeveralPids(t *testing.T) {
+	e := atSetup(t)
+	p := atLoop(t, "p", 60, 0, nil)
+	q := atLoop(t, "q", 60, 0, nil)
+	for i, args := range [][]string{
+		{"-p", strconv.Itoa(p.pid), "-p", strconv.Itoa(q.pid)},
+		{"-p", fmt.Sprintf("%d,%d", p.pid, q.pid)},
+	} {
+		tf := e.path(fmt.Sprintf("several%d.out", i))
+		e.mustKt(t, append([]string{"-f", tf}, args...)...)
+		tp := e.tracerOf(t, p.pid)
+		if got := e.tracerOf(t, q.pid); got != tp {
+			t.Errorf("%v: %d traced by %d, %d by %d: want one tracer", args, p.pid, tp, q.pid, got)
+		}
+		e.pollTrace(t, tf, "lines of both", func(all []testutil.Rec) bool {
+			return atHasTicks(p.pid, "p", 1)(all) && atHasTicks(q.pid, "q", 1)(all)
+		})
+		e.mustKt(t, "-c", "-f", tf)
+		e.waitTracerGone(t, tp, tf)
+	}
+	for _, x := range []*atProc{p, q} {
+		if code := x.finish(10 * time.Second); code != 0 {
+			t.Errorf("%s exited %d", x.cmd.Args[1], code)
+		}
+	}
+}
