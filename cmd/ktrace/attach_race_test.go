@@ -177,3 +177,54 @@ func TestAttachSeveralPids(t *testing.T) {
 		}
 	}
 }
+
+// TestRaceOneFile: commands, attaches and clears race on one trace file,
+// each in its own loop, while its tracer comes and goes: a request that
+// meets a tracer on its way out asks again (or starts the next tracer),
+// a clear returns, and every command runs and exits 0.
+func TestRaceOneFile(t *testing.T) {
+	e := atSetup(t)
+	e.timeout = 30 * time.Second // a hang, not a slow machine
+	tf := e.path("race.out")
+	loop := atLoop(t, "r", 1<<20, 0, nil)
+	defer func() {
+		syscall.Kill(loop.pid, syscall.SIGKILL)
+		loop.drain()
+	}()
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip(err)
+	}
+	workers := [][]string{
+		{"-a", "-f", tf, "--", "true"},
+		{"-a", "-f", tf, "-p", strconv.Itoa(loop.pid)},
+		{"-c", "-f", tf},
+		{"-a", "-f", tf, sh, "-c", "exit 0"},
+	}
+	rounds := raceRounds()
+	errs := make(chan string, len(workers)*rounds)
+	done := make(chan struct{})
+	for _, args := range workers {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for round := range rounds {
+				res := e.ktAs(t, "", nil, args...)
+				if res.Err != nil || len(res.Stderr) != 0 {
+					errs <- fmt.Sprintf("round %d: ktrace %s: %s", round, strings.Join(args, " "), res)
+				}
+			}
+		}()
+	}
+	for range workers {
+		<-done
+	}
+	close(errs)
+	for msg := range errs {
+		t.Error(msg)
+	}
+	e.mustKt(t, "-c", "-f", tf)
+	atRequireUntraced(t, loop.pid, "after the race")
+	if st := testutil.ProcState(loop.pid); st == 0 || st == 'Z' {
+		t.Errorf("the loop is gone: %s", testutil.ProcStat(loop.pid))
+	}
+}

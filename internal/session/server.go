@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
 
 	"golang.org/x/sys/unix"
 
@@ -29,7 +30,7 @@ type server struct {
 // clearWaiter is a clear request waiting for its processes to be
 // released.
 type clearWaiter struct {
-	pids  []int
+	pids  []int // those not yet released
 	reply chan *Reply
 }
 
@@ -120,18 +121,14 @@ func (s *server) handle(req *Request, reply chan *Reply) *Reply {
 	return &Reply{OK: true}
 }
 
-// Released answers the clear requests whose processes are all gone.
+// Released answers the clear requests whose processes are all released.
+// A waiter counts each of its processes once it has been released: one
+// traced again since (by another request) is not waited for again.
 func (s *server) Released(pid int) {
 	kept := s.waiters[:0]
 	for _, w := range s.waiters {
-		left := false
-		for _, p := range w.pids {
-			if p != pid && s.t.Tracing(p) {
-				left = true
-				break
-			}
-		}
-		if left {
+		w.pids = slices.DeleteFunc(w.pids, func(p int) bool { return p == pid })
+		if len(w.pids) > 0 {
 			kept = append(kept, w)
 			continue
 		}
