@@ -40,6 +40,10 @@ type Reader struct {
 	err    error // sticky error: ErrNotTrace or a read error
 	first  bool  // the first record has been checked
 	record Record
+	crcs   crcIndex // CRC checkpoints while resynchronising
+	// work counts the bytes run through the CRC or moved in the buffer,
+	// for the tests that check that reading stays linear.
+	work int64
 }
 
 // NewReader returns a Reader that reads r to its end.
@@ -162,11 +166,12 @@ func (r *Reader) checkStart() error {
 // r.lo is) up to the next good record, or to the end of the stream, and
 // returns the damage.
 func (r *Reader) resync(start int64, reason string) error {
-	r.consume(1)
+	r.crcs.reset(r.off)
+	r.skip(1)
 	for {
 		i := bytes.IndexByte(r.buf[r.lo:r.hi], sync0)
 		if i < 0 {
-			r.consume(r.hi - r.lo)
+			r.skip(r.hi - r.lo)
 			more, err := r.fill()
 			if err != nil {
 				r.err = err
@@ -177,7 +182,7 @@ func (r *Reader) resync(start int64, reason string) error {
 			}
 			continue
 		}
-		r.consume(i)
+		r.skip(i)
 		good, err := r.goodRecordHere()
 		if err != nil {
 			r.err = err
@@ -189,13 +194,22 @@ func (r *Reader) resync(start int64, reason string) error {
 		if r.hi == r.lo && r.eof {
 			break
 		}
-		r.consume(1)
+		r.skip(1)
 	}
 	return &DamageError{Offset: start, Len: r.off - start, Reason: reason}
 }
 
+// skip consumes n bad bytes while resynchronising, moving the CRC
+// checkpoints past them.
+func (r *Reader) skip(n int) {
+	r.crcs.advance(r.off+int64(n), r.buf[r.lo:r.lo+n])
+	r.work += int64(n)
+	r.consume(n)
+}
+
 // goodRecordHere reports whether a whole record with a valid checksum
-// starts at r.lo.
+// starts at r.lo. Its cost does not depend on the length the record
+// claims (see crcIndex).
 func (r *Reader) goodRecordHere() (bool, error) {
 	ok, err := r.ensure(HeaderLen)
 	if !ok || err != nil {
@@ -211,7 +225,7 @@ func (r *Reader) goodRecordHere() (bool, error) {
 		return false, err
 	}
 	rec := r.buf[r.lo : r.lo+length]
-	return checksum(rec) == le.Uint32(rec[8:]), nil
+	return r.crcs.checksumAt(rec, length, &r.work) == le.Uint32(rec[8:]), nil
 }
 
 func (r *Reader) consume(n int) {
@@ -243,19 +257,21 @@ func (r *Reader) ensure(n int) (bool, error) {
 }
 
 // makeRoom moves the unread bytes to the front of the buffer and grows it
-// to hold at least n bytes.
+// to hold at least n bytes. The buffer keeps room for a quarter of n
+// beyond them, so that the fewer than n unread bytes are moved again only
+// after that much was consumed: reading stays linear even when each of
+// many candidate records a few bytes apart needs a few bytes more.
 func (r *Reader) makeRoom(n int) {
-	if n > len(r.buf) {
-		size := len(r.buf)
-		for size < n {
-			size *= 2
-		}
+	slack := max(readerBufSize/4, n/4)
+	if n+slack > len(r.buf) {
+		size := max(n+slack, min(2*len(r.buf), MaxRecordLen+MaxRecordLen/4))
 		nb := make([]byte, size)
 		copy(nb, r.buf[r.lo:r.hi])
 		r.buf = nb
 	} else {
 		copy(r.buf, r.buf[r.lo:r.hi])
 	}
+	r.work += int64(r.hi - r.lo)
 	r.hi -= r.lo
 	r.lo = 0
 }
