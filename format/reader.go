@@ -41,6 +41,10 @@ type Reader struct {
 	first  bool  // the first record has been checked
 	record Record
 	crcs   crcIndex // CRC checkpoints while resynchronising
+	// probing: the stream does not begin with a sound START record, and
+	// is a damaged trace only if a good record starts in its first
+	// MaxRecordLen bytes.
+	probing bool
 	// work counts the bytes run through the CRC or moved in the buffer,
 	// for the tests that check that reading stays linear.
 	work int64
@@ -67,7 +71,9 @@ func (r *Reader) Offset() int64 { return r.off }
 // call. At the end of the stream Next returns io.EOF. When it meets
 // damaged bytes it returns a *DamageError, having skipped them; call Next
 // again to go on. A stream that does not start with a START record gives
-// an error wrapping ErrNotTrace, and so does every later call.
+// an error wrapping ErrNotTrace, and so does every later call, unless its
+// first record is damaged and a good record starts within its first
+// MaxRecordLen bytes: then the first call reports the damage at offset 0.
 func (r *Reader) Next() (*Record, error) {
 	if r.err != nil {
 		return nil, r.err
@@ -141,7 +147,11 @@ func (r *Reader) decodeHeader(rec []byte, off int64) {
 	x.Payload = rec[HeaderLen:]
 }
 
-// checkStart verifies that the stream begins with a START record.
+// checkStart verifies that the stream begins with a START record. A
+// stream whose first record is damaged (a bit flipped in its magic) is
+// let through to be probed: if a good record starts in its first
+// MaxRecordLen bytes, the damage is reported and decoding goes on from
+// there; otherwise it is not a trace (see resync).
 func (r *Reader) checkStart() error {
 	const need = HeaderLen + len(Magic)
 	ok, err := r.ensure(need)
@@ -155,10 +165,19 @@ func (r *Reader) checkStart() error {
 		}
 		return fmt.Errorf("%w (%d bytes, too short)", ErrNotTrace, len(b))
 	}
-	if b[0] != sync0 || b[1] != sync1 || Type(le.Uint16(b[2:])) != TypeStart ||
-		string(b[HeaderLen:need]) != Magic {
-		return ErrNotTrace
+	if b[0] == sync0 && b[1] == sync1 && Type(le.Uint16(b[2:])) == TypeStart &&
+		string(b[HeaderLen:need]) == Magic {
+		return nil
 	}
+	r.crcs.reset(r.off)
+	sound, err := r.goodRecordHere()
+	if err != nil {
+		return err
+	}
+	if sound {
+		return ErrNotTrace // a whole record, but not a START
+	}
+	r.probing = true
 	return nil
 }
 
@@ -168,7 +187,8 @@ func (r *Reader) checkStart() error {
 func (r *Reader) resync(start int64, reason string) error {
 	r.crcs.reset(r.off)
 	r.skip(1)
-	for {
+	found := false
+	for !r.probing || r.off < MaxRecordLen {
 		i := bytes.IndexByte(r.buf[r.lo:r.hi], sync0)
 		if i < 0 {
 			r.skip(r.hi - r.lo)
@@ -189,12 +209,20 @@ func (r *Reader) resync(start int64, reason string) error {
 			return err
 		}
 		if good {
+			found = true
 			break
 		}
 		if r.hi == r.lo && r.eof {
 			break
 		}
 		r.skip(1)
+	}
+	if r.probing {
+		r.probing = false
+		if !found || r.off >= MaxRecordLen {
+			r.err = ErrNotTrace
+			return r.err
+		}
 	}
 	return &DamageError{Offset: start, Len: r.off - start, Reason: reason}
 }
