@@ -64,6 +64,18 @@ func NewFollowReader(r io.Reader, wait func() error) *Reader {
 	return rd
 }
 
+// Reset makes r read src from its start as a new stream, following it
+// with the same wait function if r follows: what r had buffered, its
+// offset and any sticky error are dropped. Follow mode uses it when the
+// file it follows was truncated or replaced.
+func (r *Reader) Reset(src io.Reader) {
+	buf := r.buf
+	if len(buf) != readerBufSize {
+		buf = make([]byte, readerBufSize)
+	}
+	*r = Reader{r: src, wait: r.wait, buf: buf, crcs: r.crcs}
+}
+
 // Offset returns the stream offset of the next unread byte.
 func (r *Reader) Offset() int64 { return r.off }
 

@@ -49,3 +49,21 @@ func TestNotTraceProbe(t *testing.T) {
 		}
 	}
 }
+
+// TestReset checks that a Reader reset onto a new stream reads it from
+// its start, whatever state the old one left it in.
+func TestReset(t *testing.T) {
+	data := sample(t)
+	all, _ := readAll(t, data)
+	r := NewReader(bytes.NewReader(bytes.Repeat([]byte("not a trace at all\n"), 10)))
+	if _, err := r.Next(); err != ErrNotTrace {
+		t.Fatalf("text: %v", err)
+	}
+	r.Reset(bytes.NewReader(data))
+	for i := range all {
+		rec, err := r.Next()
+		if err != nil || rec.Offset != all[i].Offset || rec.Type != all[i].Type {
+			t.Fatalf("record %d after Reset: %+v, %v; want %v at %d", i, rec, err, all[i].Type, all[i].Offset)
+		}
+	}
+}
