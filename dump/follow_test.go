@@ -105,58 +105,86 @@ func appendFile(t *testing.T, path string, data []byte) {
 	}
 }
 
-// TestFollowTruncated follows a trace that is truncated and written anew
-// from its start, shorter than the offset read up to, as a new ktrace
-// session without -a does: kdump says so, as tail does, reads the new
-// trace from its start, and reports no damage.
-func TestFollowTruncated(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "t.out")
-	if err := os.WriteFile(path, markTrace(t, true, 0, 20), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, errb, stop := follow(t, path)
-	waitFor(t, out, "close(19)\n")
-	if err := os.WriteFile(path, markTrace(t, true, 100, 105), 0o600); err != nil { // O_TRUNC
-		t.Fatal(err)
-	}
-	waitFor(t, out, "close(104)\n")
-	appendFile(t, path, markTrace(t, false, 105, 140))
-	waitFor(t, out, "close(139)\n")
-	res, err := stop()
-	if err != nil || res.Damaged != 0 {
-		t.Errorf("Run: %+v, %v", res, err)
-	}
-	checkMarks(t, out.String(), [2]int{0, 20}, [2]int{100, 140})
-	if want := "kdump: " + path + ": file truncated\n"; errb.String() != want {
-		t.Errorf("stderr %q, want %q", errb.String(), want)
+// TestFollowRestart follows a trace file that a new ktrace session
+// rewrites: truncated and written anew from its start, shorter than the
+// offset read up to (ktrace without -a), or removed and written anew at
+// the same path, longer than the old one. kdump says so once, as tail -F
+// does, reads the new trace from its start, shows every record once, and
+// reports no damage.
+func TestFollowRestart(t *testing.T) {
+	for _, c := range []struct {
+		reason       string
+		old, new     [2]int // marks of the old trace, of the new one
+		more         [2]int // marks appended to the new trace
+		removeBefore bool
+	}{
+		{"file truncated", [2]int{0, 20}, [2]int{100, 105}, [2]int{105, 140}, false},
+		{"file replaced", [2]int{0, 5}, [2]int{100, 150}, [2]int{150, 160}, true},
+	} {
+		t.Run(c.reason, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "t.out")
+			if err := os.WriteFile(path, markTrace(t, true, c.old[0], c.old[1]), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			out, errb, stop := follow(t, path)
+			waitFor(t, out, fmt.Sprintf("close(%d)\n", c.old[1]-1))
+			if c.removeBefore {
+				if err := os.Remove(path); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := os.WriteFile(path, markTrace(t, true, c.new[0], c.new[1]), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, out, fmt.Sprintf("close(%d)\n", c.new[1]-1))
+			appendFile(t, path, markTrace(t, false, c.more[0], c.more[1]))
+			waitFor(t, out, fmt.Sprintf("close(%d)\n", c.more[1]-1))
+			res, err := stop()
+			if err != nil || res.Damaged != 0 {
+				t.Errorf("Run: %+v, %v", res, err)
+			}
+			checkMarks(t, out.String(), c.old, c.new, c.more)
+			if want := "kdump: " + path + ": " + c.reason + "\n"; errb.String() != want {
+				t.Errorf("stderr %q, want %q", errb.String(), want)
+			}
+		})
 	}
 }
 
-// TestFollowReplaced follows a trace that is removed and written anew at
-// the same path, longer than the old one: kdump reopens the path, says
-// so, and reads the new file from its start.
-func TestFollowReplaced(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "t.out")
-	if err := os.WriteFile(path, markTrace(t, true, 0, 5), 0o600); err != nil {
+// TestRunDamagedStart runs kdump on a trace file with one bit of the
+// first record's magic flipped: every later record is shown, and the
+// damage is reported once, at offset 0.
+func TestRunDamagedStart(t *testing.T) {
+	data := sample(t, arch.MachineAmd64)
+	var good Config
+	want, err := good.runBytes(t, data)
+	if err != nil || want.Records < 2 {
+		t.Fatalf("sound sample: %+v %v", want, err)
+	}
+	data[format.HeaderLen+3] ^= 0x10
+	var errb bytes.Buffer
+	res, err := good.runFile(t, data, &errb)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if res.Records != want.Records-1 || res.Damaged != 1 || !strings.Contains(errb.String(), ": offset 0: ") {
+		t.Errorf("got %+v, stderr %q; want %d records and one damage report at offset 0", res, errb.String(), want.Records-1)
+	}
+}
+
+// runBytes runs c on data as a file and returns the result.
+func (c Config) runBytes(t *testing.T, data []byte) (Result, error) {
+	var errb bytes.Buffer
+	return c.runFile(t, data, &errb)
+}
+
+// runFile writes data to a file and runs c on it, stderr to errb.
+func (c Config) runFile(t *testing.T, data []byte, errb *bytes.Buffer) (Result, error) {
+	t.Helper()
+	c.File = filepath.Join(t.TempDir(), "t.out")
+	if err := os.WriteFile(c.File, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out, errb, stop := follow(t, path)
-	waitFor(t, out, "close(4)\n")
-	if err := os.Remove(path); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, markTrace(t, true, 100, 150), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, out, "close(149)\n")
-	appendFile(t, path, markTrace(t, false, 150, 160))
-	waitFor(t, out, "close(159)\n")
-	res, err := stop()
-	if err != nil || res.Damaged != 0 {
-		t.Errorf("Run: %+v, %v", res, err)
-	}
-	checkMarks(t, out.String(), [2]int{0, 5}, [2]int{100, 160})
-	if want := "kdump: " + path + ": file replaced\n"; errb.String() != want {
-		t.Errorf("stderr %q, want %q", errb.String(), want)
-	}
+	var out bytes.Buffer
+	return c.Run(context.Background(), nil, &out, errb)
 }
