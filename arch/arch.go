@@ -131,6 +131,34 @@ func (k ArgKind) String() string {
 	return fmt.Sprintf("kind%d", uint8(k))
 }
 
+// argWidth is how wide the kernel reads an argument of some kind.
+type argWidth uint8
+
+const (
+	widthLong argWidth = iota // the whole register: long, pointers, sizes
+	widthInt                  // the low 32 bits, sign-extended: C int
+	widthUint                 // the low 32 bits, zero-extended: C unsigned int
+)
+
+// kindWidths says how wide the kernel reads each kind of argument unless a
+// signature marks it long (SYSCALL_DEFINE types, include/linux/syscalls.h).
+// Kinds not listed are read whole.
+var kindWidths = [...]argWidth{
+	ArgInt: widthInt, ArgFD: widthInt, ArgDirFD: widthInt, ArgSignal: widthInt,
+	ArgPID: widthInt, ArgEnum: widthInt, ArgFlags: widthUint, ArgMode: widthUint,
+}
+
+// IntSized reports whether the kernel reads arguments of kind k as a C int
+// or unsigned int unless the signature marks them long.
+func (k ArgKind) IntSized() bool { return k.width() != widthLong }
+
+func (k ArgKind) width() argWidth {
+	if int(k) < len(kindWidths) {
+		return kindWidths[k]
+	}
+	return widthLong
+}
+
 // Arg describes one system call argument.
 type Arg struct {
 	Kind ArgKind
@@ -139,6 +167,28 @@ type Arg struct {
 	// Len is the index of the argument holding this one's length or
 	// count, or -1 when there is none.
 	Len int8
+	// Long marks an argument of an int-sized kind (see ArgKind.IntSized)
+	// that the kernel reads as a long: clone's flags, prctl's arguments.
+	Long bool
+}
+
+// Value returns reg, the register that held the argument in a call of abi,
+// as the kernel reads it: the low 32 bits, sign-extended for a C int and
+// zero-extended for an unsigned int, or the whole register for a long or
+// pointer (its low 32 bits, zero-extended, on i386, whose registers are 32
+// bits wide).
+func (a Arg) Value(abi ABI, reg uint64) uint64 {
+	w := a.Kind.width()
+	if a.Long {
+		w = widthLong
+	}
+	switch {
+	case w == widthInt:
+		return uint64(int64(int32(reg)))
+	case w == widthUint, abi == ABII386:
+		return uint64(uint32(reg))
+	}
+	return reg
 }
 
 // Syscall describes one system call of one ABI.

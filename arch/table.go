@@ -50,8 +50,12 @@ func parseSpec(sigText, setText string) (*specData, error) {
 	traits := make([]Traits, len(sigs))
 	for j, s := range sigs {
 		for i, a := range s.Args {
-			if _, ok := parseArgKind(a.Kind); !ok {
+			k, ok := parseArgKind(a.Kind)
+			if !ok {
 				return nil, fmt.Errorf("syscalls.txt:%d: %s argument %d: unknown kind %q", s.Line, s.Name, i, a.Kind)
+			}
+			if a.Long && !k.IntSized() {
+				return nil, fmt.Errorf("syscalls.txt:%d: %s argument %d: %s is long already", s.Line, s.Name, i, a.Kind)
 			}
 		}
 		for _, name := range s.Traits {
@@ -159,7 +163,7 @@ func (t *Table) build() {
 			sc.Args = make([]Arg, len(s.Args))
 			for i, a := range s.Args {
 				k, _ := parseArgKind(a.Kind) // checked by parseSpec
-				sc.Args[i] = Arg{Kind: k, Set: a.Set, Len: int8(a.Len)}
+				sc.Args[i] = Arg{Kind: k, Set: a.Set, Len: int8(a.Len), Long: a.Long}
 			}
 		}
 		t.byNr[nr] = sc

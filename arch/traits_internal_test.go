@@ -26,3 +26,16 @@ func TestParseSpecTraits(t *testing.T) {
 		}
 	}
 }
+
+// TestParseSpecLong checks that "long" is taken only before a kind the
+// kernel reads as an int by default.
+func TestParseSpecLong(t *testing.T) {
+	d, err := parseSpec("fcntl(fd, enum:fcntl, long int)\n", "")
+	if err != nil || !d.sigs[0].Args[2].Long || d.sigs[0].Args[1].Long {
+		t.Fatalf("parseSpec: %v %+v", err, d)
+	}
+	const want = "syscalls.txt:1: brk argument 0: ptr is long already"
+	if _, err := parseSpec("brk(long ptr)\n", ""); err == nil || err.Error() != want {
+		t.Errorf("parseSpec(brk(long ptr)): %v, want %s", err, want)
+	}
+}

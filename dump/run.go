@@ -81,6 +81,7 @@ func (c *Config) Run(ctx context.Context, stdin io.Reader, stdout, stderr io.Wri
 	var res Result
 	name := c.File
 	in := stdin
+	var fl *follower
 	if name == "-" {
 		name = "stdin"
 	} else {
@@ -88,7 +89,8 @@ func (c *Config) Run(ctx context.Context, stdin io.Reader, stdout, stderr io.Wri
 		if err != nil {
 			return res, err
 		}
-		defer f.Close()
+		fl = &follower{name: c.File, f: f}
+		defer func() { fl.f.Close() }()
 		in = f
 	}
 	out := NewRenderer(stdout, c.Mode, c.Options)
@@ -98,12 +100,15 @@ func (c *Config) Run(ctx context.Context, stdin io.Reader, stdout, stderr io.Wri
 		if poll <= 0 {
 			poll = DefaultPoll
 		}
+		wait := FollowWait(ctx, poll, out.Flush)
 		if !isRegular(in) {
 			// A pipe or terminal may block in read: show what was read
 			// before each read, and make the end of ctx end a read.
 			in = &flushingReader{interruptible(ctx, in), out.Flush}
+		} else if fl != nil {
+			wait = fl.wait(wait)
 		}
-		rd = format.NewFollowReader(in, FollowWait(ctx, poll, out.Flush))
+		rd = format.NewFollowReader(in, wait)
 	} else {
 		rd = format.NewReader(in)
 	}
@@ -117,7 +122,19 @@ func (c *Config) Run(ctx context.Context, stdin io.Reader, stdout, stderr io.Wri
 			continue
 		}
 		var d *format.DamageError
+		var re *restartError
 		switch {
+		case errors.As(err, &re):
+			if err := out.Flush(); err != nil {
+				return res, fmt.Errorf("write output: %w", err)
+			}
+			fmt.Fprintf(stderr, "kdump: %s: %s\n", name, re.reason)
+			if err := fl.restart(re); err != nil {
+				out.Close()
+				return res, fileError(name, err)
+			}
+			rd.Reset(fl.f)
+			continue
 		case errors.As(err, &d):
 			res.Damaged++
 			if err := out.Flush(); err != nil {
@@ -222,6 +239,68 @@ func FollowWait(ctx context.Context, poll time.Duration, flush func() error) fun
 			return nil
 		}
 	}
+}
+
+// follower notices, at the end of a followed trace file, that the file
+// was truncated or replaced, as tail -F does.
+type follower struct {
+	name string   // the path followed
+	f    *os.File // the file being read
+}
+
+// restartError tells Run to read the followed file again from its start:
+// the same file (truncated), or f, opened anew at its path (replaced).
+type restartError struct {
+	reason string
+	f      *os.File
+}
+
+func (e *restartError) Error() string { return e.reason }
+
+// wait returns a wait function that waits as next does, then checks the
+// file: a *restartError when it was truncated below the offset read up
+// to or its path now names another file.
+func (fl *follower) wait(next func() error) func() error {
+	return func() error {
+		if err := next(); err != nil {
+			return err
+		}
+		return fl.check()
+	}
+}
+
+func (fl *follower) check() error {
+	fi, err := fl.f.Stat()
+	if err != nil {
+		return err
+	}
+	if st, err := os.Stat(fl.name); err == nil && !os.SameFile(fi, st) {
+		// Replaced (or, while it is missing, just removed: wait on).
+		nf, err := OpenTrace(fl.name)
+		if err != nil {
+			return nil // gone again, or not readable yet: look next time
+		}
+		return &restartError{reason: "file replaced", f: nf}
+	}
+	pos, err := fl.f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return err
+	}
+	if fi.Size() < pos {
+		return &restartError{reason: "file truncated"}
+	}
+	return nil
+}
+
+// restart makes fl read the file of re from its start.
+func (fl *follower) restart(re *restartError) error {
+	if re.f != nil {
+		fl.f.Close()
+		fl.f = re.f
+		return nil
+	}
+	_, err := fl.f.Seek(0, io.SeekStart)
+	return err
 }
 
 // outputError is a write error met while following, told apart from the

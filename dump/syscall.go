@@ -71,7 +71,7 @@ func callArgCount(sc *arch.Syscall, tab *arch.Table, c *format.Call, o *Options)
 	if mode.Kind != arch.ArgMode || flags.Kind != arch.ArgFlags || flags.Set != openFlagsSet {
 		return n
 	}
-	f := c.Args[n-2]
+	f := flags.Value(tab.ABI(), c.Args[n-2])
 	if creat, ok := tab.Const("O_CREAT"); ok && f&creat != 0 {
 		return n
 	}
@@ -84,13 +84,21 @@ func callArgCount(sc *arch.Syscall, tab *arch.Table, c *format.Call, o *Options)
 // openFlagsSet is the value set of open's flags.
 const openFlagsSet = "open"
 
-// argOf returns the description of argument i of sc (a plain integer when
-// not known).
+// argOf returns the description of argument i of sc (a plain integer,
+// the whole register, when not known).
 func argOf(sc *arch.Syscall, i int) arch.Arg {
 	if sc != nil && sc.Known && i < len(sc.Args) {
 		return sc.Args[i]
 	}
-	return arch.Arg{Kind: arch.ArgInt, Len: -1}
+	return arch.Arg{Kind: arch.ArgInt, Len: -1, Long: true}
+}
+
+// tableABI returns the ABI of tab, ABIUnknown when there is no table.
+func tableABI(tab *arch.Table) arch.ABI {
+	if tab == nil {
+		return arch.ABIUnknown
+	}
+	return tab.ABI()
 }
 
 // numberKind says how an argument prints as a plain number.
@@ -136,7 +144,9 @@ func appendNumber(b []byte, v uint64, k arch.ArgKind, o *Options) []byte {
 	return strconv.AppendInt(b, int64(v), 10)
 }
 
-// appendArg appends one CALL argument as kdump shows it.
+// appendArg appends one CALL argument, held in register v, as kdump shows
+// it: read at the width the kernel reads it (see arch.Arg.Value), except
+// in raw mode, which shows the whole register.
 func appendArg(b []byte, tab *arch.Table, a arch.Arg, v uint64, o *Options) []byte {
 	if o.Raw {
 		if o.Decimal {
@@ -144,6 +154,7 @@ func appendArg(b []byte, tab *arch.Table, a arch.Arg, v uint64, o *Options) []by
 		}
 		return appendCHex(b, v)
 	}
+	v = a.Value(tableABI(tab), v)
 	switch a.Kind {
 	case arch.ArgDirFD:
 		if int32(v) == atFDCWD {

@@ -71,5 +71,7 @@
 //
 // Each tracer that opens a file first appends a START record. A file must
 // begin with one; a file that is the concatenation of several traces
-// decodes as one stream.
+// decodes as one stream. A file whose first record is damaged is read as
+// a damaged trace if a good record starts in its first MaxRecordLen
+// bytes (the damage is reported at offset 0), else as no trace at all.
 package format

@@ -40,6 +40,14 @@ type Reader struct {
 	err    error // sticky error: ErrNotTrace or a read error
 	first  bool  // the first record has been checked
 	record Record
+	crcs   crcIndex // CRC checkpoints while resynchronising
+	// probing: the stream does not begin with a sound START record, and
+	// is a damaged trace only if a good record starts in its first
+	// MaxRecordLen bytes.
+	probing bool
+	// work counts the bytes run through the CRC or moved in the buffer,
+	// for the tests that check that reading stays linear.
+	work int64
 }
 
 // NewReader returns a Reader that reads r to its end.
@@ -56,6 +64,18 @@ func NewFollowReader(r io.Reader, wait func() error) *Reader {
 	return rd
 }
 
+// Reset makes r read src from its start as a new stream, following it
+// with the same wait function if r follows: what r had buffered, its
+// offset and any sticky error are dropped. Follow mode uses it when the
+// file it follows was truncated or replaced.
+func (r *Reader) Reset(src io.Reader) {
+	buf := r.buf
+	if len(buf) != readerBufSize {
+		buf = make([]byte, readerBufSize)
+	}
+	*r = Reader{r: src, wait: r.wait, buf: buf, crcs: r.crcs}
+}
+
 // Offset returns the stream offset of the next unread byte.
 func (r *Reader) Offset() int64 { return r.off }
 
@@ -63,7 +83,9 @@ func (r *Reader) Offset() int64 { return r.off }
 // call. At the end of the stream Next returns io.EOF. When it meets
 // damaged bytes it returns a *DamageError, having skipped them; call Next
 // again to go on. A stream that does not start with a START record gives
-// an error wrapping ErrNotTrace, and so does every later call.
+// an error wrapping ErrNotTrace, and so does every later call, unless its
+// first record is damaged and a good record starts within its first
+// MaxRecordLen bytes: then the first call reports the damage at offset 0.
 func (r *Reader) Next() (*Record, error) {
 	if r.err != nil {
 		return nil, r.err
@@ -137,7 +159,11 @@ func (r *Reader) decodeHeader(rec []byte, off int64) {
 	x.Payload = rec[HeaderLen:]
 }
 
-// checkStart verifies that the stream begins with a START record.
+// checkStart verifies that the stream begins with a START record. A
+// stream whose first record is damaged (a bit flipped in its magic) is
+// let through to be probed: if a good record starts in its first
+// MaxRecordLen bytes, the damage is reported and decoding goes on from
+// there; otherwise it is not a trace (see resync).
 func (r *Reader) checkStart() error {
 	const need = HeaderLen + len(Magic)
 	ok, err := r.ensure(need)
@@ -151,10 +177,19 @@ func (r *Reader) checkStart() error {
 		}
 		return fmt.Errorf("%w (%d bytes, too short)", ErrNotTrace, len(b))
 	}
-	if b[0] != sync0 || b[1] != sync1 || Type(le.Uint16(b[2:])) != TypeStart ||
-		string(b[HeaderLen:need]) != Magic {
-		return ErrNotTrace
+	if b[0] == sync0 && b[1] == sync1 && Type(le.Uint16(b[2:])) == TypeStart &&
+		string(b[HeaderLen:need]) == Magic {
+		return nil
 	}
+	r.crcs.reset(r.off)
+	sound, err := r.goodRecordHere()
+	if err != nil {
+		return err
+	}
+	if sound {
+		return ErrNotTrace // a whole record, but not a START
+	}
+	r.probing = true
 	return nil
 }
 
@@ -162,11 +197,13 @@ func (r *Reader) checkStart() error {
 // r.lo is) up to the next good record, or to the end of the stream, and
 // returns the damage.
 func (r *Reader) resync(start int64, reason string) error {
-	r.consume(1)
-	for {
+	r.crcs.reset(r.off)
+	r.skip(1)
+	found := false
+	for !r.probing || r.off < MaxRecordLen {
 		i := bytes.IndexByte(r.buf[r.lo:r.hi], sync0)
 		if i < 0 {
-			r.consume(r.hi - r.lo)
+			r.skip(r.hi - r.lo)
 			more, err := r.fill()
 			if err != nil {
 				r.err = err
@@ -177,25 +214,42 @@ func (r *Reader) resync(start int64, reason string) error {
 			}
 			continue
 		}
-		r.consume(i)
+		r.skip(i)
 		good, err := r.goodRecordHere()
 		if err != nil {
 			r.err = err
 			return err
 		}
 		if good {
+			found = true
 			break
 		}
 		if r.hi == r.lo && r.eof {
 			break
 		}
-		r.consume(1)
+		r.skip(1)
+	}
+	if r.probing {
+		r.probing = false
+		if !found || r.off >= MaxRecordLen {
+			r.err = ErrNotTrace
+			return r.err
+		}
 	}
 	return &DamageError{Offset: start, Len: r.off - start, Reason: reason}
 }
 
+// skip consumes n bad bytes while resynchronising, moving the CRC
+// checkpoints past them.
+func (r *Reader) skip(n int) {
+	r.crcs.advance(r.off+int64(n), r.buf[r.lo:r.lo+n])
+	r.work += int64(n)
+	r.consume(n)
+}
+
 // goodRecordHere reports whether a whole record with a valid checksum
-// starts at r.lo.
+// starts at r.lo. Its cost does not depend on the length the record
+// claims (see crcIndex).
 func (r *Reader) goodRecordHere() (bool, error) {
 	ok, err := r.ensure(HeaderLen)
 	if !ok || err != nil {
@@ -211,7 +265,7 @@ func (r *Reader) goodRecordHere() (bool, error) {
 		return false, err
 	}
 	rec := r.buf[r.lo : r.lo+length]
-	return checksum(rec) == le.Uint32(rec[8:]), nil
+	return r.crcs.checksumAt(rec, length, &r.work) == le.Uint32(rec[8:]), nil
 }
 
 func (r *Reader) consume(n int) {
@@ -243,19 +297,21 @@ func (r *Reader) ensure(n int) (bool, error) {
 }
 
 // makeRoom moves the unread bytes to the front of the buffer and grows it
-// to hold at least n bytes.
+// to hold at least n bytes. The buffer keeps room for a quarter of n
+// beyond them, so that the fewer than n unread bytes are moved again only
+// after that much was consumed: reading stays linear even when each of
+// many candidate records a few bytes apart needs a few bytes more.
 func (r *Reader) makeRoom(n int) {
-	if n > len(r.buf) {
-		size := len(r.buf)
-		for size < n {
-			size *= 2
-		}
+	slack := max(readerBufSize/4, n/4)
+	if n+slack > len(r.buf) {
+		size := max(n+slack, min(2*len(r.buf), MaxRecordLen+MaxRecordLen/4))
 		nb := make([]byte, size)
 		copy(nb, r.buf[r.lo:r.hi])
 		r.buf = nb
 	} else {
 		copy(r.buf, r.buf[r.lo:r.hi])
 	}
+	r.work += int64(r.hi - r.lo)
 	r.hi -= r.lo
 	r.lo = 0
 }

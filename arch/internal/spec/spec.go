@@ -23,6 +23,9 @@ type Arg struct {
 	Kind string // argument kind name, such as "fd" or "bufout"
 	Set  string // value set of a "flags:" or "enum:" argument
 	Len  int    // index of the length argument, or -1
+	// Long marks an argument the kernel reads as a whole long ("long
+	// kind"), where its kind is read as a C int by default.
+	Long bool
 }
 
 // Signature is one line of syscalls.txt.
@@ -182,7 +185,7 @@ func splitABIs(s string) (string, []string, error) {
 // Each statement is "name(arg, ...)" or "name@abi,...(arg, ...)", followed
 // by any number of traits "!trait" and classes "%class" (lower-case words
 // with dashes), each at most once; an arg is "kind", "kind[len=N]",
-// "flags:set" or "enum:set".
+// "flags:set" or "enum:set", optionally after the word "long".
 func ParseSignatures(file, text string) ([]Signature, error) {
 	var sigs []Signature
 	seen := map[string]bool{}
@@ -269,6 +272,10 @@ func isTrait(s string) bool {
 
 func parseArg(s string) (Arg, error) {
 	arg := Arg{Len: -1}
+	if rest, ok := strings.CutPrefix(s, "long "); ok {
+		arg.Long = true
+		s = strings.TrimSpace(rest)
+	}
 	if kind, set, ok := strings.Cut(s, ":"); ok {
 		if kind != "flags" && kind != "enum" {
 			return arg, fmt.Errorf("only flags and enum take a set: %q", s)

@@ -12,14 +12,18 @@ func TestParseSignatures(t *testing.T) {
 read(fd, bufout[len=2], size)   # trailing comment
 getpid()
 clone@arm64,i386(flags:clone, ptr)
+fcntl(fd, enum:fcntl, long int)
+clone(long flags:clone, ptr)
 `)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []Signature{
-		{Name: "read", Args: []Arg{{"fd", "", -1}, {"bufout", "", 2}, {"size", "", -1}}, Line: 3},
+		{Name: "read", Args: []Arg{{"fd", "", -1, false}, {"bufout", "", 2, false}, {"size", "", -1, false}}, Line: 3},
 		{Name: "getpid", Line: 4},
-		{Name: "clone", ABIs: []string{"arm64", "i386"}, Args: []Arg{{"flags", "clone", -1}, {"ptr", "", -1}}, Line: 5},
+		{Name: "clone", ABIs: []string{"arm64", "i386"}, Args: []Arg{{"flags", "clone", -1, false}, {"ptr", "", -1, false}}, Line: 5},
+		{Name: "fcntl", Args: []Arg{{"fd", "", -1, false}, {"enum", "fcntl", -1, false}, {"int", "", -1, true}}, Line: 6},
+		{Name: "clone", Args: []Arg{{"flags", "clone", -1, true}, {"ptr", "", -1, false}}, Line: 7},
 	}
 	if !reflect.DeepEqual(sigs, want) {
 		t.Errorf("got %+v\nwant %+v", sigs, want)
@@ -82,6 +86,7 @@ func TestParseSignatureErrors(t *testing.T) {
 		"read(a, b, c, d, e, f, g)",
 		"read(fd,, size)",
 		"read(fd)\nread(fd)",
+		"read(fd, long long int)",
 	} {
 		if _, err := ParseSignatures("t", bad); err == nil {
 			t.Errorf("ParseSignatures(%q) accepted", bad)
