@@ -169,7 +169,9 @@ git ls-files -z --cached --others --exclude-standard |
 say "cross-building ktrace and kdump for arm64"
 export GOOS=linux GOARCH=arm64 CGO_ENABLED=0
 mkdir -p "$mod/.bin" "$mod/.progs"
-"$GO" build -o "$mod/.bin/" ./cmd/...
+for c in ktrace kdump; do
+	"$GO" build -ldflags "$(make -s --no-print-directory ldflags-$c)" -o "$mod/.bin/" ./cmd/$c
+done
 
 say "cross-compiling the C test programs"
 cflags=(-O2 -Wall -pthread)

@@ -210,7 +210,7 @@ func (t *Tracer) afterCall(th *thread, v int64) {
 			p.handlerKnown |= 1 << (th.sigactSignal - 1)
 		}
 	case th.call.Traits&arch.TraitRenames != 0:
-		if th.args[0] == unix.PR_SET_NAME {
+		if int32(th.args[0]) == unix.PR_SET_NAME { // an int: the kernel reads the low half
 			procfs.Comm(th.tid, &th.comm, t.scratch)
 		}
 	}
@@ -342,7 +342,7 @@ func (t *Tracer) dataBuffer(n int) []byte {
 // sigactionEntry remembers the handler rt_sigaction is installing.
 func (t *Tracer) sigactionEntry(th *thread) {
 	th.sigactSignal = 0
-	sig, act := int(th.args[0]), th.args[1]
+	sig, act := int(int32(th.args[0])), th.args[1] // sig is an int
 	if sig < 1 || sig > 64 || act == 0 {
 		return
 	}

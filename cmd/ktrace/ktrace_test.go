@@ -957,3 +957,33 @@ func TestTraceInt80(t *testing.T) {
 	c.Find("CALL write", testutil.IsCall("write"))
 	c.Next("GIO of the 64-bit write", testutil.IsData(1, true, fmt.Sprintf("int80 getpid=%d pid=%d\n", res.Pid, res.Pid)))
 }
+
+// TestClosedStdFds: a command started by ktrace with a standard
+// descriptor closed finds it closed, as untraced (the Go runtime of ktrace
+// opens /dev/null on it; ktrace closes it again before the exec): the
+// same status and output either way.
+func TestClosedStdFds(t *testing.T) {
+	e := itSetup(t)
+	tf := e.path("fds.out")
+	for _, c := range []struct{ name, script string }{
+		{"stdout", `exec "$@" /bin/echo hi >&-`},
+		{"stdin", `exec "$@" cat <&-`},
+		{"stderr", `exec "$@" ls /nonexistent-ktrace-test 2>&-`},
+		{"all", `exec "$@" cat <&- >&- 2>&-`},
+		{"stdin-devnull", `exec "$@" cat </dev/null`},
+		{"stdout-devnull-rw", `exec "$@" /bin/echo hi 1<>/dev/null`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			run := func(prefix ...string) *testutil.Result {
+				args := append([]string{"-c", c.script, "sh"}, prefix...)
+				return testutil.Run(t, 0, exec.Command("/bin/sh", args...))
+			}
+			plain := run("env") // env runs the command as it is
+			traced := run(e.ktrace, "-f", tf)
+			if plain.ExitCode() != traced.ExitCode() || !bytes.Equal(plain.Stdout, traced.Stdout) ||
+				!bytes.Equal(plain.Stderr, traced.Stderr) {
+				t.Errorf("untraced: %s\ntraced: %s", plain, traced)
+			}
+		})
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/ktrace-linux/ktrace/format"
+	"github.com/ktrace-linux/ktrace/internal/stdfds"
 	"github.com/ktrace-linux/ktrace/tracer"
 )
 
@@ -89,6 +90,11 @@ func ExecTraced(path string, appendTo bool, s tracer.Settings, opts tracer.Optio
 		if err := tracer.LoadSeccompFilter(filter); err != nil {
 			return err
 		}
+	}
+	// The command starts with the standard descriptors that were closed
+	// when ktrace started closed, not on the runtime's /dev/null.
+	if err := stdfds.CloseRuntimeOpened(); err != nil {
+		return fmt.Errorf("standard descriptors: %w", err)
 	}
 	return &ExecError{Name: argv[0], Err: syscall.Exec(cmdPath, argv, env)}
 }

@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ktrace-linux/ktrace/internal/stdfds"
 )
 
 var (
@@ -116,6 +118,15 @@ func Prebuilt(tb testing.TB, env, name string) string {
 	return p
 }
 
+// linkFlags returns the link flags of the command name, as the Makefile
+// gives them (LDFLAGS_name).
+func linkFlags(name string) string {
+	if name == "ktrace" {
+		return stdfds.LinkFlag
+	}
+	return ""
+}
+
 // Tool builds the command ./cmd/name of this module once per test binary
 // and returns the path of the executable. A build failure fails tb. With
 // KTRACE_TEST_BIN set, it returns the prebuilt $KTRACE_TEST_BIN/name.
@@ -132,7 +143,7 @@ func Tool(tb testing.TB, name string) string {
 			return
 		}
 		out := filepath.Join(dir(tb), name)
-		cmd := exec.Command("go", "build", "-o", out, "./cmd/"+name)
+		cmd := exec.Command("go", "build", "-ldflags="+linkFlags(name), "-o", out, "./cmd/"+name)
 		cmd.Dir = root
 		if b, err := cmd.CombinedOutput(); err != nil {
 			r.err = fmt.Errorf("go build ./cmd/%s: %v\n%s", name, err, b)
