@@ -203,10 +203,10 @@ func startTracer(file *os.File, path string, req *Request, opts tracer.Options, 
 	cfg, _ := json.Marshal(helperConfig{Role: roleSpawn, File: path, ForceRegisters: opts.ForceRegisters, Req: req})
 	// The tracer of a command may report on the command's stderr, which
 	// the command holds anyway. One started by ktrace -p must not keep
-	// our stderr open once we return (a pipe would never see its end):
-	// it reports to syslog.
+	// our stderr open once we return (a pipe would never see its end),
+	// unless it is a terminal: it reports there, and to the system log.
 	stderr := os.Stderr
-	if req.Op != "command" {
+	if req.Op != "command" && !isTerminal(stderr) {
 		if stderr, err = os.Open(os.DevNull); err != nil {
 			return err
 		}
@@ -389,13 +389,38 @@ func serveMain(cfg helperConfig) int {
 	to.Write([]byte("ok\n"))
 	to.Close()
 	if err := t.Run(srv); err != nil {
-		if cfg.Req.Op == "command" {
-			fmt.Fprintf(os.Stderr, "ktrace: %s\n", ErrorText(err))
-		} else if l, lerr := syslog.New(syslog.LOG_ERR|syslog.LOG_USER, "ktrace"); lerr == nil {
-			_ = l.Err(ErrorText(err))
-			l.Close()
-		}
+		report(ErrorText(err), cfg.Req.Op == "command")
 		return 1
 	}
 	return 0
+}
+
+// report says why tracing stopped. A command's tracer says it on the
+// command's stderr. One started by ktrace -p or -g has no one waiting for
+// it: it says it on the terminal of the ktrace that started it (its
+// stderr, kept only when that is a terminal), and in the system log
+// (syslog with the tag ktrace, or the kernel log where there is no
+// syslog), as ktrace(1) says.
+func report(msg string, command bool) {
+	if command || isTerminal(os.Stderr) {
+		fmt.Fprintf(os.Stderr, "ktrace: %s\n", msg)
+	}
+	if command {
+		return
+	}
+	if l, err := syslog.New(syslog.LOG_ERR|syslog.LOG_USER, "ktrace"); err == nil {
+		_ = l.Err(msg)
+		l.Close()
+		return
+	}
+	if kmsg, err := os.OpenFile("/dev/kmsg", os.O_WRONLY, 0); err == nil {
+		fmt.Fprintf(kmsg, "<3>ktrace[%d]: %s\n", os.Getpid(), msg)
+		kmsg.Close()
+	}
+}
+
+// isTerminal reports whether f is a terminal.
+func isTerminal(f *os.File) bool {
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
 }
