@@ -186,6 +186,7 @@ func TestRaceOneFile(t *testing.T) {
 	e := atSetup(t)
 	e.timeout = 30 * time.Second // a hang, not a slow machine
 	tf := e.path("race.out")
+	e.mustKt(t, "-f", tf, "--", "true") // the file, for the clears
 	loop := atLoop(t, "r", 1<<20, 0, nil)
 	defer func() {
 		syscall.Kill(loop.pid, syscall.SIGKILL)

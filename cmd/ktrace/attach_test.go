@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -36,6 +37,8 @@ type atEnv struct {
 	// socks are the control socket name suffixes (".dev.ino") of the
 	// trace files the test used.
 	socks map[string]string
+	// socksMu guards socks: tests may run ktrace from several goroutines.
+	socksMu *sync.Mutex
 	// timeout bounds each ktrace command (default 20 s).
 	timeout time.Duration
 }
@@ -45,7 +48,7 @@ type atEnv struct {
 // files remain.
 func atSetup(t *testing.T) *atEnv {
 	t.Helper()
-	e := &atEnv{itEnv: itSetup(t), socks: map[string]string{}}
+	e := &atEnv{itEnv: itSetup(t), socks: map[string]string{}, socksMu: new(sync.Mutex)}
 	e.exes = []string{e.ktrace}
 	// Registered after itSetup's checks, so it runs before them, and
 	// before the test directory is removed, but after the test's own
@@ -85,7 +88,9 @@ func (e *atEnv) checkLeftovers(t *testing.T) {
 func (e *atEnv) remember(file string) {
 	var st unix.Stat_t
 	if err := unix.Stat(file, &st); err == nil {
+		e.socksMu.Lock()
 		e.socks[file] = fmt.Sprintf(".%d.%d.", st.Dev, st.Ino) // then a random suffix
+		e.socksMu.Unlock()
 	}
 }
 
@@ -93,6 +98,8 @@ func (e *atEnv) remember(file string) {
 // files.
 func (e *atEnv) openSockets() []string {
 	var out []string
+	e.socksMu.Lock()
+	defer e.socksMu.Unlock()
 	for _, s := range testutil.ListeningAbstractSockets("ktrace.") {
 		for _, suffix := range e.socks {
 			if strings.Contains(s, suffix) {
@@ -106,7 +113,9 @@ func (e *atEnv) openSockets() []string {
 // socketsOf returns the listening control sockets of the trace file.
 func (e *atEnv) socketsOf(file string) []string {
 	e.remember(file)
+	e.socksMu.Lock()
 	suffix, ok := e.socks[file]
+	e.socksMu.Unlock()
 	if !ok {
 		return nil
 	}
