@@ -171,11 +171,7 @@ func TestAttachSeveralPids(t *testing.T) {
 		e.mustKt(t, "-c", "-f", tf)
 		e.waitTracerGone(t, tp, tf)
 	}
-	for _, x := range []*atProc{p, q} {
-		if code := x.finish(10 * time.Second); code != 0 {
-			t.Errorf("%s exited %d", x.cmd.Args[1], code)
-		}
-	}
+	atFinishOK(t, p, q)
 }
 
 // TestRaceOneFile: commands, attaches and clears race on one trace file,

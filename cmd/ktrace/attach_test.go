@@ -409,6 +409,16 @@ func atCheckLoopOutput(t *testing.T, lines []string, tag string, n int) {
 	}
 }
 
+// atFinishOK waits for each of procs to exit and requires status 0.
+func atFinishOK(t *testing.T, procs ...*atProc) {
+	t.Helper()
+	for _, a := range procs {
+		if code := a.finish(10 * time.Second); code != 0 {
+			t.Errorf("%s exited %d", strings.Join(a.cmd.Args, " "), code)
+		}
+	}
+}
+
 // atLoop starts "attach_loop tag n status" and waits for its first lines.
 func atLoop(t *testing.T, tag string, n, status int, setup func(*exec.Cmd)) *atProc {
 	t.Helper()
@@ -1004,10 +1014,8 @@ func TestAttachClearFile(t *testing.T) {
 	atRequireUntraced(t, r.pid, "after ktrace -c -f of the second file")
 	atContiguous(t, "r", atTicks(t, testutil.ReadTrace(t, y), r.pid, "r"))
 	e.waitTracerGone(t, ty, y)
+	atFinishOK(t, p, q, r)
 	for _, a := range []*atProc{p, q, r} {
-		if code := a.finish(10 * time.Second); code != 0 {
-			t.Errorf("%s exited %d", a.cmd.Args[1], code)
-		}
 		atCheckLoopOutput(t, a.lines, a.cmd.Args[1], n)
 	}
 }
@@ -1128,10 +1136,8 @@ func TestAttachClearAll(t *testing.T) {
 		}
 		atCheckLoopOutput(t, rootProc.lines, "root", n)
 	}
+	atFinishOK(t, p, q)
 	for _, a := range []*atProc{p, q} {
-		if code := a.finish(10 * time.Second); code != 0 {
-			t.Errorf("%s exited %d", a.cmd.Args[1], code)
-		}
 		atCheckLoopOutput(t, a.lines, a.cmd.Args[1], n)
 	}
 }

@@ -199,9 +199,7 @@ func TestControlSocketSquatted(t *testing.T) {
 	if starts != 3 {
 		t.Errorf("%d START records, want 3 (two commands, one attach)", starts)
 	}
-	if code := p.finish(10 * time.Second); code != 0 {
-		t.Errorf("attach_loop exited %d", code)
-	}
+	atFinishOK(t, p)
 }
 
 // mustOpen opens path for reading, closing it when the test ends.
@@ -243,11 +241,7 @@ func TestNoTracingTracers(t *testing.T) {
 	e.mustKt(t, "-c", "-f", b)
 	e.waitTracerGone(t, ta, a)
 	e.waitTracerGone(t, tb, b)
-	for _, x := range []*atProc{p, q} {
-		if code := x.finish(10 * time.Second); code != 0 {
-			t.Errorf("%s exited %d", x.cmd.Args[1], code)
-		}
-	}
+	atFinishOK(t, p, q)
 }
 
 // TestLiveTraceNotRecreated: a ktrace without -a does not make anew a
@@ -278,7 +272,5 @@ func TestLiveTraceNotRecreated(t *testing.T) {
 		t.Errorf("the trace does not start with the first tracer's START:\n%s", testutil.Describe(all[:min(3, len(all))]))
 	}
 	atContiguous(t, "l", atTicks(t, testutil.ReadTrace(t, tf), p.pid, "l"))
-	if code := p.finish(10 * time.Second); code != 0 {
-		t.Errorf("attach_loop exited %d", code)
-	}
+	atFinishOK(t, p)
 }
