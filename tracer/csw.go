@@ -43,12 +43,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
+	"strconv"
 	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/ktrace-linux/ktrace/format"
+	"github.com/ktrace-linux/ktrace/internal/procfs"
 )
 
 // cswShared is the context-switch state of a Tracer, shared by its
@@ -186,8 +187,8 @@ func (t *Tracer) cswWarn(err error) {
 	why := err.Error()
 	var op *perfOpenError
 	if errors.As(err, &op) && (op.err == unix.EACCES || op.err == unix.EPERM) {
-		if b, err := os.ReadFile("/proc/sys/kernel/perf_event_paranoid"); err == nil {
-			why += ", kernel.perf_event_paranoid=" + strings.TrimSpace(string(b))
+		if n, ok := procfs.PerfEventParanoid(); ok {
+			why += ", kernel.perf_event_paranoid=" + strconv.Itoa(n)
 		}
 	}
 	fmt.Fprintf(w, "ktrace: perf events unavailable (%s): context switches inferred from /proc\n", why)

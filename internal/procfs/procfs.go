@@ -255,6 +255,17 @@ func PtraceScope() (int, bool) {
 	return n, err == nil
 }
 
+// PerfEventParanoid returns kernel.perf_event_paranoid, who may use perf
+// events, and false where it cannot be read.
+func PerfEventParanoid() (int, bool) {
+	b, err := os.ReadFile("/proc/sys/kernel/perf_event_paranoid")
+	if err != nil {
+		return 0, false
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	return n, err == nil
+}
+
 // ListeningAbstract returns the names (without the leading '@') of the
 // listening abstract Unix sockets of this network namespace whose names
 // start with prefix, each once.
