@@ -22,7 +22,7 @@ const (
 const DefaultFacilities = format.FacDefault
 
 // Implemented is the set of facilities this tracer records.
-const Implemented = FacSyscall | FacNamei | FacGenio | FacPsig | FacCsw | FacArgs | FacEnv
+const Implemented = FacSyscall | FacNamei | FacGenio | FacPsig | FacCsw | FacUser | FacArgs | FacEnv
 
 // ParseFacilities parses a -t string such as "cn" or "+w".
 func ParseFacilities(s string) (Facilities, error) { return format.ParseFacilities(s) }
@@ -34,5 +34,5 @@ func Explicit(s string) Facilities { return format.ExplicitFacilities(s) }
 // needsSyscalls reports whether f needs syscall stops. CSW records need
 // them for their wait reason, the system call a thread sleeps in.
 func needsSyscalls(f Facilities) bool {
-	return f&(FacSyscall|FacNamei|FacGenio|FacCsw|FacArgs|FacEnv|FacStruct) != 0
+	return f&(FacSyscall|FacNamei|FacGenio|FacCsw|FacUser|FacArgs|FacEnv|FacStruct) != 0
 }

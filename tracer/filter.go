@@ -3,6 +3,7 @@ package tracer
 import (
 	"golang.org/x/sys/unix"
 
+	"github.com/ktrace-linux/ktrace/arch"
 	"github.com/ktrace-linux/ktrace/arch/tables"
 )
 
@@ -14,7 +15,11 @@ func SeccompFilter(s Settings) ([]unix.SockFilter, error) {
 	if names == nil {
 		return nil, nil
 	}
-	return buildFilter(names)
+	var numbers []uint32
+	if s.Facilities&FacUser != 0 {
+		numbers = append(numbers, arch.UtraceNumber)
+	}
+	return buildFilter(names, numbers)
 }
 
 // LoadSeccompFilter loads prog into the calling thread, which must be the

@@ -19,6 +19,7 @@ const (
 	ptGetSiginfo    = unix.PTRACE_GETSIGINFO
 	ptGetSyscallInf = 0x420e // PTRACE_GET_SYSCALL_INFO, Linux 5.3
 	ptGetRegset     = unix.PTRACE_GETREGSET
+	ptSetRegset     = unix.PTRACE_SETREGSET
 	ptPeekData      = unix.PTRACE_PEEKDATA
 
 	optSysGood  = unix.PTRACE_O_TRACESYSGOOD
@@ -129,12 +130,18 @@ const (
 
 // getRegs reads tid's general registers (the per-architecture regs type)
 // with PTRACE_GETREGSET and NT_PRSTATUS: arm64 has no PTRACE_GETREGS.
-func getRegs(tid int, r *regs) error {
+func getRegs(tid int, r *regs) error { return regset(ptGetRegset, tid, r) }
+
+// setRegs writes the general registers of a stopped tracee.
+func setRegs(tid int, r *regs) error { return regset(ptSetRegset, tid, r) }
+
+// regset reads or writes (req) the general registers of tid.
+func regset(req, tid int, r *regs) error {
 	iov := unix.Iovec{Base: (*byte)(unsafe.Pointer(r))}
 	iov.SetLen(int(unsafe.Sizeof(*r)))
 	// The pointer conversions stay inside the RawSyscall6 call so that
 	// the stack-allocated iovec cannot move before the kernel uses it.
-	_, _, e := unix.RawSyscall6(unix.SYS_PTRACE, ptGetRegset, uintptr(tid), ntPrstatus, uintptr(unsafe.Pointer(&iov)), 0, 0)
+	_, _, e := unix.RawSyscall6(unix.SYS_PTRACE, uintptr(req), uintptr(tid), ntPrstatus, uintptr(unsafe.Pointer(&iov)), 0, 0)
 	if e != 0 {
 		return e
 	}

@@ -110,6 +110,13 @@ func (r *recorder) bytes(h *format.Header, typ format.Type, b []byte) {
 	r.mu.Unlock()
 }
 
+// labeled writes a USER or STRU record.
+func (r *recorder) labeled(h *format.Header, typ format.Type, label string, data []byte) {
+	r.mu.Lock()
+	_ = r.w.WriteLabeled(h, typ, label, data)
+	r.mu.Unlock()
+}
+
 // genio writes a GIO record.
 func (r *recorder) genio(h *format.Header, g *format.Genio) {
 	r.mu.Lock()

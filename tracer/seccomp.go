@@ -94,11 +94,12 @@ func filterNames(tab *arch.Table, s Settings) []string {
 	return slices.Compact(names)
 }
 
-// buildFilter assembles the filter that traps names. Calls of any other
+// buildFilter assembles the filter that traps names, and the calls of
+// numbers that have no name (ktrace's utrace). Calls of any other
 // ABI than the native one (32-bit calls on amd64, x32) trap too: the
 // library only emits a section for the native one, so a check of our own
 // comes first.
-func buildFilter(names []string) ([]unix.SockFilter, error) {
+func buildFilter(names []string, numbers []uint32) ([]unix.SockFilter, error) {
 	info, err := seccomparch.GetInfo("")
 	if err != nil {
 		return nil, fmt.Errorf("seccomp: %w", err)
@@ -106,7 +107,7 @@ func buildFilter(names []string) ([]unix.SockFilter, error) {
 	// Calls newer than the library's table are matched by number in our
 	// own prefix.
 	var known []string
-	var extra []uint32
+	extra := append([]uint32(nil), numbers...)
 	tab := tables.Native()
 	for _, n := range names {
 		if _, ok := info.SyscallNames[n]; ok {

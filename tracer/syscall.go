@@ -118,6 +118,12 @@ func (t *Tracer) entry(th *thread) {
 	if p.fac == 0 {
 		return // kept traced for its seccomp filter only
 	}
+	if th.call == nil && th.nr == arch.UtraceNumber {
+		if p.fac&FacUser != 0 {
+			t.utrace(th)
+		}
+		return
+	}
 	if th.call != nil && th.call.Traits&arch.TraitSigHandler != 0 {
 		t.sigactionEntry(th)
 	}
@@ -175,6 +181,12 @@ func (t *Tracer) exit(th *thread) {
 	}
 	th.phase = th.phase.leaveCall()
 	if !th.proc.started || th.proc.fac == 0 {
+		return
+	}
+	if th.call == nil && th.nr == arch.UtraceNumber {
+		if th.proc.fac&FacUser != 0 {
+			t.utraceReturn(th)
+		}
 		return
 	}
 	v, ok := t.returnValue(th)

@@ -55,5 +55,9 @@ func (r *Regs) Return(abi arch.ABI) int64 {
 	return int64(r.Rax)
 }
 
+// SetReturn sets the return value of the call the registers are stopped
+// at the exit of.
+func (r *Regs) SetReturn(v int64) { r.Rax = uint64(v) }
+
 // InstructionPointer returns rip.
 func (r *Regs) InstructionPointer() uint64 { return r.Rip }

@@ -27,5 +27,9 @@ func (r *Regs) Entry() (nr uint64, args [6]uint64) {
 // Return returns the return value (x0) at a syscall-exit stop.
 func (r *Regs) Return() int64 { return int64(r.X[0]) }
 
+// SetReturn sets the return value of the call the registers are stopped
+// at the exit of.
+func (r *Regs) SetReturn(v int64) { r.X[0] = uint64(v) }
+
 // InstructionPointer returns pc.
 func (r *Regs) InstructionPointer() uint64 { return r.Pc }
