@@ -52,7 +52,7 @@ var typeJSONNames = [...]string{
 	format.TypeNamei: "NAMI", format.TypeGenio: "GIO", format.TypePsig: "PSIG",
 	format.TypeCsw: "CSW", format.TypeEmul: "EMUL", format.TypeUser: "USER",
 	format.TypeStruct: "STRU", format.TypeArgs: "ARGS", format.TypeEnvs: "ENVS",
-	format.TypeLost: "LOST",
+	format.TypeLost: "LOST", format.TypeExit: "EXIT",
 }
 
 // flagNames names the record flags for their JSON booleans.
@@ -116,6 +116,8 @@ func (j *JSON) appendRecord(b []byte, rec *format.Record) []byte {
 		b = j.appendStrings(b, rec)
 	case format.TypeLost:
 		b, err = j.appendLost(b, rec)
+	case format.TypeExit:
+		b, err = j.appendExit(b, rec)
 	default:
 		b = append(b, `,"length":`...)
 		b = strconv.AppendInt(b, int64(format.HeaderLen+len(rec.Payload)), 10)
@@ -419,6 +421,27 @@ func appendBytesField(b []byte, key string, s []byte) []byte {
 		b = append(b, '"')
 	}
 	return b
+}
+
+// appendExit appends `"status":3` for an exit, or `"signal":"SIGSEGV",
+// "signo":11,"core":true` for a death by signal.
+func (j *JSON) appendExit(b []byte, rec *format.Record) ([]byte, error) {
+	e, err := rec.Exit()
+	if err != nil {
+		return b, err
+	}
+	if e.Exited() {
+		b = append(b, `,"status":`...)
+		return strconv.AppendInt(b, int64(e.Code()), 10), nil
+	}
+	b = append(b, `,"signal":"`...)
+	b = appendSignalName(b, e.Signal())
+	b = append(b, `","signo":`...)
+	b = strconv.AppendInt(b, int64(e.Signal()), 10)
+	if e.CoreDumped() {
+		b = append(b, `,"core":true`...)
+	}
+	return b, nil
 }
 
 func (j *JSON) appendLost(b []byte, rec *format.Record) ([]byte, error) {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 
+	"github.com/ktrace-linux/ktrace/arch"
 	"github.com/ktrace-linux/ktrace/format"
 )
 
@@ -92,6 +93,8 @@ func (t *Text) appendRecord(b []byte, rec *format.Record) []byte {
 		return t.appendStrings(b, rec, len(b)-hdr)
 	case format.TypeLost:
 		b = t.appendLost(b, rec)
+	case format.TypeExit:
+		b = t.appendExit(b, rec)
 	default:
 		b = append(b, "record of "...)
 		b = strconv.AppendInt(b, int64(format.HeaderLen+len(rec.Payload)), 10)
@@ -108,7 +111,7 @@ var typeNames = [...]string{
 	format.TypeNamei: "NAMI  ", format.TypeGenio: "GIO   ", format.TypePsig: "PSIG  ",
 	format.TypeCsw: "CSW   ", format.TypeEmul: "EMUL  ", format.TypeUser: "USER  ",
 	format.TypeStruct: "STRU  ", format.TypeArgs: "ARGS  ", format.TypeEnvs: "ENVS  ",
-	format.TypeLost: "LOST  ",
+	format.TypeLost: "LOST  ", format.TypeExit: "EXIT  ",
 }
 
 // appendHeader appends the columns before the payload: pid (and tid),
@@ -405,6 +408,37 @@ func appendLostText(b []byte, l *format.Lost) []byte {
 		b = appendVisName(b, l.Reason)
 	}
 	return b
+}
+
+func (t *Text) appendExit(b []byte, rec *format.Record) []byte {
+	e, err := rec.Exit()
+	if err != nil {
+		return appendBad(b, err)
+	}
+	return appendExitText(b, e)
+}
+
+// appendExitText appends how a process ended, as strace says it: "exited
+// with 3", "killed by SIGSEGV (core dumped)".
+func appendExitText(b []byte, e format.Exit) []byte {
+	if e.Exited() {
+		b = append(b, "exited with "...)
+		return strconv.AppendInt(b, int64(e.Code()), 10)
+	}
+	b = append(b, "killed by "...)
+	b = appendSignalName(b, e.Signal())
+	if e.CoreDumped() {
+		b = append(b, " (core dumped)"...)
+	}
+	return b
+}
+
+// appendSignalName appends the name of sig, or its number.
+func appendSignalName(b []byte, sig int) []byte {
+	if name := arch.SignalName(sig); name != "" {
+		return append(b, name...)
+	}
+	return strconv.AppendInt(b, int64(sig), 10)
 }
 
 func (t *Text) appendLost(b []byte, rec *format.Record) []byte {

@@ -59,6 +59,8 @@
 //	ARGS (10)  execve argv strings, each NUL terminated
 //	ENVS (11)  execve environment strings, each NUL terminated
 //	LOST (12)  0 u64 records lost, 8 u64 bytes lost, 16 reason text
+//	EXIT (13)  0 u32 wait status (exit code << 8, or the signal | 0x80 for
+//	           a core dump), 4 u32 zero
 //
 // # Flags
 //

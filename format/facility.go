@@ -36,13 +36,13 @@ var facilityLetters = [...]struct {
 }
 
 // facilityOf maps a record type to the facility that selects it. EMUL
-// goes with the system calls; LOST, START and unknown types belong to
-// none.
+// and EXIT (the end of the last call) go with the system calls; LOST,
+// START and unknown types belong to none.
 var facilityOf = [...]Facilities{
 	TypeCall: FacSyscall, TypeRet: FacSyscall, TypeEmul: FacSyscall,
 	TypeNamei: FacNamei, TypeGenio: FacGenio, TypePsig: FacPsig,
 	TypeCsw: FacCsw, TypeUser: FacUser, TypeStruct: FacStruct,
-	TypeArgs: FacArgs, TypeEnvs: FacEnv,
+	TypeArgs: FacArgs, TypeEnvs: FacEnv, TypeExit: FacSyscall,
 }
 
 // Facility returns the facility that selects records of type t, or 0 for

@@ -40,7 +40,9 @@ func sample(t testing.TB) []byte {
 	must(w.WriteStrings(hdr(42, 42, 11), TypeArgs, []string{"cat", "/etc/hostname"}))
 	must(w.WriteStrings(hdr(42, 42, 12), TypeEnvs, []string{"HOME=/root"}))
 	must(w.WriteLost(hdr(42, 42, 13), &Lost{Records: 7, Bytes: 700, Reason: []byte("disk full")}))
-	must(w.WriteBytes(hdr(42, 42, 14), Type(999), []byte("future")))
+	must(w.WriteExit(hdr(42, 42, 14), Exit{Status: 3 << 8}))
+	must(w.WriteExit(hdr(43, 43, 15), Exit{Status: 0x80 | 11}))
+	must(w.WriteBytes(hdr(42, 42, 16), Type(999), []byte("future")))
 	must(w.Flush())
 	return b.Bytes()
 }
@@ -73,7 +75,7 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatalf("damage in a good stream: %v", damage[0])
 	}
 	wantTypes := []Type{TypeStart, TypeEmul, TypeCall, TypeNamei, TypeRet, TypeGenio, TypePsig,
-		TypeCsw, TypeUser, TypeStruct, TypeArgs, TypeEnvs, TypeLost, Type(999)}
+		TypeCsw, TypeUser, TypeStruct, TypeArgs, TypeEnvs, TypeLost, TypeExit, TypeExit, Type(999)}
 	if len(recs) != len(wantTypes) {
 		t.Fatalf("got %d records, want %d", len(recs), len(wantTypes))
 	}
@@ -131,8 +133,14 @@ func TestRoundTrip(t *testing.T) {
 	if err != nil || l.Records != 7 || l.Bytes != 700 || string(l.Reason) != "disk full" {
 		t.Errorf("Lost = %+v, %v", l, err)
 	}
-	if recs[13].Type.Known() || recs[13].Type.String() != "UNKNOWN(999)" {
-		t.Errorf("unknown type: %v", recs[13].Type)
+	if e, err := recs[13].Exit(); err != nil || !e.Exited() || e.Code() != 3 || e.Signal() != 0 || e.CoreDumped() {
+		t.Errorf("Exit = %+v, %v: want exit 3", e, err)
+	}
+	if e, err := recs[14].Exit(); err != nil || e.Exited() || e.Signal() != 11 || !e.CoreDumped() {
+		t.Errorf("Exit = %+v, %v: want SIGSEGV, core dumped", e, err)
+	}
+	if recs[15].Type.Known() || recs[15].Type.String() != "UNKNOWN(999)" {
+		t.Errorf("unknown type: %v", recs[15].Type)
 	}
 	if _, err := recs[2].Ret(); err == nil {
 		t.Error("Ret on a CALL record: no error")
@@ -174,8 +182,8 @@ func TestTornTail(t *testing.T) {
 	data := sample(t)
 	for cut := 1; cut < HeaderLen+len("future"); cut++ {
 		recs, damage := readAll(t, data[:len(data)-cut])
-		if len(recs) != 13 {
-			t.Fatalf("cut %d: %d good records, want 13", cut, len(recs))
+		if len(recs) != 15 {
+			t.Fatalf("cut %d: %d good records, want 15", cut, len(recs))
 		}
 		if len(damage) != 1 {
 			t.Fatalf("cut %d: %d damage reports, want 1", cut, len(damage))
@@ -217,7 +225,7 @@ func TestCorruptionResync(t *testing.T) {
 func TestConcatenatedTraces(t *testing.T) {
 	data := sample(t)
 	recs, damage := readAll(t, append(append([]byte(nil), data...), data...))
-	if len(damage) != 0 || len(recs) != 28 || recs[14].Type != TypeStart {
+	if len(damage) != 0 || len(recs) != 32 || recs[16].Type != TypeStart {
 		t.Fatalf("%d records, %d damage", len(recs), len(damage))
 	}
 }
@@ -321,8 +329,8 @@ func TestFollow(t *testing.T) {
 		}
 		n++
 	}
-	if n != 14 {
-		t.Fatalf("followed %d records, want 14", n)
+	if n != 16 {
+		t.Fatalf("followed %d records, want 16", n)
 	}
 }
 

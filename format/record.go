@@ -64,13 +64,14 @@ const (
 	TypeArgs   Type = 10 // execve argument strings
 	TypeEnvs   Type = 11 // execve environment strings
 	TypeLost   Type = 12 // records the tracer could not write
+	TypeExit   Type = 13 // how a process ended
 )
 
 var typeNames = [...]string{
 	TypeStart: "START", TypeCall: "CALL", TypeRet: "RET", TypeNamei: "NAMI",
 	TypeGenio: "GIO", TypePsig: "PSIG", TypeCsw: "CSW", TypeEmul: "EMUL",
 	TypeUser: "USER", TypeStruct: "STRU", TypeArgs: "ARGS", TypeEnvs: "ENVS",
-	TypeLost: "LOST",
+	TypeLost: "LOST", TypeExit: "EXIT",
 }
 
 // String returns the four-letter name kdump prints, or UNKNOWN(n).
@@ -437,6 +438,43 @@ func (r *Record) Lost() (Lost, error) {
 	}
 	p := r.Payload
 	return Lost{Records: le.Uint64(p), Bytes: le.Uint64(p[8:]), Reason: p[lostFixed:]}, nil
+}
+
+// Exit is the payload of an EXIT record: how a traced process ended, as
+// wait(2) reports it.
+type Exit struct {
+	// Status is the wait status: the exit code in bits 8..15 for an
+	// exit, the signal in bits 0..6 (and 0x80 for a core dump) for a
+	// death by signal.
+	Status uint32
+}
+
+// exitFixed is the size of an EXIT payload.
+const exitFixed = 8
+
+// Exited reports whether the process exited, with Code its status.
+func (e Exit) Exited() bool { return e.Status&0x7f == 0 }
+
+// Code returns the exit status of a process that exited.
+func (e Exit) Code() int { return int(e.Status>>8) & 0xff }
+
+// Signal returns the signal that killed the process, or 0.
+func (e Exit) Signal() int {
+	if e.Exited() {
+		return 0
+	}
+	return int(e.Status & 0x7f)
+}
+
+// CoreDumped reports whether a process killed by a signal dumped core.
+func (e Exit) CoreDumped() bool { return !e.Exited() && e.Status&0x80 != 0 }
+
+// Exit decodes an EXIT record.
+func (r *Record) Exit() (Exit, error) {
+	if err := r.need(TypeExit, exitFixed); err != nil {
+		return Exit{}, err
+	}
+	return Exit{Status: le.Uint32(r.Payload)}, nil
 }
 
 // headerCheck computes the 16-bit check of a record header (bytes 46..48).

@@ -291,6 +291,17 @@ func (w *Writer) WriteLost(h *Header, l *Lost) error {
 	return w.end(start)
 }
 
+// WriteExit appends an EXIT record: how process h.PID ended.
+func (w *Writer) WriteExit(h *Header, e Exit) error {
+	start, err := w.begin(h, TypeExit, exitFixed)
+	if err != nil {
+		return err
+	}
+	w.buf = le.AppendUint32(w.buf, e.Status)
+	w.buf = le.AppendUint32(w.buf, 0)
+	return w.end(start)
+}
+
 func boolByte(b bool) byte {
 	if b {
 		return 1

@@ -110,6 +110,13 @@ func (r *recorder) bytes(h *format.Header, typ format.Type, b []byte) {
 	r.mu.Unlock()
 }
 
+// exit writes an EXIT record.
+func (r *recorder) exit(h *format.Header, e format.Exit) {
+	r.mu.Lock()
+	_ = r.w.WriteExit(h, e)
+	r.mu.Unlock()
+}
+
 // labeled writes a USER or STRU record.
 func (r *recorder) labeled(h *format.Header, typ format.Type, label string, data []byte) {
 	r.mu.Lock()

@@ -378,7 +378,7 @@ func (t *Tracer) handle(tid int, ws unix.WaitStatus) {
 	st := decodeStop(ws)
 	switch st.kind {
 	case stopGone:
-		t.gone(th)
+		t.gone(th, ws)
 		return
 	case stopOther:
 		if !ws.Stopped() {
@@ -543,9 +543,14 @@ func (t *Tracer) addThread(tid int, p *process, from *thread) *thread {
 }
 
 // gone forgets a thread that exited or was killed.
-func (t *Tracer) gone(th *thread) {
+func (t *Tracer) gone(th *thread, ws unix.WaitStatus) {
+	if p := th.proc; th.tid == p.pid && p.started && p.fac&FacSyscall != 0 {
+		// The leader is reported last, with the status the process's
+		// parent sees: how the process ended.
+		t.rec.exit(t.header(th, th.lastABI), format.Exit{Status: uint32(ws)})
+	}
 	t.forget(th)
-	t.Flush() // nothing to write, normally: see flushAtExit
+	t.Flush()
 }
 
 // detach stops tracing th, delivering sig.

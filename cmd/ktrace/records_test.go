@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/exec"
+	"slices"
 	"syscall"
 	"testing"
 	"time"
@@ -288,5 +290,41 @@ func TestTraceFamily(t *testing.T) {
 		if len(testutil.Only(testutil.OfPID(all, pid), testutil.IsCall("exit_group"))) != 1 {
 			t.Errorf("pid %d: no exit_group", pid)
 		}
+	}
+}
+
+// TestProcessEnds: an EXIT record says how each traced process ended, as
+// its parent sees it: its exit status, or the signal that killed it.
+func TestProcessEnds(t *testing.T) {
+	e := itSetup(t)
+	prog := testutil.Prog(t, "exitcode")
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip(err)
+	}
+	tf := e.path("ends.out")
+	res := e.trace(tf, []string{"-i"}, sh, "-c", prog+" 4; "+prog+" -9; exit 5")
+	if res.ExitCode() != 5 {
+		t.Fatalf("sh exited %d, want 5; %s", res.ExitCode(), res)
+	}
+	ends := testutil.Only(testutil.ReadTrace(t, tf), testutil.IsType(format.TypeExit))
+	type end struct {
+		comm   string
+		code   int
+		signal int
+	}
+	var got []end
+	for _, r := range ends {
+		if r.Err != nil {
+			t.Fatalf("EXIT record: %v", r.Err)
+		}
+		got = append(got, end{r.Comm, r.Exit.Code(), r.Exit.Signal()})
+	}
+	want := []end{{"exitcode", 4, 0}, {"exitcode", 0, int(unix.SIGKILL)}, {"sh", 5, 0}}
+	if !slices.Equal(got, want) {
+		t.Errorf("EXIT records %+v, want %+v:\n%s", got, want, testutil.Describe(ends))
+	}
+	if len(ends) == 3 && ends[2].PID != res.Pid {
+		t.Errorf("the shell's EXIT is of pid %d, want %d", ends[2].PID, res.Pid)
 	}
 }

@@ -55,6 +55,8 @@ type Rec struct {
 
 	Strings []string // ARGS, ENVS
 
+	Exit format.Exit // EXIT: how the process ended
+
 	Lost   format.Lost // LOST: the counts (Reason is nil)
 	Reason string      // LOST: why the records were lost
 
@@ -149,6 +151,8 @@ func decode(rec *format.Record) Rec {
 			l, err = rec.Struct()
 		}
 		r.Label, r.Data = string(l.Label), bytes.Clone(l.Data)
+	case format.TypeExit:
+		r.Exit, err = rec.Exit()
 	case format.TypeArgs, format.TypeEnvs:
 		err = rec.Strings(func(s []byte) { r.Strings = append(r.Strings, string(s)) })
 	case format.TypeLost:
@@ -236,6 +240,8 @@ func (r *Rec) String() string {
 		fmt.Fprintf(&b, "%q %q", r.Label, Clip(r.Data, 200))
 	case format.TypeLost:
 		fmt.Fprintf(&b, "%d records %d bytes %q", r.Lost.Records, r.Lost.Bytes, r.Reason)
+	case format.TypeExit:
+		fmt.Fprintf(&b, "status %#x", r.Exit.Status)
 	}
 	if r.Flags != 0 {
 		fmt.Fprintf(&b, " flags=%#x", r.Flags)
