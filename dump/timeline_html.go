@@ -30,8 +30,9 @@ type TimelineLimits struct {
 	Items int
 	// Buckets is the most buckets kept; past it, buckets widen.
 	Buckets int
-	// Marks is the most signals, births and ends shown; the rest are
-	// counted in the page's note.
+	// Marks is the most signals shown, and the most marks of threads'
+	// lives (starts, forks, execs, exits, ends); the rest are counted in
+	// the page's note.
 	Marks int
 }
 
@@ -48,9 +49,9 @@ type Timeline struct {
 	lim    TimelineLimits
 	rows   map[*threadInfo]*tlRow
 	items  int
-	marks  int
-	lost   int   // marks left out
-	width  int64 // bucket width in nanoseconds; 0 while calls are kept one by one
+	marks  [2]int // marks kept: of threads' lives, signals
+	lost   int    // marks left out
+	width  int64  // bucket width in nanoseconds; 0 while calls are kept one by one
 	nbuck  int
 	minT   int64
 	maxT   int64
@@ -154,11 +155,17 @@ func (t *Timeline) addState(r *tlRow, s *stateSpan) {
 
 func (t *Timeline) mark(th *threadInfo, m *mark) {
 	t.seen(m.time, m.time)
-	if t.marks >= t.lim.Marks {
+	// Signals and the marks of threads' lives are counted apart, so
+	// that many signals do not hide where threads start and end.
+	n := &t.marks[0]
+	if m.kind == markSignal {
+		n = &t.marks[1]
+	}
+	if *n >= t.lim.Marks {
 		t.lost++
 		return
 	}
-	t.marks++
+	*n++
 	r := t.row(th)
 	r.marks = append(r.marks, *m)
 }
@@ -427,7 +434,7 @@ func (t *Timeline) note() string {
 			t.lim.Items, time.Duration(t.width)))
 	}
 	if t.lost > 0 {
-		parts = append(parts, fmt.Sprintf("%d marks (signals, starts, ends) left out after the first %d", t.lost, t.lim.Marks))
+		parts = append(parts, fmt.Sprintf("%d marks (signals, starts, ends) left out past %d of a kind", t.lost, t.lim.Marks))
 	}
 	return strings.Join(parts, "; ")
 }
