@@ -86,4 +86,10 @@
 // A table like strace -c: share of time, seconds, microseconds per call,
 // calls, errors (restarts are not errors) and name, sorted by time spent.
 // A call's time runs from its CALL to the RET of the same thread.
+//
+// # Timeline and Perfetto
+//
+// Timeline (--timeline) writes one self-contained HTML page drawing each
+// thread as a row over time; Perfetto (--perfetto) writes the Chrome
+// trace event format. See timeline_html.go and perfetto.go.
 package dump

@@ -41,6 +41,10 @@ func NewRenderer(w io.Writer, m Mode, o Options) Renderer {
 		return NewJSON(w, o)
 	case ModeSummary:
 		return NewSummary(w, o)
+	case ModeTimeline:
+		return NewTimeline(w, o, DefaultTimelineLimits)
+	case ModePerfetto:
+		return NewPerfetto(w, o)
 	}
 	return NewText(w, o)
 }

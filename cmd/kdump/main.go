@@ -1,6 +1,6 @@
 // Command kdump decodes a ktrace trace file, as BSD kdump(1) does.
 //
-//	kdump [-dEHlnRrSsTxX] [-f trfile] [-m maxdata] [-p pid] [-t trstr] [--json] [--summary]
+//	kdump [-dEHlnRrSsTxX] [-f trfile] [-m maxdata] [-p pid] [-t trstr] [--json] [--summary] [--timeline file] [--perfetto file]
 //
 // The rendering is done by package dump; this command parses flags.
 package main
@@ -20,7 +20,7 @@ import (
 	"github.com/ktrace-linux/ktrace/format"
 )
 
-const usageLine = "kdump [-dEHlnRrSsTxX] [-f trfile] [-m maxdata] [-p pid] [-t trstr] [--json] [--summary]"
+const usageLine = "kdump [-dEHlnRrSsTxX] [-f trfile] [-m maxdata] [-p pid] [-t trstr] [--json] [--summary] [--timeline file] [--perfetto file]"
 
 // usageError is a mistake on the command line (exit status 2).
 type usageError struct{ err error }
@@ -64,6 +64,7 @@ func newCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		pid     int32
 		jsonOut bool
 		summary bool
+		picture pictureFlags
 	)
 	cmd := &cobra.Command{
 		Use:   usageLine,
@@ -99,13 +100,21 @@ func newCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 			case summary:
 				cfg.Mode = dump.ModeSummary
 			}
+			mode, out, closeOut, err := picture.output(fl, jsonOut || summary, stdout, cfg.Mode)
+			if err != nil {
+				return err
+			}
+			cfg.Mode = mode
 			ctx := cmd.Context()
 			if cfg.Follow {
 				var stop context.CancelFunc
 				ctx, stop = signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 				defer stop()
 			}
-			res, err := cfg.Run(ctx, stdin, stdout, stderr)
+			res, err := cfg.Run(ctx, stdin, out, stderr)
+			if cerr := closeOut(); err == nil {
+				err = cerr
+			}
 			if err != nil {
 				return err
 			}
@@ -138,5 +147,6 @@ func newCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	fl.StringVarP(&trstr, "types", "t", "", "only these facilities (ktrace -t letters: cnisuwtxX+)")
 	fl.BoolVar(&jsonOut, "json", false, "one JSON object per record")
 	fl.BoolVar(&summary, "summary", false, "per-syscall summary table, like strace -c")
+	picture.add(fl)
 	return cmd
 }

@@ -46,7 +46,7 @@ func testMain(m *testing.M) int {
 	if d := os.Getenv("KTRACE_TEST_BIN"); d != "" {
 		// Prebuilt (make test-arm64: no Go toolchain in the guest).
 		kdumpBin = filepath.Join(d, "kdump")
-		return m.Run()
+		return testutil.Main(m)
 	}
 	gobin := "go"
 	if _, err := exec.LookPath(gobin); err != nil {
@@ -57,7 +57,7 @@ func testMain(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "building kdump: %v\n%s", err, out)
 		return 1
 	}
-	return m.Run()
+	return testutil.Main(m) // builds ktrace and the C programs when asked
 }
 
 // result is how a kdump run ended.

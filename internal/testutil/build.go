@@ -1,7 +1,8 @@
 // Package testutil holds helpers for the integration tests and benchmarks:
 // building the ktrace and kdump binaries and the C test programs of
 // testdata/progs once per test binary, running commands with a deadline,
-// checking that ptrace is allowed, and parsing kdump's text output.
+// checking that ptrace is allowed, parsing kdump's text output, and
+// running headless Chromium on a page.
 package testutil
 
 import (

@@ -31,6 +31,10 @@ var numbers = map[string][2]uint32{
 	"connect":         {42, 203},
 	"statx":           {332, 291},
 	"close":           {3, 57},
+	"clone":           {56, 220},
+	"futex":           {202, 98},
+	"exit":            {60, 93},
+	"getpid":          {39, 172},
 }
 
 // i386 numbers, for the 32-bit calls of the amd64 sample.
