@@ -89,26 +89,37 @@ func (t *Tracer) AttachAll(pids []int, s Settings) error {
 	}
 	// A thread is traced once its first stop has been seen and it runs on
 	// under PTRACE_SYSCALL: before that, a call it finishes would go
-	// unrecorded. Wait for those stops, handling whatever comes first.
-	for _, p := range done {
-		for _, th := range slices.Clone(p.threads) {
-			for th.phase == phaseNew {
-				var ws unix.WaitStatus
-				tid, err := unix.Wait4(th.tid, &ws, unix.WALL, nil)
-				if err == unix.EINTR {
-					continue
-				}
-				if err != nil {
-					break
-				}
-				t.handle(tid, ws)
-				if ws.Exited() || ws.Signaled() {
-					break
-				}
+	// unrecorded. Wait for those stops, handling every stop that comes
+	// meanwhile: a thread may be unable to stop before another does (a
+	// vfork parent waits for its child, which may be one of ours).
+	for t.firstStopsDue(done) {
+		var ws unix.WaitStatus
+		tid, err := unix.Wait4(-1, &ws, unix.WALL, nil)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			break
+		}
+		t.handle(tid, ws)
+	}
+	return nil
+}
+
+// firstStopsDue reports whether a thread of procs, still traced, has not
+// had its first stop yet.
+func (t *Tracer) firstStopsDue(procs []*process) bool {
+	for _, p := range procs {
+		if t.procs[p.pid] != p {
+			continue // gone, or released
+		}
+		for _, th := range p.threads {
+			if th.phase == phaseNew {
+				return true
 			}
 		}
 	}
-	return nil
+	return false
 }
 
 // seizeProcess seizes every thread of process pid and has each stop once

@@ -23,10 +23,11 @@ func (t *Tracer) syscallStop(th *thread) {
 }
 
 // flushAtExit writes out the records when th enters a call that ends its
-// process (exit_group, or exit of its last thread): the parent may see
-// the process gone before the tracer sees anything more of it, and every
-// record up to the exit must be in the file by then. Exits by a signal
-// are flushed at their PSIG record.
+// process (exit_group, or exit of its last thread), with the EXIT record
+// of the status the call gives: the parent may see the process gone
+// before the tracer sees anything more of it, and every record up to the
+// exit must be in the file by then. Exits by a signal are flushed at
+// their PSIG record, and their EXIT written when the tracer reaps them.
 func (t *Tracer) flushAtExit(th *thread) {
 	if th.call == nil {
 		return
@@ -39,6 +40,11 @@ func (t *Tracer) flushAtExit(th *thread) {
 		}
 	default:
 		return
+	}
+	if p := th.proc; p.started && p.fac&FacSyscall != 0 {
+		status := uint32(th.args[0]&0xff) << 8
+		t.rec.exit(t.header(th, th.abi), format.Exit{Status: status})
+		p.exit = exitRecorded | uint64(status)
 	}
 	t.rec.processEnding()
 }

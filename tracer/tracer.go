@@ -68,6 +68,9 @@ type process struct {
 	started   bool       // records are written (in command mode, from the first execve)
 	threads   []*thread
 	detaching bool // being released: each thread is detached at its next stop
+	// exit is the status of the EXIT record written at the process's
+	// exit call, with exitRecorded set; 0 when none was.
+	exit uint64
 	// only marks, per ABI and system call number, the calls Syscalls
 	// lets through; nil when every call is recorded.
 	only map[arch.ABI][]bool
@@ -100,6 +103,9 @@ type thread struct {
 	// csw watches the thread's context switches (-t w), or is nil.
 	csw *cswState
 }
+
+// exitRecorded marks process.exit as holding the status of an EXIT record.
+const exitRecorded = 1 << 32
 
 // newProcess returns the state of a newly traced process.
 func newProcess(pid int, s Settings, started bool) *process {
@@ -544,9 +550,10 @@ func (t *Tracer) addThread(tid int, p *process, from *thread) *thread {
 
 // gone forgets a thread that exited or was killed.
 func (t *Tracer) gone(th *thread, ws unix.WaitStatus) {
-	if p := th.proc; th.tid == p.pid && p.started && p.fac&FacSyscall != 0 {
+	if p := th.proc; th.tid == p.pid && p.started && p.fac&FacSyscall != 0 && p.exit != exitRecorded|uint64(uint32(ws)) {
 		// The leader is reported last, with the status the process's
-		// parent sees: how the process ended.
+		// parent sees: how the process ended, if its exit call did not
+		// say so already (a death by a signal).
 		t.rec.exit(t.header(th, th.lastABI), format.Exit{Status: uint32(ws)})
 	}
 	t.forget(th)

@@ -761,8 +761,11 @@ func TestAttachDescendants(t *testing.T) {
 			t.Errorf("%s: the last traced line is %d, want %d", tag, last, n-1)
 		}
 		recs := testutil.OfPID(all, pid)
-		if last := &recs[len(recs)-1]; !testutil.IsCallArgs("exit_group", 0)(last) {
-			t.Errorf("%s: the last record is %s, want CALL exit_group(0)", tag, last)
+		if end := &recs[len(recs)-1]; !testutil.IsExit(0, 0)(end) {
+			t.Errorf("%s: the last record is %s, want EXIT exited with 0", tag, end)
+		}
+		if last := &recs[max(len(recs)-2, 0)]; !testutil.IsCallArgs("exit_group", 0)(last) {
+			t.Errorf("%s: the record before the EXIT is %s, want CALL exit_group(0)", tag, last)
 		}
 		// Its whole output, in order.
 		var got []string

@@ -206,7 +206,8 @@ func TestTraceJobControl(t *testing.T) {
 		t.Errorf("want one PSIG SIGTSTP SIG_DFL and one SIGCONT SIG_DFL, got:\n%s", testutil.Describe(psig))
 	}
 	all = testutil.ReadTrace(t, tf2)
-	if last := &all[len(all)-1]; !testutil.IsSignal(int(syscall.SIGINT), format.SigDefault)(last) {
-		t.Errorf("the trace of the job killed by Ctrl-C does not end with PSIG SIGINT SIG_DFL:\n%s", testutil.Describe(all[max(0, len(all)-5):]))
+	if len(all) < 2 || !testutil.IsSignal(int(syscall.SIGINT), format.SigDefault)(&all[len(all)-2]) ||
+		!testutil.IsExit(0, syscall.SIGINT)(&all[len(all)-1]) {
+		t.Errorf("the trace of the job killed by Ctrl-C does not end with PSIG SIGINT SIG_DFL and EXIT killed by SIGINT:\n%s", testutil.Describe(all[max(0, len(all)-5):]))
 	}
 }

@@ -134,8 +134,9 @@ func TestTraceFileIO(t *testing.T) {
 	c.Next("GIO fd 1 wrote 31 bytes", testutil.IsData(1, true, content))
 	c.Next("RET write 31", testutil.IsRetValue("write", 31))
 	c.Find("CALL exit_group(0)", testutil.IsCallArgs("exit_group", 0))
+	c.Next("EXIT exited with 0", testutil.IsExit(0, 0))
 	if c.I != len(all) {
-		t.Errorf("records after exit_group:\n%s", testutil.Describe(all[c.I:]))
+		t.Errorf("records after the EXIT:\n%s", testutil.Describe(all[c.I:]))
 	}
 }
 
@@ -175,10 +176,15 @@ func TestTraceExitStatus(t *testing.T) {
 				t.Errorf("stdout traced %q, untraced %q, want %q", res.Stdout, plain.Stdout, tc.stdout)
 			}
 			all := testutil.ReadTrace(t, tf)
-			if len(all) == 0 {
-				t.Fatal("no records")
+			if len(all) < 2 {
+				t.Fatalf("%d records", len(all))
 			}
-			last := &all[len(all)-1]
+			// The trace ends with the EXIT, after the exit or the fatal
+			// signal.
+			if end := &all[len(all)-1]; !testutil.IsExit(tc.code, tc.sig)(end) {
+				t.Errorf("last record %s, want EXIT of status %d, signal %v", end, tc.code, tc.sig)
+			}
+			last := &all[len(all)-2]
 			switch {
 			case tc.sig == syscall.SIGTERM:
 				want := fmt.Sprintf("SIGTERM SIG_DFL code=SI_USER pid=%d uid=%d", res.Pid, os.Getuid())
@@ -705,8 +711,8 @@ func TestTraceFileCompleteOnReturn(t *testing.T) {
 		if calls != 2000 || rets != 2000 {
 			t.Errorf("round %d: %d CALL getppid() and %d RET getppid %d, want 2000 each", round, calls, rets, ppid)
 		}
-		if len(all) == 0 || !testutil.IsCallArgs("exit_group", 0)(&all[len(all)-1]) {
-			t.Fatalf("round %d: the trace does not end with exit_group(0):\n%s", round, testutil.Describe(all[max(0, len(all)-5):]))
+		if len(all) < 2 || !testutil.IsCallArgs("exit_group", 0)(&all[len(all)-2]) || !testutil.IsExit(0, 0)(&all[len(all)-1]) {
+			t.Fatalf("round %d: the trace does not end with exit_group(0) and its EXIT:\n%s", round, testutil.Describe(all[max(0, len(all)-5):]))
 		}
 	}
 	tf := e.path("fork.out")
@@ -716,8 +722,11 @@ func TestTraceFileCompleteOnReturn(t *testing.T) {
 	if n := len(testutil.Only(all, testutil.IsCallArgs("exit_group", 0))); n != 31 {
 		t.Errorf("%d CALL exit_group(0) right after ktrace returned, want 31 (30 children and the parent)", n)
 	}
-	if !testutil.IsCallArgs("exit_group", 0)(&all[len(all)-1]) {
-		t.Errorf("the trace does not end with the parent's exit_group:\n%s", testutil.Describe(all[max(0, len(all)-5):]))
+	if n := len(testutil.Only(all, testutil.IsExit(0, 0))); n != 31 {
+		t.Errorf("%d EXIT exited with 0 right after ktrace returned, want 31", n)
+	}
+	if len(all) < 2 || !testutil.IsCallArgs("exit_group", 0)(&all[len(all)-2]) || !testutil.IsExit(0, 0)(&all[len(all)-1]) {
+		t.Errorf("the trace does not end with the parent's exit_group and EXIT:\n%s", testutil.Describe(all[max(0, len(all)-5):]))
 	}
 }
 
@@ -843,12 +852,12 @@ func TestTraceFacilities(t *testing.T) {
 		argv  []string
 		want  []string // exactly these types (besides EMUL)
 	}{
-		{"c", fileioArgv, []string{"CALL", "RET"}},
+		{"c", fileioArgv, []string{"CALL", "RET", "EXIT"}},
 		{"n", fileioArgv, []string{"NAMI"}},
 		{"i", fileioArgv, []string{"GIO"}},
 		{"x", fileioArgv, []string{"ARGS"}},
 		{"s", []string{sigusr, "self", "3"}, []string{"PSIG"}},
-		{"cX", fileioArgv, []string{"CALL", "RET", "ENVS"}},
+		{"cX", fileioArgv, []string{"CALL", "RET", "ENVS", "EXIT"}},
 	} {
 		t.Run(tc.trstr, func(t *testing.T) {
 			e := e.sub(t)

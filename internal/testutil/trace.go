@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"syscall"
 	"strconv"
 	"strings"
 	"testing"
@@ -308,6 +309,20 @@ func OfTID(recs []Rec, tid int) []Rec {
 
 // IsType matches the records of type t.
 func IsType(t format.Type) Match { return func(r *Rec) bool { return r.Type == t } }
+
+// IsExit matches an EXIT record of a process that exited with code (sig
+// 0) or was killed by sig.
+func IsExit(code int, sig syscall.Signal) Match {
+	return func(r *Rec) bool {
+		if r.Type != format.TypeExit {
+			return false
+		}
+		if sig != 0 {
+			return r.Exit.Signal() == int(sig)
+		}
+		return r.Exit.Exited() && r.Exit.Code() == code
+	}
+}
 
 // IsCall matches the CALL of one of names, or any CALL without names.
 func IsCall(names ...string) Match {
