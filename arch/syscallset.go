@@ -173,8 +173,12 @@ func (s *SyscallSet) Has(nr uint32) bool {
 func (s *SyscallSet) Names() []string { return s.names }
 
 // Set resolves e against tab; items that name calls tab lacks add
-// nothing.
+// nothing. A nil tab (an ABI without a table) gives the set of no call,
+// or of every call when e is inverted.
 func (e *SyscallExpr) Set(tab *Table) *SyscallSet {
+	if tab == nil {
+		return &SyscallSet{beyond: e.invert}
+	}
 	all := tab.load().all
 	n := 0
 	if len(all) > 0 {

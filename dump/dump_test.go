@@ -146,7 +146,9 @@ func TestNumbers(t *testing.T) {
 		{string(appendOctal(nil, 0o644)), "0644"},
 		{string(appendPadInt(nil, 42, 6)), "    42"},
 		{string(appendPadInt(nil, 12345678, 6)), "12345678"},
-		{string(appendComm(nil, []byte("averylongname"))), "averylon"},
+		{string(appendComm(nil, []byte("averylongname"))), "averylongname   "},
+		{string(appendComm(nil, []byte("eightchr"))), "eightchr"},
+		{string(appendComm(nil, []byte("a b"))), "a?b     "},
 		{string(appendComm(nil, []byte("a\x01"))), "a?      "},
 		{string(appendSecNsec(nil, 1_500_000_000)), "1.500000000"},
 		{string(appendSecNsec(nil, -1500)), "-0.000001500"},
@@ -253,11 +255,12 @@ func TestJSON(t *testing.T) {
 				TypeNum uint16 `json:"type_num"`
 				PID     int32
 				TID     int32
-				Time    int64
+				Time    struct{ Sec, Nsec int64 }
 				ABI     string
-				Args    []uint64
-				Value   *int64
-				Error   *int32
+				Args    []string
+				Value   *int64 `json:",string"`
+				Raw     *int64 `json:",string"`
+				Errno   *int32
 				Data    *string
 				Data64  *string `json:"data_base64"`
 				Path    *string
@@ -270,7 +273,7 @@ func TestJSON(t *testing.T) {
 				t.Fatalf("line %d: %v\n%s", i, err, lines[i])
 			}
 			if obj.Offset != rec.Offset || obj.TypeNum != uint16(rec.Type) || obj.PID != rec.PID ||
-				obj.TID != rec.TID || obj.Time != rec.Time || obj.ABI != rec.ABI.String() {
+				obj.TID != rec.TID || obj.Time.Sec*1e9+obj.Time.Nsec != rec.Time || obj.Time.Nsec >= 1e9 || obj.ABI != rec.ABI.String() {
 				t.Errorf("line %d header fields differ from the record: %s", i, lines[i])
 			}
 			switch rec.Type {
@@ -280,8 +283,8 @@ func TestJSON(t *testing.T) {
 					t.Errorf("line %d: %d args, want %d", i, len(obj.Args), c.NArg)
 				}
 				for k := range obj.Args {
-					if obj.Args[k] != c.Args[k] {
-						t.Errorf("line %d: arg %d = %#x, want %#x", i, k, obj.Args[k], c.Args[k])
+					if obj.Args[k] != strconv.FormatUint(c.Args[k], 10) {
+						t.Errorf("line %d: arg %d = %s, want %d", i, k, obj.Args[k], c.Args[k])
 					}
 				}
 				want := string(appendCallText(nil, (&tableCache{}).lookup(rec.ABI, c.Number), (&tableCache{}).get(rec.ABI), &c, &Options{}))
@@ -290,8 +293,13 @@ func TestJSON(t *testing.T) {
 				}
 			case format.TypeRet:
 				r, _ := rec.Ret()
-				if obj.Value == nil || *obj.Value != r.Value || obj.Error == nil || *obj.Error != r.Error {
-					t.Errorf("line %d: value/error differ from %+v", i, r)
+				want := r.Value
+				if r.Error != 0 {
+					want = -1
+				}
+				if obj.Value == nil || *obj.Value != want || obj.Raw == nil || *obj.Raw != r.Value ||
+					obj.Errno == nil || *obj.Errno != r.Error {
+					t.Errorf("line %d: value/raw/errno differ from %+v", i, r)
 				}
 			case format.TypeGenio, format.TypeUser, format.TypeStruct:
 				var data []byte

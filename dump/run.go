@@ -34,8 +34,17 @@ const (
 	ModeSummary             // per-syscall table (--summary)
 )
 
-// NewRenderer returns the renderer of mode m writing to w.
+// NewRenderer returns the renderer of mode m writing to w, behind the
+// call filter when o has one.
 func NewRenderer(w io.Writer, m Mode, o Options) Renderer {
+	if o.Filter.Active() {
+		inner := o
+		inner.Filter = CallFilter{}
+		return newFilter(NewRenderer(w, m, inner), o)
+	}
+	if m == ModeCalls || m == ModeCallsJSON {
+		return NewCalls(w, m == ModeCallsJSON, o)
+	}
 	switch m {
 	case ModeJSON:
 		return NewJSON(w, o)
