@@ -361,12 +361,16 @@ func (c *Calls) complete(oc *openCall, r *format.Ret, ret *format.Record) {
 		return
 	}
 	sc := c.tabs.lookup(oc.hdr.ABI, oc.call.Number)
-	b := c.buf[:0]
+	// The line has the time of the CALL, as strace's, unless it resumes
+	// an unfinished one; the command name is the latest (execve).
+	hdr := oc.hdr
 	if ret != nil {
-		b = c.prefix(b, &ret.Header)
-	} else {
-		b = c.prefix(b, &oc.hdr)
+		hdr = ret.Header
+		if oc.entered && oc.shown == nil {
+			hdr.Time = oc.hdr.Time
+		}
 	}
+	b := c.prefix(c.buf[:0], &hdr)
 	switch {
 	case !oc.entered:
 		b = append(b, "<... "...)

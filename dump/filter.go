@@ -2,6 +2,7 @@ package dump
 
 import (
 	"fmt"
+	"io"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -36,8 +37,6 @@ type CallFilter struct {
 	// Since and Until keep the records from and up to these times; a
 	// call is placed at its CALL record.
 	Since, Until TimeBound
-	// Location is the time zone of clock times (nil: local time).
-	Location *time.Location
 	// Warn, when set, is told of calls shown unfiltered because too many
 	// of their records came before the RET the filter waits for.
 	Warn func(msg string)
@@ -204,10 +203,7 @@ type filterRenderer struct {
 func newFilter(next Renderer, o Options) *filterRenderer {
 	fr := &filterRenderer{next: next, o: o, f: &o.Filter,
 		sets: map[arch.ABI]*arch.SyscallSet{}, threads: map[int32]*filterThread{},
-		loc: o.Filter.Location, comm: []byte(o.Filter.Comm)}
-	if fr.loc == nil {
-		fr.loc = time.Local
-	}
+		loc: o.location(), comm: []byte(o.Filter.Comm)}
 	if len(fr.comm) > format.CommLen-1 {
 		fr.comm = fr.comm[:format.CommLen-1]
 	}
@@ -435,4 +431,14 @@ func (fr *filterRenderer) release(th *filterThread, keep bool) error {
 		th.state = callDrop
 	}
 	return err
+}
+
+// options returns the options of c with the filter's warnings going to
+// stderr, naming the trace file.
+func (c *Config) options(name string, stderr io.Writer) Options {
+	o := c.Options
+	if o.Filter.Warn == nil {
+		o.Filter.Warn = func(msg string) { fmt.Fprintf(stderr, "kdump: %s: %s\n", name, msg) }
+	}
+	return o
 }

@@ -102,7 +102,7 @@ func (c *Config) Run(ctx context.Context, stdin io.Reader, stdout, stderr io.Wri
 		defer func() { fl.f.Close() }()
 		in = f
 	}
-	out := NewRenderer(stdout, c.Mode, c.Options)
+	out := NewRenderer(stdout, c.Mode, c.options(name, stderr))
 	var rd *format.Reader
 	if c.Follow {
 		poll := c.Poll

@@ -1,6 +1,8 @@
 // Command kdump decodes a ktrace trace file, as BSD kdump(1) does.
 //
-//	kdump [-dEHlnRrSsTxX] [-f trfile] [-m maxdata] [-p pid] [-t trstr] [--json] [--summary]
+//	kdump [-dEHlnRrSsTxXZz] [-f trfile] [-m maxdata] [-P path] [-p pid] [-t trstr]
+//	      [--syscalls list] [--comm name] [--since time] [--until time] [--wall]
+//	      [--json] [--calls | --summary [--sort key] [--per-process] [--per-thread]]
 //
 // The rendering is done by package dump; this command parses flags.
 package main
@@ -20,7 +22,7 @@ import (
 	"github.com/ktrace-linux/ktrace/format"
 )
 
-const usageLine = "kdump [-dEHlnRrSsTxX] [-f trfile] [-m maxdata] [-p pid] [-t trstr] [--json] [--summary]"
+const usageLine = "kdump [-dEHlnRrSsTxXZz] [-f trfile] [-m maxdata] [-P path] [-p pid] [-t trstr] [--syscalls list] [--comm name] [--since time] [--until time] [--wall] [--json] [--calls | --summary [--sort key] [--per-process] [--per-thread]]"
 
 // usageError is a mistake on the command line (exit status 2).
 type usageError struct{ err error }
@@ -59,11 +61,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // dump.Config.
 func newCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	var (
-		cfg     = dump.Config{File: "ktrace.out"}
-		trstr   string
-		pid     int32
-		jsonOut bool
-		summary bool
+		cfg       = dump.Config{File: "ktrace.out"}
+		trstr     string
+		pid       int32
+		jsonOut   bool
+		summary   bool
+		questions *questionFlags
 	)
 	cmd := &cobra.Command{
 		Use:   usageLine,
@@ -98,6 +101,9 @@ func newCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 				cfg.Mode = dump.ModeJSON
 			case summary:
 				cfg.Mode = dump.ModeSummary
+			}
+			if err := questions.apply(fl, &cfg); err != nil {
+				return err
 			}
 			ctx := cmd.Context()
 			if cfg.Follow {
@@ -138,5 +144,6 @@ func newCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	fl.StringVarP(&trstr, "types", "t", "", "only these facilities (ktrace -t letters: cnisuwtxX+)")
 	fl.BoolVar(&jsonOut, "json", false, "one JSON object per record")
 	fl.BoolVar(&summary, "summary", false, "per-syscall summary table, like strace -c")
+	questions = addQuestionFlags(fl)
 	return cmd
 }
