@@ -80,7 +80,7 @@
 //	LOST   records, bytes, reason
 //	UNKNOWN length
 //
-// A record whose payload does not decode has an "error" field. Strings
+// A record whose payload does not decode has a "bad_record" field. Strings
 // that are not valid UTF-8 have the bad bytes replaced by U+FFFD; path,
 // emul and strings then come with path_base64, emul_base64 and
 // strings_base64 holding the bytes as they are.

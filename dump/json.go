@@ -116,7 +116,7 @@ func (j *JSON) appendRecord(b []byte, rec *format.Record) []byte {
 		b = strconv.AppendInt(b, int64(format.HeaderLen+len(rec.Payload)), 10)
 	}
 	if err != nil {
-		b = append(b, `,"error":`...)
+		b = append(b, `,"bad_record":`...)
 		b = appendJSONString(b, []byte(err.Error()))
 	}
 	return append(b, "}\n"...)
