@@ -17,8 +17,9 @@ import (
 // CallFilter selects whole system calls: a CALL record with the records
 // that belong to it (NAMI, GIO, STRU, ARGS, ENVS and CSW of its thread
 // until its RET) and its RET are shown or left out together. Records of
-// no call (PSIG, USER, LOST, EMUL) pass when the record filters (Comm,
-// Since, Until) let them. The zero value selects everything.
+// no call (PSIG, USER, LOST) pass when the record filters (Comm, Since,
+// Until) let them; EMUL records only when no call filter is set. The
+// zero value selects everything.
 type CallFilter struct {
 	// Syscalls keeps the calls of this set (--syscalls), resolved on the
 	// ABI of each record.
@@ -376,8 +377,8 @@ func (fr *filterRenderer) Record(rec *format.Record) error {
 		}
 		return nil
 	}
-	if !fr.recordOK(&rec.Header) {
-		return nil
+	if !fr.recordOK(&rec.Header) || rec.Type == format.TypeEmul && fr.f.callFilters() {
+		return nil // an ABI change is a record of calls, of none selected
 	}
 	if th != nil && th.open && th.state == callUndecided {
 		return fr.hold(th, rec, true)
