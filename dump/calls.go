@@ -147,9 +147,10 @@ type openCall struct {
 	envc    int
 	hasArgv bool
 	hasEnvs bool
-	// shown is the argument text printed in an "<unfinished ...>" line,
-	// nil when none was printed.
-	shown []byte
+	// unfinished says an "<unfinished ...>" line was printed, with the
+	// argument text shown.
+	unfinished bool
+	shown      []byte
 }
 
 // Calls renders one line (or JSON object) per system call, strace style:
@@ -169,6 +170,7 @@ type Calls struct {
 	open    map[int32]*openCall
 	unshown []int32 // threads whose open call has no line yet, in order
 	j       *JSON   // for the data fields of --calls --json
+	free    []*openCall
 }
 
 // NewCalls returns a Calls renderer writing text, or JSON Lines when
@@ -217,8 +219,9 @@ func (c *Calls) Record(rec *format.Record) error {
 		}
 		if oc != nil {
 			c.complete(oc, nil, nil) // its RET was never seen
+			c.recycle(oc)
 		}
-		c.open[rec.TID] = &openCall{hdr: rec.Header, offset: rec.Offset, entered: true, call: call}
+		c.open[rec.TID] = c.newCall(&rec.Header, rec.Offset, true, call)
 		c.forget(rec.TID)
 		if !c.json {
 			c.unshown = append(c.unshown, rec.TID)
@@ -232,33 +235,39 @@ func (c *Calls) Record(rec *format.Record) error {
 		if oc == nil || oc.call.Number != r.Number {
 			if oc != nil {
 				c.complete(oc, nil, nil)
+				c.recycle(oc)
 			}
-			oc = &openCall{hdr: rec.Header, offset: rec.Offset, call: format.Call{Number: r.Number}}
+			oc = c.newCall(&rec.Header, rec.Offset, false, format.Call{Number: r.Number})
 		}
 		delete(c.open, rec.TID)
 		c.forget(rec.TID)
 		c.complete(oc, &r, rec)
+		c.recycle(oc)
 		return c.writeErr()
 	case format.TypeNamei:
 		if oc != nil {
-			oc.paths = append(oc.paths, bytes.Clone(rec.Payload))
+			oc.paths = appendReused(oc.paths, rec.Payload)
 		}
 		return nil
 	case format.TypeGenio:
 		if g, err := rec.Genio(); err == nil && oc != nil && g.Offset == 0 {
-			oc.io = append(oc.io, callIO{fd: g.FD, dir: g.Dir, len: g.Len, captured: len(g.Data),
-				data: c.keep(g.Data), flags: rec.Flags})
+			oc.io = slices.Grow(oc.io, 1)[:len(oc.io)+1]
+			io := &oc.io[len(oc.io)-1]
+			*io = callIO{fd: g.FD, dir: g.Dir, len: g.Len, captured: len(g.Data),
+				data: append(io.data[:0], c.keep(g.Data)...), flags: rec.Flags}
 		}
 		return nil
 	case format.TypeStruct:
 		if s, err := rec.Struct(); err == nil && oc != nil {
-			oc.structs = append(oc.structs, callStruct{bytes.Clone(s.Label), bytes.Clone(s.Data), rec.Flags})
+			oc.structs = slices.Grow(oc.structs, 1)[:len(oc.structs)+1]
+			st := &oc.structs[len(oc.structs)-1]
+			*st = callStruct{append(st.name[:0], s.Label...), append(st.data[:0], s.Data...), rec.Flags}
 		}
 		return nil
 	case format.TypeArgs:
 		if oc != nil {
 			oc.hasArgv = true
-			rec.Strings(func(s []byte) { oc.argv = append(oc.argv, bytes.Clone(s)) })
+			rec.Strings(func(s []byte) { oc.argv = appendReused(oc.argv, s) })
 		}
 		return nil
 	case format.TypeEnvs:
@@ -290,7 +299,46 @@ func (c *Calls) keep(data []byte) []byte {
 	if !c.json && c.opts.MaxData == 0 && len(data) > strsize+1 {
 		data = data[:strsize+1]
 	}
-	return bytes.Clone(data)
+	return data
+}
+
+// appendReused appends a copy of p to list, into the buffer of a former
+// element past its length when there is one.
+func appendReused(list [][]byte, p []byte) [][]byte {
+	list = slices.Grow(list, 1)[:len(list)+1]
+	list[len(list)-1] = append(list[len(list)-1][:0], p...)
+	return list
+}
+
+// newCall returns an open call for a CALL (or a RET, entered false),
+// reusing one that was shown.
+func (c *Calls) newCall(h *format.Header, offset int64, entered bool, call format.Call) *openCall {
+	var oc *openCall
+	if n := len(c.free); n > 0 {
+		oc, c.free = c.free[n-1], c.free[:n-1]
+	} else {
+		oc = &openCall{}
+	}
+	*oc = openCall{hdr: *h, offset: offset, entered: entered, call: call,
+		paths: oc.paths[:0], io: oc.io[:0], structs: oc.structs[:0], argv: oc.argv[:0], shown: oc.shown[:0]}
+	return oc
+}
+
+// maxFree is how many shown calls Calls keeps for reuse.
+const maxFree = 64
+
+// recycle keeps oc, shown, for reuse, unless it holds much memory.
+func (c *Calls) recycle(oc *openCall) {
+	size := 0
+	for _, io := range oc.io {
+		size += cap(io.data)
+	}
+	for _, st := range oc.structs {
+		size += cap(st.data)
+	}
+	if len(c.free) < maxFree && size <= 64<<10 {
+		c.free = append(c.free, oc)
+	}
 }
 
 // writeErr returns the output's sticky write error.
@@ -322,7 +370,7 @@ func (c *Calls) interrupt(tid int32) {
 			keep = append(keep, t)
 			continue
 		}
-		if oc := c.open[t]; oc != nil && oc.shown == nil {
+		if oc := c.open[t]; oc != nil && !oc.unfinished {
 			c.showUnfinished(oc)
 		}
 	}
@@ -344,7 +392,8 @@ func (c *Calls) showUnfinished(oc *openCall) {
 	mark := len(b)
 	var all bool
 	b, all = c.appendArgs(b, oc, true)
-	oc.shown = append([]byte{}, b[mark:]...)
+	oc.shown = append(oc.shown[:0], b[mark:]...)
+	oc.unfinished = true
 	if all {
 		b = append(b, ' ')
 	}
@@ -366,7 +415,7 @@ func (c *Calls) complete(oc *openCall, r *format.Ret, ret *format.Record) {
 	hdr := oc.hdr
 	if ret != nil {
 		hdr = ret.Header
-		if oc.entered && oc.shown == nil {
+		if oc.entered && !oc.unfinished {
 			hdr.Time = oc.hdr.Time
 		}
 	}
@@ -376,7 +425,7 @@ func (c *Calls) complete(oc *openCall, r *format.Ret, ret *format.Record) {
 		b = append(b, "<... "...)
 		b = appendSyscallName(b, sc, oc.call.Number, &c.opts)
 		b = append(b, " resumed>"...)
-	case oc.shown != nil:
+	case oc.unfinished:
 		b = append(b, "<... "...)
 		b = appendSyscallName(b, sc, oc.call.Number, &c.opts)
 		b = append(b, " resumed>"...)
