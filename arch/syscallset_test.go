@@ -1,7 +1,6 @@
 package arch_test
 
 import (
-	"slices"
 	"strings"
 	"testing"
 
@@ -91,10 +90,10 @@ func TestSyscallExprPerABI(t *testing.T) {
 		t.Error("open is not an arm64 call, yet Check(arm64) passed")
 	}
 	got := e.Set(arm64.Table).Names()
-	if !slices.Equal(got, []string{"openat"}) {
+	if strings.Join(got, ",") != "openat" {
 		t.Errorf("arm64 names = %v", got)
 	}
-	if got := e.Set(amd64.Table).Names(); !slices.Equal(got, []string{"open", "openat"}) {
+	if got := e.Set(amd64.Table).Names(); strings.Join(got, ",") != "open,openat" {
 		t.Errorf("amd64 names = %v", got)
 	}
 }

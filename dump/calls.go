@@ -640,40 +640,34 @@ func (c *Calls) event(rec *format.Record) {
 		return // --calls --json holds calls only
 	}
 	b := c.prefix(c.buf[:0], &rec.Header)
+	var err error
+	end := " ---"
 	switch rec.Type {
 	case format.TypePsig:
-		p, err := rec.Psig()
-		if err != nil {
-			return
+		var p format.Psig
+		if p, err = rec.Psig(); err == nil {
+			b = appendPsigText(append(b, "--- "...), &p, &c.opts)
 		}
-		b = append(b, "--- "...)
-		b = appendPsigText(b, &p, &c.opts)
-		b = append(b, " ---"...)
 	case format.TypeLost:
-		l, err := rec.Lost()
-		if err != nil {
-			return
+		var l format.Lost
+		if l, err = rec.Lost(); err == nil {
+			b, end = appendLostText(append(b, "+++ "...), &l), " +++"
 		}
-		b = append(b, "+++ "...)
-		b = appendLostText(b, &l)
-		b = append(b, " +++"...)
 	case format.TypeEmul:
-		b = append(b, "--- EMUL "...)
-		b = appendQuoted(b, rec.Payload)
-		b = append(b, " ---"...)
+		b = appendQuoted(append(b, "--- EMUL "...), rec.Payload)
 	case format.TypeUser:
-		u, err := rec.User()
-		if err != nil {
-			return
+		var u format.Labeled
+		if u, err = rec.User(); err == nil {
+			b = appendQuoted(append(b, "--- USER "...), u.Label)
+			b = appendQuoted(append(b, ' '), c.opts.limit(u.Data))
 		}
-		b = append(b, "--- USER "...)
-		b = appendQuoted(b, u.Label)
-		b = append(b, ' ')
-		b = appendQuoted(b, c.opts.limit(u.Data))
-		b = append(b, " ---"...)
 	default:
 		return
 	}
+	if err != nil {
+		return
+	}
+	b = append(b, end...)
 	b = append(b, '\n')
 	c.w.Write(b)
 	c.buf = b[:0]

@@ -15,17 +15,9 @@ func (c *Calls) appendCallJSON(b []byte, oc *openCall, r *format.Ret, ret *forma
 	h := &oc.hdr
 	b = append(b, `{"offset":`...)
 	b = strconv.AppendInt(b, oc.offset, 10)
-	b = append(b, `,"pid":`...)
-	b = strconv.AppendInt(b, int64(h.PID), 10)
-	b = append(b, `,"tid":`...)
-	b = strconv.AppendInt(b, int64(h.TID), 10)
-	b = append(b, `,"comm":`...)
-	b = appendJSONString(b, h.CommBytes())
-	b = appendJSONTime(b, `,"time":`, h.Time)
-	b = append(b, `,"abi":"`...)
-	b = append(b, h.ABI.String()...)
+	b = appendJSONHeader(b, h)
 	sc := c.tabs.lookup(h.ABI, oc.call.Number)
-	b = append(b, `","syscall":"`...)
+	b = append(b, `,"syscall":"`...)
 	b = appendSyscallName(b, sc, oc.call.Number, &Options{})
 	b = append(b, `","number":`...)
 	b = strconv.AppendUint(b, uint64(oc.call.Number), 10)
@@ -74,12 +66,7 @@ func (c *Calls) appendCallJSON(b []byte, oc *openCall, r *format.Ret, ret *forma
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, `{"fd":`...)
-		b = strconv.AppendInt(b, int64(io.fd), 10)
-		b = append(b, `,"dir":"`...)
-		b = append(b, io.dir.String()...)
-		b = append(b, `","len":`...)
-		b = strconv.AppendUint(b, io.len, 10)
+		b = appendJSONTransfer(append(b, '{'), io.fd, io.dir, io.len)
 		b = append(b, `,"captured":`...)
 		b = strconv.AppendInt(b, int64(io.captured), 10)
 		if !c.opts.NoData {

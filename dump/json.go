@@ -75,16 +75,8 @@ func (j *JSON) appendRecord(b []byte, rec *format.Record) []byte {
 	}
 	b = append(b, `","type_num":`...)
 	b = strconv.AppendUint(b, uint64(rec.Type), 10)
-	b = append(b, `,"pid":`...)
-	b = strconv.AppendInt(b, int64(rec.PID), 10)
-	b = append(b, `,"tid":`...)
-	b = strconv.AppendInt(b, int64(rec.TID), 10)
-	b = append(b, `,"comm":`...)
-	b = appendJSONString(b, rec.CommBytes())
-	b = appendJSONTime(b, `,"time":`, rec.Time)
-	b = append(b, `,"abi":"`...)
-	b = append(b, rec.ABI.String()...)
-	b = append(b, `","flags":`...)
+	b = appendJSONHeader(b, &rec.Header)
+	b = append(b, `,"flags":`...)
 	b = strconv.AppendUint(b, uint64(rec.Flags), 10)
 	b = appendJSONFlags(b, rec.Flags)
 	var err error
@@ -249,12 +241,7 @@ func (j *JSON) appendGenio(b []byte, rec *format.Record) ([]byte, error) {
 	if err != nil {
 		return b, err
 	}
-	b = append(b, `,"fd":`...)
-	b = strconv.AppendInt(b, int64(g.FD), 10)
-	b = append(b, `,"dir":"`...)
-	b = append(b, g.Dir.String()...)
-	b = append(b, `","len":`...)
-	b = strconv.AppendUint(b, g.Len, 10)
+	b = appendJSONTransfer(append(b, ','), g.FD, g.Dir, g.Len)
 	b = append(b, `,"data_offset":`...)
 	b = strconv.AppendUint(b, g.Offset, 10)
 	b = j.appendJSONData(b, g.Data)
@@ -531,4 +518,30 @@ func appendJSONResult(b []byte, r *format.Ret) []byte {
 		b = appendJSONString(b, []byte(text))
 	}
 	return b
+}
+
+// appendJSONHeader appends the fields of h that records and calls share:
+// pid, tid, comm, time and abi.
+func appendJSONHeader(b []byte, h *format.Header) []byte {
+	b = append(b, `,"pid":`...)
+	b = strconv.AppendInt(b, int64(h.PID), 10)
+	b = append(b, `,"tid":`...)
+	b = strconv.AppendInt(b, int64(h.TID), 10)
+	b = append(b, `,"comm":`...)
+	b = appendJSONString(b, h.CommBytes())
+	b = appendJSONTime(b, `,"time":`, h.Time)
+	b = append(b, `,"abi":"`...)
+	b = append(b, h.ABI.String()...)
+	return append(b, '"')
+}
+
+// appendJSONTransfer appends the fields of a transfer: "fd", "dir" and
+// "len".
+func appendJSONTransfer(b []byte, fd int32, dir format.Direction, n uint64) []byte {
+	b = append(b, `"fd":`...)
+	b = strconv.AppendInt(b, int64(fd), 10)
+	b = append(b, `,"dir":"`...)
+	b = append(b, dir.String()...)
+	b = append(b, `","len":`...)
+	return strconv.AppendUint(b, n, 10)
 }
