@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ktrace-linux/ktrace/arch"
 	"github.com/ktrace-linux/ktrace/internal/testutil"
 )
 
@@ -129,5 +130,35 @@ func TestKtraceSyscallsSyntax(t *testing.T) {
 		if !strings.Contains(l, "openat(") && !strings.Contains(l, "---") {
 			t.Errorf("a call other than openat: %q", l)
 		}
+	}
+}
+
+// TestQuestionUsageErrors checks that bad question flags are usage
+// errors naming the flag.
+func TestQuestionUsageErrors(t *testing.T) {
+	path := writeFile(t, sample(t, arch.MachineAmd64))
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--syscalls=nosuchcall"}, `--syscalls: unknown system call "nosuchcall"`},
+		{[]string{"--syscalls=%nosuch"}, `--syscalls: unknown system call group "%nosuch"`},
+		{[]string{"--syscalls=/["}, "--syscalls: bad regular expression"},
+		{[]string{"-Z", "-z"}, "exclude each other"},
+		{[]string{"--calls", "--summary"}, "--calls and --summary exclude each other"},
+		{[]string{"--summary", "--sort=bogus"}, `--sort: unknown order "bogus"`},
+		{[]string{"--sort=calls"}, "--sort needs --summary"},
+		{[]string{"--per-thread"}, "--per-thread needs --summary"},
+		{[]string{"--since=yesterday"}, `--since: bad time "yesterday"`},
+		{[]string{"--until=+x"}, `--until: bad relative time "+x"`},
+	} {
+		r := kdump(t, nil, append(c.args, "-f", path)...)
+		if r.code != 2 || !strings.Contains(r.stderr, c.want) || strings.Count(r.stderr, "kdump:") != 1 {
+			t.Errorf("kdump %s: exit %d, stderr %q; want exit 2 and %q", strings.Join(c.args, " "), r.code, r.stderr, c.want)
+		}
+	}
+	// A name only another ABI has is no error: the trace may hold its calls.
+	if r := kdump(t, nil, "--syscalls=stat64", "-f", path); r.code != 0 {
+		t.Errorf("kdump --syscalls=stat64: exit %d, %q", r.code, r.stderr)
 	}
 }
