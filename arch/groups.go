@@ -5,19 +5,36 @@ import (
 	"strings"
 )
 
-// GroupNames lists the groups Group knows, without the '%'.
+// GroupNames lists the groups Group knows, without the '%' (so the
+// unions %%stat and %%statfs are listed as "%stat" and "%statfs").
 func GroupNames() []string {
 	names, _ := classes()
 	names = append(names, "file", "desc")
+	for _, u := range unions {
+		if !slices.Contains(names, u.name) {
+			names = append(names, u.name)
+		}
+	}
 	slices.Sort(names)
 	return names
+}
+
+// unions are the groups that join classes, strace's %%stat and
+// %%statfs, named without their first '%'.
+var unions = [...]struct {
+	name    string
+	classes Traits
+}{
+	{"%stat", ClassStat | ClassLstat | ClassFstat},
+	{"%statfs", ClassStatfs | ClassFstatfs | ClassStatfsAny},
 }
 
 // Group returns the system calls of t in the group name (with or without
 // its leading '%'), named as strace's -e trace=%group names them: %file
 // (calls that take a path) and %desc (calls that take a file descriptor)
-// follow from the argument kinds, %net, %process, %signal, %memory and %ipc
-// from the classes syscalls.txt gives the calls.
+// follow from the argument kinds, the others (%net, %process, %signal,
+// %memory, %ipc, %stat, %clock, ...) from the classes syscalls.txt gives
+// the calls; %%stat and %%statfs join several classes.
 func (t *Table) Group(name string) ([]*Syscall, bool) {
 	name = strings.TrimPrefix(name, "%")
 	var match func(*Syscall) bool
@@ -28,11 +45,18 @@ func (t *Table) Group(name string) ([]*Syscall, bool) {
 		match = func(s *Syscall) bool { return s.hasKind(ArgFD) || s.hasKind(ArgDirFD) }
 	default:
 		names, bits := classes()
-		i := slices.Index(names, name)
-		if i < 0 {
+		var class Traits
+		if i := slices.Index(names, name); i >= 0 {
+			class = bits[i]
+		}
+		for _, u := range unions {
+			if u.name == name {
+				class |= u.classes
+			}
+		}
+		if class == 0 {
 			return nil, false
 		}
-		class := bits[i]
 		match = func(s *Syscall) bool { return s.Traits&class != 0 }
 	}
 	var out []*Syscall

@@ -56,6 +56,28 @@ const (
 	ClassMemory
 	// ClassIPC puts a call in strace's %ipc group.
 	ClassIPC
+	// ClassStat puts a call in strace's %stat group (stat variants).
+	ClassStat
+	// ClassLstat puts a call in strace's %lstat group (lstat variants).
+	ClassLstat
+	// ClassFstat puts a call in strace's %fstat group (fstat, fstatat
+	// and statx variants).
+	ClassFstat
+	// ClassStatfs puts a call in strace's %statfs group.
+	ClassStatfs
+	// ClassFstatfs puts a call in strace's %fstatfs group.
+	ClassFstatfs
+	// ClassStatfsAny puts a call only in strace's %%statfs group (ustat).
+	ClassStatfsAny
+	// ClassClock puts a call in strace's %clock group (calls that read or
+	// set system clocks).
+	ClassClock
+	// ClassPure puts a call in strace's %pure group (calls without
+	// arguments that always succeed).
+	ClassPure
+	// ClassCreds puts a call in strace's %creds group (user and group ids,
+	// capabilities).
+	ClassCreds
 
 	traitEnd // one past the last trait
 )
@@ -79,6 +101,8 @@ var traitNames = [...]string{
 	"!exec", "!fork", "!clone-flags", "!clone-args", "!exit-thread",
 	"!exit-process", "!sighandler", "!rename",
 	"%net", "%process", "%signal", "%memory", "%ipc",
+	"%stat", "%lstat", "%fstat", "%statfs", "%fstatfs", "%%statfs",
+	"%clock", "%pure", "%creds",
 }
 
 // Every trait has a name: with traitNames too short the array length

@@ -82,7 +82,7 @@ func TestEveryTraitUsed(t *testing.T) {
 			used |= s.Traits
 		}
 	}
-	for tr := arch.Traits(1); tr <= arch.ClassIPC; tr <<= 1 {
+	for tr := arch.Traits(1); tr <= arch.ClassCreds; tr <<= 1 {
 		if used&tr == 0 {
 			t.Errorf("no call has %v", tr)
 		}
@@ -90,7 +90,7 @@ func TestEveryTraitUsed(t *testing.T) {
 			t.Errorf("trait %#x prints as %q", uint32(tr), s)
 		}
 	}
-	if used >= arch.ClassIPC<<1 {
+	if used >= arch.ClassCreds<<1 {
 		t.Errorf("unknown traits used: %v", used)
 	}
 }
@@ -164,6 +164,10 @@ func legacyGroup(tab *arch.Table, name string) []*arch.Syscall {
 	return out
 }
 
+// newGroups are the groups added after the hand lists: strace's stat,
+// clock, pure and creds classes.
+var newGroups = []string{"%stat", "%statfs", "clock", "creds", "fstat", "fstatfs", "lstat", "pure", "stat", "statfs"}
+
 // TestGroupsUnchanged compares every group of every ABI with what the
 // hand lists gave.
 func TestGroupsUnchanged(t *testing.T) {
@@ -171,12 +175,14 @@ func TestGroupsUnchanged(t *testing.T) {
 	for n := range legacyGroups {
 		wantNames = append(wantNames, n)
 	}
+	legacy := slices.Clone(wantNames)
+	wantNames = append(wantNames, newGroups...)
 	slices.Sort(wantNames)
 	if got := arch.GroupNames(); !slices.Equal(got, wantNames) {
 		t.Errorf("GroupNames() = %v, want %v", got, wantNames)
 	}
 	for _, tab := range allTables {
-		for _, g := range wantNames {
+		for _, g := range legacy {
 			want := legacyGroup(tab, g)
 			for _, name := range []string{g, "%" + g} {
 				got, ok := tab.Group(name)
@@ -214,5 +220,33 @@ func TestTraitsNoAlloc(t *testing.T) {
 	})
 	if allocs != 0 || n == 0 {
 		t.Errorf("Lookup and a trait test: %v allocations, %d hits", allocs, n)
+	}
+}
+
+// TestNewGroups checks the strace classes added later on the amd64 table:
+// a few members and non-members each, and the unions.
+func TestNewGroups(t *testing.T) {
+	for group, want := range map[string][]string{
+		"%stat":    {"stat"},
+		"%lstat":   {"lstat"},
+		"%fstat":   {"fstat", "newfstatat", "statx"},
+		"%%stat":   {"fstat", "lstat", "newfstatat", "stat", "statx"},
+		"%statfs":  {"statfs"},
+		"%fstatfs": {"fstatfs"},
+		"%%statfs": {"fstatfs", "statfs", "ustat"},
+		"%clock":   {"adjtimex", "clock_adjtime", "clock_getres", "clock_gettime", "clock_nanosleep", "clock_settime", "gettimeofday", "settimeofday", "time"},
+		"%pure":    {"getegid", "geteuid", "getgid", "getpgrp", "getpid", "getppid", "gettid", "getuid"},
+		"%creds":   {"capget", "capset", "getegid", "geteuid", "getgid", "getgroups", "getresgid", "getresuid", "getuid", "prctl", "setfsgid", "setfsuid", "setgid", "setgroups", "setregid", "setresgid", "setresuid", "setreuid", "setuid"},
+	} {
+		got, ok := amd64.Table.Group(group)
+		if !ok {
+			t.Errorf("no group %s", group)
+			continue
+		}
+		gn := names(got)
+		slices.Sort(gn)
+		if !slices.Equal(gn, want) {
+			t.Errorf("group %s = %v, want %v", group, gn, want)
+		}
 	}
 }

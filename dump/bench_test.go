@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/ktrace-linux/ktrace/arch"
 	"github.com/ktrace-linux/ktrace/format"
 	"github.com/ktrace-linux/ktrace/internal/tracegen"
 )
@@ -55,5 +56,22 @@ func BenchmarkText(b *testing.B) { benchRender(b, ModeText, Options{}) }
 func BenchmarkTextAllCols(b *testing.B) {
 	benchRender(b, ModeText, Options{Threads: true, Elapsed: true, SyscallNumbers: true})
 }
-func BenchmarkJSON(b *testing.B)    { benchRender(b, ModeJSON, Options{}) }
-func BenchmarkSummary(b *testing.B) { benchRender(b, ModeSummary, Options{}) }
+func BenchmarkJSON(b *testing.B)      { benchRender(b, ModeJSON, Options{}) }
+func BenchmarkSummary(b *testing.B)   { benchRender(b, ModeSummary, Options{}) }
+func BenchmarkCalls(b *testing.B)     { benchRender(b, ModeCalls, Options{}) }
+func BenchmarkCallsJSON(b *testing.B) { benchRender(b, ModeCallsJSON, Options{}) }
+
+// BenchmarkTextFailed filters whole calls on their result: each call is
+// held until its RET.
+func BenchmarkTextFailed(b *testing.B) {
+	benchRender(b, ModeText, Options{Filter: CallFilter{Failed: true}})
+}
+
+// BenchmarkTextSyscalls filters calls by name, decided at their CALL.
+func BenchmarkTextSyscalls(b *testing.B) {
+	e, err := arch.ParseSyscallExpr("openat")
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchRender(b, ModeText, Options{Filter: CallFilter{Syscalls: e}})
+}

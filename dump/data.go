@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/ktrace-linux/ktrace/format"
 )
 
 // Layout of the data lines under GIO, USER and STRU records.
@@ -271,14 +273,19 @@ func appendPadInt(b []byte, v int64, width int) []byte {
 	return append(b, s...)
 }
 
-// appendComm appends a command name as %-8.8s, unprintable bytes as '?'.
+// appendComm appends a command name as %-8.8s, or when it is longer
+// than 8 bytes whole as %-16s (BSD's MAXCOMLEN), so that the column
+// always ends with a space; unprintable bytes and spaces print as '?'.
 func appendComm(b []byte, comm []byte) []byte {
-	const width = 8
+	width := 8
+	if len(comm) > width {
+		width = format.CommLen
+	}
 	if len(comm) > width {
 		comm = comm[:width]
 	}
 	for _, c := range comm {
-		if c < 0x20 || c >= 0x7f {
+		if c <= 0x20 || c >= 0x7f {
 			c = '?'
 		}
 		b = append(b, c)

@@ -55,37 +55,65 @@
 // # JSON
 //
 // One object per line. Every object has offset, type ("CALL", ...,
-// "UNKNOWN"), type_num, pid, tid, comm, time (nanoseconds), abi, flags
-// (the raw bits) and, when set, cut, unreadable and inferred. Then per
-// type:
+// "UNKNOWN"), type_num, pid, tid, comm, time ({"sec":S,"nsec":N}), abi,
+// flags (the raw bits) and, when set, cut, unreadable and inferred. Then
+// per type:
 //
 //	START  version, machine, clock, release, hostname
-//	CALL   syscall, number, args (raw numbers), decoded (one string per
-//	       argument), text
-//	RET    syscall, number, value, error, and for errors errno (name),
+//	CALL   syscall, number, args (the registers as decimal strings),
+//	       decoded (one string per argument), text
+//	RET    syscall, number, value (what the program sees, "-1" for an
+//	       error, as a decimal string), raw (the register, a string),
+//	       errno (0 on success), and for errors error (the name),
 //	       strerror, restart; text
 //	NAMI   path;  EMUL emul
-//	GIO    fd, dir ("read" or "write"), len, data_offset, size, data
-//	       (a string, when the bytes are UTF-8 text) or data_base64, text
-//	PSIG   signal, signame, action, handler, mask, code, code_name,
-//	       sender_pid, sender_uid (the optional ones when known), text
+//	GIO    fd, dir ("read" or "write"), len, data_offset, captured (bytes
+//	       held), size (bytes shown, after -m), data (a string, when the
+//	       bytes are UTF-8 text) or data_base64, text
+//	PSIG   signal, signame, action, handler, mask (decimal strings),
+//	       code, code_name, sender_pid, sender_uid (the optional ones
+//	       when known), text
 //	CSW    stop, user, wait, text
-//	USER   label, size, data or data_base64
-//	STRU   name, size, data or data_base64, decoded (when known)
+//	USER   label, captured, size, data or data_base64
+//	STRU   name, captured, size, data or data_base64, decoded (when known)
 //	ARGS, ENVS  strings
 //	LOST   records, bytes, reason
 //	UNKNOWN length
 //
-// A record whose payload does not decode has an "error" field. Strings
+// A record whose payload does not decode has a "bad_record" field. Strings
 // that are not valid UTF-8 have the bad bytes replaced by U+FFFD; path,
 // emul and strings then come with path_base64, emul_base64 and
 // strings_base64 holding the bytes as they are.
 //
+// Values that may exceed 2^53 (times, registers, addresses) are never
+// JSON numbers, so that JavaScript and jq read them exactly. The schemas
+// are docs/schema/kdump-record.json and docs/schema/kdump-call.json.
+//
+// # Calls
+//
+// With --calls (ModeCalls, ModeCallsJSON) each system call is one line,
+// strace style: arguments decoded (decimal numbers, flags by name), the
+// paths, data, structures and execve arguments of its records in place
+// of their pointers, the result and the duration:
+//
+//	4242 cat      openat(AT_FDCWD, "/etc/hostname", O_RDONLY|O_CLOEXEC) = 3 <0.000008>
+//
+// A call another record interrupts is split as strace splits it
+// ("<unfinished ...>", "<... openat resumed>"). As JSON, one object per
+// call (see the schema).
+//
+// # Filters
+//
+// Options.Filter (a CallFilter) selects whole calls (--syscalls, -Z, -z,
+// -P) and records (--comm, --since, --until); NewRenderer puts it in
+// front of any mode.
+//
 // # Summary
 //
 // A table like strace -c: share of time, seconds, microseconds per call,
-// calls, errors (restarts are not errors) and name, sorted by time spent.
-// A call's time runs from its CALL to the RET of the same thread.
+// calls, errors (restarts are not errors) and name, sorted by time spent
+// or by Options.Sort, one table or one per process or thread. A call's
+// time is wall time from its CALL to the RET of the same thread.
 //
 // # Timeline and Perfetto
 //

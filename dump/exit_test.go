@@ -43,10 +43,20 @@ func TestExit(t *testing.T) {
 	js := render(t, buf.Bytes(), ModeJSON, Options{})
 	for _, want := range []string{
 		`"type":"EXIT"`, `"pid":10,`, `,"status":3}`,
-		`,"signal":"SIGKILL","signo":9}`, `,"signal":"SIGSEGV","signo":11,"core":true}`,
+		`,"signal":9,"signame":"SIGKILL"}`, `,"signal":11,"signame":"SIGSEGV","core":true}`,
 	} {
 		if !strings.Contains(js, want) {
 			t.Errorf("JSON lacks %q:\n%s", want, js)
 		}
+	}
+	schema := loadSchema(t, "kdump-record.json")
+	for i, line := range strings.Split(strings.TrimSuffix(js, "\n"), "\n") {
+		if err := schema.validateLine(line); err != nil {
+			t.Errorf("line %d against the schema: %v\n%s", i, err, line)
+		}
+	}
+	bad := `{"offset":1,"type":"EXIT","type_num":13,"pid":1,"tid":1,"comm":"x","time":{"sec":1,"nsec":2},"abi":"linux-amd64","flags":0,"status":3,"signal":9,"signame":"SIGKILL"}`
+	if schema.validateLine(bad) == nil {
+		t.Error("the schema accepts an EXIT with both a status and a signal")
 	}
 }

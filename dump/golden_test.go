@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ktrace-linux/ktrace/arch"
 	"github.com/ktrace-linux/ktrace/format"
@@ -21,9 +22,15 @@ const goldenDir = "../testdata/kdump"
 // parseArgs turns the kdump flags of a golden case into Options and a
 // Mode, independently of cmd/kdump's flag parsing (whose tests run the
 // binary on the same cases and so check both agree).
-func parseArgs(args []string) (Options, Mode, error) {
-	var o Options
-	m := ModeText
+func parseArgs(args []string) (o Options, m Mode, err error) {
+	o = Options{Questions: Questions{Location: time.UTC}}
+	m = ModeText
+	calls := false
+	defer func() {
+		if calls {
+			m = map[Mode]Mode{ModeText: ModeCalls, ModeJSON: ModeCallsJSON}[m]
+		}
+	}()
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch a {
@@ -33,6 +40,20 @@ func parseArgs(args []string) (Options, Mode, error) {
 		case "--summary":
 			m = ModeSummary
 			continue
+		case "--calls":
+			calls = true
+			continue
+		}
+		if strings.HasPrefix(a, "--") {
+			name, val, hasVal := strings.Cut(a[2:], "=")
+			if !hasVal && i+1 < len(args) && longValue[name] {
+				i++
+				val = args[i]
+			}
+			if err := parseLong(&o, name, val); err != nil {
+				return o, m, err
+			}
+			continue
 		}
 		if len(a) < 2 || a[0] != '-' {
 			return o, m, fmt.Errorf("bad argument %q", a)
@@ -41,7 +62,8 @@ func parseArgs(args []string) (Options, Mode, error) {
 			c := a[j]
 			bools := map[byte]*bool{'d': &o.Decimal, 'n': &o.Raw, 'H': &o.Threads, 'T': &o.Absolute,
 				'E': &o.Elapsed, 'R': &o.Relative, 'S': &o.SyscallNumbers, 's': &o.NoData,
-				'x': &o.Hex, 'X': &o.HexASCII, 'r': &o.Structs}
+				'x': &o.Hex, 'X': &o.HexASCII, 'r': &o.Structs, 'Z': &o.Filter.Failed,
+				'z': &o.Filter.Successful}
 			if p, ok := bools[c]; ok {
 				*p = true
 				continue
@@ -52,6 +74,8 @@ func parseArgs(args []string) (Options, Mode, error) {
 			i++
 			v := args[i]
 			switch c {
+			case 'P':
+				o.Filter.Paths = append(o.Filter.Paths, v)
 			case 'm':
 				n, err := strconv.Atoi(v)
 				if err != nil {
@@ -76,6 +100,35 @@ func parseArgs(args []string) (Options, Mode, error) {
 		}
 	}
 	return o, m, nil
+}
+
+// longValue lists the long flags of the golden cases that take a value.
+var longValue = map[string]bool{"syscalls": true, "comm": true, "since": true, "until": true, "sort": true}
+
+// parseLong applies the long flag --name (with its value val).
+func parseLong(o *Options, name, val string) error {
+	var err error
+	switch name {
+	case "syscalls":
+		o.Filter.Syscalls, err = arch.ParseSyscallExpr(val)
+	case "comm":
+		o.Filter.Comm = val
+	case "since":
+		o.Filter.Since, err = ParseTimeBound(val)
+	case "until":
+		o.Filter.Until, err = ParseTimeBound(val)
+	case "sort":
+		o.Sort = val
+	case "wall":
+		o.Wall = true
+	case "per-process":
+		o.PerProcess = true
+	case "per-thread":
+		o.PerThread = true
+	default:
+		err = fmt.Errorf("unknown flag --%s", name)
+	}
+	return err
 }
 
 // render decodes trace with a renderer of mode m, reporting damage as
@@ -211,7 +264,11 @@ func TestEveryRecordShown(t *testing.T) {
 		if i >= len(lines) {
 			t.Fatalf("record %d (%v at %d) not shown", i, rec.Type, rec.Offset)
 		}
-		prefix := fmt.Sprintf("%6d %6d %-8.8s %s", rec.PID, rec.TID, rec.CommString(), rec.Type)
+		commFmt := "%-8s" // a longer name whole, padded to 16
+		if len(rec.CommString()) > 8 {
+			commFmt = "%-16s"
+		}
+		prefix := fmt.Sprintf("%6d %6d "+commFmt+" %s", rec.PID, rec.TID, rec.CommString(), rec.Type)
 		if !strings.HasPrefix(lines[i], prefix) {
 			t.Errorf("line %d = %q, want prefix %q", i, lines[i], prefix)
 		}

@@ -75,23 +75,10 @@ func (j *JSON) appendRecord(b []byte, rec *format.Record) []byte {
 	}
 	b = append(b, `","type_num":`...)
 	b = strconv.AppendUint(b, uint64(rec.Type), 10)
-	b = append(b, `,"pid":`...)
-	b = strconv.AppendInt(b, int64(rec.PID), 10)
-	b = append(b, `,"tid":`...)
-	b = strconv.AppendInt(b, int64(rec.TID), 10)
-	b = append(b, `,"comm":`...)
-	b = appendJSONString(b, rec.CommBytes())
-	b = append(b, `,"time":`...)
-	b = strconv.AppendInt(b, rec.Time, 10)
-	b = append(b, `,"abi":"`...)
-	b = append(b, rec.ABI.String()...)
-	b = append(b, `","flags":`...)
+	b = appendJSONHeader(b, &rec.Header)
+	b = append(b, `,"flags":`...)
 	b = strconv.AppendUint(b, uint64(rec.Flags), 10)
-	for _, f := range flagNames {
-		if rec.Flags&f.flag != 0 {
-			b = append(b, f.name...)
-		}
-	}
+	b = appendJSONFlags(b, rec.Flags)
 	var err error
 	switch rec.Type {
 	case format.TypeStart:
@@ -123,7 +110,7 @@ func (j *JSON) appendRecord(b []byte, rec *format.Record) []byte {
 		b = strconv.AppendInt(b, int64(format.HeaderLen+len(rec.Payload)), 10)
 	}
 	if err != nil {
-		b = append(b, `,"error":`...)
+		b = append(b, `,"bad_record":`...)
 		b = appendJSONString(b, []byte(err.Error()))
 	}
 	return append(b, "}\n"...)
@@ -168,7 +155,7 @@ func (j *JSON) appendCall(b []byte, rec *format.Record) ([]byte, error) {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = strconv.AppendUint(b, c.Args[i], 10)
+		b = appendJSONUint(b, c.Args[i])
 	}
 	b = append(b, `],"decoded":[`...)
 	n := callArgCount(sc, tab, &c, &j.opts)
@@ -193,37 +180,27 @@ func (j *JSON) appendRet(b []byte, rec *format.Record) ([]byte, error) {
 	b = appendSyscallName(b, j.tabs.lookup(rec.ABI, r.Number), r.Number, &Options{})
 	b = append(b, `","number":`...)
 	b = strconv.AppendUint(b, uint64(r.Number), 10)
-	b = append(b, `,"value":`...)
-	b = strconv.AppendInt(b, r.Value, 10)
-	b = append(b, `,"error":`...)
-	b = strconv.AppendInt(b, int64(r.Error), 10)
-	if r.Error != 0 {
-		if arch.IsRestart(int(r.Error)) {
-			b = append(b, `,"restart":true`...)
-		}
-		if name := arch.ErrnoName(int(r.Error)); name != "" {
-			b = append(b, `,"errno":"`...)
-			b = append(b, name...)
-			b = append(b, '"')
-		}
-		if text := arch.ErrnoText(int(r.Error)); text != "" {
-			b = append(b, `,"strerror":`...)
-			b = appendJSONString(b, []byte(text))
-		}
-	}
+	b = appendJSONResult(b, &r)
 	j.scratch = appendRetValue(j.scratch[:0], &r, &j.opts)
 	return j.text(b), nil
 }
 
-// appendJSONData appends the data field: "data" as a string when it is
-// valid UTF-8 text, else "data_base64". -s leaves it out, -m cuts it.
+// appendJSONData appends "captured", the bytes the record holds, then
+// unless -s the bytes shown (cut by -m): "size", their number, and
+// "data", a string when they are valid UTF-8 text, else "data_base64".
 func (j *JSON) appendJSONData(b []byte, data []byte) []byte {
-	b = append(b, `,"size":`...)
+	b = append(b, `,"captured":`...)
 	b = strconv.AppendInt(b, int64(len(data)), 10)
 	if j.opts.NoData {
 		return b
 	}
-	data = j.opts.limit(data)
+	return j.appendJSONShown(b, j.opts.limit(data))
+}
+
+// appendJSONShown appends "size" and "data" or "data_base64" for data.
+func (j *JSON) appendJSONShown(b []byte, data []byte) []byte {
+	b = append(b, `,"size":`...)
+	b = strconv.AppendInt(b, int64(len(data)), 10)
 	// Long data is encoded in chunks handed to the output as they are
 	// done, so that a 16 MB record needs no 20 MB buffer.
 	if utf8.Valid(data) && !mostlyBinary(data) {
@@ -266,12 +243,7 @@ func (j *JSON) appendGenio(b []byte, rec *format.Record) ([]byte, error) {
 	if err != nil {
 		return b, err
 	}
-	b = append(b, `,"fd":`...)
-	b = strconv.AppendInt(b, int64(g.FD), 10)
-	b = append(b, `,"dir":"`...)
-	b = append(b, g.Dir.String()...)
-	b = append(b, `","len":`...)
-	b = strconv.AppendUint(b, g.Len, 10)
+	b = appendJSONTransfer(append(b, ','), g.FD, g.Dir, g.Len)
 	b = append(b, `,"data_offset":`...)
 	b = strconv.AppendUint(b, g.Offset, 10)
 	b = j.appendJSONData(b, g.Data)
@@ -307,11 +279,11 @@ func (j *JSON) appendPsig(b []byte, rec *format.Record) ([]byte, error) {
 	}
 	if p.Known&format.KnownHandler != 0 {
 		b = append(b, `,"handler":`...)
-		b = strconv.AppendUint(b, p.Handler, 10)
+		b = appendJSONUint(b, p.Handler)
 	}
 	if p.Known&format.KnownMask != 0 {
 		b = append(b, `,"mask":`...)
-		b = strconv.AppendUint(b, p.Mask, 10)
+		b = appendJSONUint(b, p.Mask)
 	}
 	b = append(b, `,"code":`...)
 	b = strconv.AppendInt(b, int64(p.Code), 10)
@@ -423,8 +395,9 @@ func appendBytesField(b []byte, key string, s []byte) []byte {
 	return b
 }
 
-// appendExit appends `"status":3` for an exit, or `"signal":"SIGSEGV",
-// "signo":11,"core":true` for a death by signal.
+// appendExit appends `"status":3` for an exit, or `"signal":11,
+// "signame":"SIGSEGV","core":true` for a death by signal, as PSIG names
+// its signal.
 func (j *JSON) appendExit(b []byte, rec *format.Record) ([]byte, error) {
 	e, err := rec.Exit()
 	if err != nil {
@@ -434,10 +407,11 @@ func (j *JSON) appendExit(b []byte, rec *format.Record) ([]byte, error) {
 		b = append(b, `,"status":`...)
 		return strconv.AppendInt(b, int64(e.Code()), 10), nil
 	}
-	b = append(b, `,"signal":"`...)
-	b = appendSignalName(b, e.Signal())
-	b = append(b, `","signo":`...)
+	b = append(b, `,"signal":`...)
 	b = strconv.AppendInt(b, int64(e.Signal()), 10)
+	b = append(b, `,"signame":"`...)
+	b = appendSignalName(b, e.Signal())
+	b = append(b, '"')
 	if e.CoreDumped() {
 		b = append(b, `,"core":true`...)
 	}
@@ -512,4 +486,87 @@ func appendJSONStringBody(b []byte, s []byte) []byte {
 		i += size
 	}
 	return append(b, s[start:]...)
+}
+
+// appendJSONTime appends key and a time as {"sec":S,"nsec":N}, both
+// exact in a double: nanoseconds since the epoch exceed 2^53.
+func appendJSONTime(b []byte, key string, ns int64) []byte {
+	sec, nsec := ns/1e9, ns%1e9
+	if nsec < 0 {
+		sec, nsec = sec-1, nsec+1e9
+	}
+	b = append(b, key...)
+	b = append(b, `{"sec":`...)
+	b = strconv.AppendInt(b, sec, 10)
+	b = append(b, `,"nsec":`...)
+	b = strconv.AppendInt(b, nsec, 10)
+	return append(b, '}')
+}
+
+// appendJSONUint appends a 64-bit value (a register, an address, a
+// mask) as a decimal string, which JavaScript and jq read without loss.
+func appendJSONUint(b []byte, v uint64) []byte {
+	b = append(b, '"')
+	b = strconv.AppendUint(b, v, 10)
+	return append(b, '"')
+}
+
+// appendJSONResult appends the result of a call: "value", what the
+// program sees as a decimal string ("-1" on failure), "errno" (0 on
+// success), and for a failure "error" (the errno name), "strerror" and
+// "restart" (true for the kernel's restart codes, which the program
+// does not see); "raw" is the return register as the kernel set it.
+func appendJSONResult(b []byte, r *format.Ret) []byte {
+	v := r.Value
+	if r.Error != 0 {
+		v = -1
+	}
+	b = append(b, `,"value":"`...)
+	b = strconv.AppendInt(b, v, 10)
+	b = append(b, `","raw":"`...)
+	b = strconv.AppendInt(b, r.Value, 10)
+	b = append(b, `","errno":`...)
+	b = strconv.AppendInt(b, int64(r.Error), 10)
+	if r.Error == 0 {
+		return b
+	}
+	if arch.IsRestart(int(r.Error)) {
+		b = append(b, `,"restart":true`...)
+	}
+	if name := arch.ErrnoName(int(r.Error)); name != "" {
+		b = append(b, `,"error":"`...)
+		b = append(b, name...)
+		b = append(b, '"')
+	}
+	if text := arch.ErrnoText(int(r.Error)); text != "" {
+		b = append(b, `,"strerror":`...)
+		b = appendJSONString(b, []byte(text))
+	}
+	return b
+}
+
+// appendJSONHeader appends the fields of h that records and calls share:
+// pid, tid, comm, time and abi.
+func appendJSONHeader(b []byte, h *format.Header) []byte {
+	b = append(b, `,"pid":`...)
+	b = strconv.AppendInt(b, int64(h.PID), 10)
+	b = append(b, `,"tid":`...)
+	b = strconv.AppendInt(b, int64(h.TID), 10)
+	b = append(b, `,"comm":`...)
+	b = appendJSONString(b, h.CommBytes())
+	b = appendJSONTime(b, `,"time":`, h.Time)
+	b = append(b, `,"abi":"`...)
+	b = append(b, h.ABI.String()...)
+	return append(b, '"')
+}
+
+// appendJSONTransfer appends the fields of a transfer: "fd", "dir" and
+// "len".
+func appendJSONTransfer(b []byte, fd int32, dir format.Direction, n uint64) []byte {
+	b = append(b, `"fd":`...)
+	b = strconv.AppendInt(b, int64(fd), 10)
+	b = append(b, `,"dir":"`...)
+	b = append(b, dir.String()...)
+	b = append(b, `","len":`...)
+	return strconv.AppendUint(b, n, 10)
 }

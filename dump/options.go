@@ -26,6 +26,12 @@ type Options struct {
 	// Facilities keeps only records of these facilities (-t); zero
 	// keeps everything.
 	Facilities format.Facilities
+	// Filter selects whole calls and records (--syscalls, -Z, -z, -P,
+	// --comm, --since, --until); see filter.go.
+	Filter CallFilter
+	// Questions holds the options of --calls, --wall and --summary; see
+	// calls.go.
+	Questions
 }
 
 // Match reports whether a record of type t from pid/tid passes the

@@ -34,8 +34,17 @@ const (
 	ModeSummary             // per-syscall table (--summary)
 )
 
-// NewRenderer returns the renderer of mode m writing to w.
+// NewRenderer returns the renderer of mode m writing to w, behind the
+// call filter when o has one.
 func NewRenderer(w io.Writer, m Mode, o Options) Renderer {
+	if o.Filter.Active() {
+		inner := o
+		inner.Filter = CallFilter{}
+		return newFilter(NewRenderer(w, m, inner), o)
+	}
+	if m == ModeCalls || m == ModeCallsJSON {
+		return NewCalls(w, m == ModeCallsJSON, o)
+	}
 	switch m {
 	case ModeJSON:
 		return NewJSON(w, o)
@@ -97,7 +106,7 @@ func (c *Config) Run(ctx context.Context, stdin io.Reader, stdout, stderr io.Wri
 		defer func() { fl.f.Close() }()
 		in = f
 	}
-	out := NewRenderer(stdout, c.Mode, c.Options)
+	out := NewRenderer(stdout, c.Mode, c.options(name, stderr))
 	var rd *format.Reader
 	if c.Follow {
 		poll := c.Poll

@@ -19,9 +19,14 @@ type Summary struct {
 	w       *bufio.Writer
 	opts    Options
 	tabs    tableCache
-	stats   map[sysKey]*sysStat
+	stats   map[groupKey]map[sysKey]*sysStat
+	comms   map[groupKey]string   // the last command name of each group
 	pending map[int32]pendingCall // by tid
 }
+
+// groupKey is the process or thread a table counts with --per-process
+// or --per-thread: its pid, its tid (and pid), or zeros for one table.
+type groupKey struct{ pid, tid int32 }
 
 // sysKey identifies a system call across ABIs.
 type sysKey struct {
@@ -45,15 +50,33 @@ type pendingCall struct {
 
 // NewSummary returns a Summary renderer writing its table to w.
 func NewSummary(w io.Writer, o Options) *Summary {
-	return &Summary{w: bufio.NewWriter(w), opts: o,
-		stats: make(map[sysKey]*sysStat), pending: make(map[int32]pendingCall)}
+	return &Summary{w: bufio.NewWriter(w), opts: o, stats: map[groupKey]map[sysKey]*sysStat{},
+		comms: map[groupKey]string{}, pending: make(map[int32]pendingCall)}
 }
 
-func (s *Summary) stat(k sysKey) *sysStat {
-	st := s.stats[k]
+// stat returns the counts of call k in the table of rec's group.
+func (s *Summary) stat(rec *format.Record, k sysKey) *sysStat {
+	var g groupKey
+	switch {
+	case s.opts.PerThread:
+		g = groupKey{rec.PID, rec.TID}
+	case s.opts.PerProcess:
+		g = groupKey{rec.PID, 0}
+	}
+	m := s.stats[g]
+	if m == nil {
+		m = map[sysKey]*sysStat{}
+		s.stats[g] = m
+	}
+	if g != (groupKey{}) {
+		if c := rec.CommBytes(); s.comms[g] != string(c) {
+			s.comms[g] = string(c)
+		}
+	}
+	st := m[k]
 	if st == nil {
 		st = &sysStat{}
-		s.stats[k] = st
+		m[k] = st
 	}
 	return st
 }
@@ -71,7 +94,7 @@ func (s *Summary) Record(rec *format.Record) error {
 			return nil
 		}
 		k := sysKey{rec.ABI, c.Number}
-		s.stat(k).calls++
+		s.stat(rec, k).calls++
 		s.pending[rec.TID] = pendingCall{k, rec.Time}
 	case format.TypeRet:
 		r, err := rec.Ret()
@@ -79,7 +102,7 @@ func (s *Summary) Record(rec *format.Record) error {
 			return nil
 		}
 		k := sysKey{rec.ABI, r.Number}
-		st := s.stat(k)
+		st := s.stat(rec, k)
 		if p, ok := s.pending[rec.TID]; ok && p.key == k {
 			delete(s.pending, rec.TID)
 			st.timed++
@@ -103,20 +126,51 @@ type summaryRow struct {
 	sysStat
 }
 
-// Close writes the table.
+// Close writes the table, or with --per-process or --per-thread one
+// table per process or thread, each after a line naming it.
 func (s *Summary) Close() error {
-	rows := make([]summaryRow, 0, len(s.stats))
+	groups := make([]groupKey, 0, len(s.stats))
+	for g := range s.stats {
+		groups = append(groups, g)
+	}
+	slices.SortFunc(groups, func(a, b groupKey) int {
+		if c := cmp.Compare(a.pid, b.pid); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.tid, b.tid)
+	})
+	if len(groups) == 0 {
+		groups = append(groups, groupKey{})
+	}
+	for i, g := range groups {
+		if i > 0 {
+			s.w.WriteString("\n")
+		}
+		switch {
+		case s.opts.PerThread:
+			fmt.Fprintf(s.w, "pid %d tid %d (%s)\n", g.pid, g.tid, s.comms[g])
+		case s.opts.PerProcess:
+			fmt.Fprintf(s.w, "pid %d (%s)\n", g.pid, s.comms[g])
+		}
+		s.table(s.stats[g])
+	}
+	return s.w.Flush()
+}
+
+// table writes the table of stats.
+func (s *Summary) table(stats map[sysKey]*sysStat) {
+	rows := make([]summaryRow, 0, len(stats))
 	// Calls of other ABIs than the most used one are marked with theirs.
 	perABI := map[arch.ABI]uint64{}
 	var main arch.ABI
-	for k, st := range s.stats {
+	for k, st := range stats {
 		perABI[k.abi] += st.calls
 		if n := perABI[k.abi]; n > perABI[main] || n == perABI[main] && k.abi < main {
 			main = k.abi
 		}
 	}
 	var total sysStat
-	for k, st := range s.stats {
+	for k, st := range stats {
 		name := string(appendSyscallName(nil, s.tabs.lookup(k.abi, k.nr), k.nr, &s.opts))
 		if k.abi != main {
 			name += " (" + k.abi.String() + ")"
@@ -127,15 +181,7 @@ func (s *Summary) Close() error {
 		total.timed += st.timed
 		total.total += st.total
 	}
-	slices.SortFunc(rows, func(a, b summaryRow) int {
-		if c := cmp.Compare(b.total, a.total); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(b.calls, a.calls); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.name, b.name)
-	})
+	slices.SortFunc(rows, s.order)
 	const rule = "------ ----------- ----------- --------- --------- ----------------\n"
 	fmt.Fprintf(s.w, "%6s %11s %11s %9s %9s %s\n", "% time", "seconds", "usecs/call", "calls", "errors", "syscall")
 	s.w.WriteString(rule)
@@ -144,7 +190,30 @@ func (s *Summary) Close() error {
 	}
 	s.w.WriteString(rule)
 	s.row("total", &total, total.total)
-	return s.w.Flush()
+}
+
+// order compares two rows in the order of --sort: time spent, calls or
+// errors, most first, or name; ties go by time, calls, then name.
+func (s *Summary) order(a, b summaryRow) int {
+	var c int
+	switch s.opts.Sort {
+	case "calls":
+		c = cmp.Compare(b.calls, a.calls)
+	case "errors":
+		c = cmp.Compare(b.errors, a.errors)
+	case "name":
+		c = cmp.Compare(a.name, b.name)
+	}
+	if c != 0 {
+		return c
+	}
+	if c := cmp.Compare(b.total, a.total); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(b.calls, a.calls); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.name, b.name)
 }
 
 // row writes one line of the table.

@@ -24,9 +24,7 @@ type Text struct {
 	tabs  tableCache
 	style dataStyle
 
-	timed     bool  // a time column is shown
-	firstTime int64 // time of the first record shown, for -E
-	prevTime  int64 // time of the previous record shown, for -R
+	cols timeCols // -T, -E, -R, --wall
 }
 
 // NewText returns a Text renderer writing to w.
@@ -126,24 +124,8 @@ func (t *Text) appendHeader(b []byte, rec *format.Record) []byte {
 	}
 	b = appendComm(b, rec.CommBytes())
 	b = append(b, ' ')
-	if o.Absolute || o.Elapsed || o.Relative {
-		if !t.timed {
-			t.timed = true
-			t.firstTime, t.prevTime = rec.Time, rec.Time
-		}
-		if o.Absolute {
-			b = appendSecNsec(b, rec.Time)
-			b = append(b, ' ')
-		}
-		if o.Elapsed {
-			b = appendSecNsec(b, rec.Time-t.firstTime)
-			b = append(b, ' ')
-		}
-		if o.Relative {
-			b = appendSecNsec(b, rec.Time-t.prevTime)
-			b = append(b, ' ')
-		}
-		t.prevTime = rec.Time
+	if o.Absolute || o.Elapsed || o.Relative || o.Wall {
+		b = t.cols.append(b, rec.Time, o)
 	}
 	if int(rec.Type) < len(typeNames) {
 		return append(b, typeNames[rec.Type]...)

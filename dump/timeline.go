@@ -11,7 +11,7 @@ import (
 
 // The modes of the timeline outputs, numbered apart from the others.
 const (
-	ModeTimeline Mode = 16 + iota // HTML page drawing the threads over time (--timeline)
+	ModeTimeline Mode = 32 + iota // HTML page drawing the threads over time (--timeline)
 	ModePerfetto                  // Chrome/Perfetto trace events (--perfetto)
 )
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"slices"
-	"strings"
 	"unsafe"
 
 	seccomp "github.com/elastic/go-seccomp-bpf"
@@ -26,36 +25,17 @@ import (
 // ENOSYS, so a filtered command is traced with PTRACE_O_EXITKILL: it dies
 // with its tracer instead of running on broken.
 
-// ResolveSyscalls turns a --syscalls list (names and %groups, separated by
-// commas) into system call names of the native ABI.
+// ResolveSyscalls turns a --syscalls list (strace's -e trace= syntax, see
+// arch.SyscallExpr) into system call names of the native ABI.
 func ResolveSyscalls(list string) ([]string, error) {
-	tab := tables.Native()
-	var names []string
-	for _, item := range strings.Split(list, ",") {
-		item = strings.TrimSpace(item)
-		switch {
-		case item == "":
-			continue
-		case strings.HasPrefix(item, "%"):
-			calls, ok := tab.Group(item)
-			if !ok {
-				return nil, fmt.Errorf("unknown system call group %q (groups: %%%s)", item, strings.Join(arch.GroupNames(), ", %"))
-			}
-			for _, c := range calls {
-				names = append(names, c.Name)
-			}
-		default:
-			if _, ok := tab.ByName(item); !ok {
-				return nil, fmt.Errorf("unknown system call %q", item)
-			}
-			names = append(names, item)
-		}
+	set, err := arch.ParseSyscallSet(tables.Native(), list)
+	if err != nil {
+		return nil, err
 	}
-	if len(names) == 0 {
+	if len(set.Names()) == 0 {
 		return nil, errors.New("no system call named")
 	}
-	slices.Sort(names)
-	return slices.Compact(names), nil
+	return set.Names(), nil
 }
 
 // filterNames returns the calls a seccomp filter must send to the tracer

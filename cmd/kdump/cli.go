@@ -19,4 +19,7 @@ func setupCLI(cmd *cobra.Command, args []string) {
 			panic(err) // a flag was renamed: tests catch it
 		}
 	}
+	if err := completeQuestionFlags(cmd); err != nil {
+		panic(err) // a flag was renamed: tests catch it
+	}
 }

@@ -30,6 +30,8 @@ func TestCompletionScripts(t *testing.T) {
 		{args: []string{"--sum"}, want: []string{"--summary"}},
 		{args: []string{"-t", "c"}, want: []string{"cn", "cw", "c+"}, not: []string{"cc"}},
 		{args: []string{"completion", ""}, want: []string{"bash", "fish", "zsh"}},
+		{args: []string{"--sort", ""}, want: []string{"time", "calls", "errors", "name"}},
+		{args: []string{"--syscalls", "%cl"}, want: []string{"%clock"}},
 	} {
 		got := testutil.BashComplete(t, script, kdumpBin, c.args...)
 		for _, w := range c.want {

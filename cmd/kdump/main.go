@@ -1,6 +1,9 @@
 // Command kdump decodes a ktrace trace file, as BSD kdump(1) does.
 //
-//	kdump [-dEHlnRrSsTxX] [-f trfile] [-m maxdata] [-p pid] [-t trstr] [--json] [--summary] [--timeline file] [--perfetto file]
+//	kdump [-dEHlnRrSsTxXZz] [-f trfile] [-m maxdata] [-P path] [-p pid] [-t trstr] [-u label]
+//	      [--syscalls list] [--comm name] [--since time] [--until time] [--wall]
+//	      [--json] [--calls | --summary [--sort key] [--per-process] [--per-thread] |
+//	      --timeline file | --perfetto file]
 //
 // The rendering is done by package dump; this command parses flags.
 package main
@@ -20,7 +23,7 @@ import (
 	"github.com/ktrace-linux/ktrace/format"
 )
 
-const usageLine = "kdump [-dEHlnRrSsTxX] [-f trfile] [-m maxdata] [-p pid] [-t trstr] [--json] [--summary] [--timeline file] [--perfetto file]"
+const usageLine = "kdump [-dEHlnRrSsTxXZz] [-f trfile] [-m maxdata] [-P path] [-p pid] [-t trstr] [-u label] [--syscalls list] [--comm name] [--since time] [--until time] [--wall] [--json] [--calls | --summary [--sort key] [--per-process] [--per-thread] | --timeline file | --perfetto file]"
 
 // usageError is a mistake on the command line (exit status 2).
 type usageError struct{ err error }
@@ -59,12 +62,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // dump.Config.
 func newCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	var (
-		cfg     = dump.Config{File: "ktrace.out"}
-		trstr   string
-		pid     int32
-		jsonOut bool
-		summary bool
-		picture pictureFlags
+		cfg       = dump.Config{File: "ktrace.out"}
+		trstr     string
+		pid       int32
+		jsonOut   bool
+		summary   bool
+		questions *questionFlags
+		picture   pictureFlags
 	)
 	cmd := &cobra.Command{
 		Use:   usageLine,
@@ -100,7 +104,10 @@ func newCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 			case summary:
 				cfg.Mode = dump.ModeSummary
 			}
-			mode, out, closeOut, err := picture.output(fl, jsonOut || summary, stdout, cfg.Mode)
+			if err := questions.apply(fl, &cfg); err != nil {
+				return err
+			}
+			mode, out, closeOut, err := picture.output(fl, jsonOut || summary || questions.calls, stdout, cfg.Mode)
 			if err != nil {
 				return err
 			}
@@ -147,6 +154,7 @@ func newCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	fl.StringVarP(&trstr, "types", "t", "", "only these facilities (ktrace -t letters: cnisuwtxX+)")
 	fl.BoolVar(&jsonOut, "json", false, "one JSON object per record")
 	fl.BoolVar(&summary, "summary", false, "per-syscall summary table, like strace -c")
+	questions = addQuestionFlags(fl)
 	picture.add(fl)
 	return cmd
 }

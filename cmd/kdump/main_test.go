@@ -128,6 +128,7 @@ const goldenDir = "../../testdata/kdump"
 // TestGolden runs the binary on every golden case: the flags must give
 // the output package dump's tests render from Options.
 func TestGolden(t *testing.T) {
+	t.Setenv("TZ", "UTC") // the zone of --wall and of --since HH:MM:SS
 	cases, err := tracegen.ReadCases(filepath.Join(goldenDir, "cases.txt"))
 	if err != nil {
 		t.Fatal(err)

@@ -42,7 +42,7 @@ func (p *pictureFlags) output(fl *pflag.FlagSet, other bool, stdout io.Writer, m
 	}
 	switch {
 	case other:
-		return mode, nil, nil, usageError{fmt.Errorf("%s excludes --json and --summary", name)}
+		return mode, nil, nil, usageError{fmt.Errorf("%s excludes --json, --summary and --calls", name)}
 	case path == "":
 		return mode, nil, nil, usageError{fmt.Errorf("%s: no file name", name)}
 	case path == "-":

@@ -57,8 +57,8 @@ func TestPictureFlags(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--timeline", page, "--json"}, "--timeline excludes --json and --summary"},
-		{[]string{"--perfetto", events, "--summary"}, "--perfetto excludes --json and --summary"},
+		{[]string{"--timeline", page, "--json"}, "--timeline excludes --json, --summary and --calls"},
+		{[]string{"--perfetto", events, "--summary"}, "--perfetto excludes --json, --summary and --calls"},
 		{[]string{"--timeline", page, "--perfetto", events}, "--timeline and --perfetto exclude each other"},
 		{[]string{"--timeline", ""}, "--timeline: no file name"},
 	} {

@@ -85,7 +85,7 @@ u user, t struct, x exec argv, X exec environment; + is the default (cnisutx).`,
 	fl.IntVarP(&f.pgrp, "pgrp", "g", 0, "trace every process of the process group `pgrp`")
 	fl.StringVarP(&f.trstr, "trace", "t", "+", "facilities to trace (`trstr`: letters cnisutwxX, + the default)")
 	fl.IntVar(&f.genioSize, "genio-size", 4096, "bytes of data kept per I/O record (0 keeps all)")
-	fl.StringVar(&f.syscalls, "syscalls", "", "record only these system calls: names and groups (%file, %desc, %net, %process, %signal, %memory, %ipc), comma separated; a traced command then stops only at them (seccomp filter: the command dies with its tracer)")
+	fl.StringVar(&f.syscalls, "syscalls", "", "record only these system calls, as strace -e trace= names them: names, groups (%file, %desc, %net, %process, %signal, %memory, %ipc, %%stat, %clock, %creds, ...), /regex, ?name, comma separated, ! inverts; a traced command then stops only at them (seccomp filter: the command dies with its tracer)")
 	fl.BoolVar(&f.noSeccomp, "no-seccomp", false, "never load a seccomp filter into a traced command: every system call stops")
 	setupCLI(cmd, args)
 	cmd.SetArgs(args)

@@ -7,9 +7,9 @@ import (
 	"io"
 	"os"
 	"slices"
-	"syscall"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/ktrace-linux/ktrace/arch"

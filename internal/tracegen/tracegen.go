@@ -35,6 +35,8 @@ var numbers = map[string][2]uint32{
 	"futex":           {202, 98},
 	"exit":            {60, 93},
 	"getpid":          {39, 172},
+	"clock_gettime":   {228, 113},
+	"newfstatat":      {262, 79},
 }
 
 // i386 numbers, for the 32-bit calls of the amd64 sample.
@@ -223,6 +225,28 @@ func Sample(m arch.Machine) ([]byte, error) {
 	g.call(5001, 5001, "close", 7)
 	g.ret(5001, 5001, "close", -9, 800)
 	g.call(5001, 5001, "exit_group", 1)
+
+	// Two threads of a process with a long name whose calls overlap.
+	g.comm = "a-long-cmd-name"
+	const qpid, qtid = 5100, 5101
+	g.call(qpid, qpid, "openat", 0xffffff9c, 0x55d0c0c0, 0, 0)
+	g.bytes(qpid, qpid, format.TypeNamei, "/etc/passwd", 0)
+	g.call(qpid, qtid, "read", 5, 0x7f3a2c000000, 4096)
+	g.ret(qpid, qpid, "openat", 6, 2000)
+	g.genio(qpid, qtid, format.Genio{FD: 5, Dir: format.Read, Len: 3, Data: []byte("abc")}, 0)
+	g.ret(qpid, qtid, "read", 3, 1000)
+	g.call(qpid, qpid, "getpid")
+	g.ret(qpid, qpid, "getpid", qpid, 500)
+	g.call(qpid, qpid, "clock_gettime", 1, 0x7ffc1c2a4c00)
+	g.stru(qpid, qpid, "timespec", timespecBytes(12, 345))
+	g.ret(qpid, qpid, "clock_gettime", 0, 500)
+	g.call(qpid, qpid, "newfstatat", 0xffffff9c, 0x55d0c0c0, 0x7ffc1c2a4e00, 0)
+	g.bytes(qpid, qpid, format.TypeNamei, "/etc//passwd", 0)
+	g.stru(qpid, qpid, "stat", statBytes(m))
+	g.ret(qpid, qpid, "newfstatat", 0, 3000)
+	g.call(qpid, qtid, "openat", 0xffffff9c, 0x55d0c0d0, 0x80000, 0)
+	g.bytes(qpid, qtid, format.TypeNamei, "/etc/shadow", 0)
+	g.ret(qpid, qtid, "openat", -13, 4000)
 	g.check(g.w.Flush())
 	return buf.Bytes(), g.err
 }

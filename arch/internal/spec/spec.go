@@ -252,13 +252,16 @@ func parseTraits(s string) ([]string, error) {
 	return traits, nil
 }
 
-// isTrait reports whether s is "!name" or "%name", name lower-case
-// letters, digits and inner dashes.
+// isTrait reports whether s is "!name", "%name" or "%%name", name
+// lower-case letters, digits and inner dashes.
 func isTrait(s string) bool {
 	if len(s) < 2 || (s[0] != '!' && s[0] != '%') {
 		return false
 	}
 	name := s[1:]
+	if s[0] == '%' && name[0] == '%' && len(name) > 1 {
+		name = name[1:]
+	}
 	if name[0] == '-' || name[len(name)-1] == '-' {
 		return false
 	}

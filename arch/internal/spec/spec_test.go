@@ -36,17 +36,18 @@ execve(path, argv, envp) !exec %process   # comment
 clone@arm64(flags:clone) !fork
     !clone-flags %process                 # continued
 getpid()
+ustat(int, ptr) %%statfs
 `)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := [][]string{{"!exec", "%process"}, {"!fork", "!clone-flags", "%process"}, nil}
+	want := [][]string{{"!exec", "%process"}, {"!fork", "!clone-flags", "%process"}, nil, {"%%statfs"}}
 	for i, s := range sigs {
 		if !reflect.DeepEqual(s.Traits, want[i]) {
 			t.Errorf("%s: traits %q, want %q", s.Name, s.Traits, want[i])
 		}
 	}
-	if len(sigs) != 3 || len(sigs[0].Args) != 3 || len(sigs[1].Args) != 1 || sigs[1].Line != 3 {
+	if len(sigs) != 4 || len(sigs[0].Args) != 3 || len(sigs[1].Args) != 1 || sigs[1].Line != 3 {
 		t.Errorf("signatures %+v", sigs)
 	}
 }
@@ -58,6 +59,9 @@ func TestParseTraitErrors(t *testing.T) {
 		{"execve(path) !Exec", `t:1: execve: bad trait "!Exec"`},
 		{"execve(path) !-exec", `t:1: execve: bad trait "!-exec"`},
 		{"execve(path) %net-", `t:1: execve: bad trait "%net-"`},
+		{"execve(path) %%", `t:1: execve: bad trait "%%"`},
+		{"execve(path) %%%net", `t:1: execve: bad trait "%%%net"`},
+		{"execve(path) !!exec", `t:1: execve: bad trait "!!exec"`},
 		{"execve(path) !ex_ec", `t:1: execve: bad trait "!ex_ec"`},
 		{"execve(path) !exec %process !exec", `t:1: execve: trait !exec given twice`},
 		{"execve(path) !exec)", `t:1: execve: bad trait "!exec)"`},
