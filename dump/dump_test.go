@@ -191,14 +191,14 @@ func TestArgs(t *testing.T) {
 		want string
 	}{
 		{arch.Arg{Kind: arch.ArgFD}, 0xffffffff, Options{Decimal: true}, "-1"},
-		{arch.Arg{Kind: arch.ArgFD}, 3, Options{}, "0x3"},
+		{arch.Arg{Kind: arch.ArgFD}, 3, Options{}, "3"},
 		{arch.Arg{Kind: arch.ArgDirFD}, 0xffffffffffffff9c, Options{}, "AT_FDCWD"},
 		{arch.Arg{Kind: arch.ArgDirFD}, 0xffffff9c, Options{Raw: true}, "0xffffff9c"},
 		{arch.Arg{Kind: arch.ArgSize}, 100, Options{Decimal: true}, "100"},
 		{arch.Arg{Kind: arch.ArgPtr}, 0x1000, Options{Decimal: true}, "0x1000"},
 		{arch.Arg{Kind: arch.ArgMode}, 0o755, Options{}, "0755"},
 		{arch.Arg{Kind: arch.ArgSignal}, 9, Options{}, "SIGKILL"},
-		{arch.Arg{Kind: arch.ArgSignal}, 99, Options{}, "0x63"},
+		{arch.Arg{Kind: arch.ArgSignal}, 99, Options{}, "99"},
 		{arch.Arg{Kind: arch.ArgFlags, Set: "open"}, 0, Options{}, "0<O_RDONLY>"},
 		{arch.Arg{Kind: arch.ArgFlags, Set: "open"}, 0x80000, Options{Raw: true}, "0x80000"},
 		{arch.Arg{Kind: arch.ArgFlags, Set: "no such set"}, 5, Options{}, "0x5"},

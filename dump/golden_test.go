@@ -201,7 +201,7 @@ func TestSpecExamples(t *testing.T) {
 		`  4242 cat      CALL  openat(AT_FDCWD,0x7ffc1c2a4f10,0x80000<O_RDONLY|O_CLOEXEC>)` + "\n" +
 			`  4242 cat      NAMI  "/etc/hostname"` + "\n" +
 			`  4242 cat      RET   openat 3` + "\n",
-		`  4242 cat      CALL  read(0x3,0x7f3a2c000000,0x20000)` + "\n" +
+		`  4242 cat      CALL  read(3,0x7f3a2c000000,0x20000)` + "\n" +
 			`  4242 cat      GIO   fd 3 read 5 bytes` + "\n" +
 			`       "host\n"` + "\n" +
 			`  4242 cat      RET   read 5` + "\n",

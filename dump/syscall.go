@@ -124,14 +124,16 @@ var numberKinds = [...]numberKind{
 }
 
 // appendNumber appends v as an argument of kind k: hex (%#x), or decimal
-// with -d except for pointers and flag words.
+// with -d except for pointers and flag words. Descriptors, process ids
+// and signal numbers (C ints that are counted, not masks or addresses)
+// are decimal always, as strace shows them: read(3,...), kill(-1,...).
 func appendNumber(b []byte, v uint64, k arch.ArgKind, o *Options) []byte {
-	if !o.Decimal {
-		return appendCHex(b, v)
-	}
 	nk := numSigned64
 	if int(k) < len(numberKinds) {
 		nk = numberKinds[k]
+	}
+	if !o.Decimal && nk != numSigned32 {
+		return appendCHex(b, v)
 	}
 	switch nk {
 	case numSigned32:

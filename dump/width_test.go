@@ -26,13 +26,13 @@ func TestArgWidths(t *testing.T) {
 	const garbage = 0xfacefeed00000000
 	for _, c := range []widthCall{
 		{arch.ABIAmd64, "fcntl", []uint64{0xffffffff00000000, 0xffffffff00000001, 0}, Options{}, "fcntl(0,F_GETFD,0)"},
-		{arch.ABIAmd64, "fcntl", []uint64{3, 2, garbage | 1}, Options{}, "fcntl(0x3,F_SETFD,0xfacefeed00000001)"},
+		{arch.ABIAmd64, "fcntl", []uint64{3, 2, garbage | 1}, Options{}, "fcntl(3,F_SETFD,0xfacefeed00000001)"},
 		{arch.ABIAmd64, "madvise", []uint64{0, 0, garbage | 1}, Options{}, "madvise(0,0,MADV_RANDOM)"},
 		{arch.ABIAmd64, "pipe2", []uint64{0x7ffc0000, 0xffffffff00000800}, Options{}, "pipe2(0x7ffc0000,0x800<O_NONBLOCK>)"},
 		{arch.ABIAmd64, "openat", []uint64{0xffffff9c, 0x1000, garbage | 0x40, garbage | 0o644}, Options{},
 			"openat(AT_FDCWD,0x1000,0x40<O_RDONLY|O_CREAT>,0644)"},
 		{arch.ABIAmd64, "kill", []uint64{0xffffffff, garbage | 9}, Options{Decimal: true}, "kill(-1,SIGKILL)"},
-		{arch.ABIAmd64, "kill", []uint64{garbage | 0xffffffff, 9}, Options{}, "kill(0xffffffffffffffff,SIGKILL)"},
+		{arch.ABIAmd64, "kill", []uint64{garbage | 0xffffffff, 9}, Options{}, "kill(-1,SIGKILL)"},
 		{arch.ABIAmd64, "clone", []uint64{1<<32 | 0x100, 0, 0, 0, 0}, Options{}, "clone(0x100000100<CLONE_VM|0x100000000>,0,0,0,0)"},
 		{arch.ABIAmd64, "fcntl", []uint64{0xffffffff00000000, 0xffffffff00000001, 0}, Options{Raw: true},
 			"fcntl(0xffffffff00000000,0xffffffff00000001,0)"},

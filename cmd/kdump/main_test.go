@@ -487,7 +487,7 @@ func TestFollow(t *testing.T) {
 		t.Fatal(err)
 	}
 	expect(`NAMI  "/second"`)
-	expect(`CALL  read(0x3,0x1000,0xa)`)
+	expect(`CALL  read(3,0x1000,0xa)`)
 
 	// A record that lands in two writes is not damage.
 	var rec bytes.Buffer
