@@ -131,7 +131,8 @@ func issue11RatioTable(b *testing.B, sb *strings.Builder, what string, meds map[
 // pinned to CPU 0 (taskset -c 0: the tracer shares the CPU with its
 // tracees), untraced, under the floor tracer, strace -f and ktrace -i,
 // interleaved for KTRACE_BENCH_ROUNDS rounds (default 3), and prints the
-// median times and what each tracer adds per system call.
+// median times, what each tracer adds per system call, and ktrace against
+// the floor: the ratio of what they add, and of their times.
 func BenchmarkIssue11ForkTree(b *testing.B) { issue11ForkTree(b, true) }
 
 // BenchmarkIssue11ForkTreeFree is BenchmarkIssue11ForkTree with the
@@ -152,10 +153,12 @@ func issue11ForkTree(b *testing.B, pinned bool) {
 	for i := 0; i < b.N; i++ {
 		sb.Reset()
 		fmt.Fprintf(&sb, "\nFork tree (%s): median of %d interleaved runs (scale %g); added = (traced - untraced) / syscalls\n", place, e.rounds, e.scale)
-		fmt.Fprintf(&sb, "%5s %6s %8s %9s %9s %9s %9s %9s %9s %9s %8s\n",
-			"depth", "procs", "syscalls", "untraced", "floor", "strace", "ktrace", "floor", "strace", "ktrace", "ktrace/")
-		fmt.Fprintf(&sb, "%5s %6s %8s %9s %9s %9s %9s %9s %9s %9s %8s\n",
-			"", "", "", "", "", "", "", "added", "added", "added", "floor")
+		fmt.Fprintf(&sb, "%5s %6s %8s %9s %9s %9s %9s %9s %9s %9s %8s %8s\n",
+			"depth", "procs", "syscalls", "untraced", "floor", "strace", "ktrace", "floor", "strace", "ktrace", "ktrace/", "ktrace/")
+		fmt.Fprintf(&sb, "%5s %6s %8s %9s %9s %9s %9s %9s %9s %9s %8s %8s\n",
+			"", "", "", "", "", "", "", "added", "added", "added", "floor", "floor")
+		fmt.Fprintf(&sb, "%5s %6s %8s %9s %9s %9s %9s %9s %9s %9s %8s %8s\n",
+			"", "", "", "", "", "", "", "", "", "", "added", "time")
 		for _, d0 := range issue11Depths {
 			d := max(1, d0+shift)
 			procs, calls := issue11TreeSize(d)
@@ -167,7 +170,9 @@ func issue11ForkTree(b *testing.B, pinned bool) {
 				b.ReportMetric(added[mode], fmt.Sprintf("d%d-%s-added-ns/syscall", d, mode))
 			}
 			ratio := added["ktrace"] / added["floor"]
-			b.ReportMetric(ratio, fmt.Sprintf("d%d-ktrace/floor", d))
+			b.ReportMetric(ratio, fmt.Sprintf("d%d-ktrace/floor-added", d))
+			timeRatio := float64(meds["ktrace"]) / float64(meds["floor"])
+			b.ReportMetric(timeRatio, fmt.Sprintf("d%d-ktrace/floor-time", d))
 			fmt.Fprintf(&sb, "%5d %6d %8d", d, procs, calls)
 			for _, mode := range issue11Modes {
 				fmt.Fprintf(&sb, " %9s", meds[mode].Round(time.Millisecond))
@@ -175,7 +180,7 @@ func issue11ForkTree(b *testing.B, pinned bool) {
 			for _, mode := range issue11Modes[1:] {
 				fmt.Fprintf(&sb, " %7.1fµs", added[mode]/1e3)
 			}
-			fmt.Fprintf(&sb, " %7.1fx\n", ratio)
+			fmt.Fprintf(&sb, " %7.1fx %7.2fx\n", ratio, timeRatio)
 		}
 	}
 	fmt.Print(sb.String())
