@@ -40,12 +40,7 @@ func BenchmarkSeccompTable(b *testing.B) {
 	defer testutil.CheckNoStrays(b, ktrace)
 	loops := testutil.Prog(b, "loops")
 	strace, _ := exec.LookPath("strace")
-	rounds := 5
-	if s := os.Getenv("KTRACE_BENCH_ROUNDS"); s != "" {
-		if r, err := strconv.Atoi(s); err == nil && r > 0 {
-			rounds = r
-		}
-	}
+	rounds := benchRounds(b, 5)
 	scale := benchScale(b)
 	workloads := []struct {
 		name, mode string
@@ -56,42 +51,35 @@ func BenchmarkSeccompTable(b *testing.B) {
 	}
 	out := filepath.Join(b.TempDir(), "trace.out")
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "\nSeccomp fast path: median of %d interleaved runs (scale %g)\n", rounds, scale)
-	fmt.Fprintf(&sb, "%-10s %-26s %10s %9s\n", "workload", "mode", "time", "/untraced")
 	for i := 0; i < b.N; i++ {
 		sb.Reset()
+		fmt.Fprintf(&sb, "\nSeccomp fast path: median of %d interleaved runs (scale %g)\n", rounds, scale)
+		fmt.Fprintf(&sb, "%-10s %-26s %10s %9s\n", "workload", "mode", "time", "/untraced")
 		for _, w := range workloads {
-			times := map[string][]time.Duration{}
-			for r := 0; r < rounds; r++ {
-				for _, m := range seccompBenchModes {
-					argv := []string{loops, w.mode, strconv.Itoa(w.n)}
-					if m.argv != nil {
-						pre := slices.Clone(m.argv)
-						switch pre[0] {
-						case "ktrace":
-							pre = append([]string{ktrace, "-f", out}, pre[1:]...)
-						case "strace":
-							if strace == "" {
-								continue
-							}
-							pre = append([]string{strace, "-o", out}, pre[1:]...)
-						}
-						argv = append(pre, argv...)
-					}
-					times[m.name] = append(times[m.name], benchRun(b, argv))
-					os.Remove(out)
-				}
-			}
-			var base time.Duration
+			var cases []benchCase
 			for _, m := range seccompBenchModes {
-				ts := times[m.name]
-				if len(ts) == 0 {
-					continue
+				argv := []string{loops, w.mode, strconv.Itoa(w.n)}
+				if m.argv != nil {
+					pre := slices.Clone(m.argv)
+					switch pre[0] {
+					case "ktrace":
+						pre = append([]string{ktrace, "-f", out}, pre[1:]...)
+					case "strace":
+						if strace == "" {
+							continue
+						}
+						pre = append([]string{strace, "-o", out}, pre[1:]...)
+					}
+					argv = append(pre, argv...)
 				}
-				slices.Sort(ts)
-				med := ts[len(ts)/2]
-				if m.argv == nil {
-					base = med
+				cases = append(cases, benchCase{m.name, argv})
+			}
+			meds := benchMedians(b, rounds, cases, func() { os.Remove(out) })
+			base := meds[seccompBenchModes[0].name]
+			for _, m := range seccompBenchModes {
+				med, ok := meds[m.name]
+				if !ok {
+					continue
 				}
 				ratio := float64(med) / float64(base)
 				b.ReportMetric(ratio, w.name+"/"+strings.ReplaceAll(m.name, " ", "_")+"/untraced")

@@ -52,20 +52,81 @@ func benchScale(b *testing.B) float64 {
 }
 
 // benchArgv returns the command line that runs w in mode, tracing into
-// out; "" when the mode cannot run here.
+// out; nil when the mode cannot run here.
 func benchArgv(b *testing.B, w benchWorkload, n int, mode, out string) []string {
-	argv := []string{testutil.Prog(b, "loops"), w.mode, strconv.Itoa(n)}
+	pre := benchPrefix(b, mode, out)
+	if pre == nil {
+		return nil
+	}
+	return append(pre, testutil.Prog(b, "loops"), w.mode, strconv.Itoa(n))
+}
+
+// benchPrefix returns what goes before a command line to run it in mode,
+// tracing into out: "untraced" (nothing), "ktrace" (ktrace -i), "strace"
+// (strace -f), "floor" (testdata/progs/floortrace, the bare ptrace
+// floor); nil when the mode cannot run here (no strace on PATH).
+func benchPrefix(b *testing.B, mode, out string) []string {
 	switch mode {
 	case "ktrace":
-		return append([]string{testutil.Tool(b, "ktrace"), "-i", "-f", out}, argv...)
+		return []string{testutil.Tool(b, "ktrace"), "-i", "-f", out}
 	case "strace":
 		strace, err := exec.LookPath("strace")
 		if err != nil {
 			return nil
 		}
-		return append([]string{strace, "-f", "-o", out}, argv...)
+		return []string{strace, "-f", "-o", out}
+	case "floor":
+		return []string{testutil.Prog(b, "floortrace")}
+	case "untraced":
+		return []string{}
 	}
-	return argv
+	b.Fatalf("unknown benchmark mode %q", mode)
+	return nil
+}
+
+// benchRounds returns KTRACE_BENCH_ROUNDS, the number of interleaved
+// rounds of a table benchmark, or def when it is unset.
+func benchRounds(b *testing.B, def int) int {
+	s := os.Getenv("KTRACE_BENCH_ROUNDS")
+	if s == "" {
+		return def
+	}
+	r, err := strconv.Atoi(s)
+	if err != nil || r < 1 {
+		b.Fatalf("KTRACE_BENCH_ROUNDS=%q: want a positive integer", s)
+	}
+	return r
+}
+
+// benchCase is one command line of an interleaved comparison.
+type benchCase struct {
+	name string
+	argv []string // nil: it cannot run here and is left out
+}
+
+// benchMedians runs every case once per round, in order, for rounds
+// rounds, so that all see the same machine conditions, calling reset
+// (when not nil) after each run, untimed; it returns the median time of
+// each case that ran, by name.
+func benchMedians(b *testing.B, rounds int, cases []benchCase, reset func()) map[string]time.Duration {
+	times := map[string][]time.Duration{}
+	for r := 0; r < rounds; r++ {
+		for _, c := range cases {
+			if c.argv == nil {
+				continue
+			}
+			times[c.name] = append(times[c.name], benchRun(b, c.argv))
+			if reset != nil {
+				reset()
+			}
+		}
+	}
+	med := map[string]time.Duration{}
+	for name, ts := range times {
+		slices.Sort(ts)
+		med[name] = ts[len(ts)/2]
+	}
+	return med
 }
 
 // benchRun runs argv once and returns how long it took.
@@ -120,14 +181,7 @@ func BenchmarkOverhead(b *testing.B) {
 // ratios are also reported as metrics.
 func BenchmarkOverheadTable(b *testing.B) {
 	scale := benchScale(b)
-	rounds := 5
-	if s := os.Getenv("KTRACE_BENCH_ROUNDS"); s != "" {
-		r, err := strconv.Atoi(s)
-		if err != nil || r < 1 {
-			b.Fatalf("KTRACE_BENCH_ROUNDS=%q: want a positive integer", s)
-		}
-		rounds = r
-	}
+	rounds := benchRounds(b, 5)
 	testutil.RequirePtrace(b)
 	ktrace := testutil.Tool(b, "ktrace")
 	defer testutil.CheckNoStrays(b, ktrace)
@@ -136,20 +190,12 @@ func BenchmarkOverheadTable(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		for _, w := range benchWorkloads {
 			n := max(1, int(float64(w.n)*scale))
-			times := map[string][]time.Duration{}
-			for r := 0; r < rounds; r++ {
-				for _, mode := range benchModes {
-					argv := benchArgv(b, w, n, mode, out)
-					if argv == nil {
-						continue
-					}
-					times[mode] = append(times[mode], benchRun(b, argv))
-					os.Remove(out)
-				}
+			var cases []benchCase
+			for _, mode := range benchModes {
+				cases = append(cases, benchCase{mode, benchArgv(b, w, n, mode, out)})
 			}
-			for mode, ts := range times {
-				slices.Sort(ts)
-				res[w.name+"/"+mode] = float64(ts[len(ts)/2].Nanoseconds())
+			for mode, med := range benchMedians(b, rounds, cases, func() { os.Remove(out) }) {
+				res[w.name+"/"+mode] = float64(med.Nanoseconds())
 			}
 		}
 	}

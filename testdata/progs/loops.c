@@ -6,7 +6,14 @@
  *   fork      N children forked one after the other, each _exit(0)s and is
  *             waited for
  *   threads   4 threads, each making N getppid calls
- * Prints nothing; exits 0 on success.
+ *   tree      a fork tree of depth N: every process makes 8 getppid calls,
+ *             and above depth N forks 2 children that do the same and
+ *             waits for them (2^(N+1)-1 processes); prints the number of
+ *             processes that ran
+ *   busy      2 processes (the first and a child), each N times computing
+ *             (ITERS turns of an empty loop, the optional third argument,
+ *             default 100000) then calling getppid
+ * Prints nothing else; exits 0 on success.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -14,11 +21,52 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 static long n;
+
+/* tree runs the subtree of depth d below this process (see tree mode),
+ * counting its processes in *count, and returns 0 on success. */
+static int tree(int d, long *count)
+{
+	pid_t kids[2];
+	int i, ok = 1;
+
+	for (i = 0; i < 8; i++)
+		syscall(SYS_getppid);
+	__atomic_fetch_add(count, 1, __ATOMIC_RELAXED);
+	if (d <= 0)
+		return 0;
+	for (i = 0; i < 2; i++) {
+		kids[i] = fork();
+		if (kids[i] < 0)
+			ok = 0;
+		if (kids[i] == 0)
+			_exit(tree(d - 1, count));
+	}
+	for (i = 0; i < 2; i++) {
+		int st;
+
+		if (kids[i] > 0 && (waitpid(kids[i], &st, 0) != kids[i] || st != 0))
+			ok = 0;
+	}
+	return ok ? 0 : 1;
+}
+
+/* busy makes n getppid calls, each after iters turns of an empty loop. */
+static void busy(long iters)
+{
+	long i, j;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < iters; j++)
+			__asm__ volatile("" ::: "memory");
+		syscall(SYS_getppid);
+	}
+}
 
 static void *spin(void *arg)
 {
@@ -34,8 +82,8 @@ int main(int argc, char **argv)
 {
 	long i;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: loops getppid|rw|openclose|fork|threads N\n");
+	if (argc != 3 && !(argc == 4 && strcmp(argv[1], "busy") == 0)) {
+		fprintf(stderr, "usage: loops getppid|rw|openclose|fork|threads|tree N | loops busy N [ITERS]\n");
 		return 2;
 	}
 	n = atol(argv[2]);
@@ -80,6 +128,25 @@ int main(int argc, char **argv)
 				return 1;
 		for (i = 0; i < 4; i++)
 			pthread_join(t[i], NULL);
+	} else if (strcmp(argv[1], "tree") == 0) {
+		long *count = mmap(NULL, sizeof *count, PROT_READ | PROT_WRITE,
+				   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+		if (count == MAP_FAILED || tree((int)n, count) != 0)
+			return 1;
+		printf("%ld\n", *count);
+	} else if (strcmp(argv[1], "busy") == 0) {
+		long iters = argc == 4 ? atol(argv[3]) : 100000;
+		pid_t pid = fork();
+		int st;
+
+		if (pid < 0)
+			return 1;
+		busy(iters);
+		if (pid == 0)
+			_exit(0);
+		if (waitpid(pid, &st, 0) != pid || st != 0)
+			return 1;
 	} else {
 		fprintf(stderr, "loops: unknown mode %s\n", argv[1]);
 		return 2;
