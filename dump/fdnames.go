@@ -272,6 +272,12 @@ func (t *fdTracker) observe(rec *format.Record) {
 		delete(t.expect, rec.TID) // a thread (clone3), not a process
 	}
 	switch rec.Type {
+	case format.TypeStart:
+		// Another session: its processes are new, whatever their pids.
+		clear(t.procs)
+		clear(t.expect)
+		clear(t.threads)
+		clear(t.forking)
 	case format.TypeCall:
 		if c, err := rec.Call(); err == nil {
 			t.enter(rec, &c)

@@ -98,6 +98,8 @@ func TestFDNamesTable(t *testing.T) {
 	f.call(11, nrRead, "", 0, 12, 0x1000, 5)                     // pid 11 again: a new process
 	f.call(10, nrWrite, "", 1, 6, 0x1000, 1)                     // AF_PACKET
 	f.call(10, nrRead, "", 1, 4, 0x1000, 1)                      // parent keeps 4
+	f.check(f.w.WriteStart(f.h(1, 1), &format.Start{Version: format.Version, Machine: arch.MachineAmd64}))
+	f.call(10, nrRead, "", 1, 4, 0x1000, 2) // another session: pid 10 is new
 	got := f.text(Options{FDNames: true})
 	wantLines(t, got,
 		"CALL  read(0,0x1000,0x5)",
@@ -118,6 +120,7 @@ func TestFDNamesTable(t *testing.T) {
 		"CALL  read(12,0x1000,0x5)",
 		"CALL  write(6<socket:[AF_PACKET SOCK_RAW]>,0x1000,0x1)",
 		"CALL  read(4<rel>,0x1000,0x1)",
+		"CALL  read(4,0x1000,0x2)",
 	)
 	// Without -y nothing changes.
 	if plain := f.text(Options{}); strings.Contains(plain, "</etc/passwd>") {
