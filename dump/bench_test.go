@@ -56,10 +56,13 @@ func BenchmarkText(b *testing.B) { benchRender(b, ModeText, Options{}) }
 func BenchmarkTextAllCols(b *testing.B) {
 	benchRender(b, ModeText, Options{Threads: true, Elapsed: true, SyscallNumbers: true})
 }
-func BenchmarkJSON(b *testing.B)      { benchRender(b, ModeJSON, Options{}) }
-func BenchmarkSummary(b *testing.B)   { benchRender(b, ModeSummary, Options{}) }
-func BenchmarkCalls(b *testing.B)     { benchRender(b, ModeCalls, Options{}) }
-func BenchmarkCallsJSON(b *testing.B) { benchRender(b, ModeCallsJSON, Options{}) }
+func BenchmarkJSON(b *testing.B) { benchRender(b, ModeJSON, Options{}) }
+
+// BenchmarkTextFDNames follows the descriptor tables (-y).
+func BenchmarkTextFDNames(b *testing.B) { benchRender(b, ModeText, Options{FDNames: true}) }
+func BenchmarkSummary(b *testing.B)     { benchRender(b, ModeSummary, Options{}) }
+func BenchmarkCalls(b *testing.B)       { benchRender(b, ModeCalls, Options{}) }
+func BenchmarkCallsJSON(b *testing.B)   { benchRender(b, ModeCallsJSON, Options{}) }
 
 // BenchmarkTextFailed filters whole calls on their result: each call is
 // held until its RET.

@@ -147,6 +147,11 @@ type openCall struct {
 	envc    int
 	hasArgv bool
 	hasEnvs bool
+	// fdNames are what the descriptor arguments referred to at the
+	// CALL (-y).
+	fdNames *[6]string
+	// retName is what the descriptor returned refers to (-y).
+	retName string
 	// unfinished says an "<unfinished ...>" line was printed, with the
 	// argument text shown.
 	unfinished bool
@@ -221,7 +226,12 @@ func (c *Calls) Record(rec *format.Record) error {
 			c.complete(oc, nil, nil) // its RET was never seen
 			c.recycle(oc)
 		}
-		c.open[rec.TID] = c.newCall(&rec.Header, rec.Offset, true, call)
+		oc = c.newCall(&rec.Header, rec.Offset, true, call)
+		if names := c.opts.fds.argNamesOf(rec.TID); names != nil {
+			oc.fdNames = new([6]string)
+			*oc.fdNames = *names
+		}
+		c.open[rec.TID] = oc
 		c.forget(rec.TID)
 		if !c.json {
 			c.unshown = append(c.unshown, rec.TID)
@@ -241,6 +251,7 @@ func (c *Calls) Record(rec *format.Record) error {
 		}
 		delete(c.open, rec.TID)
 		c.forget(rec.TID)
+		oc.retName = c.opts.fds.retNameOf(rec.TID, &r)
 		c.complete(oc, &r, rec)
 		c.recycle(oc)
 		return c.writeErr()
@@ -441,6 +452,7 @@ func (c *Calls) complete(oc *openCall, r *format.Ret, ret *format.Record) {
 	}
 	b = append(b, ") = "...)
 	b = c.appendResult(b, r)
+	b = appendFDName(b, oc.retName)
 	if r != nil && oc.entered {
 		b = append(b, " <"...)
 		b = appendDuration(b, ret.Time-oc.hdr.Time)
@@ -559,7 +571,11 @@ func (c *Calls) appendCallArg(b []byte, oc *openCall, tab *arch.Table, sc *arch.
 		}
 		return b, false
 	}
-	return c.appendPlainArg(b, tab, a, v), true
+	b = c.appendPlainArg(b, tab, a, v)
+	if oc.fdNames != nil && i < len(oc.fdNames) {
+		b = appendFDName(b, oc.fdNames[i])
+	}
+	return b, true
 }
 
 // appendPlainArg appends an argument held in its register, strace style:

@@ -47,7 +47,9 @@ func (c *Calls) appendCallJSON(b []byte, oc *openCall, r *format.Ret, ret *forma
 			b = appendJSONString(b, s)
 		}
 	}
-	b = append(b, `],"text":`...)
+	b = append(b, ']')
+	b = appendCallFDNames(b, oc, r)
+	b = append(b, `,"text":`...)
 	s := appendSyscallName(c.scratch[:0], sc, oc.call.Number, &c.opts)
 	s = append(s, '(')
 	s, _ = c.appendArgs(s, oc, false)
@@ -116,6 +118,21 @@ func (c *Calls) appendCallJSON(b []byte, oc *openCall, r *format.Ret, ret *forma
 		}
 	}
 	return append(b, "}\n"...)
+}
+
+// appendCallFDNames appends the "fd_names" of a call (-y): what its
+// descriptor arguments referred to at the CALL, and its result.
+func appendCallFDNames(b []byte, oc *openCall, r *format.Ret) []byte {
+	var vals [7]uint64
+	var names [7]string
+	if oc.fdNames != nil {
+		copy(vals[:], oc.call.Args[:])
+		copy(names[:], oc.fdNames[:])
+	}
+	if r != nil {
+		vals[6], names[6] = uint64(r.Value), oc.retName
+	}
+	return appendJSONFDNames(b, vals[:], names[:])
 }
 
 // appendJSONFlags appends the record flags as JSON booleans.

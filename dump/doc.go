@@ -102,6 +102,16 @@
 // ("<unfinished ...>", "<... openat resumed>"). As JSON, one object per
 // call (see the schema).
 //
+// # Descriptor names
+//
+// With Options.FDNames (kdump -y), descriptor arguments and the
+// descriptors calls return are followed by what they refer to, as strace
+// -y shows them: read(3</etc/passwd>,...), RET openat 3</etc/hosts>,
+// close(5<pipe>). NewRenderer puts a tracker in front of the filters
+// that follows each process's descriptor table through the records
+// (fdnames.go): successful opens, sockets, pipes, dups, closes, forks and
+// execs. Descriptors it has not seen made print as plain numbers.
+//
 // # Filters
 //
 // Options.Filter (a CallFilter) selects whole calls (--syscalls, -Z, -z,

@@ -287,7 +287,7 @@ func TestJSON(t *testing.T) {
 						t.Errorf("line %d: arg %d = %s, want %d", i, k, obj.Args[k], c.Args[k])
 					}
 				}
-				want := string(appendCallText(nil, (&tableCache{}).lookup(rec.ABI, c.Number), (&tableCache{}).get(rec.ABI), &c, &Options{}))
+				want := string(appendCallText(nil, (&tableCache{}).lookup(rec.ABI, c.Number), (&tableCache{}).get(rec.ABI), &c, &Options{}, nil))
 				if obj.Text != want {
 					t.Errorf("line %d: text %q, want %q", i, obj.Text, want)
 				}

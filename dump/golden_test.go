@@ -63,7 +63,7 @@ func parseArgs(args []string) (o Options, m Mode, err error) {
 			bools := map[byte]*bool{'d': &o.Decimal, 'n': &o.Raw, 'H': &o.Threads, 'T': &o.Absolute,
 				'E': &o.Elapsed, 'R': &o.Relative, 'S': &o.SyscallNumbers, 's': &o.NoData,
 				'x': &o.Hex, 'X': &o.HexASCII, 'r': &o.Structs, 'Z': &o.Filter.Failed,
-				'z': &o.Filter.Successful}
+				'z': &o.Filter.Successful, 'y': &o.FDNames}
 			if p, ok := bools[c]; ok {
 				*p = true
 				continue
@@ -181,7 +181,11 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := render(t, sample(t, c.Machine), m, o)
+			trace, err := c.Build()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := render(t, trace, m, o)
 			testutil.Golden(t, filepath.Join(goldenDir, c.Name+".golden"), []byte(got))
 		})
 	}

@@ -159,15 +159,22 @@ func (j *JSON) appendCall(b []byte, rec *format.Record) ([]byte, error) {
 	}
 	b = append(b, `],"decoded":[`...)
 	n := callArgCount(sc, tab, &c, &j.opts)
+	names := j.opts.fds.argNamesOf(rec.TID)
 	for i := 0; i < n; i++ {
 		if i > 0 {
 			b = append(b, ',')
 		}
 		j.scratch = appendArg(j.scratch[:0], tab, argOf(sc, i), c.Args[i], &j.opts)
+		if names != nil {
+			j.scratch = appendFDName(j.scratch, names[i])
+		}
 		b = appendJSONString(b, j.scratch)
 	}
 	b = append(b, ']')
-	j.scratch = appendCallText(j.scratch[:0], sc, tab, &c, &j.opts)
+	if names != nil {
+		b = appendJSONFDNames(b, c.Args[:n], names[:n])
+	}
+	j.scratch = appendCallText(j.scratch[:0], sc, tab, &c, &j.opts, names)
 	return j.text(b), nil
 }
 
@@ -181,7 +188,11 @@ func (j *JSON) appendRet(b []byte, rec *format.Record) ([]byte, error) {
 	b = append(b, `","number":`...)
 	b = strconv.AppendUint(b, uint64(r.Number), 10)
 	b = appendJSONResult(b, &r)
-	j.scratch = appendRetValue(j.scratch[:0], &r, &j.opts)
+	name := j.opts.fds.retNameOf(rec.TID, &r)
+	if name != "" {
+		b = appendJSONFDNames(b, []uint64{uint64(r.Value)}, []string{name})
+	}
+	j.scratch = appendRetText(j.scratch[:0], &r, &j.opts, name)
 	return j.text(b), nil
 }
 

@@ -16,6 +16,10 @@ type Options struct {
 	Hex            bool // -x: data as a hex dump
 	HexASCII       bool // -X: data as a hex dump with an ASCII column
 	Structs        bool // -r: STRU members decoded
+	// FDNames (-y) follows each process's descriptor table through the
+	// trace and shows what descriptor arguments and results refer to:
+	// read(3</etc/passwd>,...). See fdnames.go.
+	FDNames bool
 	// MaxData limits the data bytes shown per record (-m); 0 shows all,
 	// as in FreeBSD kdump.
 	MaxData int
@@ -32,6 +36,9 @@ type Options struct {
 	// Questions holds the options of --calls, --wall and --summary; see
 	// calls.go.
 	Questions
+
+	// fds is the descriptor tracker of -y, made by NewRenderer.
+	fds *fdTracker
 }
 
 // Match reports whether a record of type t from pid/tid passes the

@@ -37,6 +37,11 @@ const (
 // NewRenderer returns the renderer of mode m writing to w, behind the
 // call filter when o has one.
 func NewRenderer(w io.Writer, m Mode, o Options) Renderer {
+	if o.FDNames && o.fds == nil && (m == ModeText || m == ModeJSON || m == ModeCalls || m == ModeCallsJSON) {
+		// The tracker sees every record, before the filters.
+		o.fds = newFDTracker()
+		return &fdFeed{fds: o.fds, next: NewRenderer(w, m, o)}
+	}
 	if o.Filter.Active() {
 		inner := o
 		inner.Filter = CallFilter{}

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/ktrace-linux/ktrace/arch"
+	"github.com/ktrace-linux/ktrace/internal/tracegen"
 )
 
 // The JSON Schemas of kdump's output, checked here against real output
@@ -260,9 +261,16 @@ func TestSchemas(t *testing.T) {
 	rec := loadSchema(t, "kdump-record.json")
 	call := loadSchema(t, "kdump-call.json")
 	for _, m := range []arch.Machine{arch.MachineAmd64, arch.MachineArm64} {
-		for _, o := range []Options{{}, {NoData: true}, {MaxData: 3}, {Raw: true}} {
+		fdTrace, err := tracegen.FDNames(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range []Options{{}, {NoData: true}, {MaxData: 3}, {Raw: true}, {FDNames: true}} {
 			for mode, v := range map[Mode]*validator{ModeJSON: rec, ModeCallsJSON: call} {
 				out := render(t, sample(t, m), mode, o)
+				if o.FDNames {
+					out += render(t, fdTrace, mode, o)
+				}
 				for i, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
 					if err := v.validateLine(line); err != nil {
 						t.Errorf("%v mode %d %+v line %d: %v\n%s", m, mode, o, i, err, line)

@@ -201,8 +201,9 @@ func tableSet(tab *arch.Table, name string) *arch.ValueSet {
 	return tab.Set(name)
 }
 
-// appendCallText appends name(args) for a CALL record.
-func appendCallText(b []byte, sc *arch.Syscall, tab *arch.Table, c *format.Call, o *Options) []byte {
+// appendCallText appends name(args) for a CALL record; names, when not
+// nil, are what the descriptor arguments refer to (-y).
+func appendCallText(b []byte, sc *arch.Syscall, tab *arch.Table, c *format.Call, o *Options, names *[6]string) []byte {
 	b = appendSyscallName(b, sc, c.Number, o)
 	b = append(b, '(')
 	n := callArgCount(sc, tab, c, o)
@@ -211,6 +212,9 @@ func appendCallText(b []byte, sc *arch.Syscall, tab *arch.Table, c *format.Call,
 			b = append(b, ',')
 		}
 		b = appendArg(b, tab, argOf(sc, i), c.Args[i], o)
+		if names != nil && i < len(names) {
+			b = appendFDName(b, names[i])
+		}
 	}
 	return append(b, ')')
 }

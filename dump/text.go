@@ -160,7 +160,7 @@ func (t *Text) appendCall(b []byte, rec *format.Record) []byte {
 	}
 	tab := t.tabs.get(rec.ABI)
 	var sc = t.tabs.lookup(rec.ABI, c.Number)
-	return appendCallText(b, sc, tab, &c, &t.opts)
+	return appendCallText(b, sc, tab, &c, &t.opts, t.opts.fds.argNamesOf(rec.TID))
 }
 
 func (t *Text) appendRet(b []byte, rec *format.Record) []byte {
@@ -170,7 +170,17 @@ func (t *Text) appendRet(b []byte, rec *format.Record) []byte {
 	}
 	b = appendSyscallName(b, t.tabs.lookup(rec.ABI, r.Number), r.Number, &t.opts)
 	b = append(b, ' ')
-	return appendRetValue(b, &r, &t.opts)
+	return appendRetText(b, &r, &t.opts, t.opts.fds.retNameOf(rec.TID, &r))
+}
+
+// appendRetText appends the outcome of a RET record: a descriptor with
+// its name (-y), in decimal as arguments are, else appendRetValue's.
+func appendRetText(b []byte, r *format.Ret, o *Options, fdName string) []byte {
+	if fdName != "" {
+		b = strconv.AppendInt(b, r.Value, 10)
+		return appendFDName(b, fdName)
+	}
+	return appendRetValue(b, r, o)
 }
 
 // appendGenioLine appends "fd 3 read 5 bytes" and what the flags say.

@@ -241,7 +241,7 @@ func (k *tracker) callRecord(th *threadInfo, rec *format.Record) {
 	k.endCall(th, rec.Time)
 	tab := k.tabs.get(rec.ABI)
 	sc := k.tabs.lookup(rec.ABI, c.Number)
-	th.callBuf = appendCallText(th.callBuf[:0], sc, tab, &c, &k.opts)
+	th.callBuf = appendCallText(th.callBuf[:0], sc, tab, &c, &k.opts, nil)
 	if sc != nil && sc.Traits&(arch.TraitExitProcess|arch.TraitExitThread) != 0 {
 		// It does not return: the thread ends here.
 		th.exited = true

@@ -148,6 +148,7 @@ func newCommand(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	fl.BoolVarP(&cfg.Absolute, "timestamps", "T", false, "absolute time column")
 	fl.BoolVarP(&cfg.Hex, "hex", "x", false, "I/O data as hex")
 	fl.BoolVarP(&cfg.HexASCII, "hex-ascii", "X", false, "I/O data as hex and ASCII")
+	fl.BoolVarP(&cfg.FDNames, "fd-names", "y", false, "show what descriptors refer to, from the trace: read(3</etc/passwd>,...)")
 	fl.StringVarP(&cfg.File, "file", "f", cfg.File, "trace file (- reads stdin)")
 	fl.IntVarP(&cfg.MaxData, "maxdata", "m", 0, "show at most this many bytes of each I/O record (0: all)")
 	fl.Int32VarP(&pid, "pid", "p", 0, "only this pid (or tid)")

@@ -133,13 +133,20 @@ func TestGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	traces := map[arch.Machine]string{}
-	for _, m := range []arch.Machine{arch.MachineAmd64, arch.MachineArm64} {
-		traces[m] = writeFile(t, sample(t, m))
+	traces := map[string]string{} // by machine and trace
+	for _, c := range cases {
+		key := c.Machine.String() + "/" + c.Trace
+		if traces[key] == "" {
+			b, err := c.Build()
+			if err != nil {
+				t.Fatal(err)
+			}
+			traces[key] = writeFile(t, b)
+		}
 	}
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
-			r := kdump(t, nil, append(c.Args, "-f", traces[c.Machine])...)
+			r := kdump(t, nil, append(c.Args, "-f", traces[c.Machine.String()+"/"+c.Trace])...)
 			if r.code != 0 || r.stderr != "" {
 				t.Fatalf("kdump %s: exit %d, stderr %q", strings.Join(c.Args, " "), r.code, r.stderr)
 			}

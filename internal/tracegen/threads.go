@@ -14,10 +14,8 @@ import (
 // (exit_group), and a call left without its RET.
 func Threads(m arch.Machine) ([]byte, error) {
 	var buf bytes.Buffer
-	g := &gen{w: format.NewWriter(&buf), m: m, abi: m.NativeABI(), now: BaseTime, comm: "server"}
+	g := begin(&buf, m, 699, "server")
 	const pid, tid, child = 700, 701, 710
-	g.check(g.w.WriteStart(g.h(699, 699, 0), &format.Start{Version: format.Version, Machine: m,
-		Release: "6.1.0-test", Hostname: "box"}))
 	g.check(g.w.WriteEmul(g.h(pid, pid, 1000), g.abi))
 	g.call(pid, pid, "openat", 0xffffff9c, 0x7ffc1c2a4f10, 0x80000, 0)
 	g.bytes(pid, pid, format.TypeNamei, "/etc/<server>.conf", 0)
@@ -61,6 +59,89 @@ func Threads(m arch.Machine) ([]byte, error) {
 	g.ret(pid, tid, "futex", 0, 800)
 	g.call(pid, tid, "exit", 0)
 	g.call(pid, pid, "read", 0, 0x7f3a2c000000, 4096)
+	g.check(g.w.Flush())
+	return buf.Bytes(), g.err
+}
+
+// FDNames returns a trace recorded on machine m for kdump -y: a process
+// that opens files (relative to a new working directory), duplicates
+// descriptors, makes a pipe (its descriptors in an fd_pair STRU record)
+// and sockets, forks a child that inherits them and execs (losing its
+// close-on-exec descriptors), spawns with vfork (the child's records
+// before the parent's RET), has a thread sharing its table, closes a
+// range; and a process attached mid-trace, whose descriptors are
+// unknown.
+func FDNames(m arch.Machine) ([]byte, error) {
+	var buf bytes.Buffer
+	g := begin(&buf, m, 799, "fdtest")
+	const pid, thread, child, spawned, other = 800, 801, 810, 811, 900
+	const atFDCWD, cloexec = 0xffffff9c, 0x80000
+	g.check(g.w.WriteEmul(g.h(pid, pid, 1000), g.abi))
+	g.whole(pid, pid, "write", 3, 1, 0x7f0000001000, 3)
+	g.call(pid, pid, "chdir", 0x7ffc00000100)
+	g.bytes(pid, pid, format.TypeNamei, "/srv/app", 0)
+	g.ret(pid, pid, "chdir", 0, 1000)
+	g.call(pid, pid, "openat", atFDCWD, 0x7ffc00000200, 0, 0)
+	g.bytes(pid, pid, format.TypeNamei, "data/input.txt", 0)
+	g.ret(pid, pid, "openat", 3, 2000)
+	g.call(pid, pid, "openat", atFDCWD, 0x7ffc00000300, 0, 0)
+	g.bytes(pid, pid, format.TypeNamei, "/missing", 0)
+	g.ret(pid, pid, "openat", -2, 1000)
+	g.whole(pid, pid, "dup3", 10, 3, 10, 0)
+	g.call(pid, pid, "pipe2", 0x7ffc00000400, cloexec)
+	g.stru(pid, pid, "fd_pair", []byte{4, 0, 0, 0, 5, 0, 0, 0})
+	g.ret(pid, pid, "pipe2", 0, 1000)
+	g.whole(pid, pid, "write", 6, 5, 0x7f0000001000, 6)
+	g.whole(pid, pid, "socket", 6, 2, 0x80001, 0)
+	g.whole(pid, pid, "fcntl", 20, 6, 1030, 20)
+	g.whole(pid, pid, "socket", 7, 1, 1, 0)
+	g.call(pid, pid, "connect", 7, 0x7ffc00000500, 110)
+	g.bytes(pid, pid, format.TypeNamei, "/run/app.sock", 0)
+	g.ret(pid, pid, "connect", 0, 1000)
+	g.whole(pid, pid, "write", 2, 7, 0x7f0000001000, 2)
+	g.whole(pid, pid, "accept4", 8, 6, 0, 0, cloexec)
+	g.whole(pid, pid, "fcntl", 0, 10, 2, 1) // F_SETFD FD_CLOEXEC
+	g.whole(pid, pid, "fcntl", 0, 10, 2, 0) // and off again
+	g.whole(pid, pid, "fcntl", 0, 7, 2, 1)
+
+	// A thread shares the table.
+	g.call(pid, pid, "clone", 0x3d0f00, 0x7f3a2bfff000, 0x7f3a2bfff9d0, 0x7f3a2bfff9d0, 0x7f3a2bfff640)
+	g.ret(pid, pid, "clone", thread, 3000)
+	g.whole(pid, thread, "read", 100, 10, 0x7f0000002000, 100)
+
+	// A forked child inherits the table and execs.
+	g.call(pid, pid, "clone", 0x1200011, 0, 0, 0x7f3a2c001a10, 0)
+	g.ret(pid, pid, "clone", child, 5000)
+	g.whole(pid, pid, "close", 0, 5)
+	g.comm = "child"
+	g.whole(child, child, "read", 6, 4, 0x7f0000002000, 6)
+	g.call(child, child, "execve", 0x7ffd5a1c2e40, 0x7ffd5a1c2f00, 0x7ffd5a1c2f20)
+	g.bytes(child, child, format.TypeNamei, "/bin/cat", 0)
+	g.ret(child, child, "execve", 0, 3000)
+	g.whole(child, child, "read", 0, 10, 0x7f0000002000, 100)
+	g.whole(child, child, "read", -9, 4, 0x7f0000002000, 100)
+	for _, fd := range []uint64{7, 20, 3} {
+		g.whole(child, child, "write", 1, fd, 0x7f0000001000, 1)
+	}
+	g.call(child, child, "exit_group", 0)
+	g.check(g.w.WriteExit(g.h(child, child, 1000), format.Exit{}))
+
+	// A spawn with vfork: the child's records come before the parent's RET.
+	g.comm = "fdtest"
+	g.call(pid, pid, "clone", 0x4111, 0, 0, 0, 0)
+	g.comm = "spawned"
+	g.whole(spawned, spawned, "write", 1, 3, 0x7f0000001000, 1)
+	g.call(spawned, spawned, "exit_group", 0)
+	g.comm = "fdtest"
+	g.ret(pid, pid, "clone", spawned, 1000)
+
+	g.whole(pid, pid, "dup", 9, 8)
+	g.whole(pid, pid, "close_range", 0, 3, 0xffffffff, 0)
+	g.whole(pid, pid, "read", -9, 3, 0x7f0000002000, 100)
+
+	// A process attached mid-trace.
+	g.comm = "other"
+	g.whole(other, other, "read", 5, 3, 0x7f0000002000, 100)
 	g.check(g.w.Flush())
 	return buf.Bytes(), g.err
 }

@@ -37,6 +37,14 @@ var numbers = map[string][2]uint32{
 	"getpid":          {39, 172},
 	"clock_gettime":   {228, 113},
 	"newfstatat":      {262, 79},
+	"chdir":           {80, 49},
+	"dup":             {32, 23},
+	"dup3":            {292, 24},
+	"pipe2":           {293, 59},
+	"socket":          {41, 198},
+	"accept4":         {288, 242},
+	"fcntl":           {72, 25},
+	"close_range":     {436, 436},
 }
 
 // i386 numbers, for the 32-bit calls of the amd64 sample.
@@ -89,6 +97,22 @@ func (g *gen) call(pid, tid int32, name string, args ...uint64) {
 
 func (g *gen) ret(pid, tid int32, name string, v int64, step int64) {
 	g.check(g.w.WriteRet(g.h(pid, tid, step), format.RetFromValue(g.nr(name), v)))
+}
+
+// whole writes a call of pid/tid that returns v at once, without
+// records between its CALL and RET.
+func (g *gen) whole(pid, tid int32, name string, v int64, args ...uint64) {
+	g.call(pid, tid, name, args...)
+	g.ret(pid, tid, name, v, 1000)
+}
+
+// begin returns a generator for machine m writing into buf, after the
+// START record of a session of process starter.
+func begin(buf *bytes.Buffer, m arch.Machine, starter int32, comm string) *gen {
+	g := &gen{w: format.NewWriter(buf), m: m, abi: m.NativeABI(), now: BaseTime, comm: comm}
+	g.check(g.w.WriteStart(g.h(starter, starter, 0), &format.Start{Version: format.Version, Machine: m,
+		Release: "6.1.0-test", Hostname: "box"}))
+	return g
 }
 
 func (g *gen) bytes(pid, tid int32, t format.Type, p string, flags format.Flags) {
