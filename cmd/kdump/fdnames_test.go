@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ktrace-linux/ktrace/arch/tables"
 	"github.com/ktrace-linux/ktrace/internal/testutil"
 )
 
@@ -56,10 +57,15 @@ func TestFDNamesRealProcess(t *testing.T) {
 	}
 	out := r.stdout
 	name := func(f reportedFD) string { return fmt.Sprintf("%d<%s>", f.fd, f.target) }
+	// arm64 has no dup2: the C library's dup2 is dup3 with no flags.
+	dup, dupArgs, dupCallArgs := "dup2", "%s,10", "%s, 10"
+	if _, ok := tables.Native().ByName("dup2"); !ok {
+		dup, dupArgs, dupCallArgs = "dup3", "%s,10,0", "%s, 10, 0"
+	}
 	for _, want := range []string{
 		"RET   openat " + name(file0),
-		fmt.Sprintf("CALL  dup2(%s,10)", name(file0)),
-		"RET   dup2 " + name(dup10),
+		fmt.Sprintf("CALL  "+dup+"("+dupArgs+")", name(file0)),
+		"RET   " + dup + " " + name(dup10),
 		"RET   openat " + name(cloexec),
 	} {
 		if !strings.Contains(out, want+"\n") {
@@ -122,8 +128,8 @@ func TestFDNamesRealProcess(t *testing.T) {
 	}
 
 	// --calls -y: strace's form.
-	r = kdump(t, nil, "--calls", "-y", "--syscalls=dup2", "-f", file)
-	if want := fmt.Sprintf("dup2(%s, 10) = %s <", name(file0), name(dup10)); !strings.Contains(r.stdout, want) {
+	r = kdump(t, nil, "--calls", "-y", "--syscalls="+dup, "-f", file)
+	if want := fmt.Sprintf(dup+"("+dupCallArgs+") = %s <", name(file0), name(dup10)); !strings.Contains(r.stdout, want) {
 		t.Errorf("kdump --calls -y lacks %q:\n%s", want, r.stdout)
 	}
 }
