@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ktrace-linux/ktrace/arch"
+	"github.com/ktrace-linux/ktrace/arch/tables"
 )
 
 // The STRU names kdump decodes (the tracer writes these names):
@@ -17,8 +18,12 @@ import (
 //	statx     struct statx (the same on every ABI)
 //	timespec  struct timespec (16 bytes, or 8 for i386's 32-bit one)
 //	timeval   struct timeval (16 bytes, or 8 on i386)
-//	sockaddr  struct sockaddr of any length; AF_UNIX, AF_INET and
-//	          AF_INET6 are decoded member by member
+//	sockaddr  struct sockaddr of any length; AF_UNIX, AF_INET, AF_INET6,
+//	          AF_NETLINK and AF_PACKET are decoded, other families shown
+//	          as their number and bytes
+//	fd_pair   int[2], the descriptors pipe, pipe2 and socketpair return
+//	pollfd    an array of struct pollfd (poll, ppoll), as passed or as
+//	          the kernel updated it
 //
 // "stat64", "sockaddr_un", "sockaddr_in" and "sockaddr_in6" are accepted
 // as other names for the same.
@@ -117,6 +122,8 @@ var structDecoders = map[string]structDecoder{
 	"sockaddr_un":  decodeSockaddr,
 	"sockaddr_in":  decodeSockaddr,
 	"sockaddr_in6": decodeSockaddr,
+	"fd_pair":      decodeFdPair,
+	"pollfd":       decodePollfd,
 }
 
 // appendStruct appends "struct name {members}" when name is a struct
@@ -279,33 +286,52 @@ func decodeTimeval(b []byte, _ arch.ABI, data []byte, _ *Options) ([]byte, bool)
 
 // Address families decoded in sockaddrs, the same on every Linux ABI.
 const (
-	afUnix  = 1
-	afInet  = 2
-	afInet6 = 10
+	afUnix    = 1
+	afInet    = 2
+	afInet6   = 10
+	afNetlink = 16
+	afPacket  = 17
 )
 
 // familyNames names the common address families.
 var familyNames = map[uint16]string{
 	0: "AF_UNSPEC", afUnix: "AF_UNIX", afInet: "AF_INET", afInet6: "AF_INET6",
-	16: "AF_NETLINK", 17: "AF_PACKET",
+	afNetlink: "AF_NETLINK", afPacket: "AF_PACKET",
 }
 
+// item appends the separator before a member shown without its name.
+func item(b []byte) []byte {
+	if b[len(b)-1] != '{' {
+		b = append(b, ',')
+	}
+	return append(b, ' ')
+}
+
+// decodeSockaddr appends a socket address as BSD kdump shows it: the
+// family, then the address (AF_INET 127.0.0.1:80, AF_INET6 [::1]:443,
+// AF_UNIX "/path" or @"abstract", nothing for an unnamed one); the
+// members of AF_NETLINK and AF_PACKET addresses by name, and the bytes of
+// other families in hex.
 func decodeSockaddr(b []byte, _ arch.ABI, data []byte, o *Options) ([]byte, bool) {
 	if len(data) < 2 {
 		return b, false
 	}
 	fam := le.Uint16(data)
-	b = member(b, "family")
+	b = item(b)
 	if name, ok := familyNames[fam]; ok && !o.Raw {
 		b = append(b, name...)
 	} else {
 		b = strconv.AppendUint(b, uint64(fam), 10)
 	}
+	be := binary.BigEndian
 	switch {
 	case fam == afUnix:
 		path := data[2:]
-		b = member(b, "path")
-		if len(path) > 0 && path[0] == 0 { // abstract socket
+		if len(path) == 0 {
+			return b, true // unnamed (a socketpair's, an accepted peer's)
+		}
+		b = item(b)
+		if path[0] == 0 { // abstract: the name is every byte after the NUL
 			b = append(b, '@')
 			path = path[1:]
 		} else if i := indexByte(path, 0); i >= 0 {
@@ -313,25 +339,102 @@ func decodeSockaddr(b []byte, _ arch.ABI, data []byte, o *Options) ([]byte, bool
 		}
 		return appendQuoted(b, path), true
 	case fam == afInet && len(data) >= 8:
-		b = member(b, "port")
-		b = strconv.AppendUint(b, uint64(binary.BigEndian.Uint16(data[2:])), 10)
-		b = member(b, "addr")
-		return netip.AddrFrom4([4]byte(data[4:8])).AppendTo(b), true
+		b = item(b)
+		b = netip.AddrPortFrom(netip.AddrFrom4([4]byte(data[4:8])), be.Uint16(data[2:])).AppendTo(b)
+		return b, true
 	case fam == afInet6 && len(data) >= 24:
-		b = member(b, "port")
-		b = strconv.AppendUint(b, uint64(binary.BigEndian.Uint16(data[2:])), 10)
-		b = member(b, "flowinfo")
-		b = append0x(b, uint64(binary.BigEndian.Uint32(data[4:])))
-		b = member(b, "addr")
-		b = netip.AddrFrom16([16]byte(data[8:24])).AppendTo(b)
+		addr := netip.AddrFrom16([16]byte(data[8:24]))
 		if len(data) >= 28 {
-			b = member(b, "scope_id")
-			b = strconv.AppendUint(b, uint64(le.Uint32(data[24:])), 10)
+			if scope := le.Uint32(data[24:]); scope != 0 {
+				addr = addr.WithZone(strconv.FormatUint(uint64(scope), 10))
+			}
+		}
+		b = item(b)
+		b = netip.AddrPortFrom(addr, be.Uint16(data[2:])).AppendTo(b)
+		if flow := be.Uint32(data[4:]); flow != 0 {
+			b = member(b, "flowinfo")
+			b = append0x(b, uint64(flow))
+		}
+		return b, true
+	case fam == afNetlink && len(data) >= 12: // struct sockaddr_nl
+		b = member(b, "pid")
+		b = strconv.AppendUint(b, uint64(le.Uint32(data[4:])), 10)
+		b = member(b, "groups")
+		return append0x(b, uint64(le.Uint32(data[8:]))), true
+	case fam == afPacket && len(data) >= 12: // struct sockaddr_ll
+		b = member(b, "protocol")
+		b = append0x(b, uint64(be.Uint16(data[2:])))
+		b = member(b, "ifindex")
+		b = strconv.AppendInt(b, int64(int32(le.Uint32(data[4:]))), 10)
+		b = member(b, "hatype")
+		b = strconv.AppendUint(b, uint64(le.Uint16(data[8:])), 10)
+		b = member(b, "pkttype")
+		b = strconv.AppendUint(b, uint64(data[10]), 10)
+		halen := min(int(data[11]), len(data)-12, 8)
+		b = member(b, "addr")
+		for i, c := range data[12 : 12+halen] {
+			if i > 0 {
+				b = append(b, ':')
+			}
+			b = append(b, hexDigits[c>>4], hexDigits[c&15])
 		}
 		return b, true
 	}
-	b = member(b, "data")
-	return appendHexString(b, data[2:]), true
+	if len(data) > 2 {
+		b = member(b, "data")
+		b = appendHexString(b, data[2:])
+	}
+	return b, true
+}
+
+// decodeFdPair appends the two descriptors of pipe, pipe2 and
+// socketpair.
+func decodeFdPair(b []byte, _ arch.ABI, data []byte, _ *Options) ([]byte, bool) {
+	if len(data) != 8 {
+		return b, false
+	}
+	b = item(b)
+	b = strconv.AppendInt(b, int64(int32(le.Uint32(data))), 10)
+	b = item(b)
+	return strconv.AppendInt(b, int64(int32(le.Uint32(data[4:]))), 10), true
+}
+
+// appendPollEvents appends poll event bits: 0x1<POLLIN> unless raw,
+// named by the ABI's poll set.
+func appendPollEvents(b []byte, abi arch.ABI, v uint16, o *Options) []byte {
+	b = append0x(b, uint64(v))
+	if o.Raw || v == 0 {
+		return b
+	}
+	set := tableSet(tables.For(abi), "poll")
+	if set == nil {
+		return b
+	}
+	b = append(b, '<')
+	var ok bool
+	if b, ok = set.AppendFormat(b, uint64(v)); !ok {
+		return b[:len(b)-1]
+	}
+	return append(b, '>')
+}
+
+// decodePollfd appends an array of struct pollfd (int fd, short events,
+// short revents), each entry in braces.
+func decodePollfd(b []byte, abi arch.ABI, data []byte, o *Options) ([]byte, bool) {
+	if len(data) == 0 || len(data)%8 != 0 {
+		return b, false
+	}
+	for p := data; len(p) >= 8; p = p[8:] {
+		b = item(b)
+		b = append(b, "{fd="...)
+		b = strconv.AppendInt(b, int64(int32(le.Uint32(p))), 10)
+		b = append(b, ", events="...)
+		b = appendPollEvents(b, abi, le.Uint16(p[4:]), o)
+		b = append(b, ", revents="...)
+		b = appendPollEvents(b, abi, le.Uint16(p[6:]), o)
+		b = append(b, '}')
+	}
+	return b, true
 }
 
 // indexByte returns the index of the first c in p, or -1.
@@ -443,4 +546,12 @@ func appendTime(b []byte, sec, nsec int64, o *Options) []byte {
 		return append(b, tmp[:]...)
 	}
 	return time.Unix(sec, nsec).UTC().AppendFormat(b, "2006-01-02T15:04:05.000000000Z")
+}
+
+// FormatStruct returns a STRU record's structure as kdump -r shows it,
+// "struct name { members }", for a record named name of a call of abi,
+// and whether kdump decodes such a structure of that size.
+func FormatStruct(name string, abi arch.ABI, data []byte, o Options) (string, bool) {
+	b, ok := appendStruct(nil, []byte(name), abi, data, &o)
+	return string(b), ok
 }
