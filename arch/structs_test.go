@@ -1,6 +1,7 @@
 package arch_test
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/ktrace-linux/ktrace/arch"
@@ -40,5 +41,37 @@ func TestStructArgs(t *testing.T) {
 	}
 	if n < 10 {
 		t.Errorf("%d structure kinds, want at least 10", n)
+	}
+}
+
+// TestStructSizesMatchLayouts checks the sizes the tracer reads against
+// the layouts the generator computed from x/sys's types, where x/sys has
+// the structure (i386's old struct stat it has not).
+func TestStructSizesMatchLayouts(t *testing.T) {
+	for _, c := range []struct {
+		kind   arch.ArgKind
+		layout string
+		abis   []arch.ABI
+	}{
+		{arch.ArgStatOut, "stat", []arch.ABI{arch.ABIAmd64, arch.ABIArm64}},
+		{arch.ArgStat64Out, "stat", []arch.ABI{arch.ABII386}},
+		{arch.ArgStatxOut, "statx", []arch.ABI{arch.ABIAmd64, arch.ABII386, arch.ABIArm64}},
+		{arch.ArgTimespecIn, "timespec", []arch.ABI{arch.ABIAmd64, arch.ABII386, arch.ABIArm64}},
+		{arch.ArgTimespecOut, "timespec", []arch.ABI{arch.ABIAmd64, arch.ABII386, arch.ABIArm64}},
+		{arch.ArgPollfdInOut, "pollfd", []arch.ABI{arch.ABIAmd64, arch.ABII386, arch.ABIArm64}},
+	} {
+		for _, tab := range allTables {
+			if !slices.Contains(c.abis, tab.ABI()) {
+				continue
+			}
+			l := tab.Struct(c.layout)
+			if l == nil {
+				t.Errorf("%v: no %s layout", tab.ABI(), c.layout)
+				continue
+			}
+			if got := arch.StructArgOf(c.kind).SizeOn(tab.ABI()); got != l.Size {
+				t.Errorf("%v %v: size %d, the generated %s layout %d", tab.ABI(), c.kind, got, c.layout, l.Size)
+			}
+		}
 	}
 }

@@ -32,7 +32,7 @@ var le = binary.LittleEndian
 
 // field is the position of an integer member: offset and size in bytes
 // (0 size: the member does not exist in this layout).
-type field struct{ off, size uint8 }
+type field struct{ off, size int }
 
 // get reads the member from p, sign-extending signed members is left to
 // the caller.
@@ -51,6 +51,28 @@ func (f field) get(p []byte) uint64 {
 // timeField is a seconds, nanoseconds pair.
 type timeField struct{ sec, nsec field }
 
+// structLayout returns the generated layout of the structure name on abi
+// (from x/sys's types, see arch/internal/gen), or nil.
+func structLayout(abi arch.ABI, name string) *arch.StructLayout {
+	tab := tables.For(abi)
+	if tab == nil {
+		return nil
+	}
+	return tab.Struct(name)
+}
+
+// fieldOf returns the member called name of l.
+func fieldOf(l *arch.StructLayout, name string) field {
+	f := l.Field(name)
+	return field{f.Off, f.Size}
+}
+
+// timeOf returns the seconds and nanoseconds members of the timestamp
+// member called name of l.
+func timeOf(l *arch.StructLayout, name string) timeField {
+	return timeField{fieldOf(l, name+".Sec"), fieldOf(l, name+".Nsec")}
+}
+
 // statLayout is the layout of one ABI's struct stat.
 type statLayout struct {
 	size                            int
@@ -59,52 +81,31 @@ type statLayout struct {
 	atime, mtime, ctime             timeField
 }
 
-// statLayouts lists the struct stat layouts by ABI and size.
-var statLayouts = [...]struct {
-	abi    arch.ABI
-	layout statLayout
-}{
-	{arch.ABIAmd64, statLayout{size: 144,
-		dev: field{0, 8}, ino: field{8, 8}, nlink: field{16, 8}, mode: field{24, 4},
-		uid: field{28, 4}, gid: field{32, 4}, rdev: field{40, 8}, fsize: field{48, 8},
-		blksize: field{56, 8}, blocks: field{64, 8},
-		atime: timeField{field{72, 8}, field{80, 8}}, mtime: timeField{field{88, 8}, field{96, 8}},
-		ctime: timeField{field{104, 8}, field{112, 8}}}},
-	{arch.ABIArm64, statLayout{size: 128,
-		dev: field{0, 8}, ino: field{8, 8}, mode: field{16, 4}, nlink: field{20, 4},
-		uid: field{24, 4}, gid: field{28, 4}, rdev: field{32, 8}, fsize: field{48, 8},
-		blksize: field{56, 4}, blocks: field{64, 8},
-		atime: timeField{field{72, 8}, field{80, 8}}, mtime: timeField{field{88, 8}, field{96, 8}},
-		ctime: timeField{field{104, 8}, field{112, 8}}}},
-	{arch.ABII386, statLayout{size: 96, // struct stat64
-		dev: field{0, 8}, ino: field{88, 8}, mode: field{16, 4}, nlink: field{20, 4},
-		uid: field{24, 4}, gid: field{28, 4}, rdev: field{32, 8}, fsize: field{44, 8},
-		blksize: field{52, 4}, blocks: field{56, 8},
-		atime: timeField{field{64, 4}, field{68, 4}}, mtime: timeField{field{72, 4}, field{76, 4}},
-		ctime: timeField{field{80, 4}, field{84, 4}}}},
-	{arch.ABII386, statLayout{size: 64, // old struct stat
-		dev: field{0, 4}, ino: field{4, 4}, mode: field{8, 2}, nlink: field{10, 2},
-		uid: field{12, 2}, gid: field{14, 2}, rdev: field{16, 4}, fsize: field{20, 4},
-		blksize: field{24, 4}, blocks: field{28, 4},
-		atime: timeField{field{32, 4}, field{36, 4}}, mtime: timeField{field{40, 4}, field{44, 4}},
-		ctime: timeField{field{48, 4}, field{52, 4}}}},
-}
+// oldStatI386 is i386's struct stat of the stat, lstat and fstat calls
+// (arch/x86/include/uapi/asm/stat.h), which x/sys has no type for: its
+// Stat_t is struct stat64.
+var oldStatI386 = statLayout{size: 64,
+	dev: field{0, 4}, ino: field{4, 4}, mode: field{8, 2}, nlink: field{10, 2},
+	uid: field{12, 2}, gid: field{14, 2}, rdev: field{16, 4}, fsize: field{20, 4},
+	blksize: field{24, 4}, blocks: field{28, 4},
+	atime: timeField{field{32, 4}, field{36, 4}}, mtime: timeField{field{40, 4}, field{44, 4}},
+	ctime: timeField{field{48, 4}, field{52, 4}}}
 
-// statxLayout is struct statx, the same on every ABI.
-var statxLayout = struct {
-	size                                     int
-	mask, blksize, attrs, nlink, uid, gid    field
-	mode, ino, fsize, blocks                 field
-	atime, btime, ctime, mtime               timeField
-	rdevMajor, rdevMinor, devMajor, devMinor field
-}{
-	size: 256,
-	mask: field{0, 4}, blksize: field{4, 4}, attrs: field{8, 8}, nlink: field{16, 4},
-	uid: field{20, 4}, gid: field{24, 4}, mode: field{28, 2}, ino: field{32, 8},
-	fsize: field{40, 8}, blocks: field{48, 8},
-	atime: timeField{field{64, 8}, field{72, 4}}, btime: timeField{field{80, 8}, field{88, 4}},
-	ctime: timeField{field{96, 8}, field{104, 4}}, mtime: timeField{field{112, 8}, field{120, 4}},
-	rdevMajor: field{128, 4}, rdevMinor: field{132, 4}, devMajor: field{136, 4}, devMinor: field{140, 4},
+// statLayoutFor returns the struct stat layout of abi that is size bytes
+// long: the generated one, or i386's old struct stat.
+func statLayoutFor(abi arch.ABI, size int) (statLayout, bool) {
+	if l := structLayout(abi, "stat"); l != nil && l.Size == size {
+		return statLayout{size: l.Size,
+			dev: fieldOf(l, "Dev"), ino: fieldOf(l, "Ino"), nlink: fieldOf(l, "Nlink"),
+			mode: fieldOf(l, "Mode"), uid: fieldOf(l, "Uid"), gid: fieldOf(l, "Gid"),
+			rdev: fieldOf(l, "Rdev"), fsize: fieldOf(l, "Size"), blksize: fieldOf(l, "Blksize"),
+			blocks: fieldOf(l, "Blocks"),
+			atime:  timeOf(l, "Atim"), mtime: timeOf(l, "Mtim"), ctime: timeOf(l, "Ctim")}, true
+	}
+	if abi == arch.ABII386 && size == oldStatI386.size {
+		return oldStatI386, true
+	}
+	return statLayout{}, false
 }
 
 // structDecoder appends the members of a struct and reports whether it
@@ -156,14 +157,8 @@ func member(b []byte, name string) []byte {
 }
 
 func decodeStat(b []byte, abi arch.ABI, data []byte, o *Options) ([]byte, bool) {
-	var l *statLayout
-	for i := range statLayouts {
-		if statLayouts[i].abi == abi && statLayouts[i].layout.size == len(data) {
-			l = &statLayouts[i].layout
-			break
-		}
-	}
-	if l == nil {
+	l, ok := statLayoutFor(abi, len(data))
+	if !ok {
 		return b, false
 	}
 	b = member(b, "dev")
@@ -196,10 +191,25 @@ func decodeStat(b []byte, abi arch.ABI, data []byte, o *Options) ([]byte, bool) 
 	return b, true
 }
 
-func decodeStatx(b []byte, _ arch.ABI, data []byte, o *Options) ([]byte, bool) {
-	l := &statxLayout
-	if len(data) < l.size {
+func decodeStatx(b []byte, abi arch.ABI, data []byte, o *Options) ([]byte, bool) {
+	sl := structLayout(abi, "statx")
+	if sl == nil || len(data) < sl.Size {
 		return b, false
+	}
+	l := struct {
+		mask, blksize, attrs, nlink, uid, gid    field
+		mode, ino, fsize, blocks                 field
+		atime, btime, ctime, mtime               timeField
+		rdevMajor, rdevMinor, devMajor, devMinor field
+	}{
+		mask: fieldOf(sl, "Mask"), blksize: fieldOf(sl, "Blksize"), attrs: fieldOf(sl, "Attributes"),
+		nlink: fieldOf(sl, "Nlink"), uid: fieldOf(sl, "Uid"), gid: fieldOf(sl, "Gid"),
+		mode: fieldOf(sl, "Mode"), ino: fieldOf(sl, "Ino"), fsize: fieldOf(sl, "Size"),
+		blocks: fieldOf(sl, "Blocks"),
+		atime:  timeOf(sl, "Atime"), btime: timeOf(sl, "Btime"), ctime: timeOf(sl, "Ctime"),
+		mtime:     timeOf(sl, "Mtime"),
+		rdevMajor: fieldOf(sl, "Rdev_major"), rdevMinor: fieldOf(sl, "Rdev_minor"),
+		devMajor: fieldOf(sl, "Dev_major"), devMinor: fieldOf(sl, "Dev_minor"),
 	}
 	b = member(b, "mask")
 	b = append0x(b, l.mask.get(data))
@@ -418,20 +428,22 @@ func appendPollEvents(b []byte, abi arch.ABI, v uint16, o *Options) []byte {
 	return append(b, '>')
 }
 
-// decodePollfd appends an array of struct pollfd (int fd, short events,
-// short revents), each entry in braces.
+// decodePollfd appends an array of struct pollfd (fd, events, revents),
+// each entry in braces, in the ABI's generated layout.
 func decodePollfd(b []byte, abi arch.ABI, data []byte, o *Options) ([]byte, bool) {
-	if len(data) == 0 || len(data)%8 != 0 {
+	l := structLayout(abi, "pollfd")
+	if l == nil || len(data) == 0 || len(data)%l.Size != 0 {
 		return b, false
 	}
-	for p := data; len(p) >= 8; p = p[8:] {
+	fd, events, revents := fieldOf(l, "Fd"), fieldOf(l, "Events"), fieldOf(l, "Revents")
+	for p := data; len(p) >= l.Size; p = p[l.Size:] {
 		b = item(b)
 		b = append(b, "{fd="...)
-		b = strconv.AppendInt(b, int64(int32(le.Uint32(p))), 10)
+		b = strconv.AppendInt(b, signExtend(fd.get(p), fd.size), 10)
 		b = append(b, ", events="...)
-		b = appendPollEvents(b, abi, le.Uint16(p[4:]), o)
+		b = appendPollEvents(b, abi, uint16(events.get(p)), o)
 		b = append(b, ", revents="...)
-		b = appendPollEvents(b, abi, le.Uint16(p[6:]), o)
+		b = appendPollEvents(b, abi, uint16(revents.get(p)), o)
 		b = append(b, '}')
 	}
 	return b, true
@@ -456,7 +468,7 @@ func appendHexString(b []byte, p []byte) []byte {
 }
 
 // signExtend interprets the low size bytes of v as a signed integer.
-func signExtend(v uint64, size uint8) int64 {
+func signExtend(v uint64, size int) int64 {
 	switch size {
 	case 2:
 		return int64(int16(v))
