@@ -108,9 +108,9 @@ func statLayoutFor(abi arch.ABI, size int) (statLayout, bool) {
 	return statLayout{}, false
 }
 
-// structDecoder appends the members of a struct and reports whether it
-// could decode data.
-type structDecoder func(b []byte, abi arch.ABI, data []byte, o *Options) ([]byte, bool)
+// structDecoder writes the members of a struct to w and reports whether
+// it could decode data.
+type structDecoder func(w *structOut, abi arch.ABI, data []byte) bool
 
 // structDecoders maps STRU names to their decoders.
 var structDecoders = map[string]structDecoder{
@@ -138,11 +138,26 @@ func appendStruct(b []byte, name []byte, abi arch.ABI, data []byte, o *Options) 
 	b = append(b, "struct "...)
 	b = append(b, name...)
 	b = append(b, " {"...)
-	b, ok = dec(b, abi, data, o)
-	if !ok {
-		return b[:mark], false
+	w := structOut{b: b, o: o}
+	if !dec(&w, abi, data) {
+		return w.b[:mark], false
 	}
-	return append(b, " }"...), true
+	return append(w.b, " }"...), true
+}
+
+// appendStructJSON appends the members of the structure as a JSON object
+// when name is a struct kdump decodes and data has its layout.
+func appendStructJSON(b []byte, name []byte, abi arch.ABI, data []byte, o *Options) ([]byte, bool) {
+	dec, ok := structDecoders[string(name)]
+	if !ok {
+		return b, false
+	}
+	mark := len(b)
+	w := structOut{b: append(b, '{'), json: true, o: o}
+	if !dec(&w, abi, data) {
+		return w.b[:mark], false
+	}
+	return append(w.b, '}'), true
 }
 
 // member appends ", name=" (no comma for the first member, which follows
@@ -156,93 +171,61 @@ func member(b []byte, name string) []byte {
 	return append(b, '=')
 }
 
-func decodeStat(b []byte, abi arch.ABI, data []byte, o *Options) ([]byte, bool) {
+func decodeStat(w *structOut, abi arch.ABI, data []byte) bool {
 	l, ok := statLayoutFor(abi, len(data))
 	if !ok {
-		return b, false
+		return false
 	}
-	b = member(b, "dev")
-	b = appendDev(b, l.dev.get(data), o)
-	b = member(b, "ino")
-	b = strconv.AppendUint(b, l.ino.get(data), 10)
-	b = member(b, "mode")
-	b = appendFileMode(b, l.mode.get(data), o)
-	b = member(b, "nlink")
-	b = strconv.AppendUint(b, l.nlink.get(data), 10)
-	b = member(b, "uid")
-	b = strconv.AppendUint(b, l.uid.get(data), 10)
-	b = member(b, "gid")
-	b = strconv.AppendUint(b, l.gid.get(data), 10)
-	b = member(b, "rdev")
-	b = appendDev(b, l.rdev.get(data), o)
-	b = member(b, "size")
-	b = strconv.AppendInt(b, signExtend(l.fsize.get(data), l.fsize.size), 10)
-	b = member(b, "blksize")
-	b = strconv.AppendInt(b, signExtend(l.blksize.get(data), l.blksize.size), 10)
-	b = member(b, "blocks")
-	b = strconv.AppendInt(b, signExtend(l.blocks.get(data), l.blocks.size), 10)
+	w.dev("dev", l.dev.get(data))
+	w.uint("ino", l.ino.get(data), l.ino.size)
+	w.mode("mode", l.mode.get(data))
+	w.uint("nlink", l.nlink.get(data), l.nlink.size)
+	w.uint("uid", l.uid.get(data), l.uid.size)
+	w.uint("gid", l.gid.get(data), l.gid.size)
+	w.dev("rdev", l.rdev.get(data))
+	w.int("size", l.fsize.get(data), l.fsize.size)
+	w.int("blksize", l.blksize.get(data), l.blksize.size)
+	w.int("blocks", l.blocks.get(data), l.blocks.size)
 	for _, t := range [...]struct {
 		name string
 		f    timeField
 	}{{"atime", l.atime}, {"mtime", l.mtime}, {"ctime", l.ctime}} {
-		b = member(b, t.name)
-		b = appendTime(b, signExtend(t.f.sec.get(data), t.f.sec.size), int64(t.f.nsec.get(data)), o)
+		w.time(t.name, signExtend(t.f.sec.get(data), t.f.sec.size), int64(t.f.nsec.get(data)))
 	}
-	return b, true
+	return true
 }
 
-func decodeStatx(b []byte, abi arch.ABI, data []byte, o *Options) ([]byte, bool) {
+func decodeStatx(w *structOut, abi arch.ABI, data []byte) bool {
 	sl := structLayout(abi, "statx")
 	if sl == nil || len(data) < sl.Size {
-		return b, false
+		return false
 	}
-	l := struct {
-		mask, blksize, attrs, nlink, uid, gid    field
-		mode, ino, fsize, blocks                 field
-		atime, btime, ctime, mtime               timeField
-		rdevMajor, rdevMinor, devMajor, devMinor field
-	}{
-		mask: fieldOf(sl, "Mask"), blksize: fieldOf(sl, "Blksize"), attrs: fieldOf(sl, "Attributes"),
-		nlink: fieldOf(sl, "Nlink"), uid: fieldOf(sl, "Uid"), gid: fieldOf(sl, "Gid"),
-		mode: fieldOf(sl, "Mode"), ino: fieldOf(sl, "Ino"), fsize: fieldOf(sl, "Size"),
-		blocks: fieldOf(sl, "Blocks"),
-		atime:  timeOf(sl, "Atime"), btime: timeOf(sl, "Btime"), ctime: timeOf(sl, "Ctime"),
-		mtime:     timeOf(sl, "Mtime"),
-		rdevMajor: fieldOf(sl, "Rdev_major"), rdevMinor: fieldOf(sl, "Rdev_minor"),
-		devMajor: fieldOf(sl, "Dev_major"), devMinor: fieldOf(sl, "Dev_minor"),
+	u := func(name, member string) {
+		f := fieldOf(sl, member)
+		w.uint(name, f.get(data), f.size)
 	}
-	b = member(b, "mask")
-	b = append0x(b, l.mask.get(data))
-	b = member(b, "dev")
-	b = appendMajorMinor(b, l.devMajor.get(data), l.devMinor.get(data))
-	b = member(b, "ino")
-	b = strconv.AppendUint(b, l.ino.get(data), 10)
-	b = member(b, "mode")
-	b = appendFileMode(b, l.mode.get(data), o)
-	b = member(b, "nlink")
-	b = strconv.AppendUint(b, l.nlink.get(data), 10)
-	b = member(b, "uid")
-	b = strconv.AppendUint(b, l.uid.get(data), 10)
-	b = member(b, "gid")
-	b = strconv.AppendUint(b, l.gid.get(data), 10)
-	b = member(b, "rdev")
-	b = appendMajorMinor(b, l.rdevMajor.get(data), l.rdevMinor.get(data))
-	b = member(b, "size")
-	b = strconv.AppendUint(b, l.fsize.get(data), 10)
-	b = member(b, "blksize")
-	b = strconv.AppendUint(b, l.blksize.get(data), 10)
-	b = member(b, "blocks")
-	b = strconv.AppendUint(b, l.blocks.get(data), 10)
-	b = member(b, "attributes")
-	b = append0x(b, l.attrs.get(data))
-	for _, t := range [...]struct {
-		name string
-		f    timeField
-	}{{"atime", l.atime}, {"btime", l.btime}, {"ctime", l.ctime}, {"mtime", l.mtime}} {
-		b = member(b, t.name)
-		b = appendTime(b, int64(t.f.sec.get(data)), int64(t.f.nsec.get(data)), o)
+	f := func(member string) uint64 { return fieldOf(sl, member).get(data) }
+	mask := fieldOf(sl, "Mask")
+	w.hex("mask", mask.get(data), mask.size)
+	w.devPair("dev", f("Dev_major"), f("Dev_minor"))
+	u("ino", "Ino")
+	w.mode("mode", f("Mode"))
+	u("nlink", "Nlink")
+	u("uid", "Uid")
+	u("gid", "Gid")
+	w.devPair("rdev", f("Rdev_major"), f("Rdev_minor"))
+	u("size", "Size")
+	u("blksize", "Blksize")
+	u("blocks", "Blocks")
+	attrs := fieldOf(sl, "Attributes")
+	w.hex("attributes", attrs.get(data), attrs.size)
+	for _, t := range [...]struct{ name, member string }{
+		{"atime", "Atime"}, {"btime", "Btime"}, {"ctime", "Ctime"}, {"mtime", "Mtime"},
+	} {
+		tf := timeOf(sl, t.member)
+		w.time(t.name, int64(tf.sec.get(data)), int64(tf.nsec.get(data)))
 	}
-	return b, true
+	return true
 }
 
 // secPair reads a seconds, fraction pair of two 4- or 8-byte members.
@@ -262,36 +245,37 @@ const (
 	utimeOmit = 1<<30 - 2
 )
 
-func decodeTimespec(b []byte, _ arch.ABI, data []byte, o *Options) ([]byte, bool) {
+// decodeTimespec decodes a struct timespec of either width (i386's
+// time64 calls take the 64-bit one), by its size.
+func decodeTimespec(w *structOut, _ arch.ABI, data []byte) bool {
 	sec, nsec, ok := secPair(data)
 	if !ok {
-		return b, false
+		return false
 	}
-	b = member(b, "tv_sec")
-	b = strconv.AppendInt(b, sec, 10)
-	b = member(b, "tv_nsec")
+	size := len(data) / 2
+	w.int("tv_sec", uint64(sec), size)
 	switch {
-	case o.Raw:
-		b = strconv.AppendInt(b, nsec, 10)
+	case w.json || w.o.Raw:
+		w.int("tv_nsec", uint64(nsec), size)
 	case nsec == utimeNow:
-		b = append(b, "UTIME_NOW"...)
+		w.str("tv_nsec", []byte("UTIME_NOW"), true)
 	case nsec == utimeOmit:
-		b = append(b, "UTIME_OMIT"...)
+		w.str("tv_nsec", []byte("UTIME_OMIT"), true)
 	default:
-		b = strconv.AppendInt(b, nsec, 10)
+		w.int("tv_nsec", uint64(nsec), size)
 	}
-	return b, true
+	return true
 }
 
-func decodeTimeval(b []byte, _ arch.ABI, data []byte, _ *Options) ([]byte, bool) {
+func decodeTimeval(w *structOut, _ arch.ABI, data []byte) bool {
 	sec, usec, ok := secPair(data)
 	if !ok {
-		return b, false
+		return false
 	}
-	b = member(b, "tv_sec")
-	b = strconv.AppendInt(b, sec, 10)
-	b = member(b, "tv_usec")
-	return strconv.AppendInt(b, usec, 10), true
+	size := len(data) / 2
+	w.int("tv_sec", uint64(sec), size)
+	w.int("tv_usec", uint64(usec), size)
+	return true
 }
 
 // Address families decoded in sockaddrs, the same on every Linux ABI.
@@ -317,41 +301,62 @@ func item(b []byte) []byte {
 	return append(b, ' ')
 }
 
-// decodeSockaddr appends a socket address as BSD kdump shows it: the
+// decodeSockaddr decodes a socket address as BSD kdump shows it: the
 // family, then the address (AF_INET 127.0.0.1:80, AF_INET6 [::1]:443,
 // AF_UNIX "/path" or @"abstract", nothing for an unnamed one); the
 // members of AF_NETLINK and AF_PACKET addresses by name, and the bytes of
-// other families in hex.
-func decodeSockaddr(b []byte, _ arch.ABI, data []byte, o *Options) ([]byte, bool) {
+// other families in hex. In JSON: family (and family_name), then addr
+// and port, path (and abstract), or the members.
+func decodeSockaddr(w *structOut, _ arch.ABI, data []byte) bool {
 	if len(data) < 2 {
-		return b, false
+		return false
 	}
 	fam := le.Uint16(data)
-	b = item(b)
-	if name, ok := familyNames[fam]; ok && !o.Raw {
-		b = append(b, name...)
-	} else {
-		b = strconv.AppendUint(b, uint64(fam), 10)
+	name, known := familyNames[fam]
+	switch {
+	case w.json:
+		w.uint("family", uint64(fam), 2)
+		if known {
+			w.str("family_name", []byte(name), false)
+		}
+	case known && !w.o.Raw:
+		w.pos("family")
+		w.b = append(w.b, name...)
+	default:
+		w.pos("family")
+		w.b = strconv.AppendUint(w.b, uint64(fam), 10)
 	}
 	be := binary.BigEndian
 	switch {
 	case fam == afUnix:
 		path := data[2:]
 		if len(path) == 0 {
-			return b, true // unnamed (a socketpair's, an accepted peer's)
+			return true // unnamed (a socketpair's, an accepted peer's)
 		}
-		b = item(b)
-		if path[0] == 0 { // abstract: the name is every byte after the NUL
-			b = append(b, '@')
+		abstract := path[0] == 0
+		if abstract { // the name is every byte after the NUL
 			path = path[1:]
 		} else if i := indexByte(path, 0); i >= 0 {
 			path = path[:i]
 		}
-		return appendQuoted(b, path), true
+		if w.json {
+			w.str("path", path, false)
+			if abstract {
+				w.key("abstract")
+				w.b = append(w.b, "true"...)
+			}
+			return true
+		}
+		w.pos("path")
+		if abstract {
+			w.b = append(w.b, '@')
+		}
+		w.b = appendQuoted(w.b, path)
+		return true
 	case fam == afInet && len(data) >= 8:
-		b = item(b)
-		b = netip.AddrPortFrom(netip.AddrFrom4([4]byte(data[4:8])), be.Uint16(data[2:])).AppendTo(b)
-		return b, true
+		addr := netip.AddrFrom4([4]byte(data[4:8]))
+		w.addrPort(addr, be.Uint16(data[2:]))
+		return true
 	case fam == afInet6 && len(data) >= 24:
 		addr := netip.AddrFrom16([16]byte(data[8:24]))
 		if len(data) >= 28 {
@@ -359,94 +364,129 @@ func decodeSockaddr(b []byte, _ arch.ABI, data []byte, o *Options) ([]byte, bool
 				addr = addr.WithZone(strconv.FormatUint(uint64(scope), 10))
 			}
 		}
-		b = item(b)
-		b = netip.AddrPortFrom(addr, be.Uint16(data[2:])).AppendTo(b)
-		if flow := be.Uint32(data[4:]); flow != 0 {
-			b = member(b, "flowinfo")
-			b = append0x(b, uint64(flow))
+		w.addrPort(addr, be.Uint16(data[2:]))
+		if flow := be.Uint32(data[4:]); flow != 0 || w.json {
+			w.hex("flowinfo", uint64(flow), 4)
 		}
-		return b, true
+		return true
 	case fam == afNetlink && len(data) >= 12: // struct sockaddr_nl
-		b = member(b, "pid")
-		b = strconv.AppendUint(b, uint64(le.Uint32(data[4:])), 10)
-		b = member(b, "groups")
-		return append0x(b, uint64(le.Uint32(data[8:]))), true
+		w.uint("pid", uint64(le.Uint32(data[4:])), 4)
+		w.hex("groups", uint64(le.Uint32(data[8:])), 4)
+		return true
 	case fam == afPacket && len(data) >= 12: // struct sockaddr_ll
-		b = member(b, "protocol")
-		b = append0x(b, uint64(be.Uint16(data[2:])))
-		b = member(b, "ifindex")
-		b = strconv.AppendInt(b, int64(int32(le.Uint32(data[4:]))), 10)
-		b = member(b, "hatype")
-		b = strconv.AppendUint(b, uint64(le.Uint16(data[8:])), 10)
-		b = member(b, "pkttype")
-		b = strconv.AppendUint(b, uint64(data[10]), 10)
+		w.hex("protocol", uint64(be.Uint16(data[2:])), 2)
+		w.int("ifindex", uint64(le.Uint32(data[4:])), 4)
+		w.uint("hatype", uint64(le.Uint16(data[8:])), 2)
+		w.uint("pkttype", uint64(data[10]), 1)
 		halen := min(int(data[11]), len(data)-12, 8)
-		b = member(b, "addr")
+		var mac [3*8 - 1]byte
+		m := mac[:0]
 		for i, c := range data[12 : 12+halen] {
 			if i > 0 {
-				b = append(b, ':')
+				m = append(m, ':')
 			}
-			b = append(b, hexDigits[c>>4], hexDigits[c&15])
+			m = append(m, hexDigits[c>>4], hexDigits[c&15])
 		}
-		return b, true
+		w.str("addr", m, true)
+		return true
 	}
 	if len(data) > 2 {
-		b = member(b, "data")
-		b = appendHexString(b, data[2:])
+		w.key("data")
+		if w.json {
+			w.b = append(w.b, '"')
+			w.b = appendHexString(w.b, data[2:])
+			w.b = append(w.b, '"')
+		} else {
+			w.b = appendHexString(w.b, data[2:])
+		}
 	}
-	return b, true
+	return true
 }
 
-// decodeFdPair appends the two descriptors of pipe, pipe2 and
-// socketpair.
-func decodeFdPair(b []byte, _ arch.ABI, data []byte, _ *Options) ([]byte, bool) {
+// addrPort writes an IP address and port: "addr:port" in text
+// ("[addr]:port" for IPv6), addr and port members in JSON.
+func (w *structOut) addrPort(addr netip.Addr, port uint16) {
+	if w.json {
+		w.key("addr")
+		w.b = append(w.b, '"')
+		w.b = addr.AppendTo(w.b)
+		w.b = append(w.b, '"')
+		w.uint("port", uint64(port), 2)
+		return
+	}
+	w.pos("addr")
+	w.b = netip.AddrPortFrom(addr, port).AppendTo(w.b)
+}
+
+// decodeFdPair decodes the two descriptors of pipe, pipe2 and
+// socketpair: "3, 4" in text, "fds":[3,4] in JSON.
+func decodeFdPair(w *structOut, _ arch.ABI, data []byte) bool {
 	if len(data) != 8 {
-		return b, false
+		return false
 	}
-	b = item(b)
-	b = strconv.AppendInt(b, int64(int32(le.Uint32(data))), 10)
-	b = item(b)
-	return strconv.AppendInt(b, int64(int32(le.Uint32(data[4:]))), 10), true
+	a, b := int64(int32(le.Uint32(data))), int64(int32(le.Uint32(data[4:])))
+	if w.json {
+		w.key("fds")
+		w.b = append(w.b, '[')
+		w.b = strconv.AppendInt(w.b, a, 10)
+		w.b = append(w.b, ',')
+		w.b = strconv.AppendInt(w.b, b, 10)
+		w.b = append(w.b, ']')
+		return true
+	}
+	w.b = item(w.b)
+	w.b = strconv.AppendInt(w.b, a, 10)
+	w.b = item(w.b)
+	w.b = strconv.AppendInt(w.b, b, 10)
+	return true
 }
 
-// appendPollEvents appends poll event bits: 0x1<POLLIN> unless raw,
-// named by the ABI's poll set.
-func appendPollEvents(b []byte, abi arch.ABI, v uint16, o *Options) []byte {
-	b = append0x(b, uint64(v))
-	if o.Raw || v == 0 {
-		return b
+// pollEvents writes poll event bits: 0x1<POLLIN> unless raw, named by
+// the ABI's poll set; a number in JSON.
+func (w *structOut) pollEvents(name string, abi arch.ABI, v uint16) {
+	w.hex(name, uint64(v), 2)
+	if w.json || w.o.Raw || v == 0 {
+		return
 	}
 	set := tableSet(tables.For(abi), "poll")
 	if set == nil {
-		return b
+		return
 	}
-	b = append(b, '<')
+	mark := len(w.b)
+	w.b = append(w.b, '<')
 	var ok bool
-	if b, ok = set.AppendFormat(b, uint64(v)); !ok {
-		return b[:len(b)-1]
+	if w.b, ok = set.AppendFormat(w.b, uint64(v)); !ok {
+		w.b = w.b[:mark]
+		return
 	}
-	return append(b, '>')
+	w.b = append(w.b, '>')
 }
 
-// decodePollfd appends an array of struct pollfd (fd, events, revents),
-// each entry in braces, in the ABI's generated layout.
-func decodePollfd(b []byte, abi arch.ABI, data []byte, o *Options) ([]byte, bool) {
+// decodePollfd decodes an array of struct pollfd (fd, events, revents)
+// in the ABI's generated layout: each entry in braces in text, the
+// entries array in JSON.
+func decodePollfd(w *structOut, abi arch.ABI, data []byte) bool {
 	l := structLayout(abi, "pollfd")
 	if l == nil || len(data) == 0 || len(data)%l.Size != 0 {
-		return b, false
+		return false
 	}
 	fd, events, revents := fieldOf(l, "Fd"), fieldOf(l, "Events"), fieldOf(l, "Revents")
-	for p := data; len(p) >= l.Size; p = p[l.Size:] {
-		b = item(b)
-		b = append(b, "{fd="...)
-		b = strconv.AppendInt(b, signExtend(fd.get(p), fd.size), 10)
-		b = append(b, ", events="...)
-		b = appendPollEvents(b, abi, uint16(events.get(p)), o)
-		b = append(b, ", revents="...)
-		b = appendPollEvents(b, abi, uint16(revents.get(p)), o)
-		b = append(b, '}')
+	if w.json {
+		w.key("entries")
+		w.b = append(w.b, '[')
 	}
-	return b, true
+	for i := 0; i < len(data)/l.Size; i++ {
+		p := data[i*l.Size:]
+		w.entry(i)
+		w.int("fd", fd.get(p), fd.size)
+		w.pollEvents("events", abi, uint16(events.get(p)))
+		w.pollEvents("revents", abi, uint16(revents.get(p)))
+		w.endEntry()
+	}
+	if w.json {
+		w.b = append(w.b, ']')
+	}
+	return true
 }
 
 // indexByte returns the index of the first c in p, or -1.
@@ -476,17 +516,6 @@ func signExtend(v uint64, size int) int64 {
 		return int64(int32(v))
 	}
 	return int64(v)
-}
-
-// appendDev appends a device number: major,minor unless raw.
-func appendDev(b []byte, dev uint64, o *Options) []byte {
-	if o.Raw {
-		return append0x(b, dev)
-	}
-	// The kernel's new_encode_dev layout, as glibc's major()/minor().
-	major := (dev>>8)&0xfff | (dev>>32)&^0xfff
-	minor := dev&0xff | (dev>>12)&^0xff
-	return appendMajorMinor(b, major, minor)
 }
 
 func appendMajorMinor(b []byte, major, minor uint64) []byte {
