@@ -96,32 +96,38 @@ func (w *structOut) str(name string, s []byte, bare bool) {
 	}
 }
 
+// jsonPair appends a JSON object of two integers.
+func (w *structOut) jsonPair(k1 string, v1 int64, k2 string, v2 int64) {
+	w.b = append(w.b, `{"`...)
+	w.b = append(w.b, k1...)
+	w.b = append(w.b, `":`...)
+	w.b = strconv.AppendInt(w.b, v1, 10)
+	w.b = append(w.b, `,"`...)
+	w.b = append(w.b, k2...)
+	w.b = append(w.b, `":`...)
+	w.b = strconv.AppendInt(w.b, v2, 10)
+	w.b = append(w.b, '}')
+}
+
 // time appends a timestamp.
 func (w *structOut) time(name string, sec, nsec int64) {
 	w.key(name)
 	if w.json {
-		w.b = append(w.b, `{"sec":`...)
-		w.b = strconv.AppendInt(w.b, sec, 10)
-		w.b = append(w.b, `,"nsec":`...)
-		w.b = strconv.AppendInt(w.b, nsec, 10)
-		w.b = append(w.b, '}')
-		return
+		w.jsonPair("sec", sec, "nsec", nsec)
+	} else {
+		w.b = appendTime(w.b, sec, nsec, w.o)
 	}
-	w.b = appendTime(w.b, sec, nsec, w.o)
 }
 
-// devPair appends a device number given as major and minor.
+// devPair appends a device number given as major and minor (each at
+// most 32 bits).
 func (w *structOut) devPair(name string, major, minor uint64) {
 	w.key(name)
 	if w.json {
-		w.b = append(w.b, `{"major":`...)
-		w.b = strconv.AppendUint(w.b, major, 10)
-		w.b = append(w.b, `,"minor":`...)
-		w.b = strconv.AppendUint(w.b, minor, 10)
-		w.b = append(w.b, '}')
-		return
+		w.jsonPair("major", int64(major), "minor", int64(minor))
+	} else {
+		w.b = appendMajorMinor(w.b, major, minor)
 	}
-	w.b = appendMajorMinor(w.b, major, minor)
 }
 
 // dev appends a device number in the kernel's encoding: major,minor

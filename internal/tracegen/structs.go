@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 
 	"github.com/ktrace-linux/ktrace/arch"
-	"github.com/ktrace-linux/ktrace/format"
 )
 
 // Structs returns a trace recorded on machine m holding a STRU record of
@@ -15,10 +14,8 @@ import (
 // them tests kdump's.
 func Structs(m arch.Machine) ([]byte, error) {
 	var buf bytes.Buffer
-	g := &gen{w: format.NewWriter(&buf), m: m, abi: m.NativeABI(), now: BaseTime, comm: "structs"}
 	const pid = 4400
-	g.check(g.w.WriteStart(g.h(pid, pid, 0), &format.Start{Version: format.Version, Machine: m,
-		Release: "6.1.0-test", Hostname: "box"}))
+	g := started(&buf, m, "structs", pid)
 	abis := []arch.ABI{m.NativeABI()}
 	if m == arch.MachineAmd64 {
 		abis = append(abis, arch.ABII386)

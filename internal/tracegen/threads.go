@@ -14,10 +14,8 @@ import (
 // (exit_group), and a call left without its RET.
 func Threads(m arch.Machine) ([]byte, error) {
 	var buf bytes.Buffer
-	g := &gen{w: format.NewWriter(&buf), m: m, abi: m.NativeABI(), now: BaseTime, comm: "server"}
+	g := started(&buf, m, "server", 699)
 	const pid, tid, child = 700, 701, 710
-	g.check(g.w.WriteStart(g.h(699, 699, 0), &format.Start{Version: format.Version, Machine: m,
-		Release: "6.1.0-test", Hostname: "box"}))
 	g.check(g.w.WriteEmul(g.h(pid, pid, 1000), g.abi))
 	g.call(pid, pid, "openat", 0xffffff9c, 0x7ffc1c2a4f10, 0x80000, 0)
 	g.bytes(pid, pid, format.TypeNamei, "/etc/<server>.conf", 0)

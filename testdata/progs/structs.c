@@ -51,12 +51,30 @@ static int port_of(int fd)
 	return ntohs(sin.sin_port);
 }
 
+/* accept_peer accepts c's connection on l, asks c for its peer's address
+ * and closes the three sockets. */
+static void accept_peer(int l, int c)
+{
+	struct sockaddr_storage peer;
+	socklen_t len = sizeof peer;
+	int a;
+
+	if ((a = accept(l, (struct sockaddr *)&peer, &len)) < 0)
+		die("accept");
+	len = sizeof peer;
+	if (getpeername(c, (struct sockaddr *)&peer, &len) < 0)
+		die("getpeername");
+	close(a);
+	close(c);
+	close(l);
+}
+
 static void inet(void)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	struct sockaddr_in peer;
 	socklen_t len;
-	int l, c, a, u1, u2;
+	int l, c, u1, u2;
 	char buf[4];
 
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -71,15 +89,7 @@ static void inet(void)
 	if (connect(c, (struct sockaddr *)&sin, sizeof sin) < 0)
 		die("connect");
 	printf("tcp_client %d\n", port_of(c));
-	len = sizeof peer;
-	if ((a = accept(l, (struct sockaddr *)&peer, &len)) < 0)
-		die("accept");
-	len = sizeof peer;
-	if (getpeername(c, (struct sockaddr *)&peer, &len) < 0)
-		die("getpeername");
-	close(a);
-	close(c);
-	close(l);
+	accept_peer(l, c);
 
 	sin.sin_port = 0;
 	if ((u1 = socket(AF_INET, SOCK_DGRAM, 0)) < 0 || (u2 = socket(AF_INET, SOCK_DGRAM, 0)) < 0)
@@ -103,7 +113,7 @@ static void local(const char *dir)
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct sockaddr_un peer;
 	socklen_t len;
-	int l, c, a, ab;
+	int l, c, ab;
 	const char *name = "ktrace-structs-test";
 
 	snprintf(sun.sun_path, sizeof sun.sun_path, "%s/s.sock", dir);
@@ -114,15 +124,7 @@ static void local(const char *dir)
 		die("bind unix");
 	if (connect(c, (struct sockaddr *)&sun, sizeof sun) < 0)
 		die("connect unix");
-	len = sizeof peer;
-	if ((a = accept(l, (struct sockaddr *)&peer, &len)) < 0)
-		die("accept unix");
-	len = sizeof peer;
-	if (getpeername(c, (struct sockaddr *)&peer, &len) < 0)
-		die("getpeername unix");
-	close(a);
-	close(c);
-	close(l);
+	accept_peer(l, c);
 	unlink(sun.sun_path);
 
 	memset(&sun, 0, sizeof sun);

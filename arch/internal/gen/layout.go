@@ -41,16 +41,10 @@ func structTypes(unixDir, goarch string) (map[string]*ast.StructType, error) {
 		if err != nil {
 			return nil, err
 		}
-		for _, d := range f.Decls {
-			g, ok := d.(*ast.GenDecl)
-			if !ok || g.Tok != token.TYPE {
-				continue
-			}
-			for _, s := range g.Specs {
-				ts := s.(*ast.TypeSpec)
-				if st, ok := ts.Type.(*ast.StructType); ok {
-					types[ts.Name.Name] = st
-				}
+		for _, s := range specs(f, token.TYPE) {
+			ts := s.(*ast.TypeSpec)
+			if st, ok := ts.Type.(*ast.StructType); ok {
+				types[ts.Name.Name] = st
 			}
 		}
 	}
@@ -161,10 +155,13 @@ func readLayouts(unixDir, goarch string) ([]layout, error) {
 // writeLayouts writes the variable holding ls.
 func writeLayouts(b *bytes.Buffer, a abiGen, ls []layout) {
 	fmt.Fprintf(b, "\n// %sStructs holds the %s layouts of the structures kdump decodes, from\n// x/sys's ztypes.\nvar %sStructs = []arch.StructLayout{\n", a.prefix, a.short, a.prefix)
-	for _, l := range ls {
-		fmt.Fprintf(b, "{Name: %q, Size: %d, Fields: []arch.StructField{\n", l.cName, l.size)
-		for _, f := range l.fields {
-			fmt.Fprintf(b, "{Name: %q, Off: %d, Size: %d},\n", f.name, f.off, f.size)
+	for _, l := range ls { // a structure a line
+		fmt.Fprintf(b, "{Name: %q, Size: %d, Fields: []arch.StructField{", l.cName, l.size)
+		for i, f := range l.fields {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(b, "{Name: %q, Off: %d, Size: %d}", f.name, f.off, f.size)
 		}
 		b.WriteString("}},\n")
 	}

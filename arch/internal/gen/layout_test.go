@@ -28,11 +28,9 @@ type Pair struct {
 		t.Fatal(err)
 	}
 	types := map[string]*ast.StructType{}
-	for _, d := range f.Decls {
-		for _, s := range d.(*ast.GenDecl).Specs {
-			ts := s.(*ast.TypeSpec)
-			types[ts.Name.Name] = ts.Type.(*ast.StructType)
-		}
+	for _, s := range specs(f, token.TYPE) {
+		ts := s.(*ast.TypeSpec)
+		types[ts.Name.Name] = ts.Type.(*ast.StructType)
 	}
 	for _, c := range []struct {
 		align64 int

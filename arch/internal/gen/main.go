@@ -272,25 +272,30 @@ func parseFile(file string) (*ast.File, error) {
 	return f, nil
 }
 
+// specs returns the specs of f's declarations of kind tok (const, type).
+func specs(f *ast.File, tok token.Token) []ast.Spec {
+	var out []ast.Spec
+	for _, d := range f.Decls {
+		if g, ok := d.(*ast.GenDecl); ok && g.Tok == tok {
+			out = append(out, g.Specs...)
+		}
+	}
+	return out
+}
+
 // constTypes returns the constants of f written as syscall.T(value), with T.
 func constTypes(f *ast.File) map[string]string {
 	types := map[string]string{}
-	for _, d := range f.Decls {
-		g, ok := d.(*ast.GenDecl)
-		if !ok || g.Tok != token.CONST {
-			continue
-		}
-		for _, s := range g.Specs {
-			vs := s.(*ast.ValueSpec)
-			for i, n := range vs.Names {
-				if i >= len(vs.Values) {
-					continue
-				}
-				if call, ok := vs.Values[i].(*ast.CallExpr); ok {
-					if sel, ok := call.Fun.(*ast.SelectorExpr); ok {
-						if x, ok := sel.X.(*ast.Ident); ok && x.Name == "syscall" {
-							types[n.Name] = sel.Sel.Name
-						}
+	for _, s := range specs(f, token.CONST) {
+		vs := s.(*ast.ValueSpec)
+		for i, n := range vs.Names {
+			if i >= len(vs.Values) {
+				continue
+			}
+			if call, ok := vs.Values[i].(*ast.CallExpr); ok {
+				if sel, ok := call.Fun.(*ast.SelectorExpr); ok {
+					if x, ok := sel.X.(*ast.Ident); ok && x.Name == "syscall" {
+						types[n.Name] = sel.Sel.Name
 					}
 				}
 			}
@@ -303,17 +308,11 @@ func constTypes(f *ast.File) map[string]string {
 // integers, or depend on ones f does not define, are left out.
 func evalConsts(f *ast.File) map[string]uint64 {
 	exprs := map[string]ast.Expr{}
-	for _, d := range f.Decls {
-		g, ok := d.(*ast.GenDecl)
-		if !ok || g.Tok != token.CONST {
-			continue
-		}
-		for _, s := range g.Specs {
-			vs := s.(*ast.ValueSpec)
-			for i, n := range vs.Names {
-				if i < len(vs.Values) {
-					exprs[n.Name] = vs.Values[i]
-				}
+	for _, s := range specs(f, token.CONST) {
+		vs := s.(*ast.ValueSpec)
+		for i, n := range vs.Names {
+			if i < len(vs.Values) {
+				exprs[n.Name] = vs.Values[i]
 			}
 		}
 	}
