@@ -18,7 +18,14 @@ const maxPollfds = 1024
 func (t *Tracer) structs(th *thread, dir arch.StructDir) {
 	for i, a := range th.call.Args {
 		st := arch.StructArgOf(a.Kind)
-		if st == nil || st.Dir&dir == 0 || th.args[i] == 0 {
+		if st == nil || th.args[i] == 0 {
+			continue
+		}
+		if st.Len == arch.LenPointer && dir == arch.StructIn {
+			th.addrRoom, _ = t.readSocklen(th, th.args[a.Len]) // 0 when unreadable: nothing recorded
+			continue
+		}
+		if st.Dir&dir == 0 {
 			continue
 		}
 		size := st.SizeOn(th.abi)
@@ -31,7 +38,7 @@ func (t *Tracer) structs(th *thread, dir arch.StructDir) {
 			if !ok {
 				continue
 			}
-			size = int(min(n, uint64(size)))
+			size = int(min(n, th.addrRoom, uint64(size)))
 		case arch.LenCount:
 			cnt := uint64(uint32(th.args[a.Len])) // nfds_t is an unsigned int
 			if cnt > maxPollfds {

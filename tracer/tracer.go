@@ -99,6 +99,10 @@ type thread struct {
 	// sigactSignal, read at entry; sigactSignal is 0 when there is none.
 	sigact       uint64
 	sigactSignal int
+	// addrRoom is the size of the buffer a call that returns a socket
+	// address was given (its socklen_t at entry): the kernel writes no
+	// more, though it reports the address's whole length.
+	addrRoom uint64
 
 	// csw watches the thread's context switches (-t w), or is nil.
 	csw *cswState

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -21,13 +22,22 @@ func structsOutput(t *testing.T, out []byte) map[string][]string {
 		}
 		m[f[0]] = f[1:]
 	}
-	for _, k := range []string{"tcp_listen", "tcp_client", "udp_to", "udp_from", "unix_path", "unix_abstract",
+	for _, k := range []string{"tcp_listen", "short_len", "tcp_client", "udp_to", "udp_from", "unix_path", "unix_abstract",
 		"stat", "statx", "pipe", "socketpair", "nanosleep", "clock_gettime", "poll"} {
 		if len(m[k]) == 0 {
 			t.Fatalf("structs printed no %s line: %q", k, out)
 		}
 	}
 	return m
+}
+
+// portHex returns a port number as the bytes of a sockaddr show it.
+func portHex(t *testing.T, port string) string {
+	n, err := strconv.Atoi(port)
+	if err != nil {
+		t.Fatalf("port %q: %v", port, err)
+	}
+	return fmt.Sprintf("%04x", n)
 }
 
 // structCursor finds STRU records after calls and decodes them as kdump
@@ -99,6 +109,9 @@ func TestTraceStructs(t *testing.T) {
 			}{
 				{"bind of the TCP listener", []string{"bind"}, "struct sockaddr { AF_INET, 127.0.0.1:0 }"},
 				{"getsockname of the listener", []string{"getsockname"}, in4(out["tcp_listen"][0])},
+				// Given 4 bytes, the kernel writes the family and the
+				// port only, though it reports 16.
+				{"getsockname into 4 bytes", []string{"getsockname"}, "struct sockaddr { AF_INET, data=" + portHex(t, out["tcp_listen"][0]) + " }"},
 				{"connect", []string{"connect"}, in4(out["tcp_listen"][0])},
 				{"getsockname of the client", []string{"getsockname"}, in4(out["tcp_client"][0])},
 				{"accept", []string{"accept", "accept4"}, in4(out["tcp_client"][0])},

@@ -4,6 +4,7 @@
  * the test to compare with the STRU records:
  *
  *   tcp_listen PORT        getsockname of the listening 127.0.0.1 socket
+ *   short_len LEN          the length getsockname reports given 4 bytes
  *   tcp_client PORT        getsockname of the connecting socket
  *   udp_to PORT            the port sendto sent to
  *   udp_from PORT          the port recvfrom reported
@@ -84,6 +85,10 @@ static void inet(void)
 		die("bind");
 	sin.sin_port = htons(port_of(l));
 	printf("tcp_listen %d\n", ntohs(sin.sin_port));
+	len = 4; /* room for the family and the port only */
+	if (getsockname(l, (struct sockaddr *)&peer, &len) < 0)
+		die("getsockname");
+	printf("short_len %u\n", (unsigned)len);
 	if ((c = socket(AF_INET, SOCK_STREAM, 0)) < 0)
 		die("socket");
 	if (connect(c, (struct sockaddr *)&sin, sizeof sin) < 0)
