@@ -113,6 +113,19 @@ const (
 	ArgArgv                    // NULL-terminated array of strings (execve argv)
 	ArgEnvp                    // NULL-terminated array of strings (execve envp)
 	ArgOff                     // file offset
+
+	// Structure kinds: the tracer records the structure as a STRU record
+	// when the t facility is on (see StructArgOf).
+	ArgSockaddrOut   // struct sockaddr the kernel fills; Len names the socklen_t pointer
+	ArgStatOut       // struct stat the kernel fills (the ABI's stat, fstat, newfstatat)
+	ArgStat64Out     // struct stat64 the kernel fills (i386's stat64 calls)
+	ArgStatxOut      // struct statx the kernel fills
+	ArgFds2Out       // int[2] of descriptors the kernel fills (pipe, socketpair)
+	ArgTimespecIn    // struct timespec passed in (long seconds and nanoseconds)
+	ArgTimespecOut   // struct timespec the kernel fills
+	ArgTimespec64In  // struct __kernel_timespec passed in (64-bit members on every ABI)
+	ArgTimespec64Out // struct __kernel_timespec the kernel fills
+	ArgPollfdInOut   // struct pollfd array read and updated (revents); count in Len
 )
 
 var argKindNames = [...]string{
@@ -121,6 +134,10 @@ var argKindNames = [...]string{
 	ArgMsgIn: "msgin", ArgMsgOut: "msgout", ArgSockaddr: "sockaddr", ArgSize: "size",
 	ArgFlags: "flags", ArgEnum: "enum", ArgMode: "mode", ArgSignal: "signal", ArgPID: "pid",
 	ArgPtr: "ptr", ArgArgv: "argv", ArgEnvp: "envp", ArgOff: "off",
+	ArgSockaddrOut: "sockaddr_out", ArgStatOut: "stat_out", ArgStat64Out: "stat64_out",
+	ArgStatxOut: "statx_out", ArgFds2Out: "fds2_out", ArgTimespecIn: "timespec_in",
+	ArgTimespecOut: "timespec_out", ArgTimespec64In: "timespec64_in",
+	ArgTimespec64Out: "timespec64_out", ArgPollfdInOut: "pollfd_inout",
 }
 
 // String returns the kind's name as used in the signature table.

@@ -92,8 +92,9 @@ type Table struct {
 	abi ABI
 	// What NewTable was given; the rest is built from it on first use,
 	// so that a program pays only for the tables it uses.
-	names  []string
-	consts []Const
+	names   []string
+	consts  []Const
+	structs []StructLayout
 
 	once   sync.Once
 	byNr   []*Syscall // indexed by number; nil where there is no call
@@ -111,13 +112,52 @@ type Const struct {
 
 // NewTable returns the table of abi. names[n] is the name of system call
 // number n ("" where there is none), consts the values of the constants the
-// value sets name. The generated packages call it. The table is built on
+// value sets name, structs the layouts of the structures kdump decodes.
+// The generated packages call it. The table is built on
 // first use: it joins their data with the signature table and resolves the
 // value sets with consts, leaving out constants consts lacks. NewTable keeps
-// names and consts, which must not be changed afterwards. A table panics on
-// first use if the embedded data files do not parse.
-func NewTable(abi ABI, names []string, consts []Const) *Table {
-	return &Table{abi: abi, names: names, consts: consts}
+// names, consts and structs, which must not be changed afterwards. A table
+// panics on first use if the embedded data files do not parse.
+func NewTable(abi ABI, names []string, consts []Const, structs ...StructLayout) *Table {
+	return &Table{abi: abi, names: names, consts: consts, structs: structs}
+}
+
+// StructLayout is the layout of a structure on one ABI, as the generator
+// computes it from x/sys's types: its size and its named members.
+type StructLayout struct {
+	Name   string // the C tag: "stat", "statx", "timespec", "pollfd"
+	Size   int
+	Fields []StructField
+}
+
+// StructField is one member of a StructLayout: its x/sys name, prefixed
+// with those of the structures it is nested in ("Atim.Sec"), and its
+// offset and size in bytes.
+type StructField struct {
+	Name      string
+	Off, Size int
+}
+
+// Field returns the member called name; a zero StructField when there is
+// none.
+func (l *StructLayout) Field(name string) StructField {
+	for _, f := range l.Fields {
+		if f.Name == name {
+			return f
+		}
+	}
+	return StructField{}
+}
+
+// Struct returns the layout of the structure called name (its C tag) on
+// t's ABI, or nil when the table has none.
+func (t *Table) Struct(name string) *StructLayout {
+	for i := range t.structs {
+		if t.structs[i].Name == name {
+			return &t.structs[i]
+		}
+	}
+	return nil
 }
 
 // load builds the table the first time it is used.

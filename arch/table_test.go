@@ -190,7 +190,7 @@ func TestSignaturesExist(t *testing.T) {
 
 func TestLenIndexes(t *testing.T) {
 	needLen := map[arch.ArgKind]bool{arch.ArgBufIn: true, arch.ArgBufOut: true, arch.ArgIovIn: true,
-		arch.ArgIovOut: true, arch.ArgSockaddr: true}
+		arch.ArgIovOut: true, arch.ArgSockaddr: true, arch.ArgSockaddrOut: true, arch.ArgPollfdInOut: true}
 	for _, tab := range allTables {
 		for _, s := range tab.Syscalls() {
 			if len(s.Args) > 6 {
@@ -210,7 +210,14 @@ func TestLenIndexes(t *testing.T) {
 					t.Errorf("%v %s: argument %d Len %d out of range", tab.ABI(), s.Name, i, a.Len)
 					continue
 				}
-				if k := s.Args[a.Len].Kind; k != arch.ArgSize && k != arch.ArgInt {
+				k := s.Args[a.Len].Kind
+				if st := arch.StructArgOf(a.Kind); st != nil && st.Len == arch.LenPointer {
+					if k != arch.ArgPtr {
+						t.Errorf("%v %s: argument %d Len %d points to a %v, not a ptr", tab.ABI(), s.Name, i, a.Len, k)
+					}
+					continue
+				}
+				if k != arch.ArgSize && k != arch.ArgInt {
 					t.Errorf("%v %s: argument %d Len %d points to a %v", tab.ABI(), s.Name, i, a.Len, k)
 				}
 			}

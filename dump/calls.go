@@ -536,6 +536,16 @@ func (c *Calls) appendArgs(b []byte, oc *openCall, entry bool) ([]byte, bool) {
 func (c *Calls) appendCallArg(b []byte, oc *openCall, tab *arch.Table, sc *arch.Syscall, i int, cur *argCursor) ([]byte, bool) {
 	a := argOf(sc, i)
 	v := oc.call.Args[i]
+	if a.Kind.IsStruct() {
+		// In argument order: the input structures come after the CALL,
+		// the outputs before the RET (pollfd's updated array is not
+		// shown); a NULL pointer has none.
+		if cur.structs < len(oc.structs) && string(oc.structs[cur.structs].name) == arch.StructArgOf(a.Kind).Name {
+			cur.structs++
+			return c.appendStructArg(b, &oc.structs[cur.structs-1], oc.hdr.ABI), true
+		}
+		return b, false
+	}
 	switch a.Kind {
 	case arch.ArgPath:
 		if cur.paths < len(oc.paths) {
@@ -552,8 +562,10 @@ func (c *Calls) appendCallArg(b []byte, oc *openCall, tab *arch.Table, sc *arch.
 			return c.appendIOArg(b, &oc.io[cur.ios-1]), true
 		}
 		return b, false
-	case arch.ArgPtr, arch.ArgSockaddr:
-		if cur.structs < len(oc.structs) {
+	case arch.ArgPtr:
+		// A structure of a call whose signature names none (a
+		// hand-made trace): in argument order.
+		if (sc == nil || !sc.HasStruct()) && cur.structs < len(oc.structs) {
 			cur.structs++
 			return c.appendStructArg(b, &oc.structs[cur.structs-1], oc.hdr.ABI), true
 		}

@@ -90,6 +90,7 @@ func (c *Calls) appendCallJSON(b []byte, oc *openCall, r *format.Ret, ret *forma
 		if c.scratch, ok = appendStruct(c.scratch[:0], st.name, h.ABI, st.data, &c.opts); ok {
 			b = append(b, `,"decoded":`...)
 			b = appendJSONString(b, c.scratch)
+			b, _ = appendStructJSON(append(b, `,"members":`...), st.name, h.ABI, st.data, &c.opts)
 		}
 		b = appendJSONFlags(b, st.flags)
 		b = append(b, '}')

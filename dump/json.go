@@ -348,6 +348,7 @@ func (j *JSON) appendLabeled(b []byte, rec *format.Record) ([]byte, error) {
 		if j.scratch, ok = appendStruct(j.scratch[:0], l.Label, rec.ABI, l.Data, &j.opts); ok {
 			b = append(b, `,"decoded":`...)
 			b = appendJSONString(b, j.scratch)
+			b, _ = appendStructJSON(append(b, `,"members":`...), l.Label, rec.ABI, l.Data, &j.opts)
 		}
 	}
 	return b, nil

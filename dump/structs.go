@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ktrace-linux/ktrace/arch"
+	"github.com/ktrace-linux/ktrace/arch/tables"
 )
 
 // The STRU names kdump decodes (the tracer writes these names):
@@ -17,8 +18,12 @@ import (
 //	statx     struct statx (the same on every ABI)
 //	timespec  struct timespec (16 bytes, or 8 for i386's 32-bit one)
 //	timeval   struct timeval (16 bytes, or 8 on i386)
-//	sockaddr  struct sockaddr of any length; AF_UNIX, AF_INET and
-//	          AF_INET6 are decoded member by member
+//	sockaddr  struct sockaddr of any length; AF_UNIX, AF_INET, AF_INET6,
+//	          AF_NETLINK and AF_PACKET are decoded, other families shown
+//	          as their number and bytes
+//	fd_pair   int[2], the descriptors pipe, pipe2 and socketpair return
+//	pollfd    an array of struct pollfd (poll, ppoll), as passed or as
+//	          the kernel updated it
 //
 // "stat64", "sockaddr_un", "sockaddr_in" and "sockaddr_in6" are accepted
 // as other names for the same.
@@ -27,7 +32,7 @@ var le = binary.LittleEndian
 
 // field is the position of an integer member: offset and size in bytes
 // (0 size: the member does not exist in this layout).
-type field struct{ off, size uint8 }
+type field struct{ off, size int }
 
 // get reads the member from p, sign-extending signed members is left to
 // the caller.
@@ -46,6 +51,28 @@ func (f field) get(p []byte) uint64 {
 // timeField is a seconds, nanoseconds pair.
 type timeField struct{ sec, nsec field }
 
+// structLayout returns the generated layout of the structure name on abi
+// (from x/sys's types, see arch/internal/gen), or nil.
+func structLayout(abi arch.ABI, name string) *arch.StructLayout {
+	tab := tables.For(abi)
+	if tab == nil {
+		return nil
+	}
+	return tab.Struct(name)
+}
+
+// fieldOf returns the member called name of l.
+func fieldOf(l *arch.StructLayout, name string) field {
+	f := l.Field(name)
+	return field{f.Off, f.Size}
+}
+
+// timeOf returns the seconds and nanoseconds members of the timestamp
+// member called name of l.
+func timeOf(l *arch.StructLayout, name string) timeField {
+	return timeField{fieldOf(l, name+".Sec"), fieldOf(l, name+".Nsec")}
+}
+
 // statLayout is the layout of one ABI's struct stat.
 type statLayout struct {
 	size                            int
@@ -54,57 +81,36 @@ type statLayout struct {
 	atime, mtime, ctime             timeField
 }
 
-// statLayouts lists the struct stat layouts by ABI and size.
-var statLayouts = [...]struct {
-	abi    arch.ABI
-	layout statLayout
-}{
-	{arch.ABIAmd64, statLayout{size: 144,
-		dev: field{0, 8}, ino: field{8, 8}, nlink: field{16, 8}, mode: field{24, 4},
-		uid: field{28, 4}, gid: field{32, 4}, rdev: field{40, 8}, fsize: field{48, 8},
-		blksize: field{56, 8}, blocks: field{64, 8},
-		atime: timeField{field{72, 8}, field{80, 8}}, mtime: timeField{field{88, 8}, field{96, 8}},
-		ctime: timeField{field{104, 8}, field{112, 8}}}},
-	{arch.ABIArm64, statLayout{size: 128,
-		dev: field{0, 8}, ino: field{8, 8}, mode: field{16, 4}, nlink: field{20, 4},
-		uid: field{24, 4}, gid: field{28, 4}, rdev: field{32, 8}, fsize: field{48, 8},
-		blksize: field{56, 4}, blocks: field{64, 8},
-		atime: timeField{field{72, 8}, field{80, 8}}, mtime: timeField{field{88, 8}, field{96, 8}},
-		ctime: timeField{field{104, 8}, field{112, 8}}}},
-	{arch.ABII386, statLayout{size: 96, // struct stat64
-		dev: field{0, 8}, ino: field{88, 8}, mode: field{16, 4}, nlink: field{20, 4},
-		uid: field{24, 4}, gid: field{28, 4}, rdev: field{32, 8}, fsize: field{44, 8},
-		blksize: field{52, 4}, blocks: field{56, 8},
-		atime: timeField{field{64, 4}, field{68, 4}}, mtime: timeField{field{72, 4}, field{76, 4}},
-		ctime: timeField{field{80, 4}, field{84, 4}}}},
-	{arch.ABII386, statLayout{size: 64, // old struct stat
-		dev: field{0, 4}, ino: field{4, 4}, mode: field{8, 2}, nlink: field{10, 2},
-		uid: field{12, 2}, gid: field{14, 2}, rdev: field{16, 4}, fsize: field{20, 4},
-		blksize: field{24, 4}, blocks: field{28, 4},
-		atime: timeField{field{32, 4}, field{36, 4}}, mtime: timeField{field{40, 4}, field{44, 4}},
-		ctime: timeField{field{48, 4}, field{52, 4}}}},
+// oldStatI386 is i386's struct stat of the stat, lstat and fstat calls
+// (arch/x86/include/uapi/asm/stat.h), which x/sys has no type for: its
+// Stat_t is struct stat64.
+var oldStatI386 = statLayout{size: 64,
+	dev: field{0, 4}, ino: field{4, 4}, mode: field{8, 2}, nlink: field{10, 2},
+	uid: field{12, 2}, gid: field{14, 2}, rdev: field{16, 4}, fsize: field{20, 4},
+	blksize: field{24, 4}, blocks: field{28, 4},
+	atime: timeField{field{32, 4}, field{36, 4}}, mtime: timeField{field{40, 4}, field{44, 4}},
+	ctime: timeField{field{48, 4}, field{52, 4}}}
+
+// statLayoutFor returns the struct stat layout of abi that is size bytes
+// long: the generated one, or i386's old struct stat.
+func statLayoutFor(abi arch.ABI, size int) (statLayout, bool) {
+	if l := structLayout(abi, "stat"); l != nil && l.Size == size {
+		return statLayout{size: l.Size,
+			dev: fieldOf(l, "Dev"), ino: fieldOf(l, "Ino"), nlink: fieldOf(l, "Nlink"),
+			mode: fieldOf(l, "Mode"), uid: fieldOf(l, "Uid"), gid: fieldOf(l, "Gid"),
+			rdev: fieldOf(l, "Rdev"), fsize: fieldOf(l, "Size"), blksize: fieldOf(l, "Blksize"),
+			blocks: fieldOf(l, "Blocks"),
+			atime:  timeOf(l, "Atim"), mtime: timeOf(l, "Mtim"), ctime: timeOf(l, "Ctim")}, true
+	}
+	if abi == arch.ABII386 && size == oldStatI386.size {
+		return oldStatI386, true
+	}
+	return statLayout{}, false
 }
 
-// statxLayout is struct statx, the same on every ABI.
-var statxLayout = struct {
-	size                                     int
-	mask, blksize, attrs, nlink, uid, gid    field
-	mode, ino, fsize, blocks                 field
-	atime, btime, ctime, mtime               timeField
-	rdevMajor, rdevMinor, devMajor, devMinor field
-}{
-	size: 256,
-	mask: field{0, 4}, blksize: field{4, 4}, attrs: field{8, 8}, nlink: field{16, 4},
-	uid: field{20, 4}, gid: field{24, 4}, mode: field{28, 2}, ino: field{32, 8},
-	fsize: field{40, 8}, blocks: field{48, 8},
-	atime: timeField{field{64, 8}, field{72, 4}}, btime: timeField{field{80, 8}, field{88, 4}},
-	ctime: timeField{field{96, 8}, field{104, 4}}, mtime: timeField{field{112, 8}, field{120, 4}},
-	rdevMajor: field{128, 4}, rdevMinor: field{132, 4}, devMajor: field{136, 4}, devMinor: field{140, 4},
-}
-
-// structDecoder appends the members of a struct and reports whether it
-// could decode data.
-type structDecoder func(b []byte, abi arch.ABI, data []byte, o *Options) ([]byte, bool)
+// structDecoder writes the members of a struct to w and reports whether
+// it could decode data.
+type structDecoder func(w *structOut, abi arch.ABI, data []byte) bool
 
 // structDecoders maps STRU names to their decoders.
 var structDecoders = map[string]structDecoder{
@@ -117,6 +123,8 @@ var structDecoders = map[string]structDecoder{
 	"sockaddr_un":  decodeSockaddr,
 	"sockaddr_in":  decodeSockaddr,
 	"sockaddr_in6": decodeSockaddr,
+	"fd_pair":      decodeFdPair,
+	"pollfd":       decodePollfd,
 }
 
 // appendStruct appends "struct name {members}" when name is a struct
@@ -130,11 +138,26 @@ func appendStruct(b []byte, name []byte, abi arch.ABI, data []byte, o *Options) 
 	b = append(b, "struct "...)
 	b = append(b, name...)
 	b = append(b, " {"...)
-	b, ok = dec(b, abi, data, o)
-	if !ok {
-		return b[:mark], false
+	w := structOut{b: b, o: o}
+	if !dec(&w, abi, data) {
+		return w.b[:mark], false
 	}
-	return append(b, " }"...), true
+	return append(w.b, " }"...), true
+}
+
+// appendStructJSON appends the members of the structure as a JSON object
+// when name is a struct kdump decodes and data has its layout.
+func appendStructJSON(b []byte, name []byte, abi arch.ABI, data []byte, o *Options) ([]byte, bool) {
+	dec, ok := structDecoders[string(name)]
+	if !ok {
+		return b, false
+	}
+	mark := len(b)
+	w := structOut{b: append(b, '{'), json: true, o: o}
+	if !dec(&w, abi, data) {
+		return w.b[:mark], false
+	}
+	return append(w.b, '}'), true
 }
 
 // member appends ", name=" (no comma for the first member, which follows
@@ -148,84 +171,61 @@ func member(b []byte, name string) []byte {
 	return append(b, '=')
 }
 
-func decodeStat(b []byte, abi arch.ABI, data []byte, o *Options) ([]byte, bool) {
-	var l *statLayout
-	for i := range statLayouts {
-		if statLayouts[i].abi == abi && statLayouts[i].layout.size == len(data) {
-			l = &statLayouts[i].layout
-			break
-		}
+func decodeStat(w *structOut, abi arch.ABI, data []byte) bool {
+	l, ok := statLayoutFor(abi, len(data))
+	if !ok {
+		return false
 	}
-	if l == nil {
-		return b, false
-	}
-	b = member(b, "dev")
-	b = appendDev(b, l.dev.get(data), o)
-	b = member(b, "ino")
-	b = strconv.AppendUint(b, l.ino.get(data), 10)
-	b = member(b, "mode")
-	b = appendFileMode(b, l.mode.get(data), o)
-	b = member(b, "nlink")
-	b = strconv.AppendUint(b, l.nlink.get(data), 10)
-	b = member(b, "uid")
-	b = strconv.AppendUint(b, l.uid.get(data), 10)
-	b = member(b, "gid")
-	b = strconv.AppendUint(b, l.gid.get(data), 10)
-	b = member(b, "rdev")
-	b = appendDev(b, l.rdev.get(data), o)
-	b = member(b, "size")
-	b = strconv.AppendInt(b, signExtend(l.fsize.get(data), l.fsize.size), 10)
-	b = member(b, "blksize")
-	b = strconv.AppendInt(b, signExtend(l.blksize.get(data), l.blksize.size), 10)
-	b = member(b, "blocks")
-	b = strconv.AppendInt(b, signExtend(l.blocks.get(data), l.blocks.size), 10)
+	w.dev("dev", l.dev.get(data))
+	w.uint("ino", l.ino.get(data), l.ino.size)
+	w.mode("mode", l.mode.get(data))
+	w.uint("nlink", l.nlink.get(data), l.nlink.size)
+	w.uint("uid", l.uid.get(data), l.uid.size)
+	w.uint("gid", l.gid.get(data), l.gid.size)
+	w.dev("rdev", l.rdev.get(data))
+	w.int("size", l.fsize.get(data), l.fsize.size)
+	w.int("blksize", l.blksize.get(data), l.blksize.size)
+	w.int("blocks", l.blocks.get(data), l.blocks.size)
 	for _, t := range [...]struct {
 		name string
 		f    timeField
 	}{{"atime", l.atime}, {"mtime", l.mtime}, {"ctime", l.ctime}} {
-		b = member(b, t.name)
-		b = appendTime(b, signExtend(t.f.sec.get(data), t.f.sec.size), int64(t.f.nsec.get(data)), o)
+		w.time(t.name, signExtend(t.f.sec.get(data), t.f.sec.size), int64(t.f.nsec.get(data)))
 	}
-	return b, true
+	return true
 }
 
-func decodeStatx(b []byte, _ arch.ABI, data []byte, o *Options) ([]byte, bool) {
-	l := &statxLayout
-	if len(data) < l.size {
-		return b, false
+func decodeStatx(w *structOut, abi arch.ABI, data []byte) bool {
+	sl := structLayout(abi, "statx")
+	if sl == nil || len(data) < sl.Size {
+		return false
 	}
-	b = member(b, "mask")
-	b = append0x(b, l.mask.get(data))
-	b = member(b, "dev")
-	b = appendMajorMinor(b, l.devMajor.get(data), l.devMinor.get(data))
-	b = member(b, "ino")
-	b = strconv.AppendUint(b, l.ino.get(data), 10)
-	b = member(b, "mode")
-	b = appendFileMode(b, l.mode.get(data), o)
-	b = member(b, "nlink")
-	b = strconv.AppendUint(b, l.nlink.get(data), 10)
-	b = member(b, "uid")
-	b = strconv.AppendUint(b, l.uid.get(data), 10)
-	b = member(b, "gid")
-	b = strconv.AppendUint(b, l.gid.get(data), 10)
-	b = member(b, "rdev")
-	b = appendMajorMinor(b, l.rdevMajor.get(data), l.rdevMinor.get(data))
-	b = member(b, "size")
-	b = strconv.AppendUint(b, l.fsize.get(data), 10)
-	b = member(b, "blksize")
-	b = strconv.AppendUint(b, l.blksize.get(data), 10)
-	b = member(b, "blocks")
-	b = strconv.AppendUint(b, l.blocks.get(data), 10)
-	b = member(b, "attributes")
-	b = append0x(b, l.attrs.get(data))
-	for _, t := range [...]struct {
-		name string
-		f    timeField
-	}{{"atime", l.atime}, {"btime", l.btime}, {"ctime", l.ctime}, {"mtime", l.mtime}} {
-		b = member(b, t.name)
-		b = appendTime(b, int64(t.f.sec.get(data)), int64(t.f.nsec.get(data)), o)
+	u := func(name, member string) {
+		f := fieldOf(sl, member)
+		w.uint(name, f.get(data), f.size)
 	}
-	return b, true
+	f := func(member string) uint64 { return fieldOf(sl, member).get(data) }
+	mask := fieldOf(sl, "Mask")
+	w.hex("mask", mask.get(data), mask.size)
+	w.devPair("dev", f("Dev_major"), f("Dev_minor"))
+	u("ino", "Ino")
+	w.mode("mode", f("Mode"))
+	u("nlink", "Nlink")
+	u("uid", "Uid")
+	u("gid", "Gid")
+	w.devPair("rdev", f("Rdev_major"), f("Rdev_minor"))
+	u("size", "Size")
+	u("blksize", "Blksize")
+	u("blocks", "Blocks")
+	attrs := fieldOf(sl, "Attributes")
+	w.hex("attributes", attrs.get(data), attrs.size)
+	for _, t := range [...]struct{ name, member string }{
+		{"atime", "Atime"}, {"btime", "Btime"}, {"ctime", "Ctime"}, {"mtime", "Mtime"},
+	} {
+		tf := timeOf(sl, t.member)
+		w.time(t.name, int64(tf.sec.get(data)), int64(tf.nsec.get(data)))
+	}
+	return true
 }
 
 // secPair reads a seconds, fraction pair of two 4- or 8-byte members.
@@ -245,93 +245,248 @@ const (
 	utimeOmit = 1<<30 - 2
 )
 
-func decodeTimespec(b []byte, _ arch.ABI, data []byte, o *Options) ([]byte, bool) {
+// decodeTimespec decodes a struct timespec of either width (i386's
+// time64 calls take the 64-bit one), by its size.
+func decodeTimespec(w *structOut, _ arch.ABI, data []byte) bool {
 	sec, nsec, ok := secPair(data)
 	if !ok {
-		return b, false
+		return false
 	}
-	b = member(b, "tv_sec")
-	b = strconv.AppendInt(b, sec, 10)
-	b = member(b, "tv_nsec")
+	size := len(data) / 2
+	w.int("tv_sec", uint64(sec), size)
 	switch {
-	case o.Raw:
-		b = strconv.AppendInt(b, nsec, 10)
+	case w.json || w.o.Raw:
+		w.int("tv_nsec", uint64(nsec), size)
 	case nsec == utimeNow:
-		b = append(b, "UTIME_NOW"...)
+		w.str("tv_nsec", []byte("UTIME_NOW"), true)
 	case nsec == utimeOmit:
-		b = append(b, "UTIME_OMIT"...)
+		w.str("tv_nsec", []byte("UTIME_OMIT"), true)
 	default:
-		b = strconv.AppendInt(b, nsec, 10)
+		w.int("tv_nsec", uint64(nsec), size)
 	}
-	return b, true
+	return true
 }
 
-func decodeTimeval(b []byte, _ arch.ABI, data []byte, _ *Options) ([]byte, bool) {
+func decodeTimeval(w *structOut, _ arch.ABI, data []byte) bool {
 	sec, usec, ok := secPair(data)
 	if !ok {
-		return b, false
+		return false
 	}
-	b = member(b, "tv_sec")
-	b = strconv.AppendInt(b, sec, 10)
-	b = member(b, "tv_usec")
-	return strconv.AppendInt(b, usec, 10), true
+	size := len(data) / 2
+	w.int("tv_sec", uint64(sec), size)
+	w.int("tv_usec", uint64(usec), size)
+	return true
 }
 
 // Address families decoded in sockaddrs, the same on every Linux ABI.
 const (
-	afUnix  = 1
-	afInet  = 2
-	afInet6 = 10
+	afUnix    = 1
+	afInet    = 2
+	afInet6   = 10
+	afNetlink = 16
+	afPacket  = 17
 )
 
 // familyNames names the common address families.
 var familyNames = map[uint16]string{
 	0: "AF_UNSPEC", afUnix: "AF_UNIX", afInet: "AF_INET", afInet6: "AF_INET6",
-	16: "AF_NETLINK", 17: "AF_PACKET",
+	afNetlink: "AF_NETLINK", afPacket: "AF_PACKET",
 }
 
-func decodeSockaddr(b []byte, _ arch.ABI, data []byte, o *Options) ([]byte, bool) {
+// item appends the separator before a member shown without its name.
+func item(b []byte) []byte {
+	if b[len(b)-1] != '{' {
+		b = append(b, ',')
+	}
+	return append(b, ' ')
+}
+
+// decodeSockaddr decodes a socket address as BSD kdump shows it: the
+// family, then the address (AF_INET 127.0.0.1:80, AF_INET6 [::1]:443,
+// AF_UNIX "/path" or @"abstract", nothing for an unnamed one); the
+// members of AF_NETLINK and AF_PACKET addresses by name, and the bytes of
+// other families in hex. In JSON: family (and family_name), then addr
+// and port, path (and abstract), or the members.
+func decodeSockaddr(w *structOut, _ arch.ABI, data []byte) bool {
 	if len(data) < 2 {
-		return b, false
+		return false
 	}
 	fam := le.Uint16(data)
-	b = member(b, "family")
-	if name, ok := familyNames[fam]; ok && !o.Raw {
-		b = append(b, name...)
-	} else {
-		b = strconv.AppendUint(b, uint64(fam), 10)
+	name, known := familyNames[fam]
+	switch {
+	case w.json:
+		w.uint("family", uint64(fam), 2)
+		if known {
+			w.str("family_name", []byte(name), false)
+		}
+	case known && !w.o.Raw:
+		w.pos("family")
+		w.b = append(w.b, name...)
+	default:
+		w.pos("family")
+		w.b = strconv.AppendUint(w.b, uint64(fam), 10)
 	}
+	be := binary.BigEndian
 	switch {
 	case fam == afUnix:
 		path := data[2:]
-		b = member(b, "path")
-		if len(path) > 0 && path[0] == 0 { // abstract socket
-			b = append(b, '@')
+		if len(path) == 0 {
+			return true // unnamed (a socketpair's, an accepted peer's)
+		}
+		abstract := path[0] == 0
+		if abstract { // the name is every byte after the NUL
 			path = path[1:]
 		} else if i := indexByte(path, 0); i >= 0 {
 			path = path[:i]
 		}
-		return appendQuoted(b, path), true
-	case fam == afInet && len(data) >= 8:
-		b = member(b, "port")
-		b = strconv.AppendUint(b, uint64(binary.BigEndian.Uint16(data[2:])), 10)
-		b = member(b, "addr")
-		return netip.AddrFrom4([4]byte(data[4:8])).AppendTo(b), true
-	case fam == afInet6 && len(data) >= 24:
-		b = member(b, "port")
-		b = strconv.AppendUint(b, uint64(binary.BigEndian.Uint16(data[2:])), 10)
-		b = member(b, "flowinfo")
-		b = append0x(b, uint64(binary.BigEndian.Uint32(data[4:])))
-		b = member(b, "addr")
-		b = netip.AddrFrom16([16]byte(data[8:24])).AppendTo(b)
-		if len(data) >= 28 {
-			b = member(b, "scope_id")
-			b = strconv.AppendUint(b, uint64(le.Uint32(data[24:])), 10)
+		if w.json {
+			w.str("path", path, false)
+			if abstract {
+				w.key("abstract")
+				w.b = append(w.b, "true"...)
+			}
+			return true
 		}
-		return b, true
+		w.pos("path")
+		if abstract {
+			w.b = append(w.b, '@')
+		}
+		w.b = appendQuoted(w.b, path)
+		return true
+	case fam == afInet && len(data) >= 8:
+		addr := netip.AddrFrom4([4]byte(data[4:8]))
+		w.addrPort(addr, be.Uint16(data[2:]))
+		return true
+	case fam == afInet6 && len(data) >= 24:
+		addr := netip.AddrFrom16([16]byte(data[8:24]))
+		if len(data) >= 28 {
+			if scope := le.Uint32(data[24:]); scope != 0 {
+				addr = addr.WithZone(strconv.FormatUint(uint64(scope), 10))
+			}
+		}
+		w.addrPort(addr, be.Uint16(data[2:]))
+		if flow := be.Uint32(data[4:]); flow != 0 || w.json {
+			w.hex("flowinfo", uint64(flow), 4)
+		}
+		return true
+	case fam == afNetlink && len(data) >= 12: // struct sockaddr_nl
+		w.uint("pid", uint64(le.Uint32(data[4:])), 4)
+		w.hex("groups", uint64(le.Uint32(data[8:])), 4)
+		return true
+	case fam == afPacket && len(data) >= 12: // struct sockaddr_ll
+		w.hex("protocol", uint64(be.Uint16(data[2:])), 2)
+		w.int("ifindex", uint64(le.Uint32(data[4:])), 4)
+		w.uint("hatype", uint64(le.Uint16(data[8:])), 2)
+		w.uint("pkttype", uint64(data[10]), 1)
+		halen := min(int(data[11]), len(data)-12, 8)
+		var mac [3*8 - 1]byte
+		m := mac[:0]
+		for i, c := range data[12 : 12+halen] {
+			if i > 0 {
+				m = append(m, ':')
+			}
+			m = append(m, hexDigits[c>>4], hexDigits[c&15])
+		}
+		w.str("addr", m, true)
+		return true
 	}
-	b = member(b, "data")
-	return appendHexString(b, data[2:]), true
+	if len(data) > 2 {
+		w.key("data")
+		if w.json {
+			w.b = append(w.b, '"')
+			w.b = appendHexString(w.b, data[2:])
+			w.b = append(w.b, '"')
+		} else {
+			w.b = appendHexString(w.b, data[2:])
+		}
+	}
+	return true
+}
+
+// addrPort writes an IP address and port: "addr:port" in text
+// ("[addr]:port" for IPv6), addr and port members in JSON.
+func (w *structOut) addrPort(addr netip.Addr, port uint16) {
+	if w.json {
+		w.key("addr")
+		w.b = append(w.b, '"')
+		w.b = addr.AppendTo(w.b)
+		w.b = append(w.b, '"')
+		w.uint("port", uint64(port), 2)
+		return
+	}
+	w.pos("addr")
+	w.b = netip.AddrPortFrom(addr, port).AppendTo(w.b)
+}
+
+// decodeFdPair decodes the two descriptors of pipe, pipe2 and
+// socketpair: "3, 4" in text, "fds":[3,4] in JSON.
+func decodeFdPair(w *structOut, _ arch.ABI, data []byte) bool {
+	if len(data) != 8 {
+		return false
+	}
+	a, b := int64(int32(le.Uint32(data))), int64(int32(le.Uint32(data[4:])))
+	if w.json {
+		w.key("fds")
+		w.b = append(w.b, '[')
+		w.b = strconv.AppendInt(w.b, a, 10)
+		w.b = append(w.b, ',')
+		w.b = strconv.AppendInt(w.b, b, 10)
+		w.b = append(w.b, ']')
+		return true
+	}
+	w.b = item(w.b)
+	w.b = strconv.AppendInt(w.b, a, 10)
+	w.b = item(w.b)
+	w.b = strconv.AppendInt(w.b, b, 10)
+	return true
+}
+
+// pollEvents writes poll event bits: 0x1<POLLIN> unless raw, named by
+// the ABI's poll set; a number in JSON.
+func (w *structOut) pollEvents(name string, abi arch.ABI, v uint16) {
+	w.hex(name, uint64(v), 2)
+	if w.json || w.o.Raw || v == 0 {
+		return
+	}
+	set := tableSet(tables.For(abi), "poll")
+	if set == nil {
+		return
+	}
+	mark := len(w.b)
+	w.b = append(w.b, '<')
+	var ok bool
+	if w.b, ok = set.AppendFormat(w.b, uint64(v)); !ok {
+		w.b = w.b[:mark]
+		return
+	}
+	w.b = append(w.b, '>')
+}
+
+// decodePollfd decodes an array of struct pollfd (fd, events, revents)
+// in the ABI's generated layout: each entry in braces in text, the
+// entries array in JSON.
+func decodePollfd(w *structOut, abi arch.ABI, data []byte) bool {
+	l := structLayout(abi, "pollfd")
+	if l == nil || len(data) == 0 || len(data)%l.Size != 0 {
+		return false
+	}
+	fd, events, revents := fieldOf(l, "Fd"), fieldOf(l, "Events"), fieldOf(l, "Revents")
+	if w.json {
+		w.key("entries")
+		w.b = append(w.b, '[')
+	}
+	for i := 0; i < len(data)/l.Size; i++ {
+		p := data[i*l.Size:]
+		w.entry(i)
+		w.int("fd", fd.get(p), fd.size)
+		w.pollEvents("events", abi, uint16(events.get(p)))
+		w.pollEvents("revents", abi, uint16(revents.get(p)))
+		w.endEntry()
+	}
+	if w.json {
+		w.b = append(w.b, ']')
+	}
+	return true
 }
 
 // indexByte returns the index of the first c in p, or -1.
@@ -353,7 +508,7 @@ func appendHexString(b []byte, p []byte) []byte {
 }
 
 // signExtend interprets the low size bytes of v as a signed integer.
-func signExtend(v uint64, size uint8) int64 {
+func signExtend(v uint64, size int) int64 {
 	switch size {
 	case 2:
 		return int64(int16(v))
@@ -361,17 +516,6 @@ func signExtend(v uint64, size uint8) int64 {
 		return int64(int32(v))
 	}
 	return int64(v)
-}
-
-// appendDev appends a device number: major,minor unless raw.
-func appendDev(b []byte, dev uint64, o *Options) []byte {
-	if o.Raw {
-		return append0x(b, dev)
-	}
-	// The kernel's new_encode_dev layout, as glibc's major()/minor().
-	major := (dev>>8)&0xfff | (dev>>32)&^0xfff
-	minor := dev&0xff | (dev>>12)&^0xff
-	return appendMajorMinor(b, major, minor)
 }
 
 func appendMajorMinor(b []byte, major, minor uint64) []byte {
@@ -443,4 +587,12 @@ func appendTime(b []byte, sec, nsec int64, o *Options) []byte {
 		return append(b, tmp[:]...)
 	}
 	return time.Unix(sec, nsec).UTC().AppendFormat(b, "2006-01-02T15:04:05.000000000Z")
+}
+
+// FormatStruct returns a STRU record's structure as kdump -r shows it,
+// "struct name { members }", for a record named name of a call of abi,
+// and whether kdump decodes such a structure of that size.
+func FormatStruct(name string, abi arch.ABI, data []byte, o Options) (string, bool) {
+	b, ok := appendStruct(nil, []byte(name), abi, data, &o)
+	return string(b), ok
 }

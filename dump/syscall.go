@@ -120,7 +120,11 @@ var numberKinds = [...]numberKind{
 	arch.ArgSize: numUnsigned, arch.ArgFlags: numPointer, arch.ArgEnum: numSigned64,
 	arch.ArgMode: numUnsigned, arch.ArgSignal: numSigned32, arch.ArgPID: numSigned32,
 	arch.ArgPtr: numPointer, arch.ArgArgv: numPointer, arch.ArgEnvp: numPointer,
-	arch.ArgOff: numSigned64,
+	arch.ArgOff: numSigned64, arch.ArgSockaddrOut: numPointer, arch.ArgStatOut: numPointer,
+	arch.ArgStat64Out: numPointer, arch.ArgStatxOut: numPointer, arch.ArgFds2Out: numPointer,
+	arch.ArgTimespecIn: numPointer, arch.ArgTimespecOut: numPointer,
+	arch.ArgTimespec64In: numPointer, arch.ArgTimespec64Out: numPointer,
+	arch.ArgPollfdInOut: numPointer,
 }
 
 // appendNumber appends v as an argument of kind k: hex (%#x), or decimal

@@ -22,7 +22,7 @@ const (
 const DefaultFacilities = format.FacDefault
 
 // Implemented is the set of facilities this tracer records.
-const Implemented = FacSyscall | FacNamei | FacGenio | FacPsig | FacCsw | FacUser | FacArgs | FacEnv
+const Implemented = FacSyscall | FacNamei | FacGenio | FacPsig | FacCsw | FacUser | FacStruct | FacArgs | FacEnv
 
 // ParseFacilities parses a -t string such as "cn" or "+w".
 func ParseFacilities(s string) (Facilities, error) { return format.ParseFacilities(s) }

@@ -65,6 +65,7 @@ func filterNames(tab *arch.Table, s Settings) []string {
 			case fac&FacNamei != 0 && c.HasKind(arch.ArgPath, arch.ArgSockaddr),
 				fac&FacGenio != 0 && c.HasKind(arch.ArgBufIn, arch.ArgBufOut, arch.ArgIovIn,
 					arch.ArgIovOut, arch.ArgMsgIn, arch.ArgMsgOut),
+				fac&FacStruct != 0 && c.HasStruct(),
 				fac&FacPsig != 0 && c.Traits&arch.TraitSigHandler != 0:
 				names = append(names, c.Name)
 			}

@@ -26,3 +26,22 @@ func TestFilterNamesTraits(t *testing.T) {
 		t.Error("-t n: filter traps rt_sigaction")
 	}
 }
+
+// TestFilterNamesStructs checks that -t t traps the calls with structure
+// arguments, and only with t.
+func TestFilterNamesStructs(t *testing.T) {
+	tab := tables.Native()
+	got := filterNames(tab, Settings{Facilities: FacStruct})
+	for _, n := range []string{"connect", "accept4", "getsockname", "newfstatat", "statx", "pipe2",
+		"socketpair", "clock_gettime", "clock_nanosleep", "ppoll"} {
+		if !slices.Contains(got, n) {
+			t.Errorf("-t t: filter does not trap %s", n)
+		}
+	}
+	if slices.Contains(got, "getpid") || slices.Contains(got, "read") {
+		t.Errorf("-t t: filter traps getpid or read: %v", got)
+	}
+	if got = filterNames(tab, Settings{Facilities: FacNamei}); slices.Contains(got, "clock_gettime") {
+		t.Error("-t n: filter traps clock_gettime")
+	}
+}

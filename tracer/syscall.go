@@ -168,6 +168,9 @@ func (t *Tracer) entry(th *thread) {
 			}
 		}
 	}
+	if fac&FacStruct != 0 {
+		t.structs(th, arch.StructIn)
+	}
 }
 
 // emul writes an EMUL record when th's ABI differs from the last one
@@ -207,6 +210,9 @@ func (t *Tracer) exit(th *thread) {
 	t.emul(th)
 	if th.call != nil && fac&FacGenio != 0 && v > 0 {
 		t.genio(th, uint64(v))
+	}
+	if th.call != nil && fac&FacStruct != 0 && (v >= 0 || v < -4095) {
+		t.structs(th, arch.StructOut)
 	}
 	t.afterCall(th, v)
 	if fac&FacSyscall != 0 {

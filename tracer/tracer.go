@@ -99,6 +99,10 @@ type thread struct {
 	// sigactSignal, read at entry; sigactSignal is 0 when there is none.
 	sigact       uint64
 	sigactSignal int
+	// addrRoom is the size of the buffer a call that returns a socket
+	// address was given (its socklen_t at entry): the kernel writes no
+	// more, though it reports the address's whole length.
+	addrRoom uint64
 
 	// csw watches the thread's context switches (-t w), or is nil.
 	csw *cswState
@@ -358,12 +362,15 @@ func wait4NoHang(ws *unix.WaitStatus) (int, error) {
 }
 
 // needExit reports whether the call th is in must be seen returning: for
-// its RET or GIO record, or for what the tracer learns from its result.
+// its RET, GIO or STRU records, or for what the tracer learns from its result.
 // Under a seccomp filter a call that needs none of that runs on from its
 // entry stop without a second stop.
 func needExit(th *thread) bool {
 	if th.proc.fac&(FacSyscall|FacGenio|FacCsw) != 0 || th.call == nil {
 		return true
+	}
+	if th.proc.fac&FacStruct != 0 && th.call.HasStruct() {
+		return true // the structures it fills
 	}
 	return th.call.Traits&arch.TraitsSeenReturning != 0
 }

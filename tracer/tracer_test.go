@@ -37,6 +37,29 @@ int main(int argc, char **argv) {
 }
 `
 
+// structLoopSource is loopSource with calls that fill structures: n
+// rounds of clock_gettime and fstat, made as system calls (not the vDSO).
+const structLoopSource = `
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+int main(int argc, char **argv) {
+	char c;
+	struct timespec ts;
+	struct stat st;
+	long n = atol(argv[1]);
+	if (read(0, &c, 1) != 1) return 2;
+	for (long i = 0; i < n; i++) {
+		syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts);
+		syscall(SYS_fstat, 0, &st);
+	}
+	write(1, "done\n", 5);
+	return 0;
+}
+`
+
 // buildC compiles a C program into dir. With KTRACE_TEST_PROGS set (make
 // test-arm64: no C compiler in the guest), it returns the program the host
 // prebuilt there from the constant <name>Source instead.
@@ -198,5 +221,29 @@ func TestNoAllocationPerSyscall(t *testing.T) {
 	// Allow some noise from the runtime and the flusher's timer.
 	if large > small+200 {
 		t.Errorf("20000 more system calls made %d more allocations (%d vs %d)", large-small, large, small)
+	}
+}
+
+// TestNoAllocationPerStruct checks that recording structures (-t t) does
+// not allocate per call either: 20000 more rounds of clock_gettime and
+// fstat, each with a STRU record, cost no more allocations.
+func TestNoAllocationPerStruct(t *testing.T) {
+	canPtrace(t)
+	bin := buildC(t, t.TempDir(), "structLoop", structLoopSource)
+	s := Settings{Facilities: DefaultFacilities}
+	trace, _, small := traceLoop(t, bin, 100, s, Options{})
+	n := 0
+	eachRecord(t, trace, func(rec *format.Record, _ *arch.Table) {
+		if rec.Type == format.TypeStruct {
+			n++
+		}
+	})
+	if n < 200 {
+		t.Errorf("%d STRU records for 100 rounds of clock_gettime and fstat, want 200 or more", n)
+	}
+	_, _, large := traceLoop(t, bin, 20100, s, Options{})
+	t.Logf("allocations: %d for 100 rounds, %d for 20100", small, large)
+	if large > small+200 {
+		t.Errorf("20000 more rounds made %d more allocations (%d vs %d)", large-small, large, small)
 	}
 }

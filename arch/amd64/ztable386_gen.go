@@ -7,7 +7,7 @@ import "github.com/ktrace-linux/ktrace/arch"
 
 // Table386 is the system call table of the i386 ABI: 32-bit calls (int 0x80)
 // made by processes on amd64.
-var Table386 = arch.NewTable(arch.ABII386, i386Names, i386Consts)
+var Table386 = arch.NewTable(arch.ABII386, i386Names, i386Consts, i386Structs...)
 
 // i386Names holds the i386 system call names by number.
 var i386Names = []string{
@@ -1621,4 +1621,13 @@ var i386Consts = []arch.Const{
 	{Name: "__WALL", Value: 0x40000000},
 	{Name: "__WCLONE", Value: 0x80000000},
 	{Name: "__WNOTHREAD", Value: 0x20000000},
+}
+
+// i386Structs holds the i386 layouts of the structures kdump decodes, from
+// x/sys's ztypes.
+var i386Structs = []arch.StructLayout{
+	{Name: "stat", Size: 96, Fields: []arch.StructField{{Name: "Dev", Off: 0, Size: 8}, {Name: "Mode", Off: 16, Size: 4}, {Name: "Nlink", Off: 20, Size: 4}, {Name: "Uid", Off: 24, Size: 4}, {Name: "Gid", Off: 28, Size: 4}, {Name: "Rdev", Off: 32, Size: 8}, {Name: "Size", Off: 44, Size: 8}, {Name: "Blksize", Off: 52, Size: 4}, {Name: "Blocks", Off: 56, Size: 8}, {Name: "Atim.Sec", Off: 64, Size: 4}, {Name: "Atim.Nsec", Off: 68, Size: 4}, {Name: "Mtim.Sec", Off: 72, Size: 4}, {Name: "Mtim.Nsec", Off: 76, Size: 4}, {Name: "Ctim.Sec", Off: 80, Size: 4}, {Name: "Ctim.Nsec", Off: 84, Size: 4}, {Name: "Ino", Off: 88, Size: 8}}},
+	{Name: "statx", Size: 256, Fields: []arch.StructField{{Name: "Mask", Off: 0, Size: 4}, {Name: "Blksize", Off: 4, Size: 4}, {Name: "Attributes", Off: 8, Size: 8}, {Name: "Nlink", Off: 16, Size: 4}, {Name: "Uid", Off: 20, Size: 4}, {Name: "Gid", Off: 24, Size: 4}, {Name: "Mode", Off: 28, Size: 2}, {Name: "Ino", Off: 32, Size: 8}, {Name: "Size", Off: 40, Size: 8}, {Name: "Blocks", Off: 48, Size: 8}, {Name: "Attributes_mask", Off: 56, Size: 8}, {Name: "Atime.Sec", Off: 64, Size: 8}, {Name: "Atime.Nsec", Off: 72, Size: 4}, {Name: "Btime.Sec", Off: 80, Size: 8}, {Name: "Btime.Nsec", Off: 88, Size: 4}, {Name: "Ctime.Sec", Off: 96, Size: 8}, {Name: "Ctime.Nsec", Off: 104, Size: 4}, {Name: "Mtime.Sec", Off: 112, Size: 8}, {Name: "Mtime.Nsec", Off: 120, Size: 4}, {Name: "Rdev_major", Off: 128, Size: 4}, {Name: "Rdev_minor", Off: 132, Size: 4}, {Name: "Dev_major", Off: 136, Size: 4}, {Name: "Dev_minor", Off: 140, Size: 4}, {Name: "Mnt_id", Off: 144, Size: 8}, {Name: "Dio_mem_align", Off: 152, Size: 4}, {Name: "Dio_offset_align", Off: 156, Size: 4}, {Name: "Subvol", Off: 160, Size: 8}, {Name: "Atomic_write_unit_min", Off: 168, Size: 4}, {Name: "Atomic_write_unit_max", Off: 172, Size: 4}, {Name: "Atomic_write_segments_max", Off: 176, Size: 4}, {Name: "Dio_read_offset_align", Off: 180, Size: 4}, {Name: "Atomic_write_unit_max_opt", Off: 184, Size: 4}}},
+	{Name: "timespec", Size: 8, Fields: []arch.StructField{{Name: "Sec", Off: 0, Size: 4}, {Name: "Nsec", Off: 4, Size: 4}}},
+	{Name: "pollfd", Size: 8, Fields: []arch.StructField{{Name: "Fd", Off: 0, Size: 4}, {Name: "Events", Off: 4, Size: 2}, {Name: "Revents", Off: 6, Size: 2}}},
 }

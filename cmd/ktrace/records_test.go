@@ -113,6 +113,7 @@ func TestTraceIOKinds(t *testing.T) {
 	} {
 		if want.fd > 0 && sock[0] == 0 {
 			c.Find("socketpair", testutil.IsCall("socketpair"))
+			c.Next("STRU fd_pair", testutil.IsStruct("fd_pair"))
 			c.Next("RET socketpair 0", testutil.IsRetValue("socketpair", 0))
 			// The descriptors follow the file's, which was closed.
 			sock = [2]int{int(fd), int(fd) + 1}
@@ -213,6 +214,7 @@ func TestTraceRestartSleep(t *testing.T) {
 	c := &testutil.Cursor{TB: t, Recs: all}
 	call := c.Find("CALL nanosleep", testutil.IsCall("nanosleep", "clock_nanosleep"))
 	name := call.Name
+	c.Next("STRU timespec of "+name, testutil.IsStruct("timespec"))
 	c.Next("RET "+name+" RESTART", testutil.IsRetRestart(name))
 	c.Next("PSIG SIGSTOP", testutil.IsSignal(int(syscall.SIGSTOP), format.SigDefault))
 	c.Next("PSIG SIGCONT", testutil.IsSignal(int(syscall.SIGCONT), format.SigDefault))

@@ -372,6 +372,11 @@ func IsNami(path string) Match {
 	return func(r *Rec) bool { return r.Type == format.TypeNamei && r.Flags == 0 && r.Path == path }
 }
 
+// IsStruct matches a STRU record named label.
+func IsStruct(label string) Match {
+	return func(r *Rec) bool { return r.Type == format.TypeStruct && r.Label == label }
+}
+
 // IsEmul matches the EMUL record of abi.
 func IsEmul(abi arch.ABI) Match {
 	return func(r *Rec) bool { return r.Type == format.TypeEmul && r.Emul == abi.String() }

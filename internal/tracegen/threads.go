@@ -14,7 +14,7 @@ import (
 // (exit_group), and a call left without its RET.
 func Threads(m arch.Machine) ([]byte, error) {
 	var buf bytes.Buffer
-	g := begin(&buf, m, 699, "server")
+	g := started(&buf, m, "server", 699)
 	const pid, tid, child = 700, 701, 710
 	g.check(g.w.WriteEmul(g.h(pid, pid, 1000), g.abi))
 	g.call(pid, pid, "openat", 0xffffff9c, 0x7ffc1c2a4f10, 0x80000, 0)
@@ -73,7 +73,7 @@ func Threads(m arch.Machine) ([]byte, error) {
 // unknown.
 func FDNames(m arch.Machine) ([]byte, error) {
 	var buf bytes.Buffer
-	g := begin(&buf, m, 799, "fdtest")
+	g := started(&buf, m, "fdtest", 799)
 	const pid, thread, child, spawned, other = 800, 801, 810, 811, 900
 	const atFDCWD, cloexec = 0xffffff9c, 0x80000
 	g.check(g.w.WriteEmul(g.h(pid, pid, 1000), g.abi))

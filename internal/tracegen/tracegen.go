@@ -77,6 +77,15 @@ func (g *gen) nr(name string) uint32 {
 	return n[0]
 }
 
+// started returns a generator of records for machine m into buf, at
+// BaseTime, with the START record written by process pid.
+func started(buf *bytes.Buffer, m arch.Machine, comm string, pid int32) *gen {
+	g := &gen{w: format.NewWriter(buf), m: m, abi: m.NativeABI(), now: BaseTime, comm: comm}
+	g.check(g.w.WriteStart(g.h(pid, pid, 0), &format.Start{Version: format.Version, Machine: m,
+		Release: "6.1.0-test", Hostname: "box"}))
+	return g
+}
+
 // h returns a header for pid/tid, the clock moved on by step ns.
 func (g *gen) h(pid, tid int32, step int64) *format.Header {
 	g.now += step
@@ -106,15 +115,6 @@ func (g *gen) whole(pid, tid int32, name string, v int64, args ...uint64) {
 	g.ret(pid, tid, name, v, 1000)
 }
 
-// begin returns a generator for machine m writing into buf, after the
-// START record of a session of process starter.
-func begin(buf *bytes.Buffer, m arch.Machine, starter int32, comm string) *gen {
-	g := &gen{w: format.NewWriter(buf), m: m, abi: m.NativeABI(), now: BaseTime, comm: comm}
-	g.check(g.w.WriteStart(g.h(starter, starter, 0), &format.Start{Version: format.Version, Machine: m,
-		Release: "6.1.0-test", Hostname: "box"}))
-	return g
-}
-
 func (g *gen) bytes(pid, tid int32, t format.Type, p string, flags format.Flags) {
 	h := g.h(pid, tid, 700)
 	h.Flags = flags
@@ -135,10 +135,8 @@ func (g *gen) stru(pid, tid int32, name string, data []byte) {
 // records of every type, with the variants kdump shows differently.
 func Sample(m arch.Machine) ([]byte, error) {
 	var buf bytes.Buffer
-	g := &gen{w: format.NewWriter(&buf), m: m, abi: m.NativeABI(), now: BaseTime, comm: "ktrace"}
+	g := started(&buf, m, "ktrace", 4241)
 	const pid, tid2 = 4242, 4243
-	g.check(g.w.WriteStart(g.h(4241, 4241, 0), &format.Start{Version: format.Version, Machine: m,
-		Release: "6.1.0-test", Hostname: "box"}))
 	g.check(g.w.WriteEmul(g.h(pid, pid, 1000), g.abi))
 	g.call(pid, pid, "execve", 0x7ffd5a1c2e40, 0x7ffd5a1c2f00, 0x7ffd5a1c2f20)
 	g.bytes(pid, pid, format.TypeNamei, "/bin/cat", 0)

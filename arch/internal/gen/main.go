@@ -7,8 +7,10 @@
 //	arch/amd64/ztable386_gen.go amd64.Table386, 32-bit calls on amd64
 //	arch/arm64/ztable_gen.go    arm64.Table
 //
-// A table holds the ABI's system call numbers and names and the values of
-// the constants the value sets of sets.txt name (only those). The generated
+// A table holds the ABI's system call numbers and names, the values of
+// the constants the value sets of sets.txt name (only those), and the
+// layouts (size, member offsets and sizes) of the structures kdump decodes,
+// computed from x/sys's ztypes types. The generated
 // files have no build constraints: kdump on one machine decodes traces
 // recorded on another.
 //
@@ -126,7 +128,11 @@ func run(archDir, outDir, xsysDir string) error {
 		if err != nil {
 			return err
 		}
-		if err := writeGo(filepath.Join(outDir, a.pkg, a.file), tableFile(header, a, names, consts)); err != nil {
+		layouts, err := readLayouts(unixDir, a.goarch)
+		if err != nil {
+			return err
+		}
+		if err := writeGo(filepath.Join(outDir, a.pkg, a.file), tableFile(header, a, names, consts, layouts)); err != nil {
 			return err
 		}
 		e, err := readErrnos(filepath.Join(unixDir, "zerrors_linux_"+a.goarch+".go"), xconsts)
@@ -266,25 +272,30 @@ func parseFile(file string) (*ast.File, error) {
 	return f, nil
 }
 
+// specs returns the specs of f's declarations of kind tok (const, type).
+func specs(f *ast.File, tok token.Token) []ast.Spec {
+	var out []ast.Spec
+	for _, d := range f.Decls {
+		if g, ok := d.(*ast.GenDecl); ok && g.Tok == tok {
+			out = append(out, g.Specs...)
+		}
+	}
+	return out
+}
+
 // constTypes returns the constants of f written as syscall.T(value), with T.
 func constTypes(f *ast.File) map[string]string {
 	types := map[string]string{}
-	for _, d := range f.Decls {
-		g, ok := d.(*ast.GenDecl)
-		if !ok || g.Tok != token.CONST {
-			continue
-		}
-		for _, s := range g.Specs {
-			vs := s.(*ast.ValueSpec)
-			for i, n := range vs.Names {
-				if i >= len(vs.Values) {
-					continue
-				}
-				if call, ok := vs.Values[i].(*ast.CallExpr); ok {
-					if sel, ok := call.Fun.(*ast.SelectorExpr); ok {
-						if x, ok := sel.X.(*ast.Ident); ok && x.Name == "syscall" {
-							types[n.Name] = sel.Sel.Name
-						}
+	for _, s := range specs(f, token.CONST) {
+		vs := s.(*ast.ValueSpec)
+		for i, n := range vs.Names {
+			if i >= len(vs.Values) {
+				continue
+			}
+			if call, ok := vs.Values[i].(*ast.CallExpr); ok {
+				if sel, ok := call.Fun.(*ast.SelectorExpr); ok {
+					if x, ok := sel.X.(*ast.Ident); ok && x.Name == "syscall" {
+						types[n.Name] = sel.Sel.Name
 					}
 				}
 			}
@@ -297,17 +308,11 @@ func constTypes(f *ast.File) map[string]string {
 // integers, or depend on ones f does not define, are left out.
 func evalConsts(f *ast.File) map[string]uint64 {
 	exprs := map[string]ast.Expr{}
-	for _, d := range f.Decls {
-		g, ok := d.(*ast.GenDecl)
-		if !ok || g.Tok != token.CONST {
-			continue
-		}
-		for _, s := range g.Specs {
-			vs := s.(*ast.ValueSpec)
-			for i, n := range vs.Names {
-				if i < len(vs.Values) {
-					exprs[n.Name] = vs.Values[i]
-				}
+	for _, s := range specs(f, token.CONST) {
+		vs := s.(*ast.ValueSpec)
+		for i, n := range vs.Names {
+			if i < len(vs.Values) {
+				exprs[n.Name] = vs.Values[i]
 			}
 		}
 	}
@@ -595,11 +600,11 @@ func capitalize(s string) string {
 }
 
 // tableFile returns the source of one table file.
-func tableFile(header string, a abiGen, names []string, consts map[string]uint64) []byte {
+func tableFile(header string, a abiGen, names []string, consts map[string]uint64, layouts []layout) []byte {
 	var b bytes.Buffer
 	b.WriteString(header)
 	fmt.Fprintf(&b, "package %s\n\nimport \"github.com/ktrace-linux/ktrace/arch\"\n\n", a.pkg)
-	fmt.Fprintf(&b, "// %s\nvar %s = arch.NewTable(arch.%s, %sNames, %sConsts)\n\n", a.doc, a.varName, a.abiName, a.prefix, a.prefix)
+	fmt.Fprintf(&b, "// %s\nvar %s = arch.NewTable(arch.%s, %sNames, %sConsts, %sStructs...)\n\n", a.doc, a.varName, a.abiName, a.prefix, a.prefix, a.prefix)
 	fmt.Fprintf(&b, "// %sNames holds the %s system call names by number.\nvar %sNames = []string{\n", a.prefix, a.short, a.prefix)
 	for nr, n := range names {
 		if n != "" {
@@ -617,6 +622,7 @@ func tableFile(header string, a abiGen, names []string, consts map[string]uint64
 		fmt.Fprintf(&b, "{Name: %q, Value: %#x},\n", k, consts[k])
 	}
 	b.WriteString("}\n")
+	writeLayouts(&b, a, layouts)
 	return b.Bytes()
 }
 

@@ -1,0 +1,96 @@
+package arch
+
+// StructDir says when the tracer records the structure an argument points
+// to.
+type StructDir uint8
+
+// Structure directions; a structure read and updated by the kernel has
+// both.
+const (
+	StructIn  StructDir = 1 << iota // after the CALL: what the caller passes in
+	StructOut                       // before the RET of a successful call: what the kernel filled
+)
+
+// StructLen says where the size of a structure argument comes from.
+type StructLen uint8
+
+// Structure sizes.
+const (
+	LenFixed   StructLen = iota // Size on the call's ABI
+	LenValue                    // the value of argument Len, at most Size (struct sockaddr passed in)
+	LenPointer                  // the socklen_t argument Len points to after the call, at most Size
+	LenCount                    // argument Len counts elements of Size bytes (struct pollfd arrays)
+)
+
+// StructArg describes the structure an argument of a structure kind
+// points to, as the tracer records it in a STRU record.
+type StructArg struct {
+	// Name is the STRU record's name, the structure's C tag: kdump
+	// decodes the records by it.
+	Name string
+	Dir  StructDir
+	Len  StructLen
+	// Size is the structure's size in bytes by ABI (the element's size
+	// for LenCount, the most recorded for LenValue and LenPointer).
+	Size [abiCount]uint16
+}
+
+// abiCount bounds the ABI values.
+const abiCount = ABIArm64 + 1
+
+// sizes gives the same size on every ABI.
+func sizes(n uint16) [abiCount]uint16 { return [abiCount]uint16{n, n, n, n} }
+
+// sockaddrMax is sizeof(struct sockaddr_storage), the most a socket
+// address takes.
+const sockaddrMax = 128
+
+// structArgs describes the structure kinds, from ArgSockaddr on; kinds
+// that are no structures have no Name. Sizes are those of the kernel's
+// UAPI structures on each ABI (struct stat: arch/x86/include/uapi/asm/stat.h
+// and include/uapi/asm-generic/stat.h; i386's timespec is old_timespec32).
+var structArgs = [...]StructArg{
+	ArgSockaddr:      {Name: "sockaddr", Dir: StructIn, Len: LenValue, Size: sizes(sockaddrMax)},
+	ArgSockaddrOut:   {Name: "sockaddr", Dir: StructOut, Len: LenPointer, Size: sizes(sockaddrMax)},
+	ArgStatOut:       {Name: "stat", Dir: StructOut, Size: [abiCount]uint16{ABIAmd64: 144, ABII386: 64, ABIArm64: 128}},
+	ArgStat64Out:     {Name: "stat", Dir: StructOut, Size: [abiCount]uint16{ABIAmd64: 144, ABII386: 96, ABIArm64: 128}},
+	ArgStatxOut:      {Name: "statx", Dir: StructOut, Size: sizes(256)},
+	ArgFds2Out:       {Name: "fd_pair", Dir: StructOut, Size: sizes(8)},
+	ArgTimespecIn:    {Name: "timespec", Dir: StructIn, Size: [abiCount]uint16{ABIAmd64: 16, ABII386: 8, ABIArm64: 16}},
+	ArgTimespecOut:   {Name: "timespec", Dir: StructOut, Size: [abiCount]uint16{ABIAmd64: 16, ABII386: 8, ABIArm64: 16}},
+	ArgTimespec64In:  {Name: "timespec", Dir: StructIn, Size: sizes(16)},
+	ArgTimespec64Out: {Name: "timespec", Dir: StructOut, Size: sizes(16)},
+	ArgPollfdInOut:   {Name: "pollfd", Dir: StructIn | StructOut, Len: LenCount, Size: sizes(8)},
+}
+
+// StructArgOf returns the structure an argument of kind k points to, or
+// nil when k is no structure kind.
+func StructArgOf(k ArgKind) *StructArg {
+	if int(k) < len(structArgs) && structArgs[k].Name != "" {
+		return &structArgs[k]
+	}
+	return nil
+}
+
+// IsStruct reports whether arguments of kind k point to a structure the
+// tracer records with the t facility.
+func (k ArgKind) IsStruct() bool { return StructArgOf(k) != nil }
+
+// SizeOn returns the structure's size on abi (see Size).
+func (s *StructArg) SizeOn(abi ABI) int {
+	if abi < abiCount {
+		return int(s.Size[abi])
+	}
+	return 0
+}
+
+// HasStruct reports whether s takes an argument the tracer records as a
+// STRU record.
+func (s *Syscall) HasStruct() bool {
+	for _, a := range s.Args {
+		if a.Kind.IsStruct() {
+			return true
+		}
+	}
+	return false
+}
