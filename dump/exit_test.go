@@ -9,28 +9,39 @@ import (
 	"github.com/ktrace-linux/ktrace/format"
 )
 
+// writeTrace returns a trace of a START record and the records write
+// writes, failing t on any error.
+func writeTrace(t *testing.T, write func(*format.Writer) []error) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w := format.NewWriter(&buf)
+	h := &format.Header{PID: 1, TID: 1, Time: 1, ABI: arch.ABIAmd64}
+	h.SetComm("ktrace")
+	errs := append([]error{w.WriteStart(h, &format.Start{Version: format.Version, Machine: arch.MachineAmd64})}, write(w)...)
+	for _, err := range append(errs, w.Flush()) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return buf.Bytes()
+}
+
 // TestExit renders EXIT records: an exit status, a death by a signal
 // with and without a core dump, as text and as JSON.
 func TestExit(t *testing.T) {
-	var buf bytes.Buffer
-	w := format.NewWriter(&buf)
 	h := func(pid int32) *format.Header {
 		hd := &format.Header{PID: pid, TID: pid, Time: 1, ABI: arch.ABIAmd64}
 		hd.SetComm("prog")
 		return hd
 	}
-	for _, err := range []error{
-		w.WriteStart(h(1), &format.Start{Version: format.Version, Machine: arch.MachineAmd64}),
-		w.WriteExit(h(10), format.Exit{Status: 3 << 8}),
-		w.WriteExit(h(11), format.Exit{Status: 9}),
-		w.WriteExit(h(12), format.Exit{Status: 0x80 | 11}),
-		w.Flush(),
-	} {
-		if err != nil {
-			t.Fatal(err)
+	trace := writeTrace(t, func(w *format.Writer) []error {
+		return []error{
+			w.WriteExit(h(10), format.Exit{Status: 3 << 8}),
+			w.WriteExit(h(11), format.Exit{Status: 9}),
+			w.WriteExit(h(12), format.Exit{Status: 0x80 | 11}),
 		}
-	}
-	text := render(t, buf.Bytes(), ModeText, Options{})
+	})
+	text := render(t, trace, ModeText, Options{})
 	for _, want := range []string{
 		"    10 prog     EXIT  exited with 3\n",
 		"    11 prog     EXIT  killed by SIGKILL\n",
@@ -40,7 +51,7 @@ func TestExit(t *testing.T) {
 			t.Errorf("text lacks %q:\n%s", want, text)
 		}
 	}
-	js := render(t, buf.Bytes(), ModeJSON, Options{})
+	js := render(t, trace, ModeJSON, Options{})
 	for _, want := range []string{
 		`"type":"EXIT"`, `"pid":10,`, `,"status":3}`,
 		`,"signal":9,"signame":"SIGKILL"}`, `,"signal":11,"signame":"SIGSEGV","core":true}`,

@@ -246,19 +246,15 @@ func WithDescendants(all []Stat, pids []int) []int {
 
 // PtraceScope returns Yama's ptrace_scope (0 to 3), or false where Yama
 // is not there.
-func PtraceScope() (int, bool) {
-	b, err := os.ReadFile("/proc/sys/kernel/yama/ptrace_scope")
-	if err != nil {
-		return 0, false
-	}
-	n, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	return n, err == nil
-}
+func PtraceScope() (int, bool) { return sysctlInt("kernel/yama/ptrace_scope") }
 
 // PerfEventParanoid returns kernel.perf_event_paranoid, who may use perf
 // events, and false where it cannot be read.
-func PerfEventParanoid() (int, bool) {
-	b, err := os.ReadFile("/proc/sys/kernel/perf_event_paranoid")
+func PerfEventParanoid() (int, bool) { return sysctlInt("kernel/perf_event_paranoid") }
+
+// sysctlInt reads the number in /proc/sys/name.
+func sysctlInt(name string) (int, bool) {
+	b, err := os.ReadFile("/proc/sys/" + name)
 	if err != nil {
 		return 0, false
 	}
