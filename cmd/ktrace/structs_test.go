@@ -162,7 +162,12 @@ func TestTraceStructs(t *testing.T) {
 					t.Errorf("%s: STRU %s, want %s", w.what, got, w.want)
 				}
 			}
-			// The array poll updated: the next STRU, before the RET.
+			// The array poll updated: the next pollfd STRU, before the
+			// RET (ppoll, which arm64's C library uses for poll, has its
+			// timeout's timespec first).
+			if c.I < len(c.Recs) && c.Recs[c.I].Type == format.TypeStruct && c.Recs[c.I].Label == "timespec" {
+				c.Next("STRU of ppoll's timeout", testutil.IsType(format.TypeStruct))
+			}
 			s := c.Next("STRU of poll's updated array", testutil.IsType(format.TypeStruct))
 			if got, _ := dump.FormatStruct(s.Label, s.ABI, s.Data, dump.Options{}); got != "struct pollfd { {fd="+pl[0]+", events=0x1<POLLIN>, revents=0x1<POLLIN>} }" {
 				t.Errorf("poll: updated STRU %s, want revents=0x1<POLLIN> (the program saw %s)", got, pl[2])
