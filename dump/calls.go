@@ -293,6 +293,9 @@ func (c *Calls) Record(rec *format.Record) error {
 	if !c.opts.Match(&rec.Header) {
 		return nil
 	}
+	if rec.Type == format.TypeExit {
+		c.ended(rec.PID)
+	}
 	if len(c.unshown) > 0 && !c.json {
 		c.interrupt(-1) // the call of this thread too
 	}
@@ -386,6 +389,25 @@ func (c *Calls) interrupt(tid int32) {
 		}
 	}
 	c.unshown = keep
+}
+
+// ended shows the calls still open in process pid, which has ended:
+// they never return ("exit_group(0) = ?", as strace shows it).
+func (c *Calls) ended(pid int32) {
+	var tids []int32
+	for tid, oc := range c.open {
+		if oc.hdr.PID == pid {
+			tids = append(tids, tid)
+		}
+	}
+	slices.Sort(tids)
+	for _, tid := range tids {
+		oc := c.open[tid]
+		delete(c.open, tid)
+		c.forget(tid)
+		c.complete(oc, nil, nil)
+		c.recycle(oc)
+	}
 }
 
 // forget drops tid from the threads whose call has no line yet.
