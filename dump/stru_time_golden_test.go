@@ -32,26 +32,6 @@ func TestTimeStructGoldens(t *testing.T) {
 	}
 }
 
-// TestTimeCallsGoldens shows calls with those structures as --calls
-// does: in place of their pointers, select's updated sets and timeout
-// after the result, NULL pointers and futex commands that take no
-// timeout as plain values; in text and JSON.
-func TestTimeCallsGoldens(t *testing.T) {
-	for _, m := range []arch.Machine{arch.MachineAmd64, arch.MachineArm64} {
-		trace, err := tracegen.TimeCalls(m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, c := range []struct {
-			suffix string
-			mode   Mode
-		}{{"", ModeCalls}, {"-json", ModeCallsJSON}} {
-			got := render(t, trace, c.mode, Options{Structs: true})
-			testutil.Golden(t, filepath.Join("../testdata/kdump", "calls-time-"+m.String()+c.suffix+".golden"), []byte(got))
-		}
-	}
-}
-
 // TestTimeSchemas validates the JSON of those structures and calls
 // against the schemas.
 func TestTimeSchemas(t *testing.T) {
