@@ -413,3 +413,11 @@ func decodeDirentsOf(w *structOut, abi arch.ABI, data []byte, l direntLayout) bo
 	}
 	return true
 }
+
+// FormatStructJSON returns a STRU record's structure as kdump --json's
+// "members" object, for a record named name of a call of abi, and
+// whether kdump decodes such a structure of that size.
+func FormatStructJSON(name string, abi arch.ABI, data []byte) (string, bool) {
+	b, ok := appendStructJSON(nil, []byte(name), abi, data, &Options{})
+	return string(b), ok
+}
