@@ -164,15 +164,19 @@ func nums(t *testing.T, s ...string) []int64 {
 func TestTraceTimeStructs(t *testing.T) {
 	e := itSetup(t)
 	prog := testutil.Prog(t, "stru_time")
-	for _, flags := range [][]string{nil, {"-t", "t"}} {
+	for i, flags := range [][]string{nil, {"-t", "t"}, {"--genio-size", "40"}} {
 		t.Run(strings.Join(append([]string{"trstr"}, flags...), " "), func(t *testing.T) {
-			dir := e.path("d" + strconv.Itoa(len(flags)))
-			tf := e.path("t" + strconv.Itoa(len(flags)) + ".out")
+			dir := e.path("d" + strconv.Itoa(i))
+			tf := e.path("t" + strconv.Itoa(i) + ".out")
 			res := e.mustTrace(tf, flags, prog, mkdir(t, dir))
 			out, dents := timeOutput(t, res.Stdout)
 			all := testutil.ReadTrace(t, tf)
-			if flags != nil {
+			switch {
+			case len(flags) > 0 && flags[0] == "-t":
 				checkTimeStructsOnly(t, all, out)
+				return
+			case len(flags) > 0:
+				checkTimeStructsCut(t, all, dents)
 				return
 			}
 			c := &testutil.Cursor{TB: t, Recs: all}
@@ -493,5 +497,30 @@ func checkTimeStructsOnly(t *testing.T, all []testutil.Rec, out map[string][]str
 		if !strings.Contains(text, want) {
 			t.Errorf("-t t: no STRU %s in:\n%s", want, text)
 		}
+	}
+}
+
+// checkTimeStructsCut checks a trace made with --genio-size 40: the
+// getdents64 entries are kept to 40 bytes, flagged cut, and decode to
+// the first entry and a partial one.
+func checkTimeStructsCut(t *testing.T, all []testutil.Rec, dents [][]string) {
+	c := &testutil.Cursor{TB: t, Recs: all}
+	s, ret := callStrus(c, "getdents64", testutil.IsCall("getdents64"))
+	if len(s) != 1 {
+		t.Fatalf("getdents64: %d STRU records", len(s))
+	}
+	r := &s[0]
+	if len(r.Data) != 40 || r.Flags&format.FlagCut == 0 || ret.Value <= 40 {
+		t.Fatalf("getdents64 of %d bytes: STRU of %d bytes, flags %v; want 40 bytes, cut", ret.Value, len(r.Data), r.Flags)
+	}
+	js, ok := dump.FormatStructJSON(r.Label, r.ABI, r.Data)
+	var ds struct {
+		Entries []struct {
+			Name string `json:"d_name"`
+		} `json:"entries"`
+		Partial bool `json:"partial"`
+	}
+	if !ok || json.Unmarshal([]byte(js), &ds) != nil || len(ds.Entries) == 0 || ds.Entries[0].Name != dents[0][0] || !ds.Partial {
+		t.Errorf("getdents64 cut to 40 bytes: members %s, want %q first and partial", js, dents[0][0])
 	}
 }
