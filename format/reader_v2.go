@@ -71,7 +71,12 @@ func (r *Reader) recordExtent() (k, total int, ok, whole bool, err error) {
 	if int64(len(b)) > avail {
 		b = b[:avail]
 	}
-	n, k := binary.Uvarint(b)
+	var n uint64
+	if len(b) > 0 && b[0] < 0x80 {
+		n, k = uint64(b[0]), 1
+	} else {
+		n, k = binary.Uvarint(b)
+	}
 	if k <= 0 || k > binary.MaxVarintLen32 {
 		return 0, 0, false, whole, nil
 	}
@@ -123,7 +128,8 @@ func (r *Reader) nextInFrame() (*Record, error) {
 	rec := r.buf[r.lo : r.lo+total]
 	key := r.fr.key
 	r.work += int64(total)
-	if headCheck(key, rec[:k+1]) != rec[k+1] || crc32.Update(key, castagnoli, rec[:total-4]) != le.Uint32(rec[total-4:]) {
+	// The CRC covers the head check: only resynchronising needs it.
+	if crc32.Update(key, castagnoli, rec[:total-4]) != le.Uint32(rec[total-4:]) {
 		return nil, r.resync(start, "checksum mismatch")
 	}
 	reason := r.decode2(rec, k, start)
@@ -277,6 +283,9 @@ func (r *Reader) retBody(p []byte) string {
 
 // uvarint splits an unsigned varint off p.
 func uvarint(p []byte) (uint64, []byte, bool) {
+	if len(p) > 0 && p[0] < 0x80 {
+		return uint64(p[0]), p[1:], true
+	}
 	v, n := binary.Uvarint(p)
 	if n <= 0 {
 		return 0, p, false
@@ -286,6 +295,9 @@ func uvarint(p []byte) (uint64, []byte, bool) {
 
 // varint splits a zigzag varint off p.
 func varint(p []byte) (int64, []byte, bool) {
+	if len(p) > 0 && p[0] < 0x80 {
+		return int64(p[0]>>1) ^ -int64(p[0]&1), p[1:], true
+	}
 	v, n := binary.Varint(p)
 	if n <= 0 {
 		return 0, p, false

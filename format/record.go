@@ -138,8 +138,10 @@ type Record struct {
 	Offset int64
 	// Len is the number of bytes the record takes in the stream.
 	Len int
-	// Payload is the bytes after the header. It aliases the Reader's
-	// buffer and is valid only until the next call to Next.
+	// Payload is the record's payload in the version 1 layout (see the
+	// package documentation), whatever the version it was written in.
+	// It aliases the Reader's buffers and is valid only until the next
+	// call to Next.
 	Payload []byte
 }
 
