@@ -17,7 +17,7 @@ var ErrNotTrace = errors.New("not a ktrace file")
 // and goes on with the next good record, if any.
 type DamageError struct {
 	Offset int64  // stream offset of the first bad byte
-	Len    int64  // bytes skipped
+	Len    int64  // bytes skipped: 0 for a version 2 frame the stream ends inside, between records
 	Reason string // what was wrong
 }
 
