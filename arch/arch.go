@@ -126,6 +126,10 @@ const (
 	ArgTimespec64In  // struct __kernel_timespec passed in (64-bit members on every ABI)
 	ArgTimespec64Out // struct __kernel_timespec the kernel fills
 	ArgPollfdInOut   // struct pollfd array read and updated (revents); count in Len
+	// siginfo and wait status (issue 12, msghdr/siginfo area).
+	ArgSiginfoIn     // siginfo_t passed in (rt_sigqueueinfo)
+	ArgSiginfoOut    // siginfo_t the kernel fills (rt_sigtimedwait, waitid)
+	ArgWaitStatusOut // int wait status the kernel fills when the call returns a pid (wait4)
 )
 
 var argKindNames = [...]string{
@@ -138,6 +142,8 @@ var argKindNames = [...]string{
 	ArgStatxOut: "statx_out", ArgFds2Out: "fds2_out", ArgTimespecIn: "timespec_in",
 	ArgTimespecOut: "timespec_out", ArgTimespec64In: "timespec64_in",
 	ArgTimespec64Out: "timespec64_out", ArgPollfdInOut: "pollfd_inout",
+	// siginfo and wait status (issue 12, msghdr/siginfo area).
+	ArgSiginfoIn: "siginfo_in", ArgSiginfoOut: "siginfo_out", ArgWaitStatusOut: "wstatus_out",
 }
 
 // String returns the kind's name as used in the signature table.

@@ -20,6 +20,7 @@ const (
 	LenValue                    // the value of argument Len, at most Size (struct sockaddr passed in)
 	LenPointer                  // the socklen_t argument Len points to after the call, at most Size
 	LenCount                    // argument Len counts elements of Size bytes (struct pollfd arrays)
+	LenMsghdr                   // a struct msghdr of Size bytes with the iovecs, name and control it points to (MsghdrRecord)
 )
 
 // StructArg describes the structure an argument of a structure kind
@@ -33,6 +34,9 @@ type StructArg struct {
 	// Size is the structure's size in bytes by ABI (the element's size
 	// for LenCount, the most recorded for LenValue and LenPointer).
 	Size [abiCount]uint16
+	// Positive says the kernel fills the structure only when the call
+	// returns more than 0 (wait4's status: not for WNOHANG's 0).
+	Positive bool
 }
 
 // abiCount bounds the ABI values.
@@ -61,6 +65,14 @@ var structArgs = [...]StructArg{
 	ArgTimespec64In:  {Name: "timespec", Dir: StructIn, Size: sizes(16)},
 	ArgTimespec64Out: {Name: "timespec", Dir: StructOut, Size: sizes(16)},
 	ArgPollfdInOut:   {Name: "pollfd", Dir: StructIn | StructOut, Len: LenCount, Size: sizes(8)},
+	// msghdr, siginfo and wait status (issue 12): struct msghdr of x/sys
+	// Msghdr, siginfo_t of include/uapi/asm-generic/siginfo.h (128 bytes
+	// on every ABI), the int *wstatus of wait4.
+	ArgMsgIn:         {Name: "msghdr", Dir: StructIn, Len: LenMsghdr, Size: [abiCount]uint16{ABIAmd64: 56, ABII386: 28, ABIArm64: 56}},
+	ArgMsgOut:        {Name: "msghdr", Dir: StructOut, Len: LenMsghdr, Size: [abiCount]uint16{ABIAmd64: 56, ABII386: 28, ABIArm64: 56}},
+	ArgSiginfoIn:     {Name: "siginfo", Dir: StructIn, Size: sizes(siginfoSize)},
+	ArgSiginfoOut:    {Name: "siginfo", Dir: StructOut, Size: sizes(siginfoSize)},
+	ArgWaitStatusOut: {Name: "wait_status", Dir: StructOut, Size: sizes(4), Positive: true},
 }
 
 // StructArgOf returns the structure an argument of kind k points to, or

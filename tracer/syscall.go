@@ -212,6 +212,7 @@ func (t *Tracer) exit(th *thread) {
 		t.genio(th, uint64(v))
 	}
 	if th.call != nil && fac&FacStruct != 0 && (v >= 0 || v < -4095) {
+		th.ret = v
 		t.structs(th, arch.StructOut)
 	}
 	t.afterCall(th, v)
