@@ -2,9 +2,11 @@ package dump
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/ktrace-linux/ktrace/arch"
+	"github.com/ktrace-linux/ktrace/format"
 	"github.com/ktrace-linux/ktrace/internal/testutil"
 	"github.com/ktrace-linux/ktrace/internal/tracegen"
 )
@@ -53,6 +55,17 @@ func TestMsgBadInput(t *testing.T) {
 				FormatStruct(c.name, abi, c.data[:n], Options{Raw: true})
 				_, _ = appendStructJSON(nil, []byte(c.name), abi, c.data[:n], &Options{})
 			}
+		}
+	}
+	info := make([]byte, format.PsigInfoSize)
+	info[0], info[8], info[16] = 11, 1, 0xad // SIGSEGV SEGV_MAPERR 0xad
+	for n := 0; n <= len(info); n++ {
+		p := format.Psig{Signal: 11, Code: 1, Info: info[:n]}
+		text := string(appendPsigText(nil, &p, &Options{}))
+		call := string(appendPsigCall(nil, &p, &Options{}))
+		_ = appendPsigInfoJSON(nil, &p, &Options{})
+		if hasAddr := n >= 24; strings.Contains(text, "addr=0xad") != hasAddr || strings.Contains(call, "si_addr=0xad") != hasAddr {
+			t.Errorf("PSIG with %d bytes of siginfo: %q, --calls %q", n, text, call)
 		}
 	}
 }
