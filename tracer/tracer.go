@@ -103,9 +103,6 @@ type thread struct {
 	// address was given (its socklen_t at entry): the kernel writes no
 	// more, though it reports the address's whole length.
 	addrRoom uint64
-	// ret is the value the call returned, set before the structures it
-	// filled are recorded (arch.StructArg.Positive).
-	ret int64
 
 	// csw watches the thread's context switches (-t w), or is nil.
 	csw *cswState

@@ -16,6 +16,12 @@ var wantStructs = []struct{ cName, goName string }{
 	{"statx", "Statx_t"},
 	{"timespec", "Timespec"},
 	{"pollfd", "PollFd"},
+	// Time, select, epoll and output-buffer structures (issue 12, time).
+	{"timeval", "Timeval"},
+	{"itimerspec", "ItimerSpec"},
+	{"itimerval", "Itimerval"},
+	{"epoll_event", "EpollEvent"},
+	{"dirent64", "Dirent"},
 	// msghdr, siginfo, wait status (issue 12): sendmsg/recvmsg's header,
 	// its iovecs and control messages, SCM_CREDENTIALS.
 	{"msghdr", "Msghdr"},
