@@ -20,7 +20,6 @@ const (
 	LenValue                    // the value of argument Len, at most Size (struct sockaddr passed in)
 	LenPointer                  // the socklen_t argument Len points to after the call, at most Size
 	LenCount                    // argument Len counts elements of Size bytes (struct pollfd arrays)
-	LenMsghdr                   // a struct msghdr of Size bytes with the iovecs, name and control it points to (MsghdrRecord)
 )
 
 // StructArg describes the structure an argument of a structure kind

@@ -2,6 +2,11 @@ package arch
 
 import "encoding/binary"
 
+// LenMsghdr is the StructLen of a struct msghdr of Size bytes recorded
+// with the iovecs, address and control messages it points to (see
+// MsghdrPrefix), after the lengths of structs.go and structs_time.go.
+const LenMsghdr StructLen = LenString + 1
+
 // siginfoSize is sizeof(siginfo_t) on every Linux ABI
 // (include/uapi/asm-generic/siginfo.h: SI_MAX_SIZE).
 const siginfoSize = 128
