@@ -150,6 +150,10 @@ const (
 	ArgTextOut          // bytes the kernel fills; the return value counts them (readlink, getcwd)
 	ArgDirents64Out     // struct linux_dirent64 entries filled; the return value counts bytes
 	ArgDirentsOut       // struct linux_dirent entries filled (getdents); the return value counts bytes
+	// siginfo and wait status (issue 12, msghdr/siginfo area).
+	ArgSiginfoIn     // siginfo_t passed in (rt_sigqueueinfo)
+	ArgSiginfoOut    // siginfo_t the kernel fills (rt_sigtimedwait, waitid)
+	ArgWaitStatusOut // int wait status the kernel fills when the call returns a pid (wait4)
 )
 
 var argKindNames = [...]string{
@@ -173,6 +177,8 @@ var argKindNames = [...]string{
 	ArgFdsetInOut: "fdset_inout", ArgEpollEventIn: "epoll_event_in", ArgEpollEventsOut: "epoll_events_out",
 	ArgTextOut: "text_out", ArgDirents64Out: "dirents64_out",
 	ArgDirentsOut: "dirents_out",
+	// siginfo and wait status (issue 12, msghdr/siginfo area).
+	ArgSiginfoIn: "siginfo_in", ArgSiginfoOut: "siginfo_out", ArgWaitStatusOut: "wstatus_out",
 }
 
 // String returns the kind's name as used in the signature table.

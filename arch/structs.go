@@ -40,6 +40,9 @@ type StructArg struct {
 	// If, when set, limits the record to calls whose argument Len has
 	// one of its values.
 	If *StructCond
+	// Positive says the kernel fills the structure only when the call
+	// returns more than 0 (wait4's status: not for WNOHANG's 0).
+	Positive bool
 }
 
 // abiCount bounds the ABI values.
@@ -93,6 +96,14 @@ var structArgs = [...]StructArg{
 	ArgTextOut:          {Name: "string", Dir: StructOut, Len: LenRet, Size: sizes(1)},
 	ArgDirents64Out:     {Name: "dirent64", Dir: StructOut, Len: LenRet, Size: sizes(1)},
 	ArgDirentsOut:       {Name: "dirent", Dir: StructOut, Len: LenRet, Size: sizes(1)},
+	// msghdr, siginfo and wait status (issue 12): struct msghdr of x/sys
+	// Msghdr, siginfo_t of include/uapi/asm-generic/siginfo.h (128 bytes
+	// on every ABI), the int *wstatus of wait4.
+	ArgMsgIn:         {Name: "msghdr", Dir: StructIn, Len: LenMsghdr, Size: [abiCount]uint16{ABIAmd64: 56, ABII386: 28, ABIArm64: 56}},
+	ArgMsgOut:        {Name: "msghdr", Dir: StructOut, Len: LenMsghdr, Size: [abiCount]uint16{ABIAmd64: 56, ABII386: 28, ABIArm64: 56}},
+	ArgSiginfoIn:     {Name: "siginfo", Dir: StructIn, Size: sizes(siginfoSize)},
+	ArgSiginfoOut:    {Name: "siginfo", Dir: StructOut, Size: sizes(siginfoSize)},
+	ArgWaitStatusOut: {Name: "wait_status", Dir: StructOut, Size: sizes(4), Positive: true},
 }
 
 // StructArgOf returns the structure an argument of kind k points to, or

@@ -59,6 +59,9 @@ func TestStructSizesMatchLayouts(t *testing.T) {
 		{arch.ArgTimespecIn, "timespec", []arch.ABI{arch.ABIAmd64, arch.ABII386, arch.ABIArm64}},
 		{arch.ArgTimespecOut, "timespec", []arch.ABI{arch.ABIAmd64, arch.ABII386, arch.ABIArm64}},
 		{arch.ArgPollfdInOut, "pollfd", []arch.ABI{arch.ABIAmd64, arch.ABII386, arch.ABIArm64}},
+		// msghdr (issue 12)
+		{arch.ArgMsgIn, "msghdr", []arch.ABI{arch.ABIAmd64, arch.ABII386, arch.ABIArm64}},
+		{arch.ArgMsgOut, "msghdr", []arch.ABI{arch.ABIAmd64, arch.ABII386, arch.ABIArm64}},
 	} {
 		for _, tab := range allTables {
 			if !slices.Contains(c.abis, tab.ABI()) {

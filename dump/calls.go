@@ -563,6 +563,9 @@ func (c *Calls) appendArgs(b []byte, oc *openCall, entry bool) ([]byte, bool) {
 func (c *Calls) appendCallArg(b []byte, oc *openCall, tab *arch.Table, sc *arch.Syscall, i int, cur *argCursor) ([]byte, bool) {
 	a := argOf(sc, i)
 	v := oc.call.Args[i]
+	if a.Kind == arch.ArgMsgIn || a.Kind == arch.ArgMsgOut {
+		return c.appendMsgArg(b, oc, tab, a, v, cur) // calls_msg.go
+	}
 	if a.Kind.IsStruct() {
 		// The structure the call read, else the one it filled (see
 		// structArg; an updated one shows after the result).
@@ -654,6 +657,9 @@ func (c *Calls) appendIOArg(b []byte, io *callIO) []byte {
 // appendStructArg appends a structure decoded as -r does, else its name
 // and size.
 func (c *Calls) appendStructArg(b []byte, s *callStruct, abi arch.ABI) []byte {
+	if !c.opts.Raw && string(s.name) == "wait_status" && len(s.data) == 4 {
+		return append(appendWaitStatus(append(b, "[{"...), le.Uint32(s.data)), "}]"...) // as strace
+	}
 	if !c.opts.Raw {
 		mark := len(b)
 		var ok bool
@@ -697,7 +703,7 @@ func (c *Calls) event(rec *format.Record) {
 	case format.TypePsig:
 		var p format.Psig
 		if p, err = rec.Psig(); err == nil {
-			b = appendPsigText(append(b, "--- "...), &p, &c.opts)
+			b = appendPsigCall(append(b, "--- "...), &p, &c.opts)
 		}
 	case format.TypeLost:
 		var l format.Lost

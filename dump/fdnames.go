@@ -146,6 +146,7 @@ type fdThread struct {
 	hasPair bool
 	args    [6]string // names of the arguments at the CALL
 	ret     string    // name of the descriptor returned
+	msg     *fdMsg    // descriptors sendmsg passes or recvmsg receives (SCM_RIGHTS)
 }
 
 // forker is a thread in a fork or clone call.
@@ -163,6 +164,9 @@ type fdTracker struct {
 	threads map[int32]*fdThread // by tid
 	forking map[int32]forker    // threads in fork calls, by tid
 	dead    []int32             // threads ended by their last call
+	// inflight are the names of the descriptors successful sendmsg
+	// calls passed with SCM_RIGHTS, not yet received, oldest first.
+	inflight [][]string
 }
 
 func newFDTracker() *fdTracker {
@@ -274,6 +278,7 @@ func (t *fdTracker) observe(rec *format.Record) {
 	switch rec.Type {
 	case format.TypeStart:
 		// Another session: its processes are new, whatever their pids.
+		t.inflight = t.inflight[:0]
 		clear(t.procs)
 		clear(t.expect)
 		clear(t.threads)
@@ -292,7 +297,11 @@ func (t *fdTracker) observe(rec *format.Record) {
 		}
 	case format.TypeStruct:
 		th := t.threads[rec.TID]
-		if th == nil || !th.entered || th.spec.op != fdPair {
+		if th == nil || !th.entered {
+			return
+		}
+		if th.spec.op != fdPair {
+			t.structMsg(rec, th) // fdnames_msg.go: SCM_RIGHTS
 			return
 		}
 		if s, err := rec.Struct(); err == nil && len(s.Data) == 8 && isPairStruct(s.Label) {
@@ -390,6 +399,10 @@ func (t *fdTracker) leave(rec *format.Record, r *format.Ret) {
 	p := t.proc(rec.PID)
 	tab := t.tabs.get(th.abi)
 	if tab == nil {
+		return
+	}
+	if th.msg != nil {
+		t.leaveMsg(p, tab, th) // fdnames_msg.go
 		return
 	}
 	fd := int32(r.Value)

@@ -306,6 +306,7 @@ func (j *JSON) appendPsig(b []byte, rec *format.Record) ([]byte, error) {
 		b = append(b, `,"sender_uid":`...)
 		b = strconv.AppendUint(b, uint64(p.UID), 10)
 	}
+	b = appendPsigInfoJSON(b, &p, &j.opts)
 	j.scratch = appendPsigText(j.scratch[:0], &p, &j.opts)
 	return j.text(b), nil
 }

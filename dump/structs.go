@@ -125,6 +125,10 @@ var structDecoders = map[string]structDecoder{
 	"sockaddr_in6": decodeSockaddr,
 	"fd_pair":      decodeFdPair,
 	"pollfd":       decodePollfd,
+	// msghdr, siginfo, wait status (issue 12): structs_msg.go, structs_siginfo.go
+	"msghdr":      decodeMsghdr,
+	"siginfo":     decodeSiginfo,
+	"wait_status": decodeWaitStatus,
 }
 
 // appendStruct appends "struct name {members}" when name is a struct

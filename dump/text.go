@@ -267,6 +267,10 @@ func appendPsigText(b []byte, p *format.Psig, o *Options) []byte {
 		b = append(b, " uid="...)
 		b = strconv.AppendUint(b, uint64(p.UID), 10)
 	}
+	if addr, ok := siginfoAddr(psigInfoABI, p.Info); ok {
+		b = append(b, " addr="...)
+		b = append0x(b, addr)
+	}
 	return b
 }
 

@@ -63,7 +63,9 @@
 //	PSIG (5)   0 i32 signal, 4 u8 action (0 default, 1 ignored, 2 caught,
 //	           3 unknown), 5 u8 what is known (1 handler, 2 mask, 4 sender),
 //	           6 u16 zero, 8 u64 handler, 16 u64 blocked mask, 24 i32 si_code,
-//	           28 i32 sender pid, 32 u32 sender uid, 36 u32 zero
+//	           28 i32 sender pid, 32 u32 sender uid, 36 u32 zero, then
+//	           optionally 40 [PsigInfoSize] the head of the siginfo_t
+//	           (PTRACE_GETSIGINFO, the machine's 64-bit layout)
 //	CSW (6)    0 u8 1 stop / 0 resume, 1 u8 1 preempted (user) / 0 voluntary
 //	           (kernel), 2 u16 zero, 4 wait reason bytes
 //	EMUL (7)   ABI name, such as "linux-amd64"

@@ -131,7 +131,7 @@ func testRoundTrip(t *testing.T, data []byte, v int) {
 	}
 	p, err := recs[6].Psig()
 	want := Psig{Signal: 10, Action: SigCaught, Known: KnownHandler | KnownSender, Handler: 0x401a30, Sender: 4100, UID: 1000}
-	if err != nil || p != want {
+	if err != nil || !reflect.DeepEqual(p, want) {
 		t.Errorf("Psig = %+v, %v", p, err)
 	}
 	cs, err := recs[7].Csw()

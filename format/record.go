@@ -347,7 +347,18 @@ type Psig struct {
 	Code    int32  // si_code
 	Sender  int32  // sending pid
 	UID     uint32 // sending uid
+	// Info is the head of the siginfo_t the tracer got with
+	// PTRACE_GETSIGINFO (PsigInfoSize bytes, in the 64-bit layout of
+	// the tracer's machine whatever the tracee's ABI), or empty when
+	// the record has none (older traces). Decoding aliases the payload.
+	Info []byte
 }
+
+// PsigInfoSize is how much of the siginfo_t a PSIG record keeps: the
+// header (si_signo, si_errno, si_code) and the union members any si_code
+// defines (include/uapi/asm-generic/siginfo.h: the fault address and its
+// bounds or key, SIGCHLD's status and times, SIGSYS's call).
+const PsigInfoSize = 48
 
 // Psig decodes a PSIG record.
 func (r *Record) Psig() (Psig, error) {
@@ -355,6 +366,10 @@ func (r *Record) Psig() (Psig, error) {
 		return Psig{}, err
 	}
 	p := r.Payload
+	var info []byte
+	if len(p) > psigLen {
+		info = p[psigLen:]
+	}
 	return Psig{
 		Signal:  int32(le.Uint32(p)),
 		Action:  SigAction(p[4]),
@@ -364,6 +379,7 @@ func (r *Record) Psig() (Psig, error) {
 		Code:    int32(le.Uint32(p[24:])),
 		Sender:  int32(le.Uint32(p[28:])),
 		UID:     le.Uint32(p[32:]),
+		Info:    info,
 	}, nil
 }
 

@@ -279,7 +279,7 @@ func (w *Writer) WriteGenio(h *Header, g *Genio) error {
 
 // WritePsig appends a PSIG record.
 func (w *Writer) WritePsig(h *Header, p *Psig) error {
-	start, err := w.begin(h, TypePsig, psigLen)
+	start, err := w.begin(h, TypePsig, psigLen+len(p.Info))
 	if err != nil {
 		return err
 	}
@@ -291,6 +291,7 @@ func (w *Writer) WritePsig(h *Header, p *Psig) error {
 	w.buf = le.AppendUint32(w.buf, uint32(p.Sender))
 	w.buf = le.AppendUint32(w.buf, p.UID)
 	w.buf = le.AppendUint32(w.buf, 0)
+	w.buf = append(w.buf, p.Info...)
 	return w.end(start)
 }
 

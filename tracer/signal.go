@@ -45,6 +45,7 @@ func (t *Tracer) psig(th *thread, sig unix.Signal) {
 	ps := format.Psig{Signal: int32(sig), Action: format.SigUnknown}
 	if err := t.sig.get(th.tid); err == nil {
 		ps.Code = t.sig.code()
+		ps.Info = t.sig.buf[:format.PsigInfoSize] // the fault address and the rest: no second request
 		if t.sig.hasSender() {
 			ps.Sender, ps.UID = t.sig.pid(), t.sig.uid()
 			ps.Known |= format.KnownSender

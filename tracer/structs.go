@@ -21,6 +21,13 @@ func (t *Tracer) structs(th *thread, dir arch.StructDir, ret int64) {
 		if st == nil || !a.Applies(th.abi, th.args[:], i) {
 			continue
 		}
+		if st.Len == arch.LenMsghdr {
+			t.msghdr(th, i, st, dir)
+			continue
+		}
+		if st.Positive && dir == arch.StructOut && ret <= 0 {
+			continue // not filled (wait4 WNOHANG's 0)
+		}
 		if st.Len == arch.LenPointer && dir == arch.StructIn {
 			th.addrRoom, _ = t.readSocklen(th, th.args[a.Len]) // 0 when unreadable: nothing recorded
 			continue

@@ -130,7 +130,13 @@ func TestTraceIOKinds(t *testing.T) {
 		if want.write {
 			dir = "wrote"
 		}
+		if want.call == "sendmsg" { // -t t: the msghdr passed, after the CALL
+			c.Next("STRU msghdr of sendmsg", testutil.IsStruct("msghdr"))
+		}
 		c.Next(fmt.Sprintf("GIO fd %d %s %q", f, dir, want.data), testutil.IsData(f, want.write, want.data))
+		if want.call == "recvmsg" { // the msghdr filled, before the RET
+			c.Next("STRU msghdr of recvmsg", testutil.IsStruct("msghdr"))
+		}
 		c.Next("RET "+want.call, testutil.IsRetValue(want.call, int64(len(want.data))))
 	}
 }

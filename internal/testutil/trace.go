@@ -140,6 +140,7 @@ func decode(rec *format.Record) Rec {
 		r.FD, r.Dir, r.Len, r.At, r.Data = int(g.FD), g.Dir, g.Len, g.Offset, bytes.Clone(g.Data)
 	case format.TypePsig:
 		r.Psig, err = rec.Psig()
+		r.Psig.Info = bytes.Clone(r.Psig.Info) // the payload is the reader's
 	case format.TypeCsw:
 		r.Csw, err = rec.Csw()
 		r.WaitFor = string(r.Csw.WaitFor)

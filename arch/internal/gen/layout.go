@@ -22,6 +22,12 @@ var wantStructs = []struct{ cName, goName string }{
 	{"itimerval", "Itimerval"},
 	{"epoll_event", "EpollEvent"},
 	{"dirent64", "Dirent"},
+	// msghdr, siginfo, wait status (issue 12): sendmsg/recvmsg's header,
+	// its iovecs and control messages, SCM_CREDENTIALS.
+	{"msghdr", "Msghdr"},
+	{"iovec", "Iovec"},
+	{"cmsghdr", "Cmsghdr"},
+	{"ucred", "Ucred"},
 }
 
 // layoutField is one member of a generated layout: its x/sys name (with
@@ -62,6 +68,7 @@ func structTypes(unixDir, goarch string) (map[string]*ast.StructType, error) {
 type layoutCalc struct {
 	types   map[string]*ast.StructType
 	align64 int // alignment of 64-bit integers: 4 on 386
+	ptrSize int // size and alignment of pointers: 4 on 386, else 8
 }
 
 // basicSizes are the sizes of the integer types x/sys uses in structs.
@@ -86,6 +93,11 @@ func (c *layoutCalc) typeLayout(expr ast.Expr, prefix string, base int, out *[]l
 			return 0, 0, fmt.Errorf("type %s: not an integer or a struct of ztypes", t.Name)
 		}
 		return c.structLayout(st, prefix, base, out)
+	case *ast.StarExpr:
+		if c.ptrSize == 0 {
+			return 0, 0, fmt.Errorf("pointer: no pointer size")
+		}
+		return c.ptrSize, c.ptrSize, nil
 	case *ast.ArrayType:
 		lit, ok := t.Len.(*ast.BasicLit)
 		if !ok {
@@ -139,9 +151,9 @@ func readLayouts(unixDir, goarch string) ([]layout, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &layoutCalc{types: types, align64: 8}
+	c := &layoutCalc{types: types, align64: 8, ptrSize: 8}
 	if goarch == "386" {
-		c.align64 = 4
+		c.align64, c.ptrSize = 4, 4
 	}
 	var ls []layout
 	for _, w := range wantStructs {

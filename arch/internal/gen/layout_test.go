@@ -50,9 +50,24 @@ type Pair struct {
 			t.Errorf("align64 %d: size %d fields %v, want %d %v", c.align64, size, got, c.size, c.fields)
 		}
 	}
+	ptrs, _ := parser.ParseExpr("struct{ P *int; N uint32; Q *byte }")
+	for _, c := range []struct {
+		ptrSize, size int
+		fields        []layoutField
+	}{
+		{8, 24, []layoutField{{"P", 0, 8}, {"N", 8, 4}, {"Q", 16, 8}}},
+		{4, 12, []layoutField{{"P", 0, 4}, {"N", 4, 4}, {"Q", 8, 4}}},
+	} {
+		calc := &layoutCalc{types: types, align64: c.ptrSize, ptrSize: c.ptrSize}
+		var got []layoutField
+		size, _, err := calc.structLayout(ptrs.(*ast.StructType), "", 0, &got)
+		if err != nil || size != c.size || !reflect.DeepEqual(got, c.fields) {
+			t.Errorf("pointers of %d bytes: size %d fields %v (%v), want %d %v", c.ptrSize, size, got, err, c.size, c.fields)
+		}
+	}
 	calc := &layoutCalc{types: types, align64: 8}
 	bad, _ := parser.ParseExpr("struct{ P *int }")
 	if _, _, err := calc.structLayout(bad.(*ast.StructType), "", 0, nil); err == nil {
-		t.Error("a pointer field: no error")
+		t.Error("a pointer field without a pointer size: no error")
 	}
 }
