@@ -191,6 +191,11 @@ func TestSignaturesExist(t *testing.T) {
 func TestLenIndexes(t *testing.T) {
 	needLen := map[arch.ArgKind]bool{arch.ArgBufIn: true, arch.ArgBufOut: true, arch.ArgIovIn: true,
 		arch.ArgIovOut: true, arch.ArgSockaddr: true, arch.ArgSockaddrOut: true, arch.ArgPollfdInOut: true}
+	for k := arch.ArgKind(0); k < 255; k++ { // and every structure whose size comes from an argument
+		if st := arch.StructArgOf(k); st != nil && st.Len != arch.LenFixed {
+			needLen[k] = true
+		}
+	}
 	for _, tab := range allTables {
 		for _, s := range tab.Syscalls() {
 			if len(s.Args) > 6 {

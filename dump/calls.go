@@ -561,7 +561,11 @@ func (c *Calls) appendCallArg(b []byte, oc *openCall, tab *arch.Table, sc *arch.
 	if a.Kind.IsStruct() {
 		// In argument order: the input structures come after the CALL,
 		// the outputs before the RET (pollfd's updated array is not
-		// shown); a NULL pointer has none.
+		// shown); a NULL pointer has none, and takes none of the
+		// records (rt_sigaction(SIGINT, NULL, &old) has old's only).
+		if a.Value(tableABI(tab), v) == 0 {
+			return appendArg(b, tab, a, v, &c.opts), true
+		}
 		if cur.structs < len(oc.structs) && string(oc.structs[cur.structs].name) == arch.StructArgOf(a.Kind).Name {
 			cur.structs++
 			return c.appendStructArg(b, &oc.structs[cur.structs-1], oc.hdr.ABI), true
@@ -657,6 +661,9 @@ func (c *Calls) appendStructArg(b []byte, s *callStruct, abi arch.ABI) []byte {
 	if !c.opts.Raw {
 		mark := len(b)
 		var ok bool
+		if b, ok = appendStructInline(b, s.name, s.data, &c.opts); ok {
+			return b
+		}
 		if b, ok = appendStruct(b, s.name, abi, s.data, &c.opts); ok {
 			return b
 		}

@@ -125,6 +125,15 @@ var structDecoders = map[string]structDecoder{
 	"sockaddr_in6": decodeSockaddr,
 	"fd_pair":      decodeFdPair,
 	"pollfd":       decodePollfd,
+	// Signals, limits and system structures (issue 12, sys area).
+	"sigaction":  decodeSigaction,
+	"sigset":     decodeSigset,
+	"rlimit":     decodeRlimit,
+	"rlimit64":   decodeRlimit,
+	"utsname":    decodeUtsname,
+	"sysinfo":    decodeSysinfo,
+	"open_how":   decodeOpenHow,
+	"clone_args": decodeCloneArgs,
 }
 
 // appendStruct appends "struct name {members}" when name is a struct
