@@ -129,7 +129,7 @@ var structDecoders = map[string]structDecoder{
 	"sigaction":  decodeSigaction,
 	"sigset":     decodeSigset,
 	"rlimit":     decodeRlimit,
-	"rlimit64":   decodeRlimit,
+	"rlimit64":   decodeRlimit64,
 	"utsname":    decodeUtsname,
 	"sysinfo":    decodeSysinfo,
 	"open_how":   decodeOpenHow,

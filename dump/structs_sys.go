@@ -203,9 +203,24 @@ func (w *structOut) rlimValue(name string, abi arch.ABI, v uint64, size int) {
 	w.uint(name, v, size)
 }
 
-// decodeRlimit decodes struct rlimit or rlimit64: rlim_cur, rlim_max.
+// decodeRlimit decodes struct rlimit: rlim_cur, rlim_max, unsigned
+// longs (x/sys's 64-bit Rlimit, or i386's declared 32-bit one).
 func decodeRlimit(w *structOut, abi arch.ABI, data []byte) bool {
-	l := sysLayout(abi, "rlimit", len(data))
+	return rlimitMembers(w, abi, sysLayout(abi, "rlimit", len(data)), data)
+}
+
+// decodeRlimit64 decodes prlimit64's struct rlimit64, x/sys's Rlimit on
+// every ABI.
+func decodeRlimit64(w *structOut, abi arch.ABI, data []byte) bool {
+	l := structLayout(abi, "rlimit")
+	if l == nil || l.Size != len(data) {
+		return false
+	}
+	return rlimitMembers(w, abi, l, data)
+}
+
+// rlimitMembers writes rlim_cur and rlim_max of data in the layout l.
+func rlimitMembers(w *structOut, abi arch.ABI, l *arch.StructLayout, data []byte) bool {
 	if l == nil {
 		return false
 	}
