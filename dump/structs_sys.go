@@ -43,7 +43,8 @@ func sysLayout(abi arch.ABI, name string, size int) *arch.StructLayout {
 	return nil
 }
 
-// get reads member name of l from p (0 when l has no such member).
+// getField reads member name of l from p, and returns its size (0, 0
+// when l has no such member).
 func getField(l *arch.StructLayout, name string, p []byte) (uint64, int) {
 	f := fieldOf(l, name)
 	return f.get(p), f.size
