@@ -15,20 +15,25 @@ import (
 // must run within 5% of the time they take with t off.
 
 // struCostModes are the facilities the loops run with under ktrace -i:
-// the default set, and the default set without t.
+// the default set, the default set without t, and the default set again,
+// a control whose ratio to the first shows how much the machine's noise
+// alone moves the medians.
 var struCostModes = []struct{ name, trstr string }{
 	{"default", "+"},
 	{"no-t", "cnisux"},
+	{"control", "+"},
 }
 
 // BenchmarkStructCost runs every workload of the overhead benchmark
 // (testdata/progs/loops.c) under ktrace -i with the default facilities
-// and with the default facilities but t, interleaved for
-// KTRACE_BENCH_ROUNDS rounds (default 7), and reports the ratio of the
-// median times, default/no-t, per workload and over all of them; it
-// prints a table. A ratio past 1.05 on a loop that makes no structure
-// calls (getppid, readwrite, openclose) would be STRU capture costing on
-// every call.
+// and with the default facilities but t (and the default again, as a
+// control), interleaved for KTRACE_BENCH_ROUNDS rounds (default 7), and
+// reports the ratio of the median times, default/no-t, per workload and
+// over all of them, beside the control's default/default; it prints a
+// table. A ratio past 1.05 on a loop that makes no structure calls
+// (getppid, readwrite, openclose) while the control stays near 1 would
+// be STRU capture costing on every call (tracer.BenchmarkStructsNoStruct
+// measures what the t facility adds to a call without structures).
 func BenchmarkStructCost(b *testing.B) {
 	scale := benchScale(b)
 	rounds := benchRounds(b, 7)
@@ -53,22 +58,25 @@ func BenchmarkStructCost(b *testing.B) {
 	}
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "\nSTRU cost: median of %d interleaved runs under ktrace -i (scale %g)\n", rounds, scale)
-	fmt.Fprintf(&sb, "%-10s %10s %10s %8s\n", "workload", "default", "no t", "ratio")
-	var sumT, sumNoT time.Duration
+	fmt.Fprintf(&sb, "%-10s %10s %10s %10s %8s %8s\n", "workload", "default", "no t", "control", "t/no-t", "control")
+	var sumT, sumNoT, sumC time.Duration
+	row := func(name string, t, noT, c time.Duration) {
+		r, rc := float64(t)/float64(noT), float64(t)/float64(c)
+		b.ReportMetric(r, name+"-t/no-t")
+		b.ReportMetric(rc, name+"-control")
+		round := 10 * time.Microsecond
+		fmt.Fprintf(&sb, "%-10s %10s %10s %10s %8.3f %8.3f\n", name, t.Round(round), noT.Round(round), c.Round(round), r, rc)
+	}
 	for _, w := range benchWorkloads {
-		t, noT := res[w.name+"/default"], res[w.name+"/no-t"]
-		if t == 0 || noT == 0 {
+		t, noT, c := res[w.name+"/default"], res[w.name+"/no-t"], res[w.name+"/control"]
+		if t == 0 || noT == 0 || c == 0 {
 			continue
 		}
-		sumT, sumNoT = sumT+t, sumNoT+noT
-		r := float64(t) / float64(noT)
-		b.ReportMetric(r, w.name+"-t/no-t")
-		fmt.Fprintf(&sb, "%-10s %10s %10s %8.3f\n", w.name, t.Round(10*time.Microsecond), noT.Round(10*time.Microsecond), r)
+		sumT, sumNoT, sumC = sumT+t, sumNoT+noT, sumC+c
+		row(w.name, t, noT, c)
 	}
 	if sumNoT > 0 {
-		r := float64(sumT) / float64(sumNoT)
-		b.ReportMetric(r, "all-t/no-t")
-		fmt.Fprintf(&sb, "%-10s %10s %10s %8.3f\n", "all", sumT.Round(10*time.Microsecond), sumNoT.Round(10*time.Microsecond), r)
+		row("all", sumT, sumNoT, sumC)
 	}
 	fmt.Print(sb.String())
 }
