@@ -15,8 +15,9 @@ import (
 //	            arm64: 32 bytes, i386: 20): sa_handler (SIG_DFL and
 //	            SIG_IGN by name), sa_mask as a signal set, sa_flags by
 //	            SA_* name, sa_restorer
-//	sigset      sigset_t (4 or 8 bytes) as strace shows it: [INT TERM],
-//	            ~[RTMIN RT_1] for a set with most signals in it
+//	sigset      sigset_t (at most 8 bytes), a value (see valueDecoders):
+//	            shown as strace does, [INT TERM], ~[RTMIN RT_1] for a set
+//	            with most signals in it
 //	rlimit      struct rlimit: 16 bytes, or i386's 8 (RLIM_INFINITY by name)
 //	rlimit64    struct rlimit64 of prlimit64
 //	utsname     struct new_utsname of uname
@@ -100,13 +101,9 @@ func sigsetBits(p []byte) (mask uint64, nbits int) {
 // by name in brackets ("[INT TERM]", "[]"), or, when two thirds of the
 // set's bits or more are set, "~" and the signals not in it; numbers
 // instead of names when raw. In JSON the signal numbers.
-func (w *structOut) sigset(name string, p []byte, bare bool) {
+func (w *structOut) sigset(name string, p []byte) {
 	mask, nbits := sigsetBits(p)
-	if bare {
-		w.pos(name)
-	} else {
-		w.key(name)
-	}
+	w.key(name)
 	if w.json {
 		w.b = append(w.b, '[')
 		for m := mask; m != 0; m &= m - 1 {
@@ -147,13 +144,22 @@ func appendSigset(b []byte, mask uint64, nbits int, raw bool) []byte {
 	return append(b, ']')
 }
 
-// decodeSigset decodes a sigset_t: "[INT TERM]" in text, "signals":
-// [2,15] in JSON.
-func decodeSigset(w *structOut, _ arch.ABI, data []byte) bool {
+// appendSigsetText appends a sigset_t value as -r and --calls show it:
+// "[INT TERM]".
+func appendSigsetText(b []byte, data []byte, o *Options) ([]byte, bool) {
+	if len(data) == 0 || len(data) > 8 {
+		return b, false
+	}
+	mask, nbits := sigsetBits(data)
+	return appendSigset(b, mask, nbits, o.Raw), true
+}
+
+// sigsetMembers writes a sigset_t value's JSON members: "signals":[2,15].
+func sigsetMembers(w *structOut, data []byte) bool {
 	if len(data) == 0 || len(data) > 8 {
 		return false
 	}
-	w.sigset("signals", data, true)
+	w.sigset("signals", data)
 	return true
 }
 
@@ -178,7 +184,7 @@ func decodeSigaction(w *structOut, abi arch.ABI, data []byte) bool {
 		w.addr("sa_handler", handler)
 	}
 	mask := fieldOf(l, "Mask")
-	w.sigset("sa_mask", data[mask.off:mask.off+mask.size], false)
+	w.sigset("sa_mask", data[mask.off:mask.off+mask.size])
 	flags, size := getField(l, "Flags", data)
 	w.flags("sa_flags", abi, "sigaction", flags, size)
 	restorer, _ := getField(l, "Restorer", data)
@@ -371,15 +377,4 @@ func (w *structOut) signal(name string, v uint64) {
 	default:
 		w.uint(name, v, 8)
 	}
-}
-
-// appendStructInline appends the structures --calls shows in strace's
-// own form rather than as "struct name { ... }": a signal set as
-// [INT TERM]. It reports false for the others.
-func appendStructInline(b []byte, name []byte, data []byte, o *Options) ([]byte, bool) {
-	if string(name) != "sigset" || len(data) == 0 || len(data) > 8 {
-		return b, false
-	}
-	mask, nbits := sigsetBits(data)
-	return appendSigset(b, mask, nbits, o.Raw), true
 }

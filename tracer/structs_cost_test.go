@@ -31,7 +31,7 @@ func BenchmarkStructsNoStruct(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		th.call = calls[i%len(calls)]
-		t.structs(th, arch.StructIn)
-		t.structs(th, arch.StructOut)
+		t.structs(th, arch.StructIn, 0)
+		t.structs(th, arch.StructOut, 0)
 	}
 }

@@ -16,6 +16,12 @@ var wantStructs = []struct{ cName, goName string }{
 	{"statx", "Statx_t"},
 	{"timespec", "Timespec"},
 	{"pollfd", "PollFd"},
+	// Time, select, epoll and output-buffer structures (issue 12, time).
+	{"timeval", "Timeval"},
+	{"itimerspec", "ItimerSpec"},
+	{"itimerval", "Itimerval"},
+	{"epoll_event", "EpollEvent"},
+	{"dirent64", "Dirent"},
 	// Limits and system structures (issue 12, sys area): x/sys's Rlimit
 	// is struct rlimit64 on every ABI (i386's 32-bit struct rlimit is
 	// declared in arch/structs_sys.go, as are sigaction and clone_args).
