@@ -154,6 +154,19 @@ const (
 	ArgSiginfoIn     // siginfo_t passed in (rt_sigqueueinfo)
 	ArgSiginfoOut    // siginfo_t the kernel fills (rt_sigtimedwait, waitid)
 	ArgWaitStatusOut // int wait status the kernel fills when the call returns a pid (wait4)
+	// Signals, limits and system structures (issue 12, sys area).
+	ArgSigactionIn  // struct sigaction passed in (rt_sigaction's act)
+	ArgSigactionOut // struct sigaction the kernel fills (rt_sigaction's oldact)
+	ArgSigsetIn     // sigset_t passed in; Len names the sigsetsize argument
+	ArgSigsetOut    // sigset_t the kernel fills; Len names the sigsetsize argument
+	ArgRlimitIn     // struct rlimit passed in (unsigned long members)
+	ArgRlimitOut    // struct rlimit the kernel fills
+	ArgRlimit64In   // struct rlimit64 passed in (prlimit64: 64-bit members on every ABI)
+	ArgRlimit64Out  // struct rlimit64 the kernel fills
+	ArgUtsnameOut   // struct new_utsname the kernel fills (uname)
+	ArgSysinfoOut   // struct sysinfo the kernel fills
+	ArgOpenHowIn    // struct open_how passed in (openat2); Len names the size argument
+	ArgCloneArgsIn  // struct clone_args passed in (clone3); Len names the size argument
 )
 
 var argKindNames = [...]string{
@@ -179,6 +192,11 @@ var argKindNames = [...]string{
 	ArgDirentsOut: "dirents_out",
 	// siginfo and wait status (issue 12, msghdr/siginfo area).
 	ArgSiginfoIn: "siginfo_in", ArgSiginfoOut: "siginfo_out", ArgWaitStatusOut: "wstatus_out",
+	// Signals, limits and system structures (issue 12, sys area).
+	ArgSigactionIn: "sigaction_in", ArgSigactionOut: "sigaction_out", ArgSigsetIn: "sigset_in",
+	ArgSigsetOut: "sigset_out", ArgRlimitIn: "rlimit_in", ArgRlimitOut: "rlimit_out",
+	ArgRlimit64In: "rlimit64_in", ArgRlimit64Out: "rlimit64_out", ArgUtsnameOut: "utsname_out",
+	ArgSysinfoOut: "sysinfo_out", ArgOpenHowIn: "open_how_in", ArgCloneArgsIn: "clone_args_in",
 }
 
 // String returns the kind's name as used in the signature table.

@@ -104,6 +104,20 @@ var structArgs = [...]StructArg{
 	ArgSiginfoIn:     {Name: "siginfo", Dir: StructIn, Size: sizes(siginfoSize)},
 	ArgSiginfoOut:    {Name: "siginfo", Dir: StructOut, Size: sizes(siginfoSize)},
 	ArgWaitStatusOut: {Name: "wait_status", Dir: StructOut, Size: sizes(4), Positive: true},
+	// Signals, limits and system structures (issue 12, sys area; see
+	// structs_sys.go for the layouts x/sys has no type for).
+	ArgSigactionIn:  {Name: "sigaction", Dir: StructIn, Size: sigactionSizes},
+	ArgSigactionOut: {Name: "sigaction", Dir: StructOut, Size: sigactionSizes},
+	ArgSigsetIn:     {Name: "sigset", Dir: StructIn, Len: LenValue, Size: sizes(sigsetSize)},
+	ArgSigsetOut:    {Name: "sigset", Dir: StructOut, Len: LenValue, Size: sizes(sigsetSize)},
+	ArgRlimitIn:     {Name: "rlimit", Dir: StructIn, Size: rlimitSizes},
+	ArgRlimitOut:    {Name: "rlimit", Dir: StructOut, Size: rlimitSizes},
+	ArgRlimit64In:   {Name: "rlimit64", Dir: StructIn, Size: sizes(16)},
+	ArgRlimit64Out:  {Name: "rlimit64", Dir: StructOut, Size: sizes(16)},
+	ArgUtsnameOut:   {Name: "utsname", Dir: StructOut, Size: sizes(6 * 65)},
+	ArgSysinfoOut:   {Name: "sysinfo", Dir: StructOut, Size: [abiCount]uint16{ABIAmd64: 112, ABII386: 64, ABIArm64: 112}},
+	ArgOpenHowIn:    {Name: "open_how", Dir: StructIn, Len: LenValue, Size: sizes(openHowSize)},
+	ArgCloneArgsIn:  {Name: "clone_args", Dir: StructIn, Len: LenValue, Size: sizes(cloneArgsSize)},
 }
 
 // StructArgOf returns the structure an argument of kind k points to, or

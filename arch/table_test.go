@@ -192,7 +192,9 @@ func TestLenIndexes(t *testing.T) {
 	needLen := map[arch.ArgKind]bool{arch.ArgBufIn: true, arch.ArgBufOut: true, arch.ArgIovIn: true,
 		arch.ArgIovOut: true, arch.ArgSockaddr: true, arch.ArgSockaddrOut: true, arch.ArgPollfdInOut: true,
 		// Time, select, epoll and output-buffer structures (issue 12, time).
-		arch.ArgFdsetInOut: true, arch.ArgFutexTimeoutIn: true, arch.ArgFutexTimeout64In: true}
+		arch.ArgFdsetInOut: true, arch.ArgFutexTimeoutIn: true, arch.ArgFutexTimeout64In: true,
+		// Signals, limits and system structures (issue 12, sys area).
+		arch.ArgSigsetIn: true, arch.ArgSigsetOut: true, arch.ArgOpenHowIn: true, arch.ArgCloneArgsIn: true}
 	for _, tab := range allTables {
 		for _, s := range tab.Syscalls() {
 			if len(s.Args) > 6 {

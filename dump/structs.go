@@ -129,6 +129,14 @@ var structDecoders = map[string]structDecoder{
 	"msghdr":      decodeMsghdr,
 	"siginfo":     decodeSiginfo,
 	"wait_status": decodeWaitStatus,
+	// Signals, limits and system structures (issue 12, sys area).
+	"sigaction":  decodeSigaction,
+	"rlimit":     decodeRlimit,
+	"rlimit64":   decodeRlimit64,
+	"utsname":    decodeUtsname,
+	"sysinfo":    decodeSysinfo,
+	"open_how":   decodeOpenHow,
+	"clone_args": decodeCloneArgs,
 }
 
 // appendStruct appends "struct name {members}" when name is a struct

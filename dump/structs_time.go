@@ -40,6 +40,8 @@ type valueDecoder struct {
 var valueDecoders = map[string]valueDecoder{
 	"fd_set": {appendFdsetText, fdsetMembers},
 	"string": {appendStringText, stringMembers},
+	// Signals, limits and system structures (issue 12, sys area).
+	"sigset": {appendSigsetText, sigsetMembers},
 }
 
 // timeDecoders are the structDecoders of this file.

@@ -135,6 +135,11 @@ var numberKinds = [...]numberKind{
 	arch.ArgFutexTimeoutIn: numPointer, arch.ArgFutexTimeout64In: numPointer,
 	arch.ArgFdsetInOut: numPointer, arch.ArgEpollEventIn: numPointer, arch.ArgEpollEventsOut: numPointer,
 	arch.ArgTextOut: numPointer, arch.ArgDirents64Out: numPointer, arch.ArgDirentsOut: numPointer,
+	// Signals, limits and system structures (issue 12, sys area).
+	arch.ArgSigactionIn: numPointer, arch.ArgSigactionOut: numPointer, arch.ArgSigsetIn: numPointer,
+	arch.ArgSigsetOut: numPointer, arch.ArgRlimitIn: numPointer, arch.ArgRlimitOut: numPointer,
+	arch.ArgRlimit64In: numPointer, arch.ArgRlimit64Out: numPointer, arch.ArgUtsnameOut: numPointer,
+	arch.ArgSysinfoOut: numPointer, arch.ArgOpenHowIn: numPointer, arch.ArgCloneArgsIn: numPointer,
 }
 
 // appendNumber appends v as an argument of kind k: hex (%#x), or decimal

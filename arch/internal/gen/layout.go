@@ -28,6 +28,13 @@ var wantStructs = []struct{ cName, goName string }{
 	{"iovec", "Iovec"},
 	{"cmsghdr", "Cmsghdr"},
 	{"ucred", "Ucred"},
+	// Limits and system structures (issue 12, sys area): x/sys's Rlimit
+	// is struct rlimit64 on every ABI (i386's 32-bit struct rlimit is
+	// declared in arch/structs_sys.go, as are sigaction and clone_args).
+	{"rlimit", "Rlimit"},
+	{"utsname", "Utsname"},
+	{"sysinfo", "Sysinfo_t"},
+	{"open_how", "OpenHow"},
 }
 
 // layoutField is one member of a generated layout: its x/sys name (with
