@@ -136,7 +136,7 @@ func TestTraceMsgSiginfo(t *testing.T) {
 	sq, st := out["sigqueue"], out["sigtimedwait"]
 	queued := "struct siginfo { si_signo=SIGUSR1, si_code=SI_QUEUE, si_pid=" + sq[0] + ", si_uid=" + cred[1] + ", si_int=" + sq[1] + ","
 	contains("rt_sigqueueinfo", c.after("rt_sigqueueinfo", "rt_sigqueueinfo"), queued)
-	got = c.after("rt_sigtimedwait", "rt_sigtimedwait", "rt_sigtimedwait_time64")
+	got = c.afterNamed("rt_sigtimedwait", "siginfo", "rt_sigtimedwait", "rt_sigtimedwait_time64")
 	contains("rt_sigtimedwait", got, "struct siginfo { si_signo=SIGUSR1, si_code=SI_QUEUE, si_pid="+st[2]+", si_uid="+cred[1]+", si_int="+st[3]+",")
 	if si := c.Recs[c.I-1].Data; int(int32(binary.LittleEndian.Uint32(si[8:]))) != int(mustAtoi(t, st[1])) {
 		t.Errorf("rt_sigtimedwait: STRU si_code %d, the program got %s", int32(binary.LittleEndian.Uint32(si[8:])), st[1])

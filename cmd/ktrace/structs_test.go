@@ -50,6 +50,13 @@ type structCursor struct {
 // the decoding of the next STRU record of the call's thread.
 func (c structCursor) after(what string, calls ...string) string {
 	c.TB.Helper()
+	return c.afterNamed(what, "", calls...)
+}
+
+// afterNamed is after for the next STRU record named name (any when
+// empty), passing over the call's other structures.
+func (c structCursor) afterNamed(what, name string, calls ...string) string {
+	c.TB.Helper()
 	m := testutil.IsType(format.TypeCall)
 	if len(calls) > 0 {
 		m = testutil.IsCall(calls...)
@@ -63,6 +70,9 @@ func (c structCursor) after(what string, calls ...string) string {
 		}
 		switch r.Type {
 		case format.TypeStruct:
+			if name != "" && r.Label != name {
+				continue
+			}
 			s, ok := dump.FormatStruct(r.Label, r.ABI, r.Data, dump.Options{})
 			if !ok {
 				c.TB.Fatalf("%s: STRU %s of %d bytes does not decode", what, r.Label, len(r.Data))
