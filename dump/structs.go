@@ -125,6 +125,14 @@ var structDecoders = map[string]structDecoder{
 	"sockaddr_in6": decodeSockaddr,
 	"fd_pair":      decodeFdPair,
 	"pollfd":       decodePollfd,
+	// dependent arguments (structs_dep.go)
+	"termios":  decodeTermios,
+	"termios2": decodeTermios,
+	"winsize":  decodeWinsize,
+	"flock":    decodeFlock,
+	"linger":   decodeLinger,
+	"int":      decodeInt,
+	"name":     decodeName,
 }
 
 // appendStruct appends "struct name {members}" when name is a struct

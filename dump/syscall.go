@@ -211,11 +211,12 @@ func appendCallText(b []byte, sc *arch.Syscall, tab *arch.Table, c *format.Call,
 	b = appendSyscallName(b, sc, c.Number, o)
 	b = append(b, '(')
 	n := callArgCount(sc, tab, c, o)
+	m := depFind(sc, c) // arguments other arguments give a meaning
 	for i := 0; i < n; i++ {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendArg(b, tab, argOf(sc, i), c.Args[i], o)
+		b = appendArg(b, tab, callArg(sc, m, i), c.Args[i], o)
 		if names != nil && i < len(names) {
 			b = appendFDName(b, names[i])
 		}

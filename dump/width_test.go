@@ -26,7 +26,10 @@ func TestArgWidths(t *testing.T) {
 	const garbage = 0xfacefeed00000000
 	for _, c := range []widthCall{
 		{arch.ABIAmd64, "fcntl", []uint64{0xffffffff00000000, 0xffffffff00000001, 0}, Options{}, "fcntl(0,F_GETFD,0)"},
-		{arch.ABIAmd64, "fcntl", []uint64{3, 2, garbage | 1}, Options{}, "fcntl(3,F_SETFD,0xfacefeed00000001)"},
+		// fcntl's argument is a long, read whole, but F_SETFD's an int
+		// (do_fcntl's argi), as depends.txt says.
+		{arch.ABIAmd64, "fcntl", []uint64{3, 0x405, garbage | 1}, Options{}, "fcntl(3,F_CANCELLK,0xfacefeed00000001)"},
+		{arch.ABIAmd64, "fcntl", []uint64{3, 2, garbage | 1}, Options{}, "fcntl(3,F_SETFD,0x1<FD_CLOEXEC>)"},
 		{arch.ABIAmd64, "madvise", []uint64{0, 0, garbage | 1}, Options{}, "madvise(0,0,MADV_RANDOM)"},
 		{arch.ABIAmd64, "pipe2", []uint64{0x7ffc0000, 0xffffffff00000800}, Options{}, "pipe2(0x7ffc0000,0x800<O_NONBLOCK>)"},
 		{arch.ABIAmd64, "openat", []uint64{0xffffff9c, 0x1000, garbage | 0x40, garbage | 0o644}, Options{},
