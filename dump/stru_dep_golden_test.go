@@ -2,6 +2,7 @@ package dump
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/ktrace-linux/ktrace/arch"
@@ -28,6 +29,30 @@ func TestDependsGoldens(t *testing.T) {
 			o := Options{Structs: true, Raw: c.raw}
 			got := render(t, trace, c.mode, o)
 			testutil.Golden(t, filepath.Join("../testdata/stru", "dep-"+m.String()+c.suffix+".golden"), []byte(got))
+		}
+	}
+}
+
+// TestDependsSchemas validates kdump --json and --calls --json of the
+// dependent arguments' trace (decoded RET values, STRU members) against
+// the schemas.
+func TestDependsSchemas(t *testing.T) {
+	rec := loadSchema(t, "kdump-record.json")
+	call := loadSchema(t, "kdump-call.json")
+	for _, m := range []arch.Machine{arch.MachineAmd64, arch.MachineArm64} {
+		trace, err := tracegen.Depends(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range []Options{{}, {Raw: true}, {Structs: true}} {
+			for mode, v := range map[Mode]*validator{ModeJSON: rec, ModeCallsJSON: call} {
+				out := render(t, trace, mode, o)
+				for i, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+					if err := v.validateLine(line); err != nil {
+						t.Errorf("%v mode %d %+v line %d: %v\n%s", m, mode, o, i, err, line)
+					}
+				}
+			}
 		}
 	}
 }

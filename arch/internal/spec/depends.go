@@ -76,7 +76,10 @@ func ParseDepends(file, text string) ([]Depend, error) {
 
 func parseDepend(s string) (Depend, error) {
 	var d Depend
-	head, body, ok := strings.Cut(s, ":")
+	head, body, ok := strings.Cut(s, ": ") // kinds hold colons too (flags:open)
+	if !ok {
+		head, ok = strings.CutSuffix(s, ":")
+	}
 	if !ok {
 		return d, fmt.Errorf("want CALL N=CONST: M=kind ...: %q", s)
 	}
