@@ -52,6 +52,8 @@ type Dependent struct {
 	// cases are sorted by key; wild, of calls with two selectors, are
 	// the cases that match any value of the second, keyed by the first.
 	cases, wild []DepCase
+	// structs says some case gives an argument a structure.
+	structs bool
 }
 
 // DepCase is what one value of the selectors (Key) gives.
@@ -117,22 +119,9 @@ func (m DepMatch) Ret() *DepArg {
 	return nil
 }
 
-// HasStruct reports whether some case gives an argument a structure.
-func (d *Dependent) HasStruct() bool {
-	if d == nil {
-		return false
-	}
-	for _, cs := range [2][]DepCase{d.cases, d.wild} {
-		for i := range cs {
-			for _, a := range cs[i].Args {
-				if a.Struct != nil {
-					return true
-				}
-			}
-		}
-	}
-	return false
-}
+// HasStruct reports whether some case gives an argument a structure
+// (the tracer asks at every stop of the call).
+func (d *Dependent) HasStruct() bool { return d != nil && d.structs }
 
 // selValue returns the key part of selector register v: its low 32 bits
 // (selectors are C ints, read as the kernel reads them).
@@ -230,6 +219,11 @@ func (t *Table) buildDeps() {
 				return 0
 			})
 			*cs = slices.CompactFunc(*cs, func(a, b DepCase) bool { return a.Key == b.Key })
+			for i := range *cs {
+				for _, a := range (*cs)[i].Args {
+					dep.structs = dep.structs || a.Struct != nil
+				}
+			}
 		}
 	}
 }
