@@ -4,7 +4,6 @@ import (
 	_ "embed" // the dependent argument data
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/ktrace-linux/ktrace/arch/internal/spec"
@@ -290,6 +289,3 @@ func DependsCalls() []string {
 	slices.Sort(names)
 	return slices.Compact(names)
 }
-
-// String returns the selector names of c, for errors and tests.
-func (c *DepCase) String() string { return strings.TrimSuffix(c.Name, "/*") }
