@@ -80,6 +80,10 @@ type DepArg struct {
 	// most its size (a thread name): recorded up to its NUL when passed
 	// in, whole when filled.
 	String bool
+	// Unused marks an argument the call does not read, nor those after
+	// it (kind "none": F_GETFL's): kdump leaves them out, as FreeBSD's
+	// kdump and strace do.
+	Unused bool
 }
 
 // DepMatch is the case of the selectors' values in one call: the case
@@ -105,6 +109,17 @@ func (m DepMatch) Arg(i int) *DepArg {
 		return &m.wild.Args[i]
 	}
 	return nil
+}
+
+// Shown returns how many of a call's n arguments to show: those before
+// the first the case says the call does not read.
+func (m DepMatch) Shown(n int) int {
+	for i := 0; i < n; i++ {
+		if a := m.Arg(i); a != nil && a.Unused {
+			return i
+		}
+	}
+	return n
 }
 
 // Ret returns the kind the result takes, or nil.
@@ -164,6 +179,9 @@ func search(cases []DepCase, key uint64) *DepCase {
 // structure it points to (nil for a plain value).
 func depKind(a spec.Arg) (Arg, *depStruct, error) {
 	arg := Arg{Set: a.Set, Len: int8(a.Len)}
+	if a.Kind == unusedKind {
+		return Arg{Kind: ArgInt, Len: -1, Long: true}, nil, nil
+	}
 	if k, ok := parseArgKind(a.Kind); ok {
 		if k.IsStruct() {
 			return arg, nil, fmt.Errorf("kind %s: use the structures of depends.txt", a.Kind)
@@ -181,6 +199,9 @@ func depKind(a spec.Arg) (Arg, *depStruct, error) {
 	arg.Kind = ArgPtr
 	return arg, ds, nil
 }
+
+// unusedKind is the kind of an argument the call does not read.
+const unusedKind = "none"
 
 // buildDeps gives the calls of t the cases of depends.txt that apply on
 // t's ABI: those whose selector constants t has a value for.
@@ -232,7 +253,7 @@ func (t *Table) addDepCases(dep *Dependent, d *spec.Depend) {
 	var c DepCase
 	for _, a := range d.Assign {
 		arg, ds, _ := depKind(a.Arg) // checked by parseDepends
-		da := DepArg{Given: true, Arg: arg}
+		da := DepArg{Given: true, Arg: arg, Unused: a.Arg.Kind == unusedKind}
 		if ds != nil {
 			da.Struct, da.String = ds.structArg(t, arg.Len), ds.isString
 			if da.Struct == nil {

@@ -137,6 +137,16 @@ func TestDependsFind(t *testing.T) {
 			}
 		}
 	}
+	// F_GETFL reads no third argument: kdump shows two; F_SETFL does.
+	fcntl, _ := amd64.Table.ByName("fcntl")
+	for _, c := range []struct {
+		cmd  string
+		want int
+	}{{"F_GETFL", 2}, {"F_SETFL", 3}} {
+		if n := fcntl.Dep.Find(depArgs(t, amd64.Table, map[int]string{1: c.cmd})).Shown(3); n != c.want {
+			t.Errorf("fcntl %s: %d arguments shown, want %d", c.cmd, n, c.want)
+		}
+	}
 	// No case: a request nobody described, and a call without a table.
 	ioctl, _ := amd64.Table.ByName("ioctl")
 	if m := ioctl.Dep.Find(&[6]uint64{1, 0xdead}); m.Found() || m.Arg(2) != nil || m.Ret() != nil {

@@ -64,6 +64,9 @@ func callArgCount(sc *arch.Syscall, tab *arch.Table, c *format.Call, o *Options)
 		return n
 	}
 	n = min(n, len(sc.Args))
+	if !o.Raw {
+		n = depFind(sc, c).Shown(n) // not those the call does not read (deps.go)
+	}
 	if o.Raw || n < 2 || tab == nil {
 		return n
 	}
