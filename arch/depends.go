@@ -182,6 +182,12 @@ func depKind(a spec.Arg) (Arg, *depStruct, error) {
 	if a.Kind == unusedKind {
 		return Arg{Kind: ArgInt, Len: -1, Long: true}, nil, nil
 	}
+	// The structures of depends.txt first: timeval_in is one, sized by
+	// a length argument, and a kind of syscalls.txt too.
+	if ds, err := parseDepStruct(a.Kind); err == nil {
+		arg.Kind = ArgPtr
+		return arg, ds, nil
+	}
 	if k, ok := parseArgKind(a.Kind); ok {
 		if k.IsStruct() {
 			return arg, nil, fmt.Errorf("kind %s: use the structures of depends.txt", a.Kind)
@@ -192,12 +198,8 @@ func depKind(a spec.Arg) (Arg, *depStruct, error) {
 		arg.Kind = k
 		return arg, nil, nil
 	}
-	ds, err := parseDepStruct(a.Kind)
-	if err != nil {
-		return arg, nil, err
-	}
-	arg.Kind = ArgPtr
-	return arg, ds, nil
+	_, err := parseDepStruct(a.Kind)
+	return arg, nil, err
 }
 
 // unusedKind is the kind of an argument the call does not read.

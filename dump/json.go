@@ -108,7 +108,7 @@ func (j *JSON) appendRecord(b []byte, rec *format.Record) []byte {
 		b, err = j.appendExit(b, rec)
 	default:
 		b = append(b, `,"length":`...)
-		b = strconv.AppendInt(b, int64(format.HeaderLen+len(rec.Payload)), 10)
+		b = strconv.AppendInt(b, int64(rec.Len), 10)
 	}
 	if err != nil {
 		b = append(b, `,"bad_record":`...)

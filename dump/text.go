@@ -96,7 +96,7 @@ func (t *Text) appendRecord(b []byte, rec *format.Record) []byte {
 		b = t.appendExit(b, rec)
 	default:
 		b = append(b, "record of "...)
-		b = strconv.AppendInt(b, int64(format.HeaderLen+len(rec.Payload)), 10)
+		b = strconv.AppendInt(b, int64(rec.Len), 10)
 		b = append(b, " bytes at offset "...)
 		b = strconv.AppendInt(b, rec.Offset, 10)
 	}

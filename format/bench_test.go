@@ -2,6 +2,7 @@ package format_test
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"testing"
 
@@ -22,8 +23,14 @@ func (c *countingDiscard) Write(p []byte) (int, error) {
 }
 
 // BenchmarkWriter encodes a million mixed records (CALL, NAMI, RET, GIO
-// with 48 bytes of data) per iteration.
+// with 48 bytes of data) per iteration, in each format version.
 func BenchmarkWriter(b *testing.B) {
+	for _, v := range []int{format.Version1, format.Version} {
+		b.Run(fmt.Sprintf("v%d", v), func(b *testing.B) { benchWriter(b, v) })
+	}
+}
+
+func benchWriter(b *testing.B, v int) {
 	h := &format.Header{PID: 100, TID: 101, ABI: arch.ABIAmd64}
 	h.SetComm("server")
 	data := []byte("GET /index.html HTTP/1.1\r\nHost: example.com\r\n\r\n")
@@ -35,6 +42,9 @@ func BenchmarkWriter(b *testing.B) {
 	n := 0
 	for b.Loop() {
 		w := format.NewWriter(&out)
+		if err := w.SetVersion(v); err != nil {
+			b.Fatal(err)
+		}
 		for i := 0; i < benchRecords; i += 4 {
 			h.Time += 1000
 			w.WriteCall(h, 257, args)
@@ -52,13 +62,20 @@ func BenchmarkWriter(b *testing.B) {
 	sec := b.Elapsed().Seconds()
 	b.ReportMetric(float64(out.n)/1e6/sec, "MB/s")
 	b.ReportMetric(float64(n)/sec, "records/s")
+	b.ReportMetric(float64(out.n)/float64(n), "bytes/record")
 }
 
 // BenchmarkReader decodes a synthetic trace of a million mixed records
-// per iteration, checksums included.
+// per iteration, checksums included, in each format version.
 func BenchmarkReader(b *testing.B) {
+	for _, v := range []int{format.Version1, format.Version} {
+		b.Run(fmt.Sprintf("v%d", v), func(b *testing.B) { benchReader(b, v) })
+	}
+}
+
+func benchReader(b *testing.B, v int) {
 	var trace bytes.Buffer
-	if err := tracegen.Mixed(&trace, benchRecords); err != nil {
+	if err := tracegen.MixedVersion(&trace, benchRecords, v); err != nil {
 		b.Fatal(err)
 	}
 	b.SetBytes(int64(trace.Len()))
@@ -79,4 +96,5 @@ func BenchmarkReader(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "records/s")
+	b.ReportMetric(float64(trace.Len())/benchRecords, "bytes/record")
 }

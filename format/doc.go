@@ -7,9 +7,18 @@
 // records, reports them with their file offsets and resynchronises at the
 // next good record.
 //
+// Two format versions exist. Version 1 gives every record a 48-byte
+// header. Version 2, which a Writer writes unless told otherwise, keeps
+// the START record of version 1 and writes every other record in frames
+// of compact records (see "Version 2" below): a traced getppid, CALL and
+// RET, takes about 30 bytes instead of 120. A Reader reads both, mixed
+// in any order: the first bytes of each record or frame say which it
+// is.
+//
 // # Records
 //
-// Every record starts with a 48-byte header. All integers are little-endian.
+// In version 1 every record starts with a 48-byte header. All integers
+// are little-endian.
 //
 //	offset size field
 //	     0    2 sync: the bytes 'k' 't'
@@ -35,6 +44,10 @@
 // fields they know.
 //
 // # Payloads
+//
+// The payloads below are those of version 1, and of version 2 but for
+// CALL and RET (see "Version 2"). The Reader hands out every payload in
+// this layout, whatever the version.
 //
 //	START (0)  0 [8]magic "KTRLINUX", 8 u16 format version, 10 u16 machine
 //	           (arch.Machine), 12 u32 clock id (0 CLOCK_REALTIME), 16 u16 n,
@@ -68,6 +81,67 @@
 // paths or argument lists); FlagUnreadable marks data the tracer could not
 // read from the tracee's memory (what could be read, if anything, follows);
 // FlagInferred marks a CSW record inferred from counters rather than seen.
+//
+// # Version 2
+//
+// A version 2 session starts with a START record of version 1 layout
+// whose version field is 2. The records after it are in frames: each
+// batch a Writer hands to the file in one write is one frame (or a few,
+// none longer than MaxFrameLen). A frame starts with a 20-byte header:
+//
+//	offset size field
+//	     0    2 sync: the bytes 'k' 'T' (a version 1 record has 'k' 't')
+//	     2    1 version: 2
+//	     3    1 zero
+//	     4    4 length of the frame, header included (20 to MaxFrameLen)
+//	     8    8 base time: the time of the frame's first record
+//	    16    4 CRC-32C of bytes 0..16
+//
+// The frame's key is the CRC-32C of its bytes 8..16; the checks of its
+// records start from it, so a record is never taken for one of another
+// frame. The records follow back to back up to the frame's length:
+//
+//	uvarint  length: the bytes of the record after this field
+//	1 byte   tf: type in bits 0..3, flags in bits 4..6, bit 7 set when
+//	         the record defines its context; type 15 (escape) when the
+//	         type is 15 or more or a flag above bit 2 is set
+//	1 byte   head check: the CRC-32C of the length and tf bytes, from
+//	         the key, its four bytes XORed together
+//	         (escape only: uvarint type, 1 byte flags)
+//	uvarint  context: the index of the record's thread in the frame
+//	         (only when defining: varint pid, varint tid - pid, 1 byte
+//	         ABI, 1 byte comm length n (0..16), n bytes comm)
+//	varint   time minus the frame's base time
+//	         body
+//	4 bytes  CRC-32C of every byte of the record before it, from the key
+//
+// varint is zigzag (encoding/binary's Varint). A context is the pid,
+// tid, command name and ABI a version 1 header carries; the first record
+// of the frame with a new context defines it with the next index, and
+// later records of the frame name it by the index alone. Each frame
+// starts with no context defined, so no frame depends on another: a
+// frame decodes alone, whoever wrote what came before it.
+//
+// The body of a CALL is uvarint syscall number, 1 byte argument count n
+// (0..6), then n varints, the arguments as int64; the body of a RET is
+// uvarint syscall number, varint return value, varint error minus the
+// error the value implies (see RetFromValue; 0 nearly always). Records
+// of other types, and CALL and RET records written with the escape type
+// (WriteBytes, or flags above bit 2), hold the version 1 payload as it
+// is.
+//
+// Damage: a frame header whose check fails is reported at its offset,
+// and the Reader resynchronises at the next frame header or version 1
+// record. Within a frame, a record whose head check or CRC fails is
+// reported at its offset and the Reader goes on at the next good record
+// of the frame: any byte of the frame may start one, each candidate
+// costing a head check and, for the few that pass it, a CRC from the
+// checkpoints of crcIndex, so that resynchronising stays linear. A
+// record that names a context whose defining record was damaged is
+// reported at its own offset. A frame that the stream ends inside (a
+// torn write) reports what it lost: the torn record, or, when the stream
+// ends between records, the rest of the frame, as damage of zero bytes
+// at that offset.
 //
 // # Sessions
 //

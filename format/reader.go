@@ -17,7 +17,7 @@ var ErrNotTrace = errors.New("not a ktrace file")
 // and goes on with the next good record, if any.
 type DamageError struct {
 	Offset int64  // stream offset of the first bad byte
-	Len    int64  // bytes skipped
+	Len    int64  // bytes skipped: 0 for a version 2 frame the stream ends inside, between records
 	Reason string // what was wrong
 }
 
@@ -40,7 +40,8 @@ type Reader struct {
 	err    error // sticky error: ErrNotTrace or a read error
 	first  bool  // the first record has been checked
 	record Record
-	crcs   crcIndex // CRC checkpoints while resynchronising
+	fr     frameReader // the version 2 frame being read
+	crcs   crcIndex    // CRC checkpoints while resynchronising
 	// probing: the stream does not begin with a sound START record, and
 	// is a damaged trace only if a good record starts in its first
 	// MaxRecordLen bytes.
@@ -73,7 +74,7 @@ func (r *Reader) Reset(src io.Reader) {
 	if len(buf) != readerBufSize {
 		buf = make([]byte, readerBufSize)
 	}
-	*r = Reader{r: src, wait: r.wait, buf: buf, crcs: r.crcs}
+	*r = Reader{r: src, wait: r.wait, buf: buf, crcs: r.crcs, fr: frameReader{ctx: r.fr.ctx[:0]}}
 }
 
 // Offset returns the stream offset of the next unread byte.
@@ -97,7 +98,35 @@ func (r *Reader) Next() (*Record, error) {
 		}
 		r.first = true
 	}
-	start := r.off
+	for {
+		if r.fr.on {
+			if r.off < r.fr.end {
+				return r.nextInFrame()
+			}
+			r.fr.on = false
+		}
+		start := r.off
+		ok, err := r.ensure(2)
+		if err != nil {
+			r.err = err
+			return nil, err
+		}
+		if !ok && r.hi == r.lo {
+			return nil, io.EOF
+		}
+		if ok && r.buf[r.lo] == sync0 && r.buf[r.lo+1] == frameSync1 {
+			if err := r.openFrame(start); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		return r.nextV1(start)
+	}
+}
+
+// nextV1 reads the version 1 record at stream offset start (where r.lo
+// is).
+func (r *Reader) nextV1(start int64) (*Record, error) {
 	ok, err := r.ensure(HeaderLen)
 	if err != nil {
 		r.err = err
@@ -156,6 +185,7 @@ func (r *Reader) decodeHeader(rec []byte, off int64) {
 	x.ABI = arch.ABI(rec[44])
 	x.Flags = Flags(rec[45])
 	x.Offset = off
+	x.Len = len(rec)
 	x.Payload = rec[HeaderLen:]
 }
 
@@ -201,6 +231,26 @@ func (r *Reader) resync(start int64, reason string) error {
 	r.skip(1)
 	found := false
 	for !r.probing || r.off < MaxRecordLen {
+		if r.fr.on && r.off >= r.fr.end {
+			r.fr.on = false
+		}
+		if r.fr.on {
+			// Within a frame a record may start at any byte.
+			good, more, err := r.candidateInFrame()
+			if err != nil {
+				r.err = err
+				return err
+			}
+			if good {
+				found = true
+				break
+			}
+			if !more {
+				break
+			}
+			r.skip(1)
+			continue
+		}
 		i := bytes.IndexByte(r.buf[r.lo:r.hi], sync0)
 		if i < 0 {
 			r.skip(r.hi - r.lo)
@@ -229,6 +279,9 @@ func (r *Reader) resync(start int64, reason string) error {
 		}
 		r.skip(1)
 	}
+	if !found {
+		r.fr.on = false // the stream ended inside the frame
+	}
 	if r.probing {
 		r.probing = false
 		if !found || r.off >= MaxRecordLen {
@@ -247,11 +300,18 @@ func (r *Reader) skip(n int) {
 	r.consume(n)
 }
 
-// goodRecordHere reports whether a whole record with a valid checksum
-// starts at r.lo. Its cost does not depend on the length the record
-// claims (see crcIndex).
+// goodRecordHere reports whether a whole version 1 record with a valid
+// checksum, or a sound version 2 frame header, starts at r.lo. Its cost
+// does not depend on the length the record claims (see crcIndex).
 func (r *Reader) goodRecordHere() (bool, error) {
-	ok, err := r.ensure(HeaderLen)
+	ok, err := r.ensure(FrameHeaderLen)
+	if !ok || err != nil {
+		return false, err
+	}
+	if h := r.buf[r.lo : r.lo+FrameHeaderLen]; h[1] == frameSync1 {
+		return frameHeaderOK(h), nil
+	}
+	ok, err = r.ensure(HeaderLen)
 	if !ok || err != nil {
 		return false, err
 	}

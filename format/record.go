@@ -10,8 +10,14 @@ import (
 	"github.com/ktrace-linux/ktrace/arch"
 )
 
-// Version is the format version this package writes.
-const Version = 1
+// Version is the format version this package writes by default. It
+// reads every version from 1 to Version.
+const Version = 2
+
+// Version1 is the first format version: every record has a 48-byte
+// header. A Writer appending to a version 1 trace keeps writing it (see
+// AppendVersion).
+const Version1 = 1
 
 // Magic opens the payload of every START record.
 const Magic = "KTRLINUX"
@@ -130,8 +136,12 @@ type Record struct {
 	Header
 	// Offset is the record's position in the stream.
 	Offset int64
-	// Payload is the bytes after the header. It aliases the Reader's
-	// buffer and is valid only until the next call to Next.
+	// Len is the number of bytes the record takes in the stream.
+	Len int
+	// Payload is the record's payload in the version 1 layout (see the
+	// package documentation), whatever the version it was written in.
+	// It aliases the Reader's buffers and is valid only until the next
+	// call to Next.
 	Payload []byte
 }
 

@@ -30,6 +30,9 @@ type Writer struct {
 	err          error
 	droppedRecs  uint64
 	droppedBytes uint64
+
+	version int
+	fr      frameWriter // version 2: the frame being filled
 }
 
 // NewWriter returns a Writer with a buffer of DefaultBufferSize bytes.
@@ -41,7 +44,25 @@ func NewWriterSize(w io.Writer, size int) *Writer {
 	if size < HeaderLen {
 		size = HeaderLen
 	}
-	return &Writer{w: w, buf: make([]byte, 0, size), size: size}
+	return &Writer{w: w, buf: make([]byte, 0, size), size: size, version: Version, fr: frameWriter{start: -1}}
+}
+
+// Version returns the format version w writes.
+func (w *Writer) Version() int { return w.version }
+
+// SetVersion makes w write format version v (Version1 or Version), as
+// a Writer appending to an existing trace does to keep writing the
+// trace's own version (see AppendVersion). It must be called before the
+// first record.
+func (w *Writer) SetVersion(v int) error {
+	if v != Version1 && v != Version {
+		return fmt.Errorf("format version %d: this package writes versions %d and %d", v, Version1, Version)
+	}
+	if len(w.buf) > 0 || w.pending > 0 {
+		return errors.New("format version set after records were written")
+	}
+	w.version = v
+	return nil
 }
 
 // Buffered returns the number of bytes waiting to be written.
@@ -61,6 +82,7 @@ func (w *Writer) Flush() error {
 	if len(w.buf) == 0 {
 		return nil
 	}
+	w.sealFrame()
 	n, err := w.w.Write(w.buf)
 	if err == nil && n < len(w.buf) {
 		err = io.ErrShortWrite
@@ -78,9 +100,28 @@ func (w *Writer) Flush() error {
 	return w.err
 }
 
-// begin appends the header of a record with a payload of n bytes and
-// returns the record's start in w.buf.
+// begin appends the header of a record with a payload of n bytes, in the
+// version w writes, and returns the record's start in w.buf.
 func (w *Writer) begin(h *Header, t Type, n int) (int, error) {
+	if w.version != Version1 {
+		return w.begin2(h, t, n, t == TypeCall || t == TypeRet)
+	}
+	return w.beginV1(h, t, n)
+}
+
+// end seals the record that starts at start.
+func (w *Writer) end(start int) error {
+	if w.version != Version1 {
+		return w.end2(start)
+	}
+	return w.endV1(start)
+}
+
+// beginV1 appends the 48-byte header of a version 1 record with a
+// payload of n bytes and returns the record's start in w.buf. In a
+// version 2 trace only START records have it: beginV1 closes the frame
+// being filled.
+func (w *Writer) beginV1(h *Header, t Type, n int) (int, error) {
 	total := HeaderLen + n
 	if total > MaxRecordLen {
 		return 0, fmt.Errorf("%v record of %d bytes: %w", t, total, ErrTooLarge)
@@ -97,6 +138,7 @@ func (w *Writer) begin(h *Header, t Type, n int) (int, error) {
 			return 0, err
 		}
 	}
+	w.sealFrame()
 	start := len(w.buf)
 	w.buf = append(w.buf, sync0, sync1)
 	w.buf = le.AppendUint16(w.buf, uint16(t))
@@ -111,8 +153,8 @@ func (w *Writer) begin(h *Header, t Type, n int) (int, error) {
 	return start, nil
 }
 
-// end seals the record that starts at start.
-func (w *Writer) end(start int) error {
+// endV1 seals the version 1 record that starts at start.
+func (w *Writer) endV1(start int) error {
 	rec := w.buf[start:]
 	le.PutUint32(rec[8:], checksum(rec))
 	w.pending++
@@ -128,7 +170,7 @@ func (w *Writer) WriteStart(h *Header, s *Start) error {
 	if len(s.Release) > 0xffff || len(s.Hostname) > 0xffff {
 		return fmt.Errorf("START record: %w", ErrTooLarge)
 	}
-	start, err := w.begin(h, TypeStart, n)
+	start, err := w.beginV1(h, TypeStart, n)
 	if err != nil {
 		return err
 	}
@@ -140,13 +182,16 @@ func (w *Writer) WriteStart(h *Header, s *Start) error {
 	w.buf = append(w.buf, s.Release...)
 	w.buf = le.AppendUint16(w.buf, uint16(len(s.Hostname)))
 	w.buf = append(w.buf, s.Hostname...)
-	return w.end(start)
+	return w.endV1(start)
 }
 
 // WriteCall appends a CALL record with up to six arguments.
 func (w *Writer) WriteCall(h *Header, nr uint32, args []uint64) error {
 	if len(args) > 6 {
 		args = args[:6]
+	}
+	if w.version != Version1 && h.Flags <= 7 {
+		return w.writeCall2(h, nr, args)
 	}
 	start, err := w.begin(h, TypeCall, callFixed+8*len(args))
 	if err != nil {
@@ -163,6 +208,9 @@ func (w *Writer) WriteCall(h *Header, nr uint32, args []uint64) error {
 
 // WriteRet appends a RET record.
 func (w *Writer) WriteRet(h *Header, r Ret) error {
+	if w.version != Version1 && h.Flags <= 7 {
+		return w.writeRet2(h, r)
+	}
 	start, err := w.begin(h, TypeRet, retLen)
 	if err != nil {
 		return err

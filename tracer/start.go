@@ -29,7 +29,7 @@ func WriteStart(w *format.Writer) error {
 	var u unix.Utsname
 	_ = unix.Uname(&u)
 	s := format.Start{
-		Version:  format.Version,
+		Version:  uint16(w.Version()),
 		Machine:  Machine(),
 		Clock:    unix.CLOCK_REALTIME,
 		Release:  cstr(u.Release[:]),

@@ -173,7 +173,7 @@ func TestControlSocketSquatted(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := itStart(t, squat)
-	out.expect("ready", 5*time.Second)
+	out.expect("ready", 5*time.Second) // each name's backlog full: a connect there fails with EAGAIN
 
 	// Append a command's trace, then attach a loop and clear the file.
 	e.mustKt(t, "-a", "-f", tf, "--", "true")

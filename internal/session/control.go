@@ -176,10 +176,15 @@ func dialTracer(name string) (*tracerConn, error) {
 	}
 	c, err := net.DialUnix("unix", nil, &net.UnixAddr{Name: "@" + name, Net: "unix"})
 	if err != nil {
-		if errors.Is(err, unix.ECONNREFUSED) || errors.Is(err, unix.ENOENT) {
-			return nil, nil
+		// Only a lack of resources on our side is an error. A socket that
+		// refuses us (gone, or a squatter's whose backlog it keeps full,
+		// EAGAIN) is no tracer of ours: a tracer accepts at once, and its
+		// listen backlog is the system's largest.
+		if errors.Is(err, unix.EMFILE) || errors.Is(err, unix.ENFILE) ||
+			errors.Is(err, unix.ENOMEM) || errors.Is(err, unix.ENOBUFS) {
+			return nil, fmt.Errorf("connect to tracer: %w", err)
 		}
-		return nil, fmt.Errorf("connect to tracer: %w", err)
+		return nil, nil
 	}
 	cred, err := peerCred(c)
 	if err != nil || int(cred.Uid) != uid {

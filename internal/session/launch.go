@@ -363,6 +363,11 @@ func serveMain(cfg helperConfig) int {
 		return fail(errors.New("no request"))
 	}
 	w := format.NewWriter(file)
+	// Appended to a version 1 trace, records stay in version 1, so
+	// that the file stays one an older kdump reads.
+	if err := w.SetVersion(format.AppendVersion(io.NewSectionReader(file, 0, format.MaxRecordLen))); err != nil {
+		return fail(err)
+	}
 	t, err := tracer.New(w, tracer.Options{ForceRegisters: cfg.ForceRegisters})
 	if err != nil {
 		return fail(err)

@@ -78,10 +78,19 @@ func (g *gen) nr(name string) uint32 {
 }
 
 // started returns a generator of records for machine m into buf, at
-// BaseTime, with the START record written by process pid.
-func started(buf *bytes.Buffer, m arch.Machine, comm string, pid int32) *gen {
-	g := &gen{w: format.NewWriter(buf), m: m, abi: m.NativeABI(), now: BaseTime, comm: comm}
-	g.check(g.w.WriteStart(g.h(pid, pid, 0), &format.Start{Version: format.Version, Machine: m,
+// BaseTime, with the START record written by process pid. It writes
+// format version 1 unless a version is given: the goldens of kdump's
+// output (record offsets among them) were made from version 1 traces,
+// and dump's tests check that version 2 renders the same.
+func started(buf *bytes.Buffer, m arch.Machine, comm string, pid int32, version ...int) *gen {
+	w := format.NewWriter(buf)
+	v := format.Version1
+	if len(version) > 0 {
+		v = version[0]
+	}
+	g := &gen{w: w, m: m, abi: m.NativeABI(), now: BaseTime, comm: comm}
+	g.check(w.SetVersion(v))
+	g.check(g.w.WriteStart(g.h(pid, pid, 0), &format.Start{Version: uint16(v), Machine: m,
 		Release: "6.1.0-test", Hostname: "box"}))
 	return g
 }
@@ -132,10 +141,14 @@ func (g *gen) stru(pid, tid int32, name string, data []byte) {
 }
 
 // Sample returns a trace recorded on machine m (amd64 or arm64) holding
-// records of every type, with the variants kdump shows differently.
-func Sample(m arch.Machine) ([]byte, error) {
+// records of every type, with the variants kdump shows differently, in
+// format version 1 (the bytes kdump's goldens were made from).
+func Sample(m arch.Machine) ([]byte, error) { return SampleVersion(m, format.Version1) }
+
+// SampleVersion is Sample written in format version v.
+func SampleVersion(m arch.Machine, v int) ([]byte, error) {
 	var buf bytes.Buffer
-	g := started(&buf, m, "ktrace", 4241)
+	g := started(&buf, m, "ktrace", 4241, v)
 	const pid, tid2 = 4242, 4243
 	g.check(g.w.WriteEmul(g.h(pid, pid, 1000), g.abi))
 	g.call(pid, pid, "execve", 0x7ffd5a1c2e40, 0x7ffd5a1c2f00, 0x7ffd5a1c2f20)
@@ -240,7 +253,7 @@ func Sample(m arch.Machine) ([]byte, error) {
 
 	// A second session appended to the same file.
 	g.comm = "ktrace"
-	g.check(g.w.WriteStart(g.h(5000, 5000, 1000000), &format.Start{Version: format.Version, Machine: m,
+	g.check(g.w.WriteStart(g.h(5000, 5000, 1000000), &format.Start{Version: uint16(g.w.Version()), Machine: m,
 		Release: "6.1.0-test", Hostname: "box"}))
 	g.comm = "sh"
 	g.check(g.w.WriteEmul(g.h(5001, 5001, 1000), g.abi))
@@ -377,10 +390,14 @@ func statxBytes() []byte {
 // Mixed writes a trace of n records (after its START record) with the mix
 // of a busy process: system calls with paths, I/O data, signals and
 // context switches, from a few threads, on machine amd64.
-func Mixed(w io.Writer, n int) error {
+func Mixed(w io.Writer, n int) error { return MixedVersion(w, n, format.Version) }
+
+// MixedVersion is Mixed written in format version v.
+func MixedVersion(w io.Writer, n int, v int) error {
 	fw := format.NewWriter(w)
 	g := &gen{w: fw, m: arch.MachineAmd64, abi: arch.ABIAmd64, now: BaseTime, comm: "server"}
-	g.check(fw.WriteStart(g.h(1, 1, 0), &format.Start{Version: format.Version, Machine: g.m, Release: "6.1.0"}))
+	g.check(fw.SetVersion(v))
+	g.check(fw.WriteStart(g.h(1, 1, 0), &format.Start{Version: uint16(v), Machine: g.m, Release: "6.1.0"}))
 	data := []byte("GET /index.html HTTP/1.1\r\nHost: example.com\r\n\r\n")
 	for i := 0; i < n && g.err == nil; {
 		tid := int32(100 + i%4)

@@ -25,7 +25,9 @@ var version string
 // information (no -X, no version control stamp).
 const Devel = "devel"
 
-// Format is the trace file format version the binaries write and read.
+// Format is the trace file format version the binaries write (ktrace -a
+// onto a version 1 file keeps writing version 1), and the newest kdump
+// reads: it reads every version from 1 on.
 const Format = format.Version
 
 // Module returns the module version: the one set at link time, else the
@@ -50,7 +52,7 @@ func fromBuildInfo(bi *debug.BuildInfo) string {
 }
 
 // String returns the line --version prints for the program prog, such as
-// "ktrace version v0.1.0 (trace format 1)".
+// "ktrace version v0.1.0 (trace format 2)".
 func String(prog string) string {
 	return fmt.Sprintf("%s version %s (trace format %d)", prog, Module(), Format)
 }

@@ -2,8 +2,11 @@
  * squat NAME...: binds a listening abstract Unix stream socket to each
  * NAME (without the leading NUL), writes "ready\n", and keeps them until
  * its standard input ends. It plays a user who squats the control socket
- * names of another user's tracer.
+ * names of another user's tracer, and fills each socket's listen backlog
+ * with connections of its own that it never accepts, so that a further
+ * connect fails with EAGAIN instead of reaching it.
  */
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,9 +32,25 @@ int main(int argc, char **argv)
 		sa.sun_family = AF_UNIX;
 		memcpy(sa.sun_path + 1, argv[i], n);
 		if (bind(fd, (struct sockaddr *)&sa, offsetof(struct sockaddr_un, sun_path) + 1 + n) != 0 ||
-		    listen(fd, 8) != 0) {
+		    listen(fd, 2) != 0) {
 			perror(argv[i]);
 			return 1;
+		}
+		for (;;) {
+			int c = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+			if (c < 0) {
+				perror("socket");
+				return 1;
+			}
+			if (connect(c, (struct sockaddr *)&sa, offsetof(struct sockaddr_un, sun_path) + 1 + n) != 0) {
+				if (errno != EAGAIN) {
+					perror("connect");
+					return 1;
+				}
+				close(c);
+				break;
+			}
 		}
 	}
 	if (write(1, "ready\n", 6) != 6)

@@ -16,13 +16,18 @@ var wantStructs = []struct{ cName, goName string }{
 	{"statx", "Statx_t"},
 	{"timespec", "Timespec"},
 	{"pollfd", "PollFd"},
+	// Time, select, epoll and output-buffer structures (issue 12, time).
+	{"timeval", "Timeval"},
+	{"itimerspec", "ItimerSpec"},
+	{"itimerval", "Itimerval"},
+	{"epoll_event", "EpollEvent"},
+	{"dirent64", "Dirent"},
 	// dependent arguments (depends.txt): termios is x/sys's Termios, the
 	// kernel's struct termios2; struct termios ends before its speeds.
 	{"termios", "Termios"},
 	{"winsize", "Winsize"},
 	{"flock", "Flock_t"},
 	{"linger", "Linger"},
-	{"timeval", "Timeval"},
 }
 
 // layoutField is one member of a generated layout: its x/sys name (with
