@@ -280,6 +280,9 @@ type Syscall struct {
 	// Traits are what the signature table says the call does and the
 	// groups it is in; none when the call has no signature.
 	Traits Traits
+	// Dep, when not nil, gives the arguments whose meaning depends on
+	// other arguments their kinds (depends.txt).
+	Dep *Dependent
 }
 
 // NArgs returns the number of arguments to record and print for s.

@@ -144,6 +144,9 @@ func (s *StructArg) SizeOn(abi ABI) int {
 // HasStruct reports whether s takes an argument the tracer records as a
 // STRU record.
 func (s *Syscall) HasStruct() bool {
+	if s.Dep.HasStruct() { // dependent arguments (depends.txt)
+		return true
+	}
 	for _, a := range s.Args {
 		if a.Kind.IsStruct() {
 			return true

@@ -216,6 +216,7 @@ func (t *Table) build() {
 		vs := newValueSet(&d.sets[i], t.values)
 		t.sets[vs.Name] = vs
 	}
+	t.buildDeps() // dependent arguments (depends.txt)
 }
 
 // ABI returns the ABI the table describes.

@@ -473,7 +473,7 @@ func (c *Calls) complete(oc *openCall, r *format.Ret, ret *format.Record) {
 		b, _ = c.appendArgs(b, oc, false)
 	}
 	b = append(b, ") = "...)
-	b = c.appendResult(b, r)
+	b = c.appendCallResult(b, oc, r) // deps.go
 	b = appendFDName(b, oc.retName)
 	b = c.appendUpdated(b, oc, r)
 	if r != nil && oc.entered {
@@ -551,7 +551,7 @@ func (c *Calls) appendArgs(b []byte, oc *openCall, entry bool) ([]byte, bool) {
 			if entry {
 				return b[:mark], false
 			}
-			b = appendArg(b, tab, argOf(sc, i), oc.call.Args[i], &c.opts)
+			b = appendArg(b, tab, callArg(sc, depFind(sc, &oc.call), i), oc.call.Args[i], &c.opts)
 		}
 	}
 	return b, true
@@ -561,7 +561,11 @@ func (c *Calls) appendArgs(b []byte, oc *openCall, entry bool) ([]byte, bool) {
 // it has one, and reports whether it was known; an argument whose
 // record has not come (yet) appends nothing.
 func (c *Calls) appendCallArg(b []byte, oc *openCall, tab *arch.Table, sc *arch.Syscall, i int, cur *argCursor) ([]byte, bool) {
-	a := argOf(sc, i)
+	m := depFind(sc, &oc.call)
+	if da := m.Arg(i); da != nil && da.Struct != nil {
+		return c.appendDepStructArg(b, oc, da, cur) // deps.go
+	}
+	a := callArg(sc, m, i)
 	v := oc.call.Args[i]
 	if a.Kind == arch.ArgMsgIn || a.Kind == arch.ArgMsgOut {
 		return c.appendMsgArg(b, oc, tab, a, v, cur) // calls_msg.go

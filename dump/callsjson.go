@@ -41,7 +41,7 @@ func (c *Calls) appendCallJSON(b []byte, oc *openCall, r *format.Ret, ret *forma
 			}
 			s, known := c.appendCallArg(c.scratch[:0], oc, tab, sc, i, &cur)
 			if !known {
-				s = appendArg(s[:0], tab, argOf(sc, i), oc.call.Args[i], &c.opts)
+				s = appendArg(s[:0], tab, callArg(sc, depFind(sc, &oc.call), i), oc.call.Args[i], &c.opts)
 			}
 			c.scratch = s
 			b = appendJSONString(b, s)

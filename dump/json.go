@@ -22,6 +22,7 @@ type JSON struct {
 	buf     []byte
 	scratch []byte
 	tabs    tableCache
+	deps    depCalls // calls whose arguments decode their results (deps.go)
 }
 
 // NewJSON returns a JSON renderer writing to w.
@@ -160,11 +161,13 @@ func (j *JSON) appendCall(b []byte, rec *format.Record) ([]byte, error) {
 	b = append(b, `],"decoded":[`...)
 	n := callArgCount(sc, tab, &c, &j.opts)
 	names := j.opts.fds.argNamesOf(rec.TID)
+	m := depFind(sc, &c)
+	j.deps.called(rec.TID, rec.ABI, sc, &c)
 	for i := 0; i < n; i++ {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		j.scratch = appendArg(j.scratch[:0], tab, argOf(sc, i), c.Args[i], &j.opts)
+		j.scratch = appendArg(j.scratch[:0], tab, callArg(sc, m, i), c.Args[i], &j.opts)
 		if names != nil {
 			j.scratch = appendFDName(j.scratch, names[i])
 		}
@@ -191,6 +194,14 @@ func (j *JSON) appendRet(b []byte, rec *format.Record) ([]byte, error) {
 	name := j.opts.fds.retNameOf(rec.TID, &r)
 	if name != "" {
 		b = appendJSONFDNames(b, []uint64{uint64(r.Value)}, []string{name})
+	}
+	if da, tab := j.deps.retArg(rec.TID, rec.ABI, &r, &j.tabs); da != nil && name == "" {
+		var ok bool
+		if j.scratch, ok = appendDepRet(j.scratch[:0], tab, da, uint64(r.Value), &j.opts); ok {
+			b = append(b, `,"decoded":`...)
+			b = appendJSONString(b, j.scratch)
+			return j.text(b), nil
+		}
 	}
 	j.scratch = appendRetText(j.scratch[:0], &r, &j.opts, name)
 	return j.text(b), nil

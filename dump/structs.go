@@ -137,6 +137,14 @@ var structDecoders = map[string]structDecoder{
 	"sysinfo":    decodeSysinfo,
 	"open_how":   decodeOpenHow,
 	"clone_args": decodeCloneArgs,
+	// dependent arguments (structs_dep.go)
+	"termios":  decodeTermios,
+	"termios2": decodeTermios,
+	"winsize":  decodeWinsize,
+	"flock":    decodeFlock,
+	"linger":   decodeLinger,
+	"int":      decodeInt,
+	"name":     decodeName,
 }
 
 // appendStruct appends "struct name {members}" when name is a struct

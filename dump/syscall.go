@@ -64,6 +64,9 @@ func callArgCount(sc *arch.Syscall, tab *arch.Table, c *format.Call, o *Options)
 		return n
 	}
 	n = min(n, len(sc.Args))
+	if !o.Raw {
+		n = depFind(sc, c).Shown(n) // not those the call does not read (deps.go)
+	}
 	if o.Raw || n < 2 || tab == nil {
 		return n
 	}
@@ -226,11 +229,12 @@ func appendCallText(b []byte, sc *arch.Syscall, tab *arch.Table, c *format.Call,
 	b = appendSyscallName(b, sc, c.Number, o)
 	b = append(b, '(')
 	n := callArgCount(sc, tab, c, o)
+	m := depFind(sc, c) // arguments other arguments give a meaning
 	for i := 0; i < n; i++ {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendArg(b, tab, argOf(sc, i), c.Args[i], o)
+		b = appendArg(b, tab, callArg(sc, m, i), c.Args[i], o)
 		if names != nil && i < len(names) {
 			b = appendFDName(b, names[i])
 		}

@@ -25,6 +25,7 @@ type Text struct {
 	style dataStyle
 
 	cols timeCols // -T, -E, -R, --wall
+	deps depCalls // calls whose arguments decode their results (deps.go)
 }
 
 // NewText returns a Text renderer writing to w.
@@ -160,6 +161,7 @@ func (t *Text) appendCall(b []byte, rec *format.Record) []byte {
 	}
 	tab := t.tabs.get(rec.ABI)
 	var sc = t.tabs.lookup(rec.ABI, c.Number)
+	t.deps.called(rec.TID, rec.ABI, sc, &c)
 	return appendCallText(b, sc, tab, &c, &t.opts, t.opts.fds.argNamesOf(rec.TID))
 }
 
@@ -170,7 +172,13 @@ func (t *Text) appendRet(b []byte, rec *format.Record) []byte {
 	}
 	b = appendSyscallName(b, t.tabs.lookup(rec.ABI, r.Number), r.Number, &t.opts)
 	b = append(b, ' ')
-	return appendRetText(b, &r, &t.opts, t.opts.fds.retNameOf(rec.TID, &r))
+	name := t.opts.fds.retNameOf(rec.TID, &r)
+	if da, tab := t.deps.retArg(rec.TID, rec.ABI, &r, &t.tabs); da != nil && name == "" {
+		if b, ok := appendDepRet(b, tab, da, uint64(r.Value), &t.opts); ok {
+			return b
+		}
+	}
+	return appendRetText(b, &r, &t.opts, name)
 }
 
 // appendRetText appends the outcome of a RET record: a descriptor with

@@ -25,8 +25,11 @@ type widthCall struct {
 func TestArgWidths(t *testing.T) {
 	const garbage = 0xfacefeed00000000
 	for _, c := range []widthCall{
-		{arch.ABIAmd64, "fcntl", []uint64{0xffffffff00000000, 0xffffffff00000001, 0}, Options{}, "fcntl(0,F_GETFD,0)"},
-		{arch.ABIAmd64, "fcntl", []uint64{3, 2, garbage | 1}, Options{}, "fcntl(3,F_SETFD,0xfacefeed00000001)"},
+		{arch.ABIAmd64, "fcntl", []uint64{0xffffffff00000000, 0xffffffff00000001, 0}, Options{}, "fcntl(0,F_GETFD)"},
+		// fcntl's argument is a long, read whole, but F_SETFD's an int
+		// (do_fcntl's argi), as depends.txt says; F_GETFD reads none.
+		{arch.ABIAmd64, "fcntl", []uint64{3, 0x405, garbage | 1}, Options{}, "fcntl(3,F_CANCELLK,0xfacefeed00000001)"},
+		{arch.ABIAmd64, "fcntl", []uint64{3, 2, garbage | 1}, Options{}, "fcntl(3,F_SETFD,0x1<FD_CLOEXEC>)"},
 		{arch.ABIAmd64, "madvise", []uint64{0, 0, garbage | 1}, Options{}, "madvise(0,0,MADV_RANDOM)"},
 		{arch.ABIAmd64, "pipe2", []uint64{0x7ffc0000, 0xffffffff00000800}, Options{}, "pipe2(0x7ffc0000,0x800<O_NONBLOCK>)"},
 		{arch.ABIAmd64, "openat", []uint64{0xffffff9c, 0x1000, garbage | 0x40, garbage | 0o644}, Options{},
@@ -36,14 +39,14 @@ func TestArgWidths(t *testing.T) {
 		{arch.ABIAmd64, "clone", []uint64{1<<32 | 0x100, 0, 0, 0, 0}, Options{}, "clone(0x100000100<CLONE_VM|0x100000000>,0,0,0,0)"},
 		{arch.ABIAmd64, "fcntl", []uint64{0xffffffff00000000, 0xffffffff00000001, 0}, Options{Raw: true},
 			"fcntl(0xffffffff00000000,0xffffffff00000001,0)"},
-		{arch.ABIArm64, "fcntl", []uint64{0xffffffff00000000, 0xffffffff00000001, 0}, Options{}, "fcntl(0,F_GETFD,0)"},
+		{arch.ABIArm64, "fcntl", []uint64{0xffffffff00000000, 0xffffffff00000001, 0}, Options{}, "fcntl(0,F_GETFD)"},
 		{arch.ABIArm64, "madvise", []uint64{0, 0, garbage | 1}, Options{}, "madvise(0,0,MADV_RANDOM)"},
 		{arch.ABIArm64, "pipe2", []uint64{0x7ffc0000, 0xffffffff00000800}, Options{}, "pipe2(0x7ffc0000,0x800<O_NONBLOCK>)"},
 		{arch.ABIArm64, "fchmodat", []uint64{garbage | 0xffffff9c, 0x1000, garbage | 0o755}, Options{},
 			"fchmodat(AT_FDCWD,0x1000,0755)"},
 		{arch.ABIArm64, "mmap", []uint64{0, 4096, 1<<32 | 1, 0x22, garbage | 0xffffffff, 0}, Options{Decimal: true},
 			"mmap(0,4096,0x100000001<PROT_READ|0x100000000>,0x22<MAP_PRIVATE|MAP_ANONYMOUS>,-1,0)"},
-		{arch.ABII386, "fcntl64", []uint64{0xffffffff, 1, 0xffffffff}, Options{Decimal: true}, "fcntl64(-1,F_GETFD,4294967295)"},
+		{arch.ABII386, "fcntl64", []uint64{0xffffffff, 1031, 0xffffffff}, Options{Decimal: true}, "fcntl64(-1,F_SETPIPE_SZ,4294967295)"},
 		{arch.ABII386, "madvise", []uint64{0, 0, 1}, Options{}, "madvise(0,0,MADV_RANDOM)"},
 		{arch.ABII386, "pipe2", []uint64{0xffd00000, 0x800}, Options{}, "pipe2(0xffd00000,0x800<O_NONBLOCK>)"},
 	} {

@@ -71,6 +71,9 @@ func (t *Tracer) structs(th *thread, dir arch.StructDir, ret int64) {
 		}
 		t.rec.labeled(h, format.TypeStruct, st.Name, buf[:n])
 	}
+	if th.call.Dep != nil {
+		t.depStructs(th, dir) // arguments whose structure another selects
+	}
 }
 
 // readSocklen reads the socklen_t (a 32-bit unsigned int) at addr.

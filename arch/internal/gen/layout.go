@@ -35,6 +35,12 @@ var wantStructs = []struct{ cName, goName string }{
 	{"utsname", "Utsname"},
 	{"sysinfo", "Sysinfo_t"},
 	{"open_how", "OpenHow"},
+	// dependent arguments (depends.txt): termios is x/sys's Termios, the
+	// kernel's struct termios2; struct termios ends before its speeds.
+	{"termios", "Termios"},
+	{"winsize", "Winsize"},
+	{"flock", "Flock_t"},
+	{"linger", "Linger"},
 }
 
 // layoutField is one member of a generated layout: its x/sys name (with

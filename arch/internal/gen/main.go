@@ -1,6 +1,7 @@
 // Command gen writes the generated tables of package arch from the sources
-// of golang.org/x/sys/unix and the data files arch/syscalls.txt and
-// arch/sets.txt:
+// of golang.org/x/sys/unix and the data files arch/syscalls.txt,
+// arch/sets.txt and arch/depends.txt (whose selector constants the tables
+// carry too):
 //
 //	arch/zerrno_gen.go          errno and signal names (all ABIs share them)
 //	arch/amd64/ztable_gen.go    amd64.Table, x86-64 native calls
@@ -103,7 +104,15 @@ func run(archDir, outDir, xsysDir string) error {
 	if err != nil {
 		return fmt.Errorf("parsing value sets: %w", err)
 	}
-	wanted := wantedConsts(sets, dataConsts)
+	depText, err := os.ReadFile(filepath.Join(archDir, "depends.txt"))
+	if err != nil {
+		return fmt.Errorf("reading dependent arguments: %w", err)
+	}
+	deps, err := spec.ParseDepends("depends.txt", string(depText))
+	if err != nil {
+		return fmt.Errorf("parsing dependent arguments: %w", err)
+	}
+	wanted := wantedConsts(sets, dataConsts, deps...)
 
 	source := "golang.org/x/sys/unix"
 	if version != "" {
@@ -170,8 +179,9 @@ func locateXSys(dir string) (string, string, error) {
 	return f[0], f[1], nil
 }
 
-// wantedConsts lists every constant name the data refers to.
-func wantedConsts(sets []spec.Set, consts []spec.Const) []string {
+// wantedConsts lists every constant name the data refers to: the value
+// sets, the const statements and the selectors of depends.txt.
+func wantedConsts(sets []spec.Set, consts []spec.Const, deps ...spec.Depend) []string {
 	seen := map[string]bool{}
 	var names []string
 	add := func(n string) {
@@ -187,6 +197,11 @@ func wantedConsts(sets []spec.Set, consts []spec.Const) []string {
 	}
 	for _, c := range consts {
 		add(c.Name)
+	}
+	for i := range deps {
+		for _, n := range deps[i].ConstNames() {
+			add(n)
+		}
 	}
 	sort.Strings(names)
 	return names
