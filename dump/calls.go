@@ -567,6 +567,9 @@ func (c *Calls) appendCallArg(b []byte, oc *openCall, tab *arch.Table, sc *arch.
 	}
 	a := callArg(sc, m, i)
 	v := oc.call.Args[i]
+	if !c.opts.Raw && isNullArg(a, oc.call.Args[:], i) {
+		return append(b, "NULL"...), true // calls_null.go
+	}
 	if a.Kind == arch.ArgMsgIn || a.Kind == arch.ArgMsgOut {
 		return c.appendMsgArg(b, oc, tab, a, v, cur) // calls_msg.go
 	}
