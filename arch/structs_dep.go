@@ -39,6 +39,8 @@ var depStructs = map[string]depStruct{
 	"timeval":  {name: "timeval", layout: "timeval"},
 	"int":      {name: "int", size: 4},
 	"name":     {name: "name", size: 16, isString: true},
+	// A signal number in an int (issue 12, polish).
+	"signal": {name: "signal", size: 4},
 }
 
 // parseDepStruct parses a structure kind of depends.txt: a name of

@@ -156,6 +156,9 @@ type openCall struct {
 	// argument text shown.
 	unfinished bool
 	shown      []byte
+	// readNothing says the call returned 0 bytes: its output buffer
+	// shows as "" (calls_null.go).
+	readNothing bool
 }
 
 // Calls renders one line (or JSON object) per system call, strace style:
@@ -437,6 +440,7 @@ func (c *Calls) showUnfinished(oc *openCall) {
 
 // complete shows a call whose RET is r (nil: none) from record ret.
 func (c *Calls) complete(oc *openCall, r *format.Ret, ret *format.Record) {
+	oc.readNothing = r != nil && r.Error == 0 && r.Value == 0
 	if c.json {
 		c.buf = c.appendCallJSON(c.buf[:0], oc, r, ret)
 		c.w.Write(c.buf)
@@ -592,6 +596,9 @@ func (c *Calls) appendCallArg(b []byte, oc *openCall, tab *arch.Table, sc *arch.
 		if cur.ios < len(oc.io) {
 			cur.ios++
 			return c.appendIOArg(b, &oc.io[cur.ios-1]), true
+		}
+		if a.Kind == arch.ArgBufOut && oc.readNothing {
+			return append(b, `""`...), true // nothing read (calls_null.go)
 		}
 		return b, false
 	case arch.ArgPtr:

@@ -66,6 +66,11 @@ func (c *Calls) structArg(b []byte, oc *openCall, tab *arch.Table, sc *arch.Sysc
 	if k < 0 {
 		return b, false
 	}
+	if st := &oc.structs[k]; string(st.name) == "pollfd" && !c.opts.Raw {
+		if nb, ok := appendPollfds(b, oc.hdr.ABI, st.data, false); ok { // calls_poll.go
+			return nb, true
+		}
+	}
 	return c.appendStructArg(b, &oc.structs[k], oc.hdr.ABI), true
 }
 
@@ -94,6 +99,22 @@ func (c *Calls) appendUpdated(b []byte, oc *openCall, r *format.Ret) []byte {
 	placed := false
 	first := true
 	for i, a := range sc.Args {
+		if a.Kind == arch.ArgPollfdInOut && !c.opts.Raw && i < len(s.out) {
+			// poll's result: the entries the kernel set, or Timeout
+			// (calls_poll.go).
+			if r.Value == 0 {
+				return append(b, " (Timeout)"...)
+			}
+			if !placed {
+				s, placed = slotsOf(oc, sc), true
+			}
+			if k := s.out[i]; k >= 0 {
+				if nb, ok := appendPollfds(append(b, " ("...), oc.hdr.ABI, oc.structs[k].data, true); ok {
+					b, first = nb, false
+				}
+			}
+			continue
+		}
 		labels, ok := outLabels[a.Kind]
 		if !ok || i >= len(s.out) {
 			continue

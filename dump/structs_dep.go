@@ -99,8 +99,10 @@ func decodeTermios(w *structOut, abi arch.ABI, data []byte) bool {
 			w.b = strconv.AppendUint(w.b, uint64(c), 10)
 		}
 		w.b = append(w.b, ']')
-	} else {
+	} else if w.o.Raw {
 		w.b = appendHexString(w.b, data[cc.Off:cc.Off+cc.Size])
+	} else {
+		w.b = appendControlChars(w.b, abi, data[cc.Off:cc.Off+cc.Size]) // structs_polish.go
 	}
 	if speeds {
 		for _, f := range [...]struct{ name, member string }{{"c_ispeed", "Ispeed"}, {"c_ospeed", "Ospeed"}} {

@@ -42,6 +42,8 @@ var valueDecoders = map[string]valueDecoder{
 	"string": {appendStringText, stringMembers},
 	// Signals, limits and system structures (issue 12, sys area).
 	"sigset": {appendSigsetText, sigsetMembers},
+	// A signal number in an int (issue 12, polish): structs_polish.go.
+	"signal": {appendSignalText, signalMembers},
 }
 
 // timeDecoders are the structDecoders of this file.
@@ -103,6 +105,9 @@ func appendValueJSON(b []byte, name []byte, data []byte, o *Options) ([]byte, bo
 func appendStructInline(b []byte, name []byte, abi arch.ABI, data []byte, o *Options) ([]byte, bool) {
 	if _, ok := valueDecoders[string(name)]; ok {
 		return appendValue(b, name, data, o, true)
+	}
+	if string(name) == "int" && !o.Raw {
+		return appendIntInline(b, data) // structs_polish.go
 	}
 	return appendStruct(b, name, abi, data, o)
 }

@@ -277,7 +277,7 @@ func TestTraceStructsDep(t *testing.T) {
 		{text, `STRU  struct name { "` + out["setname"][0] + `" }`},
 		{calls, fmt.Sprintf("ioctl(%s, TIOCGWINSZ, struct winsize { ws_row=%s, ws_col=%s, ws_xpixel=0, ws_ypixel=0 }) = 0",
 			out["gwinsz"][0], out["gwinsz"][1], out["gwinsz"][2])},
-		{calls, fmt.Sprintf("getsockopt(%s, SOL_SOCKET, SO_RCVBUF, struct int { %s }, ", out["rcvbuf"][0], out["rcvbuf"][2])},
+		{calls, fmt.Sprintf("getsockopt(%s, SOL_SOCKET, SO_RCVBUF, [%s], ", out["rcvbuf"][0], out["rcvbuf"][2])},
 		{calls, fmt.Sprintf("fcntl(%s, F_GETFD) = 0x1 (flags FD_CLOEXEC)", out["getfd"][0])},
 		{calls, `prctl(PR_SET_NAME, struct name { "` + out["setname"][0] + `" }) = 0`},
 	} {

@@ -1,0 +1,80 @@
+package tracegen
+
+import (
+	"bytes"
+
+	"github.com/ktrace-linux/ktrace/arch"
+	"github.com/ktrace-linux/ktrace/format"
+)
+
+// polishNumbers are the numbers of the calls of Polish by ABI (amd64,
+// i386, arm64), written by hand like sysNumbers.
+var polishNumbers = map[string][3]uint32{
+	"ppoll": {271, 309, 73},
+	"prctl": {157, 172, 167},
+	"ioctl": {16, 54, 29},
+	"read":  {0, 3, 63},
+	"wait4": {61, 114, 260},
+}
+
+// Polish returns a trace recorded on machine m (its native ABI) with
+// the calls whose --calls lines show what strace shows after the
+// result or in place of a pointer (issue 12, polish): ppoll's updated
+// revents and the time left, a ppoll that timed out, a pollfd array
+// with a negative descriptor, PR_GET_PDEATHSIG's signal, an ioctl's
+// int, a read that returned 0 and NULL pointers.
+func Polish(m arch.Machine) ([]byte, error) {
+	var buf bytes.Buffer
+	const pid = 4700
+	g := started(&buf, m, "polish", pid)
+	g.check(g.w.WriteEmul(g.h(pid, pid, 1000), g.abi))
+	nr := func(name string) uint32 {
+		n := polishNumbers[name]
+		if g.abi == arch.ABIArm64 {
+			return n[2]
+		}
+		return n[0]
+	}
+	call := func(name string, v int64, args []uint64, strus ...any) {
+		g.check(g.w.WriteCall(g.h(pid, pid, 1500), nr(name), args))
+		for i := 0; i+1 < len(strus); i += 2 {
+			g.stru(pid, pid, strus[i].(string), strus[i+1].([]byte))
+		}
+		g.check(g.w.WriteRet(g.h(pid, pid, 2000), format.RetFromValue(nr(name), v)))
+	}
+	const (
+		pollIn, pollOut, pollErr, pollHup = 0x1, 0x4, 0x8, 0x10
+		fds, ts, buf4, status             = 0x7ffc00003000, 0x7ffc00004000, 0x7ffc00005000, 0x7ffc00006000
+		prGetPdeathsig                    = 2
+		tiocgptn                          = 0x80045430
+		sigKill                           = 9
+	)
+	// struct pollfd: int fd, short events, short revents.
+	pollfd := func(fd int32, events, revents uint16) []byte {
+		return append(words(4, uint64(uint32(fd))), words(2, uint64(events), uint64(revents))...)
+	}
+	cat := func(bs ...[]byte) []byte { return bytes.Join(bs, nil) }
+	// ppoll: two ready of three (one skipped: fd -1), 1.5 s of which
+	// 1.25 s left.
+	in := cat(pollfd(3, pollIn|pollErr|pollHup, 0), pollfd(-1, pollIn, 0), pollfd(4, pollIn|pollOut, 0))
+	out := cat(pollfd(3, pollIn|pollErr|pollHup, pollIn|pollHup), pollfd(-1, pollIn, 0), pollfd(4, pollIn|pollOut, pollOut))
+	call("ppoll", 2, []uint64{fds, 3, ts, 0, 8},
+		"pollfd", in, "timespec", words(8, 1, 500000000),
+		"pollfd", out, "timespec", words(8, 1, 250000000))
+	// ppoll that timed out: nothing set, no time left.
+	in = pollfd(5, pollIn, 0)
+	call("ppoll", 0, []uint64{fds, 1, ts, 0, 8},
+		"pollfd", in, "timespec", words(8, 0, 10000000),
+		"pollfd", in, "timespec", words(8, 0, 0))
+	// PR_GET_PDEATHSIG: a signal; then none set.
+	call("prctl", 0, []uint64{prGetPdeathsig, buf4}, "signal", words(4, sigKill))
+	call("prctl", 0, []uint64{prGetPdeathsig, buf4}, "signal", words(4, 0))
+	// An ioctl's int: [N] as strace.
+	call("ioctl", 0, []uint64{3, tiocgptn, buf4}, "int", words(4, 7))
+	// A read that returned 0: no data, "".
+	call("read", 0, []uint64{3, buf4, 4096})
+	// wait4 with no rusage: NULL.
+	call("wait4", 4701, []uint64{0xffffffffffffffff, status, 0, 0}, "wait_status", words(4, 0x8b))
+	g.check(g.w.Flush())
+	return buf.Bytes(), g.err
+}
