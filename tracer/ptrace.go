@@ -29,6 +29,7 @@ const (
 	optExec     = unix.PTRACE_O_TRACEEXEC
 	optSeccomp  = unix.PTRACE_O_TRACESECCOMP
 	optExitKill = unix.PTRACE_O_EXITKILL
+	optExit     = unix.PTRACE_O_TRACEEXIT
 
 	evFork    = unix.PTRACE_EVENT_FORK
 	evVfork   = unix.PTRACE_EVENT_VFORK
@@ -36,6 +37,7 @@ const (
 	evExec    = unix.PTRACE_EVENT_EXEC
 	evSeccomp = unix.PTRACE_EVENT_SECCOMP
 	evStop    = unix.PTRACE_EVENT_STOP
+	evExit    = unix.PTRACE_EVENT_EXIT
 
 	ntPrstatus = 1 // NT_PRSTATUS regset
 )

@@ -88,4 +88,7 @@ func (t *Tracer) psig(th *thread, sig unix.Signal) {
 	// The signal may end the process: its parent could see it gone
 	// before the tracer sees anything more of it (signal flushes).
 	t.rec.signal(t.header(th, th.lastABI), &ps)
+	if ps.Action == format.SigDefault {
+		t.watchExit(th, sig) // exitwatch.go
+	}
 }

@@ -49,6 +49,7 @@ const (
 	stopEvent                   // PTRACE_EVENT_STOP: a first stop, an interrupt, a group-stop
 	stopExec                    // PTRACE_EVENT_EXEC
 	stopChild                   // PTRACE_EVENT_FORK, VFORK or CLONE
+	stopExit                    // PTRACE_EVENT_EXIT (asked for at a fatal signal: exitwatch.go)
 	stopOther                   // anything else: another event, a continue
 )
 
@@ -79,6 +80,8 @@ func decodeStop(ws unix.WaitStatus) stop {
 		s.kind = stopExec
 	case event == evFork, event == evVfork, event == evClone:
 		s.kind = stopChild
+	case event == evExit:
+		s.kind = stopExit
 	default:
 		s.kind = stopOther
 	}

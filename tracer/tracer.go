@@ -428,6 +428,9 @@ func (t *Tracer) handle(tid int, ws unix.WaitStatus) {
 			return
 		}
 		t.resume(th, 0)
+	case stopExit:
+		t.exitEvent(th) // exitwatch.go
+		t.resume(th, 0)
 	case stopExec:
 		t.execEvent(th)
 	case stopChild:
