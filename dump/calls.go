@@ -299,8 +299,11 @@ func (c *Calls) Record(rec *format.Record) error {
 	if rec.Type == format.TypeExit {
 		c.ended(rec.PID)
 	}
-	if len(c.unshown) > 0 && !c.json {
-		c.interrupt(-1) // the call of this thread too
+	if len(c.unshown) > 0 && !c.json && !(rec.Type == format.TypeEmul && c.open[rec.TID] != nil) {
+		// The call of this thread too; but an EMUL in a thread's call
+		// (the execve that starts a program of another ABI, or the
+		// first) does not cut it: strace shows execve whole.
+		c.interrupt(-1)
 	}
 	c.event(rec)
 	return c.writeErr()
@@ -607,6 +610,11 @@ func (c *Calls) appendCallArg(b []byte, oc *openCall, tab *arch.Table, sc *arch.
 		if (sc == nil || !sc.HasStruct()) && cur.structs < len(oc.structs) {
 			cur.structs++
 			return c.appendStructArg(b, &oc.structs[cur.structs-1], oc.hdr.ABI), true
+		}
+		if sc != nil && sc.Known {
+			// A plain pointer of a known call: the tracer records
+			// nothing for it (clone's stack and tids).
+			return c.appendPlainArg(b, tab, a, v), true
 		}
 		return b, false
 	case arch.ArgArgv:

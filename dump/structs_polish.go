@@ -84,3 +84,16 @@ func appendControlChars(b []byte, abi arch.ABI, cc []byte) []byte {
 	}
 	return append(b, ']')
 }
+
+// appendFdPairInline appends the descriptors pipe, pipe2 and socketpair
+// returned as strace shows them, in --calls: [3, 4].
+func appendFdPairInline(b []byte, data []byte) ([]byte, bool) {
+	if len(data) != 8 {
+		return b, false
+	}
+	b = append(b, '[')
+	b = strconv.AppendInt(b, int64(int32(le.Uint32(data))), 10)
+	b = append(b, ", "...)
+	b = strconv.AppendInt(b, int64(int32(le.Uint32(data[4:]))), 10)
+	return append(b, ']'), true
+}

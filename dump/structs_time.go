@@ -109,6 +109,9 @@ func appendStructInline(b []byte, name []byte, abi arch.ABI, data []byte, o *Opt
 	if string(name) == "int" && !o.Raw {
 		return appendIntInline(b, data) // structs_polish.go
 	}
+	if string(name) == "fd_pair" && !o.Raw {
+		return appendFdPairInline(b, data) // structs_polish.go
+	}
 	return appendStruct(b, name, abi, data, o)
 }
 

@@ -10,11 +10,13 @@ import (
 // polishNumbers are the numbers of the calls of Polish by ABI (amd64,
 // i386, arm64), written by hand like sysNumbers.
 var polishNumbers = map[string][3]uint32{
-	"ppoll": {271, 309, 73},
-	"prctl": {157, 172, 167},
-	"ioctl": {16, 54, 29},
-	"read":  {0, 3, 63},
-	"wait4": {61, 114, 260},
+	"ppoll":  {271, 309, 73},
+	"prctl":  {157, 172, 167},
+	"ioctl":  {16, 54, 29},
+	"read":   {0, 3, 63},
+	"wait4":  {61, 114, 260},
+	"execve": {59, 11, 221},
+	"clone":  {56, 120, 220},
 }
 
 // Polish returns a trace recorded on machine m (its native ABI) with
@@ -75,6 +77,19 @@ func Polish(m arch.Machine) ([]byte, error) {
 	call("read", 0, []uint64{3, buf4, 4096})
 	// wait4 with no rusage: NULL.
 	call("wait4", 4701, []uint64{0xffffffffffffffff, status, 0, 0}, "wait_status", words(4, 0x8b))
+	// An execve whose EMUL comes inside it (the first, or a program
+	// of another ABI): one line, as strace shows it.
+	g.check(g.w.WriteCall(g.h(pid, pid, 1500), nr("execve"), []uint64{0x7ffc00007000, 0x7ffc00008000, 0x7ffc00009000}))
+	g.bytes(pid, pid, format.TypeNamei, "/bin/true", 0)
+	g.check(g.w.WriteStrings(g.h(pid, pid, 500), format.TypeArgs, []string{"true"}))
+	g.check(g.w.WriteEmul(g.h(pid, pid, 1000), g.abi))
+	g.check(g.w.WriteRet(g.h(pid, pid, 2000), format.RetFromValue(nr("execve"), 0)))
+	// A clone that the child's first record interrupts: its plain
+	// pointers show before "<unfinished ...>".
+	const child = 4702
+	g.check(g.w.WriteCall(g.h(pid, pid, 1500), nr("clone"), []uint64{0x1200011, 0, 0, 0x7f3a2c001a10, 0}))
+	g.check(g.w.WriteEmul(g.h(child, child, 1000), g.abi))
+	g.check(g.w.WriteRet(g.h(pid, pid, 2000), format.RetFromValue(nr("clone"), child)))
 	g.check(g.w.Flush())
 	return buf.Bytes(), g.err
 }
