@@ -31,6 +31,9 @@ const (
 	fdFork            // a new process with a copy of the table (or sharing it)
 	fdExitGroup       // the process ends
 	fdAnon            // a new descriptor of a kind named by label
+	// Internet sockets' ends (issue 12, polish): fdnames_inet.go.
+	fdSockName // getsockname: the local end of argument 0
+	fdPeerName // getpeername: the peer of argument 0
 )
 
 // fdSpec describes how a system call changes the descriptor table.
@@ -69,6 +72,8 @@ var fdSpecs = map[string]fdSpec{
 	"pidfd_open": {fdAnon, -1, "anon_inode:[pidfd]"}, "userfaultfd": {fdAnon, 0, "anon_inode:[userfaultfd]"},
 	"perf_event_open": {fdAnon, -1, "anon_inode:[perf_event]"}, "io_uring_setup": {fdAnon, -1, "anon_inode:[io_uring]"},
 	"bpf": {fdAnon, -1, "anon_inode:bpf"}, "mq_open": {fdAnon, -1, "mqueue"},
+	// Internet sockets' ends (issue 12, polish): fdnames_inet.go.
+	"getsockname": {fdSockName, -1, ""}, "getpeername": {fdPeerName, -1, ""},
 }
 
 // fdPairStructs are the names of the STRU records that hold the two
@@ -147,6 +152,7 @@ type fdThread struct {
 	args    [6]string // names of the arguments at the CALL
 	ret     string    // name of the descriptor returned
 	msg     *fdMsg    // descriptors sendmsg passes or recvmsg receives (SCM_RIGHTS)
+	addr    string    // an internet socket address of the call's sockaddr STRU (fdnames_inet.go)
 }
 
 // forker is a thread in a fork or clone call.
@@ -300,6 +306,9 @@ func (t *fdTracker) observe(rec *format.Record) {
 		if th == nil || !th.entered {
 			return
 		}
+		if th.keepAddr(rec) { // fdnames_inet.go
+			return
+		}
 		if th.spec.op != fdPair {
 			t.structMsg(rec, th) // fdnames_msg.go: SCM_RIGHTS
 			return
@@ -434,7 +443,7 @@ func (t *fdTracker) leave(rec *format.Record, r *format.Ret) {
 		return
 	case fdAccept:
 		if f, ok := p.files[arg(0)]; ok {
-			p.files[fd] = fdFile{f.name, cloexec}
+			p.files[fd] = fdFile{acceptedName(f.name, th), cloexec} // fdnames_inet.go
 		} else {
 			delete(p.files, fd)
 		}
@@ -443,6 +452,12 @@ func (t *fdTracker) leave(rec *format.Record, r *format.Ret) {
 			f.name += ":" + th.path
 			p.files[arg(0)] = f
 		}
+		if sc := t.tabs.lookup(th.abi, c.Number); sc != nil {
+			p.nameEnd(arg(0), th, sc.Name == "bind") // fdnames_inet.go
+		}
+		return
+	case fdSockName, fdPeerName:
+		p.nameEnd(arg(0), th, th.spec.op == fdSockName) // fdnames_inet.go
 		return
 	case fdDup:
 		p.copyFD(arg(0), fd, false)

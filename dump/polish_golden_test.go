@@ -12,8 +12,9 @@ import (
 
 // TestPolishGoldens renders tracegen.Polish (ppoll's updated revents and
 // time left, a ppoll that timed out, PR_GET_PDEATHSIG's signal, an
-// ioctl's int, a read of 0 bytes, NULL pointers) on amd64 and arm64
-// with --calls, -r, -r -n and --json; go test -update rewrites
+// ioctl's int, a read of 0 bytes, NULL pointers, internet sockets'
+// ends with -y) on amd64 and arm64 with --calls, -r, -r -n, --json and
+// --calls -y; go test -update rewrites
 // testdata/stru/polish-*.golden.
 func TestPolishGoldens(t *testing.T) {
 	for _, m := range []arch.Machine{arch.MachineAmd64, arch.MachineArm64} {
@@ -25,8 +26,10 @@ func TestPolishGoldens(t *testing.T) {
 			suffix string
 			mode   Mode
 			raw    bool
-		}{{"-calls", ModeCalls, false}, {"", ModeText, false}, {"-raw", ModeText, true}, {"-json", ModeJSON, false}, {"-calls-json", ModeCallsJSON, false}} {
-			o := Options{Structs: true, Raw: c.raw}
+			fds    bool
+		}{{"-calls", ModeCalls, false, false}, {"", ModeText, false, false}, {"-raw", ModeText, true, false},
+			{"-json", ModeJSON, false, false}, {"-calls-json", ModeCallsJSON, false, false}, {"-calls-y", ModeCalls, false, true}} {
+			o := Options{Structs: true, Raw: c.raw, FDNames: c.fds}
 			got := render(t, trace, c.mode, o)
 			testutil.Golden(t, filepath.Join("../testdata/stru", "polish-"+m.String()+c.suffix+".golden"), []byte(got))
 		}

@@ -10,13 +10,21 @@ import (
 // polishNumbers are the numbers of the calls of Polish by ABI (amd64,
 // i386, arm64), written by hand like sysNumbers.
 var polishNumbers = map[string][3]uint32{
-	"ppoll":  {271, 309, 73},
-	"prctl":  {157, 172, 167},
-	"ioctl":  {16, 54, 29},
-	"read":   {0, 3, 63},
-	"wait4":  {61, 114, 260},
-	"execve": {59, 11, 221},
-	"clone":  {56, 120, 220},
+	"ppoll":       {271, 309, 73},
+	"prctl":       {157, 172, 167},
+	"ioctl":       {16, 54, 29},
+	"read":        {0, 3, 63},
+	"wait4":       {61, 114, 260},
+	"execve":      {59, 11, 221},
+	"clone":       {56, 120, 220},
+	"socket":      {41, 359, 198},
+	"bind":        {49, 361, 200},
+	"listen":      {50, 363, 201},
+	"accept4":     {288, 364, 242},
+	"connect":     {42, 362, 203},
+	"getsockname": {51, 367, 204},
+	"getpeername": {52, 368, 205},
+	"write":       {1, 4, 64},
 }
 
 // Polish returns a trace recorded on machine m (its native ABI) with
@@ -90,6 +98,21 @@ func Polish(m arch.Machine) ([]byte, error) {
 	g.check(g.w.WriteCall(g.h(pid, pid, 1500), nr("clone"), []uint64{0x1200011, 0, 0, 0x7f3a2c001a10, 0}))
 	g.check(g.w.WriteEmul(g.h(child, child, 1000), g.abi))
 	g.check(g.w.WriteRet(g.h(pid, pid, 2000), format.RetFromValue(nr("clone"), child)))
+	// Internet sockets: the ends -y names them by.
+	sin := func(a, b, c, d byte, port uint16) []byte {
+		return []byte{2, 0, byte(port >> 8), byte(port), a, b, c, d, 0, 0, 0, 0, 0, 0, 0, 0}
+	}
+	const addr, addrlen = 0x7ffc0000a000, 0x7ffc0000b000
+	call("socket", 6, []uint64{2, 1 | 0x80000, 0})
+	call("bind", 0, []uint64{6, addr, 16}, "sockaddr", sin(127, 0, 0, 1, 8080))
+	call("listen", 0, []uint64{6, 128})
+	call("socket", 7, []uint64{2, 1, 0})
+	call("connect", 0, []uint64{7, addr, 16}, "sockaddr", sin(127, 0, 0, 1, 8080))
+	call("getsockname", 0, []uint64{7, addr, addrlen}, "sockaddr", sin(127, 0, 0, 1, 41234))
+	call("accept4", 8, []uint64{6, addr, addrlen, 0x80000}, "sockaddr", sin(127, 0, 0, 1, 41234))
+	call("write", 5, []uint64{7, addr, 5})
+	call("getpeername", 0, []uint64{8, addr, addrlen}, "sockaddr", sin(127, 0, 0, 1, 41234))
+	call("write", 5, []uint64{8, addr, 5})
 	g.check(g.w.Flush())
 	return buf.Bytes(), g.err
 }
