@@ -184,6 +184,7 @@ type Calls struct {
 // NewCalls returns a Calls renderer writing text, or JSON Lines when
 // asJSON is set, to w.
 func NewCalls(w io.Writer, asJSON bool, o Options) *Calls {
+	o.bareFlags = true // structures' flags as strace shows them (structs_polish.go)
 	ao := o
 	ao.Decimal = true
 	return &Calls{w: bufio.NewWriterSize(w, 64<<10), json: asJSON, opts: o, argOpts: ao,

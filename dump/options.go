@@ -39,6 +39,10 @@ type Options struct {
 
 	// fds is the descriptor tracker of -y, made by NewRenderer.
 	fds *fdTracker
+	// bareFlags shows the flag members of structures by their names
+	// alone, as strace does (--calls: sa_flags=SA_RESTORER|SA_RESTART);
+	// see structs_polish.go.
+	bareFlags bool
 }
 
 // Match reports whether a record of type t from pid/tid passes the

@@ -97,3 +97,28 @@ func appendFdPairInline(b []byte, data []byte) ([]byte, bool) {
 	b = strconv.AppendInt(b, int64(int32(le.Uint32(data[4:]))), 10)
 	return append(b, ']'), true
 }
+
+// bareNames writes a flag member by its names alone, as strace shows it
+// (SA_RESTORER|SA_RESTART, 0 for none), when the options ask for it
+// (--calls) and every bit has a name; it reports whether it wrote it.
+func (w *structOut) bareNames(name string, abi arch.ABI, set string, v uint64) bool {
+	if !w.o.bareFlags || w.json || w.o.Raw {
+		return false
+	}
+	if v == 0 {
+		w.key(name)
+		w.b = append(w.b, '0')
+		return true
+	}
+	s := tableSet(tables.For(abi), set)
+	if s == nil {
+		return false
+	}
+	mark := len(w.b)
+	w.key(name)
+	var ok bool
+	if w.b, ok = s.AppendFormat(w.b, v); !ok {
+		w.b = w.b[:mark]
+	}
+	return ok
+}

@@ -68,6 +68,9 @@ func (w *structOut) addr(name string, v uint64) {
 // named by the value set of abi's table (bare hex when raw or when a bit
 // has no name); a number in JSON.
 func (w *structOut) flags(name string, abi arch.ABI, set string, v uint64, size int) {
+	if w.bareNames(name, abi, set, v) { // structs_polish.go
+		return
+	}
 	w.hex(name, v, size)
 	if w.json || w.o.Raw || v == 0 {
 		return

@@ -268,6 +268,9 @@ func decodeItimerval(w *structOut, _ arch.ABI, data []byte) bool {
 // flagsMember writes a flag word of size bytes: 0x1<EPOLLIN> in text
 // unless raw, named by the ABI's set; a number in JSON.
 func (w *structOut) flagsMember(name string, abi arch.ABI, set string, v uint64, size int) {
+	if w.bareNames(name, abi, set, v) { // structs_polish.go
+		return
+	}
 	w.hex(name, v, size)
 	if w.json || w.o.Raw || v == 0 {
 		return
