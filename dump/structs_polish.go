@@ -122,3 +122,20 @@ func (w *structOut) bareNames(name string, abi arch.ABI, set string, v uint64) b
 	}
 	return ok
 }
+
+// isNull reports whether a pointer member holding v shows as NULL, as
+// strace shows it: 0 in --calls text.
+func (w *structOut) isNull(v uint64) bool {
+	return v == 0 && w.o.bareFlags && !w.json && !w.o.Raw
+}
+
+// pointer appends a pointer member of size bytes: NULL when isNull, else
+// in hex.
+func (w *structOut) pointer(name string, v uint64, size int) {
+	if w.isNull(v) {
+		w.key(name)
+		w.b = append(w.b, "NULL"...)
+		return
+	}
+	w.hex(name, v, size)
+}

@@ -138,7 +138,7 @@ func decodeSiginfo(w *structOut, abi arch.ABI, data []byte) bool {
 		}
 		v := field{u + off, l.ptr}.get(data)
 		if hex {
-			w.hex(name, v, l.ptr)
+			w.pointer(name, v, l.ptr) // structs_polish.go
 		} else {
 			w.int(name, v, l.ptr)
 		}

@@ -54,6 +54,11 @@ func getField(l *arch.StructLayout, name string, p []byte) (uint64, int) {
 // addr appends a pointer member: hex in text, a decimal string in JSON
 // whatever its width (addresses may exceed 2^53).
 func (w *structOut) addr(name string, v uint64) {
+	if w.isNull(v) { // structs_polish.go
+		w.key(name)
+		w.b = append(w.b, "NULL"...)
+		return
+	}
 	w.key(name)
 	if w.json {
 		w.b = append(w.b, '"')

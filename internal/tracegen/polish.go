@@ -113,6 +113,10 @@ func Polish(m arch.Machine) ([]byte, error) {
 	call("write", 5, []uint64{7, addr, 5})
 	call("getpeername", 0, []uint64{8, addr, addrlen}, "sockaddr", sin(127, 0, 0, 1, 41234))
 	call("write", 5, []uint64{8, addr, 5})
+	// A SIGSEGV at address 0: si_addr=NULL in --calls.
+	info := make([]byte, format.PsigInfoSize)
+	copy(info, words(4, 11, 0, 1)) // si_signo SIGSEGV, si_errno, si_code SEGV_MAPERR
+	g.check(g.w.WritePsig(g.h(pid, pid, 1000), &format.Psig{Signal: 11, Action: format.SigDefault, Code: 1, Info: info}))
 	g.check(g.w.Flush())
 	return buf.Bytes(), g.err
 }
