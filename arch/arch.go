@@ -167,6 +167,8 @@ const (
 	ArgSysinfoOut   // struct sysinfo the kernel fills
 	ArgOpenHowIn    // struct open_how passed in (openat2); Len names the size argument
 	ArgCloneArgsIn  // struct clone_args passed in (clone3); Len names the size argument
+	// File system statistics (issue 12, polish).
+	ArgStatfsOut // struct statfs the kernel fills (x/sys Statfs_t: i386's statfs64)
 )
 
 var argKindNames = [...]string{
@@ -197,6 +199,8 @@ var argKindNames = [...]string{
 	ArgSigsetOut: "sigset_out", ArgRlimitIn: "rlimit_in", ArgRlimitOut: "rlimit_out",
 	ArgRlimit64In: "rlimit64_in", ArgRlimit64Out: "rlimit64_out", ArgUtsnameOut: "utsname_out",
 	ArgSysinfoOut: "sysinfo_out", ArgOpenHowIn: "open_how_in", ArgCloneArgsIn: "clone_args_in",
+	// File system statistics (issue 12, polish).
+	ArgStatfsOut: "statfs_out",
 }
 
 // String returns the kind's name as used in the signature table.

@@ -118,6 +118,11 @@ var structArgs = [...]StructArg{
 	ArgSysinfoOut:   {Name: "sysinfo", Dir: StructOut, Size: [abiCount]uint16{ABIAmd64: 112, ABII386: 64, ABIArm64: 112}},
 	ArgOpenHowIn:    {Name: "open_how", Dir: StructIn, Len: LenValue, Size: sizes(openHowSize)},
 	ArgCloneArgsIn:  {Name: "clone_args", Dir: StructIn, Len: LenValue, Size: sizes(cloneArgsSize)},
+	// File system statistics (issue 12, polish): struct statfs of
+	// amd64 and arm64 (include/uapi/asm-generic/statfs.h, 64-bit
+	// words), i386's struct statfs64 (84 bytes, packed to 4), x/sys's
+	// Statfs_t on each.
+	ArgStatfsOut: {Name: "statfs", Dir: StructOut, Size: [abiCount]uint16{ABIAmd64: 120, ABII386: 84, ABIArm64: 120}},
 }
 
 // StructArgOf returns the structure an argument of kind k points to, or

@@ -145,6 +145,8 @@ var structDecoders = map[string]structDecoder{
 	"linger":   decodeLinger,
 	"int":      decodeInt,
 	"name":     decodeName,
+	// File system statistics (issue 12, polish): structs_statfs.go.
+	"statfs": decodeStatfs,
 }
 
 // appendStruct appends "struct name {members}" when name is a struct

@@ -17,7 +17,7 @@ import (
 // shows: poll's array and what it left after the result (the revents
 // set, Timeout), ppoll's time left, "" for a read at end of file,
 // termios's control characters by name, PR_GET_PDEATHSIG's signal by
-// name and NULL for a null pointer, each checked against what the
+// name, NULL for a null pointer and statfs's structure, each checked against what the
 // program printed.
 func TestCallsAsStrace(t *testing.T) {
 	e := itSetup(t)
@@ -32,7 +32,7 @@ func TestCallsAsStrace(t *testing.T) {
 		}
 		out[f[0]] = f[1:]
 	}
-	for _, k := range []string{"poll", "timeout", "ppoll", "eof", "tcgets", "pdeathsig"} {
+	for _, k := range []string{"poll", "timeout", "ppoll", "eof", "tcgets", "pdeathsig", "statfs"} {
 		if len(out[k]) == 0 {
 			t.Fatalf("calls_polish printed no %s line: %q", k, res.Stdout)
 		}
@@ -77,4 +77,6 @@ func TestCallsAsStrace(t *testing.T) {
 	n, _ := strconv.Atoi(sig[0])
 	line("PR_GET_PDEATHSIG", fmt.Sprintf("prctl(PR_GET_PDEATHSIG, [%s]) = 0", unix.SignalName(syscall.Signal(n))))
 	line("NULL", "brk(NULL) = ")
+	sf := out["statfs"]
+	line("statfs", `statfs("/", struct statfs { f_type=`, fmt.Sprintf(", f_bsize=%s, f_blocks=%s, ", sf[1], sf[2]), "f_flags=ST_VALID")
 }

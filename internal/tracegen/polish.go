@@ -25,6 +25,8 @@ var polishNumbers = map[string][3]uint32{
 	"getsockname": {51, 367, 204},
 	"getpeername": {52, 368, 205},
 	"write":       {1, 4, 64},
+	"statfs":      {137, 268, 43}, // i386: statfs64
+	"fstatfs":     {138, 269, 44}, // i386: fstatfs64
 }
 
 // Polish returns a trace recorded on machine m (its native ABI) with
@@ -40,7 +42,10 @@ func Polish(m arch.Machine) ([]byte, error) {
 	g.check(g.w.WriteEmul(g.h(pid, pid, 1000), g.abi))
 	nr := func(name string) uint32 {
 		n := polishNumbers[name]
-		if g.abi == arch.ABIArm64 {
+		switch g.abi {
+		case arch.ABII386:
+			return n[1]
+		case arch.ABIArm64:
 			return n[2]
 		}
 		return n[0]
@@ -113,6 +118,28 @@ func Polish(m arch.Machine) ([]byte, error) {
 	call("write", 5, []uint64{7, addr, 5})
 	call("getpeername", 0, []uint64{8, addr, addrlen}, "sockaddr", sin(127, 0, 0, 1, 41234))
 	call("write", 5, []uint64{8, addr, 5})
+	// struct statfs: ext4 (EXT2_SUPER_MAGIC) read-only, tmpfs, and
+	// i386's statfs64 on amd64; then one of another size (bytes).
+	const extMagic, tmpfsMagic, stValid, stRdonly, stNosuid, stRelatime = 0xef53, 0x01021994, 0x20, 0x1, 0x2, 0x1000
+	statfs := func(long int, typ, flags uint64) []byte {
+		b := words(long, typ, 4096, 1000000, 250000, 200000, 65536, 60000)
+		b = append(b, words(4, 0x1234, 0x5678)...)
+		b = append(b, words(long, 255, 4096, flags)...)
+		return append(b, make([]byte, 4*long)...)
+	}
+	call("statfs", 0, []uint64{0x7ffc0000c000, addr}, "statfs", statfs(8, extMagic, stValid|stRdonly|stRelatime))
+	call("fstatfs", 0, []uint64{3, addr}, "statfs", statfs(8, tmpfsMagic, stValid|stNosuid))
+	if m == arch.MachineAmd64 {
+		g.abi = arch.ABII386
+		g.check(g.w.WriteEmul(g.h(pid, pid, 1000), g.abi))
+		// i386's statfs64: 32-bit words but 64-bit counts.
+		b := append(words(4, extMagic, 4096), words(8, 1000000, 250000, 200000, 65536, 60000)...)
+		b = append(b, words(4, 0x1234, 0x5678, 255, 4096, stValid)...)
+		call("statfs", 0, []uint64{0xffd0c000, 84, 0xffd0d000}, "statfs", append(b, make([]byte, 16)...))
+		g.abi = arch.ABIAmd64
+		g.check(g.w.WriteEmul(g.h(pid, pid, 1000), g.abi))
+	}
+	g.stru(pid, pid, "statfs", make([]byte, 100))
 	// A SIGSEGV at address 0: si_addr=NULL in --calls.
 	info := make([]byte, format.PsigInfoSize)
 	copy(info, words(4, 11, 0, 1)) // si_signo SIGSEGV, si_errno, si_code SEGV_MAPERR

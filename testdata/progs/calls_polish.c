@@ -11,6 +11,7 @@
  *   eof RFD N                    read of the pipe whose write end is closed
  *   tcgets FD VINTR VMIN         TCGETS (tcgetattr) of a pseudo-terminal
  *   pdeathsig SIG                prctl PR_GET_PDEATHSIG after PR_SET_PDEATHSIG
+ *   statfs TYPE BSIZE BLOCKS     statfs("/")
  *
  * Exit 0 when every call succeeded.
  */
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
+#include <sys/vfs.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -75,5 +77,10 @@ int main(void)
 	if (prctl(PR_SET_PDEATHSIG, SIGUSR1) < 0 || prctl(PR_GET_PDEATHSIG, &sig) < 0)
 		die("prctl");
 	printf("pdeathsig %d\n", sig);
+
+	struct statfs sf;
+	if (statfs("/", &sf) < 0)
+		die("statfs");
+	printf("statfs %lld %lld %lld\n", (long long)sf.f_type, (long long)sf.f_bsize, (long long)sf.f_blocks);
 	return 0;
 }

@@ -41,6 +41,8 @@ var wantStructs = []struct{ cName, goName string }{
 	{"winsize", "Winsize"},
 	{"flock", "Flock_t"},
 	{"linger", "Linger"},
+	// File system statistics (issue 12, polish).
+	{"statfs", "Statfs_t"},
 }
 
 // layoutField is one member of a generated layout: its x/sys name (with
