@@ -59,6 +59,11 @@ func (w *structOut) addr(name string, v uint64) {
 		w.b = append(w.b, "NULL"...)
 		return
 	}
+	w.addrNotNull(name, v)
+}
+
+// addrNotNull appends a member as addr does, 0 as a number.
+func (w *structOut) addrNotNull(name string, v uint64) {
 	w.key(name)
 	if w.json {
 		w.b = append(w.b, '"')
@@ -353,7 +358,9 @@ func decodeCloneArgs(w *structOut, abi arch.ABI, data []byte) bool {
 	for _, m := range [...]struct{ name, member string }{
 		{"stack", "Stack"}, {"stack_size", "Stack_size"}, {"tls", "Tls"}, {"set_tid", "Set_tid"},
 	} {
-		if v, ok := get(m.member); ok {
+		if v, ok := get(m.member); ok && m.name == "stack_size" {
+			w.addrNotNull(m.name, v) // a size: never NULL (structs_polish.go)
+		} else if ok {
 			w.addr(m.name, v)
 		}
 	}

@@ -368,10 +368,11 @@ func TestTraceSysStructs(t *testing.T) {
 		}
 		for _, w := range []string{
 			"rt_sigprocmask(SIG_BLOCK, [INT TERM], ",
-			"rt_sigprocmask(SIG_BLOCK, 0, [INT TERM], 8) = 0",
+			"rt_sigprocmask(SIG_BLOCK, NULL, [INT TERM], 8) = 0",
 			"rt_sigpending([TERM], 8) = 0",
-			"rt_sigaction(SIGUSR1, 0, struct sigaction { sa_handler=0x",
+			"rt_sigaction(SIGUSR1, NULL, struct sigaction { sa_handler=0x",
 			"uname(struct utsname { sysname=\"" + out["uname_sysname"] + "\"",
+			"stack_size=0, ", // a size, not a NULL pointer
 		} {
 			if !strings.Contains(string(calls), w) {
 				t.Errorf("kdump --calls has no %q:\n%s", w, calls)
