@@ -402,6 +402,7 @@ func (t *Tracer) resume(th *thread, sig unix.Signal) {
 		t.cswResume(th)
 	}
 	_ = ptrace(req, th.tid, 0, uintptr(sig))
+	t.waiter.resumed(next.inCall())
 }
 
 // adopt creates the state of a thread seen for the first time: a child

@@ -17,7 +17,12 @@ import (
 // machine where waking an idle CPU is dear, that halves the cost of each
 // stop. The budget halves each time the poll finds nothing (the tracee
 // blocks or computes) and is restored when it finds a stop, so a tracee
-// that rarely stops costs almost no spinning.
+// that rarely stops costs almost no spinning. There are two budgets, one
+// for a tracee resumed into a call (its exit stop comes at once unless
+// the call blocks) and one for a tracee resumed out of one (its next call
+// may come after a long computation): with one budget, a program that
+// computes between quick calls restored it at every exit stop and spent
+// it in vain after every exit, taking a CPU from the computing tracees.
 //
 // A tracer that may run on one CPU only (taskset, cpusets) never spins:
 // its tracees run on that CPU too, and every poll would take the CPU
@@ -42,15 +47,21 @@ const (
 
 // waiter is the state of the tracer's waits.
 type waiter struct {
-	canSpin bool          // the tracer may run on more than one CPU
-	spin    time.Duration // current spinning budget
-	noSpin  int           // waits left without spinning
+	canSpin bool // the tracer may run on more than one CPU
+	// inCall says the tracee resumed last was resumed into a call: it
+	// selects the budget.
+	inCall bool
+	spin   [2]time.Duration // current spinning budget, by inCall
+	noSpin [2]int           // waits left without spinning, by inCall
 }
+
+// resumed notes how the tracer resumed a tracee last: into a call or not.
+func (w *waiter) resumed(inCall bool) { w.inCall = inCall }
 
 // init prepares w for the tracer's thread, and the Go runtime for the
 // tracer (see above).
 func (w *waiter) init() {
-	w.spin = maxSpin
+	w.spin = [2]time.Duration{maxSpin, maxSpin}
 	var set unix.CPUSet
 	w.canSpin = unix.SchedGetaffinity(0, &set) != nil || set.Count() > 1
 	if runtime.GOMAXPROCS(0) < minProcs {
@@ -61,24 +72,28 @@ func (w *waiter) init() {
 // wait returns the next wait status of any tracee.
 func (t *Tracer) wait(ws *unix.WaitStatus) (int, error) {
 	w := &t.waiter
+	k := 0
+	if w.inCall {
+		k = 1
+	}
 	switch {
 	case !w.canSpin:
-	case w.noSpin > 0:
-		w.noSpin--
-	case w.spin > 0:
-		deadline := time.Now().Add(w.spin)
+	case w.noSpin[k] > 0:
+		w.noSpin[k]--
+	case w.spin[k] > 0:
+		deadline := time.Now().Add(w.spin[k])
 		for {
 			tid, err := wait4NoHang(ws)
 			if tid != 0 || err != nil {
-				w.spin = maxSpin
+				w.spin[k] = maxSpin
 				return tid, err
 			}
 			if time.Now().After(deadline) {
 				break
 			}
 		}
-		if w.spin /= 2; w.spin < time.Microsecond {
-			w.spin, w.noSpin = maxSpin, spinPause
+		if w.spin[k] /= 2; w.spin[k] < time.Microsecond {
+			w.spin[k], w.noSpin[k] = maxSpin, spinPause
 		}
 	}
 	if len(t.orphans) > 0 {
