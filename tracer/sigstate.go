@@ -14,11 +14,12 @@ import (
 // asks /proc/PID/status (SigIgn, SigCgt), which costs an open, a read
 // and a close that the kernel answers slowly: in a process tree every
 // parent gets a SIGCHLD per child. What /proc said is kept per process
-// until it may have changed: a call of the %signal group or one the
-// tracer does not know (the i386 sigaction and signal calls, which it
-// does not follow), an exec (which resets caught signals), a caught
-// signal (its handler may be SA_RESETHAND), or a seccomp filter (under
-// which calls go unseen). A child starts with its parent's.
+// until it may have changed: at the entry and at the exit of a call of
+// the %signal group or of one the tracer does not know (this covers the
+// i386 sigaction and signal calls, which it does not follow), at an exec
+// (which resets caught signals), after a caught signal (its handler may
+// be SA_RESETHAND), and always under a seccomp filter (calls go unseen).
+// A child starts with its parent's.
 
 // sigDispositions returns the signals th's process ignores and catches,
 // reading /proc only when what it said last may have changed (under a
@@ -35,9 +36,10 @@ func (t *Tracer) sigDispositions(th *thread) (ign, cgt uint64, ok bool) {
 	return p.sigIgn, p.sigCgt, true
 }
 
-// sigCallEntry forgets what /proc said of th's signal dispositions when
-// the call th enters may change them.
-func sigCallEntry(th *thread) {
+// sigCall forgets what /proc said of th's signal dispositions when the
+// call th enters or leaves may change them. At both ends: another thread
+// of the process may take a signal, and read /proc, while the call runs.
+func sigCall(th *thread) {
 	if th.call == nil || th.call.Traits&arch.ClassSignal != 0 {
 		th.proc.sigStatus = false
 	}

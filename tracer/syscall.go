@@ -116,7 +116,7 @@ func (t *Tracer) entry(th *thread) {
 		th.call = tab.Lookup(th.nr)
 	}
 	p := th.proc
-	sigCallEntry(th)
+	sigCall(th)
 	if !p.started {
 		if th.call == nil || th.call.Traits&arch.TraitExecs == 0 {
 			return
@@ -188,6 +188,7 @@ func (t *Tracer) emul(th *thread) {
 // exit handles a syscall-exit stop.
 func (t *Tracer) exit(th *thread) {
 	th.maskUnsure = true
+	sigCall(th)
 	if !th.phase.inCall() {
 		return // an exit without its entry: attached mid-call
 	}
