@@ -127,6 +127,30 @@ const (
 	ArgTimespec64In  // struct __kernel_timespec passed in (64-bit members on every ABI)
 	ArgTimespec64Out // struct __kernel_timespec the kernel fills
 	ArgPollfdInOut   // struct pollfd array read and updated (revents); count in Len
+
+	// Time, select, epoll and output-buffer structures (issue 12, time).
+	ArgTimevalIn        // struct timeval passed in
+	ArgTimevalOut       // struct timeval the kernel fills
+	ArgTimevalInOut     // struct timeval read and updated (select's timeout)
+	ArgTimespecInOut    // struct timespec read and updated (pselect6's timeout)
+	ArgTimespec64InOut  // struct __kernel_timespec read and updated (pselect6_time64)
+	ArgTimeval2In       // struct timeval[2] passed in (utimes)
+	ArgTimespec2In      // struct timespec[2] passed in (utimensat)
+	ArgTimespec64x2In   // struct __kernel_timespec[2] passed in (utimensat_time64)
+	ArgItimerspecIn     // struct itimerspec passed in
+	ArgItimerspecOut    // struct itimerspec the kernel fills
+	ArgItimerspec64In   // struct __kernel_itimerspec passed in
+	ArgItimerspec64Out  // struct __kernel_itimerspec the kernel fills
+	ArgItimervalIn      // struct itimerval passed in
+	ArgItimervalOut     // struct itimerval the kernel fills
+	ArgFutexTimeoutIn   // struct timespec of a futex command that waits; Len names the op
+	ArgFutexTimeout64In // struct __kernel_timespec of a futex command that waits; Len names the op
+	ArgFdsetInOut       // fd_set read and updated; Len names nfds (a count of bits)
+	ArgEpollEventIn     // struct epoll_event passed in (epoll_ctl)
+	ArgEpollEventsOut   // struct epoll_event array filled; the return value counts them
+	ArgTextOut          // bytes the kernel fills; the return value counts them (readlink, getcwd)
+	ArgDirents64Out     // struct linux_dirent64 entries filled; the return value counts bytes
+	ArgDirentsOut       // struct linux_dirent entries filled (getdents); the return value counts bytes
 )
 
 var argKindNames = [...]string{
@@ -139,6 +163,17 @@ var argKindNames = [...]string{
 	ArgStatxOut: "statx_out", ArgFds2Out: "fds2_out", ArgTimespecIn: "timespec_in",
 	ArgTimespecOut: "timespec_out", ArgTimespec64In: "timespec64_in",
 	ArgTimespec64Out: "timespec64_out", ArgPollfdInOut: "pollfd_inout",
+	// Time, select, epoll and output-buffer structures (issue 12, time).
+	ArgTimevalIn: "timeval_in", ArgTimevalOut: "timeval_out", ArgTimevalInOut: "timeval_inout",
+	ArgTimespecInOut: "timespec_inout", ArgTimespec64InOut: "timespec64_inout",
+	ArgTimeval2In: "timeval2_in", ArgTimespec2In: "timespec2_in", ArgTimespec64x2In: "timespec64x2_in",
+	ArgItimerspecIn: "itimerspec_in", ArgItimerspecOut: "itimerspec_out",
+	ArgItimerspec64In: "itimerspec64_in", ArgItimerspec64Out: "itimerspec64_out",
+	ArgItimervalIn: "itimerval_in", ArgItimervalOut: "itimerval_out",
+	ArgFutexTimeoutIn: "futex_timeout_in", ArgFutexTimeout64In: "futex_timeout64_in",
+	ArgFdsetInOut: "fdset_inout", ArgEpollEventIn: "epoll_event_in", ArgEpollEventsOut: "epoll_events_out",
+	ArgTextOut: "text_out", ArgDirents64Out: "dirents64_out",
+	ArgDirentsOut: "dirents_out",
 }
 
 // String returns the kind's name as used in the signature table.

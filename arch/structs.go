@@ -31,8 +31,15 @@ type StructArg struct {
 	Dir  StructDir
 	Len  StructLen
 	// Size is the structure's size in bytes by ABI (the element's size
-	// for LenCount, the most recorded for LenValue and LenPointer).
+	// for LenCount and LenRet, the most recorded for LenValue,
+	// LenPointer, LenBits and LenString).
 	Size [abiCount]uint16
+	// Max is the most elements recorded for LenRet (more are recorded
+	// cut); 0 bounds them as I/O data, by the genio size.
+	Max uint16
+	// If, when set, limits the record to calls whose argument Len has
+	// one of its values.
+	If *StructCond
 }
 
 // abiCount bounds the ABI values.
@@ -61,6 +68,31 @@ var structArgs = [...]StructArg{
 	ArgTimespec64In:  {Name: "timespec", Dir: StructIn, Size: sizes(16)},
 	ArgTimespec64Out: {Name: "timespec", Dir: StructOut, Size: sizes(16)},
 	ArgPollfdInOut:   {Name: "pollfd", Dir: StructIn | StructOut, Len: LenCount, Size: sizes(8)},
+	// Time, select, epoll and output-buffer structures (issue 12, time):
+	// see structs_time.go.
+	ArgTimevalIn:        {Name: "timeval", Dir: StructIn, Size: longPair},
+	ArgTimevalOut:       {Name: "timeval", Dir: StructOut, Size: longPair},
+	ArgTimevalInOut:     {Name: "timeval", Dir: StructIn | StructOut, Size: longPair},
+	ArgTimespecInOut:    {Name: "timespec", Dir: StructIn | StructOut, Size: longPair},
+	ArgTimespec64InOut:  {Name: "timespec", Dir: StructIn | StructOut, Size: sizes(16)},
+	ArgTimeval2In:       {Name: "timeval[2]", Dir: StructIn, Size: longQuad},
+	ArgTimespec2In:      {Name: "timespec[2]", Dir: StructIn, Size: longQuad},
+	ArgTimespec64x2In:   {Name: "timespec[2]", Dir: StructIn, Size: sizes(32)},
+	ArgItimerspecIn:     {Name: "itimerspec", Dir: StructIn, Size: longQuad},
+	ArgItimerspecOut:    {Name: "itimerspec", Dir: StructOut, Size: longQuad},
+	ArgItimerspec64In:   {Name: "itimerspec", Dir: StructIn, Size: sizes(32)},
+	ArgItimerspec64Out:  {Name: "itimerspec", Dir: StructOut, Size: sizes(32)},
+	ArgItimervalIn:      {Name: "itimerval", Dir: StructIn, Size: longQuad},
+	ArgItimervalOut:     {Name: "itimerval", Dir: StructOut, Size: longQuad},
+	ArgFutexTimeoutIn:   {Name: "timespec", Dir: StructIn, Size: longPair, If: &futexWaits},
+	ArgFutexTimeout64In: {Name: "timespec", Dir: StructIn, Size: sizes(16), If: &futexWaits},
+	ArgFdsetInOut:       {Name: "fd_set", Dir: StructIn | StructOut, Len: LenBits, Size: sizes(maxFdsetBytes)},
+	ArgEpollEventIn:     {Name: "epoll_event", Dir: StructIn, Size: epollEventSize},
+	ArgEpollEventsOut:   {Name: "epoll_event", Dir: StructOut, Len: LenRet, Size: epollEventSize, Max: maxEpollEvents},
+	ArgString:           {Name: "string", Dir: StructIn, Len: LenString, Size: sizes(maxStringArg)},
+	ArgTextOut:          {Name: "string", Dir: StructOut, Len: LenRet, Size: sizes(1)},
+	ArgDirents64Out:     {Name: "dirent64", Dir: StructOut, Len: LenRet, Size: sizes(1)},
+	ArgDirentsOut:       {Name: "dirent", Dir: StructOut, Len: LenRet, Size: sizes(1)},
 }
 
 // StructArgOf returns the structure an argument of kind k points to, or

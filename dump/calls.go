@@ -475,6 +475,7 @@ func (c *Calls) complete(oc *openCall, r *format.Ret, ret *format.Record) {
 	b = append(b, ") = "...)
 	b = c.appendResult(b, r)
 	b = appendFDName(b, oc.retName)
+	b = c.appendUpdated(b, oc, r)
 	if r != nil && oc.entered {
 		b = append(b, " <"...)
 		b = appendDuration(b, ret.Time-oc.hdr.Time)
@@ -521,7 +522,11 @@ func (c *Calls) appendResult(b []byte, r *format.Ret) []byte {
 
 // argCursor counts the records of a call already put in place of its
 // arguments.
-type argCursor struct{ paths, ios, structs int }
+type argCursor struct {
+	paths, ios, structs int
+	slots               structSlots // where the STRU records go (structArg)
+	placed              bool        // slots is set
+}
 
 // appendArgs appends the arguments of oc separated by ", ": paths,
 // data, argv and structures in place of their pointers. With entry set
@@ -559,14 +564,9 @@ func (c *Calls) appendCallArg(b []byte, oc *openCall, tab *arch.Table, sc *arch.
 	a := argOf(sc, i)
 	v := oc.call.Args[i]
 	if a.Kind.IsStruct() {
-		// In argument order: the input structures come after the CALL,
-		// the outputs before the RET (pollfd's updated array is not
-		// shown); a NULL pointer has none.
-		if cur.structs < len(oc.structs) && string(oc.structs[cur.structs].name) == arch.StructArgOf(a.Kind).Name {
-			cur.structs++
-			return c.appendStructArg(b, &oc.structs[cur.structs-1], oc.hdr.ABI), true
-		}
-		return b, false
+		// The structure the call read, else the one it filled (see
+		// structArg; an updated one shows after the result).
+		return c.structArg(b, oc, tab, sc, i, cur)
 	}
 	switch a.Kind {
 	case arch.ArgPath:
@@ -657,7 +657,7 @@ func (c *Calls) appendStructArg(b []byte, s *callStruct, abi arch.ABI) []byte {
 	if !c.opts.Raw {
 		mark := len(b)
 		var ok bool
-		if b, ok = appendStruct(b, s.name, abi, s.data, &c.opts); ok {
+		if b, ok = appendStructInline(b, s.name, abi, s.data, &c.opts); ok {
 			return b
 		}
 		b = b[:mark]

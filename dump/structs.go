@@ -130,7 +130,10 @@ var structDecoders = map[string]structDecoder{
 // appendStruct appends "struct name {members}" when name is a struct
 // kdump decodes and data has its layout.
 func appendStruct(b []byte, name []byte, abi arch.ABI, data []byte, o *Options) ([]byte, bool) {
-	dec, ok := structDecoders[string(name)]
+	if _, ok := valueDecoders[string(name)]; ok {
+		return appendValue(b, name, data, o, false)
+	}
+	dec, ok := decoderOf(name)
 	if !ok {
 		return b, false
 	}
@@ -148,7 +151,10 @@ func appendStruct(b []byte, name []byte, abi arch.ABI, data []byte, o *Options) 
 // appendStructJSON appends the members of the structure as a JSON object
 // when name is a struct kdump decodes and data has its layout.
 func appendStructJSON(b []byte, name []byte, abi arch.ABI, data []byte, o *Options) ([]byte, bool) {
-	dec, ok := structDecoders[string(name)]
+	if _, ok := valueDecoders[string(name)]; ok {
+		return appendValueJSON(b, name, data, o)
+	}
+	dec, ok := decoderOf(name)
 	if !ok {
 		return b, false
 	}

@@ -125,6 +125,16 @@ var numberKinds = [...]numberKind{
 	arch.ArgTimespecIn: numPointer, arch.ArgTimespecOut: numPointer,
 	arch.ArgTimespec64In: numPointer, arch.ArgTimespec64Out: numPointer,
 	arch.ArgPollfdInOut: numPointer,
+	// Time, select, epoll and output-buffer structures (issue 12, time).
+	arch.ArgTimevalIn: numPointer, arch.ArgTimevalOut: numPointer, arch.ArgTimevalInOut: numPointer,
+	arch.ArgTimespecInOut: numPointer, arch.ArgTimespec64InOut: numPointer,
+	arch.ArgTimeval2In: numPointer, arch.ArgTimespec2In: numPointer, arch.ArgTimespec64x2In: numPointer,
+	arch.ArgItimerspecIn: numPointer, arch.ArgItimerspecOut: numPointer,
+	arch.ArgItimerspec64In: numPointer, arch.ArgItimerspec64Out: numPointer,
+	arch.ArgItimervalIn: numPointer, arch.ArgItimervalOut: numPointer,
+	arch.ArgFutexTimeoutIn: numPointer, arch.ArgFutexTimeout64In: numPointer,
+	arch.ArgFdsetInOut: numPointer, arch.ArgEpollEventIn: numPointer, arch.ArgEpollEventsOut: numPointer,
+	arch.ArgTextOut: numPointer, arch.ArgDirents64Out: numPointer, arch.ArgDirentsOut: numPointer,
 }
 
 // appendNumber appends v as an argument of kind k: hex (%#x), or decimal

@@ -13,12 +13,12 @@ const maxPollfds = 1024
 
 // structs records th's structure arguments of direction dir as STRU
 // records, through the reused data buffer: those the call reads after
-// its CALL, those a successful call filled before its RET. A NULL
-// pointer has no record.
-func (t *Tracer) structs(th *thread, dir arch.StructDir) {
+// its CALL, those a successful call filled before its RET (ret is its
+// return value). A NULL pointer has no record.
+func (t *Tracer) structs(th *thread, dir arch.StructDir, ret int64) {
 	for i, a := range th.call.Args {
 		st := arch.StructArgOf(a.Kind)
-		if st == nil || th.args[i] == 0 {
+		if st == nil || !a.Applies(th.abi, th.args[:], i) {
 			continue
 		}
 		if st.Len == arch.LenPointer && dir == arch.StructIn {
@@ -45,6 +45,11 @@ func (t *Tracer) structs(th *thread, dir arch.StructDir) {
 				cnt, flags = maxPollfds, format.FlagCut
 			}
 			size *= int(cnt)
+		case arch.LenBits, arch.LenRet:
+			size, flags = t.structSize(th, a, st, ret)
+		case arch.LenString:
+			t.structString(th, st, th.args[i])
+			continue
 		}
 		if size == 0 {
 			continue

@@ -169,7 +169,7 @@ func (t *Tracer) entry(th *thread) {
 		}
 	}
 	if fac&FacStruct != 0 {
-		t.structs(th, arch.StructIn)
+		t.structs(th, arch.StructIn, 0)
 	}
 }
 
@@ -212,7 +212,7 @@ func (t *Tracer) exit(th *thread) {
 		t.genio(th, uint64(v))
 	}
 	if th.call != nil && fac&FacStruct != 0 && (v >= 0 || v < -4095) {
-		t.structs(th, arch.StructOut)
+		t.structs(th, arch.StructOut, v)
 	}
 	t.afterCall(th, v)
 	if fac&FacSyscall != 0 {

@@ -15,13 +15,14 @@ import (
 type Case struct {
 	Name    string
 	Machine arch.Machine
-	Trace   string // "" (Sample), "fdnames" (FDNames) or "threads" (Threads)
+	Trace   string // "" (Sample), "fdnames" (FDNames), "threads" (Threads) or "time" (TimeCalls)
 	Args    []string
 }
 
 // generators are the traces a case may name after its machine.
 var generators = map[string]func(arch.Machine) ([]byte, error){
 	"": Sample, "fdnames": FDNames, "threads": Threads,
+	"time": TimeCalls, // time, select, epoll and output buffers (issue 12)
 }
 
 // Build returns the trace of the case.

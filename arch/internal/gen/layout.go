@@ -16,6 +16,12 @@ var wantStructs = []struct{ cName, goName string }{
 	{"statx", "Statx_t"},
 	{"timespec", "Timespec"},
 	{"pollfd", "PollFd"},
+	// Time, select, epoll and output-buffer structures (issue 12, time).
+	{"timeval", "Timeval"},
+	{"itimerspec", "ItimerSpec"},
+	{"itimerval", "Itimerval"},
+	{"epoll_event", "EpollEvent"},
+	{"dirent64", "Dirent"},
 }
 
 // layoutField is one member of a generated layout: its x/sys name (with
