@@ -168,10 +168,10 @@ var i386Calls = []arch.Syscall{
 	76: {Number: 76, Name: "getrlimit", Known: true, Args: []arch.Arg{{Kind: 14, Set: "rlimit", Len: -1}, {Kind: 18, Len: -1}}},
 	// getrusage(enum, ptr)
 	77: {Number: 77, Name: "getrusage", Known: true, Args: []arch.Arg{{Kind: 14, Set: "rusage", Len: -1}, {Kind: 18, Len: -1}}},
-	// gettimeofday(ptr, ptr) %clock
-	78: {Number: 78, Name: "gettimeofday", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
-	// settimeofday(ptr, ptr) %clock
-	79: {Number: 79, Name: "settimeofday", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// gettimeofday(timeval_out, ptr) %clock
+	78: {Number: 78, Name: "gettimeofday", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 33, Len: -1}, {Kind: 18, Len: -1}}},
+	// settimeofday(timeval_in, ptr) %clock
+	79: {Number: 79, Name: "settimeofday", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 32, Len: -1}, {Kind: 18, Len: -1}}},
 	// getgroups(int, ptr) %creds
 	80: {Number: 80, Name: "getgroups", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
 	// setgroups(int, ptr) %creds
@@ -182,8 +182,8 @@ var i386Calls = []arch.Syscall{
 	83: {Number: 83, Name: "symlink", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 3, Len: -1}}},
 	// oldlstat(path, ptr) %lstat
 	84: {Number: 84, Name: "oldlstat", Known: true, Traits: 0x4000, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 18, Len: -1}}},
-	// readlink(path, bufout, size)
-	85: {Number: 85, Name: "readlink", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 6, Len: 2}, {Kind: 12, Len: -1}}},
+	// readlink(path, text_out, size)
+	85: {Number: 85, Name: "readlink", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 51, Len: -1}, {Kind: 12, Len: -1}}},
 	// uselib(path)
 	86: {Number: 86, Name: "uselib", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}}},
 	// swapon(path, int)
@@ -220,10 +220,10 @@ var i386Calls = []arch.Syscall{
 	102: {Number: 102, Name: "socketcall", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 14, Set: "socketcall", Len: -1}, {Kind: 18, Len: -1}}},
 	// syslog(int, bufout, int)
 	103: {Number: 103, Name: "syslog", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 6, Len: 2}, {Kind: 0, Len: -1}}},
-	// setitimer(enum, ptr, ptr)
-	104: {Number: 104, Name: "setitimer", Known: true, Args: []arch.Arg{{Kind: 14, Set: "itimer", Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
-	// getitimer(enum, ptr)
-	105: {Number: 105, Name: "getitimer", Known: true, Args: []arch.Arg{{Kind: 14, Set: "itimer", Len: -1}, {Kind: 18, Len: -1}}},
+	// setitimer(enum, itimerval_in, itimerval_out)
+	104: {Number: 104, Name: "setitimer", Known: true, Args: []arch.Arg{{Kind: 14, Set: "itimer", Len: -1}, {Kind: 44, Len: -1}, {Kind: 45, Len: -1}}},
+	// getitimer(enum, itimerval_out)
+	105: {Number: 105, Name: "getitimer", Known: true, Args: []arch.Arg{{Kind: 14, Set: "itimer", Len: -1}, {Kind: 45, Len: -1}}},
 	// stat(path, stat_out) %stat
 	106: {Number: 106, Name: "stat", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 23, Len: -1}}},
 	// lstat(path, stat_out) %lstat
@@ -294,10 +294,10 @@ var i386Calls = []arch.Syscall{
 	139: {Number: 139, Name: "setfsgid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
 	// _llseek(fd, off, off, ptr, enum)
 	140: {Number: 140, Name: "_llseek", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}, {Kind: 18, Len: -1}, {Kind: 14, Set: "whence", Len: -1}}},
-	// getdents(fd, ptr, size)
-	141: {Number: 141, Name: "getdents", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
-	// _newselect(int, ptr, ptr, ptr, ptr)
-	142: {Number: 142, Name: "_newselect", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// getdents(fd, dirents_out, size)
+	141: {Number: 141, Name: "getdents", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 53, Len: -1}, {Kind: 12, Len: -1}}},
+	// _newselect(int, fdset_inout, fdset_inout, fdset_inout, timeval_inout)
+	142: {Number: 142, Name: "_newselect", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 48, Len: 0}, {Kind: 48, Len: 0}, {Kind: 48, Len: 0}, {Kind: 34, Len: -1}}},
 	// flock(fd, flags)
 	143: {Number: 143, Name: "flock", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 13, Set: "flock", Len: -1}}},
 	// msync(ptr, size, flags) %memory
@@ -334,8 +334,8 @@ var i386Calls = []arch.Syscall{
 	159: {Number: 159, Name: "sched_get_priority_max", Known: true, Args: []arch.Arg{{Kind: 13, Set: "sched", Len: -1}}},
 	// sched_get_priority_min(flags)
 	160: {Number: 160, Name: "sched_get_priority_min", Known: true, Args: []arch.Arg{{Kind: 13, Set: "sched", Len: -1}}},
-	// sched_rr_get_interval(pid, ptr)
-	161: {Number: 161, Name: "sched_rr_get_interval", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 18, Len: -1}}},
+	// sched_rr_get_interval(pid, timespec_out)
+	161: {Number: 161, Name: "sched_rr_get_interval", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 28, Len: -1}}},
 	// nanosleep(timespec_in, ptr)
 	162: {Number: 162, Name: "nanosleep", Known: true, Args: []arch.Arg{{Kind: 27, Len: -1}, {Kind: 18, Len: -1}}},
 	// mremap(ptr, size, size, long flags, ptr) %memory
@@ -378,8 +378,8 @@ var i386Calls = []arch.Syscall{
 	181: {Number: 181, Name: "pwrite64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 5, Len: 2}, {Kind: 12, Len: -1}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}}},
 	// chown(path, int, int)
 	182: {Number: 182, Name: "chown", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
-	// getcwd(bufout, size)
-	183: {Number: 183, Name: "getcwd", Known: true, Args: []arch.Arg{{Kind: 6, Len: 1}, {Kind: 12, Len: -1}}},
+	// getcwd(text_out, size)
+	183: {Number: 183, Name: "getcwd", Known: true, Args: []arch.Arg{{Kind: 51, Len: -1}, {Kind: 12, Len: -1}}},
 	// capget(ptr, ptr) %creds
 	184: {Number: 184, Name: "capget", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// capset(ptr, ptr) %creds
@@ -452,8 +452,8 @@ var i386Calls = []arch.Syscall{
 	218: {Number: 218, Name: "mincore", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 18, Len: -1}}},
 	// madvise(ptr, size, enum) %memory
 	219: {Number: 219, Name: "madvise", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 14, Set: "madvise", Len: -1}}},
-	// getdents64(fd, ptr, size)
-	220: {Number: 220, Name: "getdents64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	// getdents64(fd, dirents64_out, size)
+	220: {Number: 220, Name: "getdents64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 52, Len: -1}, {Kind: 12, Len: -1}}},
 	// fcntl64(fd, enum, long int)
 	221: {Number: 221, Name: "fcntl64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "fcntl", Len: -1}, {Kind: 0, Len: -1, Long: true}}},
 	// gettid() %pure
@@ -488,8 +488,8 @@ var i386Calls = []arch.Syscall{
 	238: {Number: 238, Name: "tkill", Known: true, Traits: 0x600, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 16, Len: -1}}},
 	// sendfile64(fd, fd, ptr, size)
 	239: {Number: 239, Name: "sendfile64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
-	// futex(ptr, flags, int, ptr, ptr, int)
-	240: {Number: 240, Name: "futex", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 13, Set: "futex", Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	// futex(ptr, flags, int, futex_timeout_in, ptr, int)
+	240: {Number: 240, Name: "futex", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 13, Set: "futex", Len: -1}, {Kind: 0, Len: -1}, {Kind: 46, Len: 1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
 	// sched_setaffinity(pid, size, ptr)
 	241: {Number: 241, Name: "sched_setaffinity", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 12, Len: -1}, {Kind: 18, Len: -1}}},
 	// sched_getaffinity(pid, size, ptr)
@@ -516,30 +516,30 @@ var i386Calls = []arch.Syscall{
 	253: {Number: 253, Name: "lookup_dcookie", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 6, Len: 3}, {Kind: 12, Len: -1}}},
 	// epoll_create(int)
 	254: {Number: 254, Name: "epoll_create", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}}},
-	// epoll_ctl(fd, enum, fd, ptr)
-	255: {Number: 255, Name: "epoll_ctl", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "epoll_ctl", Len: -1}, {Kind: 1, Len: -1}, {Kind: 18, Len: -1}}},
-	// epoll_wait(fd, ptr, int, int)
-	256: {Number: 256, Name: "epoll_wait", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// epoll_ctl(fd, enum, fd, epoll_event_in)
+	255: {Number: 255, Name: "epoll_ctl", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "epoll_ctl", Len: -1}, {Kind: 1, Len: -1}, {Kind: 49, Len: -1}}},
+	// epoll_wait(fd, epoll_events_out, int, int)
+	256: {Number: 256, Name: "epoll_wait", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 50, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
 	// remap_file_pages(ptr, size, long flags, long int, long flags) %memory
 	257: {Number: 257, Name: "remap_file_pages", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "prot", Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 13, Set: "mmap", Len: -1, Long: true}}},
 	// set_tid_address(ptr)
 	258: {Number: 258, Name: "set_tid_address", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}}},
 	// timer_create(enum, ptr, ptr)
 	259: {Number: 259, Name: "timer_create", Known: true, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
-	// timer_settime(int, flags, ptr, ptr)
-	260: {Number: 260, Name: "timer_settime", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "timer", Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
-	// timer_gettime(int, ptr)
-	261: {Number: 261, Name: "timer_gettime", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	// timer_settime(int, flags, itimerspec_in, itimerspec_out)
+	260: {Number: 260, Name: "timer_settime", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "timer", Len: -1}, {Kind: 40, Len: -1}, {Kind: 41, Len: -1}}},
+	// timer_gettime(int, itimerspec_out)
+	261: {Number: 261, Name: "timer_gettime", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 41, Len: -1}}},
 	// timer_getoverrun(int)
 	262: {Number: 262, Name: "timer_getoverrun", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}}},
 	// timer_delete(int)
 	263: {Number: 263, Name: "timer_delete", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}}},
-	// clock_settime(enum, ptr) %clock
-	264: {Number: 264, Name: "clock_settime", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 18, Len: -1}}},
+	// clock_settime(enum, timespec_in) %clock
+	264: {Number: 264, Name: "clock_settime", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 27, Len: -1}}},
 	// clock_gettime(enum, timespec_out) %clock
 	265: {Number: 265, Name: "clock_gettime", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 28, Len: -1}}},
-	// clock_getres(enum, ptr) %clock
-	266: {Number: 266, Name: "clock_getres", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 18, Len: -1}}},
+	// clock_getres(enum, timespec_out) %clock
+	266: {Number: 266, Name: "clock_getres", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 28, Len: -1}}},
 	// clock_nanosleep(enum, flags, timespec_in, ptr) %clock
 	267: {Number: 267, Name: "clock_nanosleep", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 13, Set: "timer", Len: -1}, {Kind: 27, Len: -1}, {Kind: 18, Len: -1}}},
 	// statfs64(path, size, ptr) %statfs
@@ -548,8 +548,8 @@ var i386Calls = []arch.Syscall{
 	269: {Number: 269, Name: "fstatfs64", Known: true, Traits: 0x20000, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 12, Len: -1}, {Kind: 18, Len: -1}}},
 	// tgkill(pid, pid, signal) %process %signal
 	270: {Number: 270, Name: "tgkill", Known: true, Traits: 0x600, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 17, Len: -1}, {Kind: 16, Len: -1}}},
-	// utimes(path, ptr)
-	271: {Number: 271, Name: "utimes", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 18, Len: -1}}},
+	// utimes(path, timeval2_in)
+	271: {Number: 271, Name: "utimes", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 37, Len: -1}}},
 	// fadvise64_64(fd, off, off, off, off, enum)
 	272: {Number: 272, Name: "fadvise64_64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}, {Kind: 14, Set: "fadvise", Len: -1}}},
 	// vserver: no signature
@@ -602,8 +602,8 @@ var i386Calls = []arch.Syscall{
 	297: {Number: 297, Name: "mknodat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 15, Len: -1}, {Kind: 0, Len: -1}}},
 	// fchownat(dirfd, path, int, int, flags)
 	298: {Number: 298, Name: "fchownat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
-	// futimesat(dirfd, path, ptr)
-	299: {Number: 299, Name: "futimesat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 18, Len: -1}}},
+	// futimesat(dirfd, path, timeval2_in)
+	299: {Number: 299, Name: "futimesat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 37, Len: -1}}},
 	// fstatat64(dirfd, path, stat64_out, flags) %fstat
 	300: {Number: 300, Name: "fstatat64", Known: true, Traits: 0x8000, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 24, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
 	// unlinkat(dirfd, path, flags)
@@ -614,14 +614,14 @@ var i386Calls = []arch.Syscall{
 	303: {Number: 303, Name: "linkat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
 	// symlinkat(path, dirfd, path)
 	304: {Number: 304, Name: "symlinkat", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 2, Len: -1}, {Kind: 3, Len: -1}}},
-	// readlinkat(dirfd, path, bufout, size)
-	305: {Number: 305, Name: "readlinkat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 6, Len: 3}, {Kind: 12, Len: -1}}},
+	// readlinkat(dirfd, path, text_out, size)
+	305: {Number: 305, Name: "readlinkat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 51, Len: -1}, {Kind: 12, Len: -1}}},
 	// fchmodat(dirfd, path, mode)
 	306: {Number: 306, Name: "fchmodat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 15, Len: -1}}},
 	// faccessat(dirfd, path, flags)
 	307: {Number: 307, Name: "faccessat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "access", Len: -1}}},
-	// pselect6(int, ptr, ptr, ptr, ptr, ptr)
-	308: {Number: 308, Name: "pselect6", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// pselect6(int, fdset_inout, fdset_inout, fdset_inout, timespec_inout, ptr)
+	308: {Number: 308, Name: "pselect6", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 48, Len: 0}, {Kind: 48, Len: 0}, {Kind: 48, Len: 0}, {Kind: 35, Len: -1}, {Kind: 18, Len: -1}}},
 	// ppoll(pollfd_inout, int, timespec_in, ptr, size)
 	309: {Number: 309, Name: "ppoll", Known: true, Args: []arch.Arg{{Kind: 31, Len: 1}, {Kind: 0, Len: -1}, {Kind: 27, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
 	// unshare(long flags) %process
@@ -642,10 +642,10 @@ var i386Calls = []arch.Syscall{
 	317: {Number: 317, Name: "move_pages", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
 	// getcpu(ptr, ptr, ptr)
 	318: {Number: 318, Name: "getcpu", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
-	// epoll_pwait(fd, ptr, int, int, ptr, size)
-	319: {Number: 319, Name: "epoll_pwait", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
-	// utimensat(dirfd, path, ptr, flags)
-	320: {Number: 320, Name: "utimensat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 18, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
+	// epoll_pwait(fd, epoll_events_out, int, int, ptr, size)
+	319: {Number: 319, Name: "epoll_pwait", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 50, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	// utimensat(dirfd, path, timespec2_in, flags)
+	320: {Number: 320, Name: "utimensat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 38, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
 	// signalfd(fd, ptr, size) %signal
 	321: {Number: 321, Name: "signalfd", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
 	// timerfd_create(enum, flags)
@@ -654,10 +654,10 @@ var i386Calls = []arch.Syscall{
 	323: {Number: 323, Name: "eventfd", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}}},
 	// fallocate(fd, flags, off, off, off, off)
 	324: {Number: 324, Name: "fallocate", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 13, Set: "fallocate", Len: -1}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}}},
-	// timerfd_settime(fd, flags, ptr, ptr)
-	325: {Number: 325, Name: "timerfd_settime", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 13, Set: "timerfd_settime", Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
-	// timerfd_gettime(fd, ptr)
-	326: {Number: 326, Name: "timerfd_gettime", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}}},
+	// timerfd_settime(fd, flags, itimerspec_in, itimerspec_out)
+	325: {Number: 325, Name: "timerfd_settime", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 13, Set: "timerfd_settime", Len: -1}, {Kind: 40, Len: -1}, {Kind: 41, Len: -1}}},
+	// timerfd_gettime(fd, itimerspec_out)
+	326: {Number: 326, Name: "timerfd_gettime", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 41, Len: -1}}},
 	// signalfd4(fd, ptr, size, flags) %signal
 	327: {Number: 327, Name: "signalfd4", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "signalfd", Len: -1}}},
 	// eventfd2(int, flags)
@@ -800,26 +800,26 @@ var i386Calls = []arch.Syscall{
 	402: {Number: 402, Name: "msgctl", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "msgctl", Len: -1}, {Kind: 18, Len: -1}}},
 	// clock_gettime64(enum, timespec64_out) %clock
 	403: {Number: 403, Name: "clock_gettime64", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 30, Len: -1}}},
-	// clock_settime64(enum, ptr) %clock
-	404: {Number: 404, Name: "clock_settime64", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 18, Len: -1}}},
+	// clock_settime64(enum, timespec64_in) %clock
+	404: {Number: 404, Name: "clock_settime64", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 29, Len: -1}}},
 	// clock_adjtime64(enum, ptr) %clock
 	405: {Number: 405, Name: "clock_adjtime64", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 18, Len: -1}}},
-	// clock_getres_time64(enum, ptr) %clock
-	406: {Number: 406, Name: "clock_getres_time64", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 18, Len: -1}}},
+	// clock_getres_time64(enum, timespec64_out) %clock
+	406: {Number: 406, Name: "clock_getres_time64", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 30, Len: -1}}},
 	// clock_nanosleep_time64(enum, flags, timespec64_in, ptr) %clock
 	407: {Number: 407, Name: "clock_nanosleep_time64", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 13, Set: "timer", Len: -1}, {Kind: 29, Len: -1}, {Kind: 18, Len: -1}}},
-	// timer_gettime64(int, ptr)
-	408: {Number: 408, Name: "timer_gettime64", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
-	// timer_settime64(int, flags, ptr, ptr)
-	409: {Number: 409, Name: "timer_settime64", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "timer", Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
-	// timerfd_gettime64(fd, ptr)
-	410: {Number: 410, Name: "timerfd_gettime64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}}},
-	// timerfd_settime64(fd, flags, ptr, ptr)
-	411: {Number: 411, Name: "timerfd_settime64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 13, Set: "timerfd_settime", Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
-	// utimensat_time64(dirfd, path, ptr, flags)
-	412: {Number: 412, Name: "utimensat_time64", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 18, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
-	// pselect6_time64(int, ptr, ptr, ptr, ptr, ptr)
-	413: {Number: 413, Name: "pselect6_time64", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// timer_gettime64(int, itimerspec64_out)
+	408: {Number: 408, Name: "timer_gettime64", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 43, Len: -1}}},
+	// timer_settime64(int, flags, itimerspec64_in, itimerspec64_out)
+	409: {Number: 409, Name: "timer_settime64", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "timer", Len: -1}, {Kind: 42, Len: -1}, {Kind: 43, Len: -1}}},
+	// timerfd_gettime64(fd, itimerspec64_out)
+	410: {Number: 410, Name: "timerfd_gettime64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 43, Len: -1}}},
+	// timerfd_settime64(fd, flags, itimerspec64_in, itimerspec64_out)
+	411: {Number: 411, Name: "timerfd_settime64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 13, Set: "timerfd_settime", Len: -1}, {Kind: 42, Len: -1}, {Kind: 43, Len: -1}}},
+	// utimensat_time64(dirfd, path, timespec64x2_in, flags)
+	412: {Number: 412, Name: "utimensat_time64", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 39, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
+	// pselect6_time64(int, fdset_inout, fdset_inout, fdset_inout, timespec64_inout, ptr)
+	413: {Number: 413, Name: "pselect6_time64", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 48, Len: 0}, {Kind: 48, Len: 0}, {Kind: 48, Len: 0}, {Kind: 36, Len: -1}, {Kind: 18, Len: -1}}},
 	// ppoll_time64(pollfd_inout, int, timespec64_in, ptr, size)
 	414: {Number: 414, Name: "ppoll_time64", Known: true, Args: []arch.Arg{{Kind: 31, Len: 1}, {Kind: 0, Len: -1}, {Kind: 29, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
 	// io_pgetevents_time64(long int, long int, long int, ptr, ptr, ptr)
@@ -834,10 +834,10 @@ var i386Calls = []arch.Syscall{
 	420: {Number: 420, Name: "semtimedop_time64", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
 	// rt_sigtimedwait_time64(ptr, ptr, ptr, size) %signal
 	421: {Number: 421, Name: "rt_sigtimedwait_time64", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
-	// futex_time64(ptr, flags, int, ptr, ptr, int)
-	422: {Number: 422, Name: "futex_time64", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 13, Set: "futex", Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
-	// sched_rr_get_interval_time64(pid, ptr)
-	423: {Number: 423, Name: "sched_rr_get_interval_time64", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 18, Len: -1}}},
+	// futex_time64(ptr, flags, int, futex_timeout64_in, ptr, int)
+	422: {Number: 422, Name: "futex_time64", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 13, Set: "futex", Len: -1}, {Kind: 0, Len: -1}, {Kind: 47, Len: 1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	// sched_rr_get_interval_time64(pid, timespec64_out)
+	423: {Number: 423, Name: "sched_rr_get_interval_time64", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 30, Len: -1}}},
 	// pidfd_send_signal(fd, signal, ptr, int) %process %signal
 	424: {Number: 424, Name: "pidfd_send_signal", Known: true, Traits: 0x600, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 16, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
 	// io_uring_setup(int, ptr)
@@ -872,8 +872,8 @@ var i386Calls = []arch.Syscall{
 	439: {Number: 439, Name: "faccessat2", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "access", Len: -1}, {Kind: 13, Set: "faccessat", Len: -1}}},
 	// process_madvise(fd, ptr, long int, enum, int) %memory
 	440: {Number: 440, Name: "process_madvise", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 14, Set: "madvise", Len: -1}, {Kind: 0, Len: -1}}},
-	// epoll_pwait2(fd, ptr, int, ptr, ptr, size)
-	441: {Number: 441, Name: "epoll_pwait2", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	// epoll_pwait2(fd, epoll_events_out, int, timespec64_in, ptr, size)
+	441: {Number: 441, Name: "epoll_pwait2", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 50, Len: -1}, {Kind: 0, Len: -1}, {Kind: 29, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
 	// mount_setattr(dirfd, path, flags, ptr, size)
 	442: {Number: 442, Name: "mount_setattr", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "at", Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
 	// quotactl_fd(fd, int, int, ptr)
@@ -888,8 +888,8 @@ var i386Calls = []arch.Syscall{
 	447: {Number: 447, Name: "memfd_secret", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 13, Set: "cloexec", Len: -1}}},
 	// process_mrelease(fd, int)
 	448: {Number: 448, Name: "process_mrelease", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}}},
-	// futex_waitv(ptr, int, int, ptr, enum)
-	449: {Number: 449, Name: "futex_waitv", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 14, Set: "clockid", Len: -1}}},
+	// futex_waitv(ptr, int, int, timespec64_in, enum)
+	449: {Number: 449, Name: "futex_waitv", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 29, Len: -1}, {Kind: 14, Set: "clockid", Len: -1}}},
 	// set_mempolicy_home_node(ptr, size, long int, long int) %memory
 	450: {Number: 450, Name: "set_mempolicy_home_node", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
 	// cachestat(fd, ptr, ptr, int)
@@ -900,8 +900,8 @@ var i386Calls = []arch.Syscall{
 	453: {Number: 453, Name: "map_shadow_stack", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}}},
 	// futex_wake(ptr, long int, int, int)
 	454: {Number: 454, Name: "futex_wake", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
-	// futex_wait(ptr, long int, long int, int, ptr, enum)
-	455: {Number: 455, Name: "futex_wait", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 14, Set: "clockid", Len: -1}}},
+	// futex_wait(ptr, long int, long int, int, timespec64_in, enum)
+	455: {Number: 455, Name: "futex_wait", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1}, {Kind: 29, Len: -1}, {Kind: 14, Set: "clockid", Len: -1}}},
 	// futex_requeue(ptr, int, int, int)
 	456: {Number: 456, Name: "futex_requeue", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
 	// statmount(ptr, ptr, size, int)

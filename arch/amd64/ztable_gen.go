@@ -57,8 +57,8 @@ var amd64Calls = []arch.Syscall{
 	21: {Number: 21, Name: "access", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 13, Set: "access", Len: -1}}},
 	// pipe(fds2_out)
 	22: {Number: 22, Name: "pipe", Known: true, Args: []arch.Arg{{Kind: 26, Len: -1}}},
-	// select(int, ptr, ptr, ptr, ptr)
-	23: {Number: 23, Name: "select", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// select(int, fdset_inout, fdset_inout, fdset_inout, timeval_inout)
+	23: {Number: 23, Name: "select", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 48, Len: 0}, {Kind: 48, Len: 0}, {Kind: 48, Len: 0}, {Kind: 34, Len: -1}}},
 	// sched_yield()
 	24: {Number: 24, Name: "sched_yield", Known: true},
 	// mremap(ptr, size, size, long flags, ptr) %memory
@@ -83,12 +83,12 @@ var amd64Calls = []arch.Syscall{
 	34: {Number: 34, Name: "pause", Known: true, Traits: 0x400},
 	// nanosleep(timespec_in, ptr)
 	35: {Number: 35, Name: "nanosleep", Known: true, Args: []arch.Arg{{Kind: 27, Len: -1}, {Kind: 18, Len: -1}}},
-	// getitimer(enum, ptr)
-	36: {Number: 36, Name: "getitimer", Known: true, Args: []arch.Arg{{Kind: 14, Set: "itimer", Len: -1}, {Kind: 18, Len: -1}}},
+	// getitimer(enum, itimerval_out)
+	36: {Number: 36, Name: "getitimer", Known: true, Args: []arch.Arg{{Kind: 14, Set: "itimer", Len: -1}, {Kind: 45, Len: -1}}},
 	// alarm(int)
 	37: {Number: 37, Name: "alarm", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}}},
-	// setitimer(enum, ptr, ptr)
-	38: {Number: 38, Name: "setitimer", Known: true, Args: []arch.Arg{{Kind: 14, Set: "itimer", Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// setitimer(enum, itimerval_in, itimerval_out)
+	38: {Number: 38, Name: "setitimer", Known: true, Args: []arch.Arg{{Kind: 14, Set: "itimer", Len: -1}, {Kind: 44, Len: -1}, {Kind: 45, Len: -1}}},
 	// getpid() %pure
 	39: {Number: 39, Name: "getpid", Known: true, Traits: 0x100000},
 	// sendfile(fd, fd, ptr, size)
@@ -167,10 +167,10 @@ var amd64Calls = []arch.Syscall{
 	76: {Number: 76, Name: "truncate", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 21, Len: -1}}},
 	// ftruncate(fd, off)
 	77: {Number: 77, Name: "ftruncate", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 21, Len: -1}}},
-	// getdents(fd, ptr, size)
-	78: {Number: 78, Name: "getdents", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
-	// getcwd(bufout, size)
-	79: {Number: 79, Name: "getcwd", Known: true, Args: []arch.Arg{{Kind: 6, Len: 1}, {Kind: 12, Len: -1}}},
+	// getdents(fd, dirents_out, size)
+	78: {Number: 78, Name: "getdents", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 53, Len: -1}, {Kind: 12, Len: -1}}},
+	// getcwd(text_out, size)
+	79: {Number: 79, Name: "getcwd", Known: true, Args: []arch.Arg{{Kind: 51, Len: -1}, {Kind: 12, Len: -1}}},
 	// chdir(path)
 	80: {Number: 80, Name: "chdir", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}}},
 	// fchdir(fd)
@@ -189,8 +189,8 @@ var amd64Calls = []arch.Syscall{
 	87: {Number: 87, Name: "unlink", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}}},
 	// symlink(path, path)
 	88: {Number: 88, Name: "symlink", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 3, Len: -1}}},
-	// readlink(path, bufout, size)
-	89: {Number: 89, Name: "readlink", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 6, Len: 2}, {Kind: 12, Len: -1}}},
+	// readlink(path, text_out, size)
+	89: {Number: 89, Name: "readlink", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 51, Len: -1}, {Kind: 12, Len: -1}}},
 	// chmod(path, mode)
 	90: {Number: 90, Name: "chmod", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 15, Len: -1}}},
 	// fchmod(fd, mode)
@@ -203,8 +203,8 @@ var amd64Calls = []arch.Syscall{
 	94: {Number: 94, Name: "lchown", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
 	// umask(mode)
 	95: {Number: 95, Name: "umask", Known: true, Args: []arch.Arg{{Kind: 15, Len: -1}}},
-	// gettimeofday(ptr, ptr) %clock
-	96: {Number: 96, Name: "gettimeofday", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// gettimeofday(timeval_out, ptr) %clock
+	96: {Number: 96, Name: "gettimeofday", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 33, Len: -1}, {Kind: 18, Len: -1}}},
 	// getrlimit(enum, ptr)
 	97: {Number: 97, Name: "getrlimit", Known: true, Args: []arch.Arg{{Kind: 14, Set: "rlimit", Len: -1}, {Kind: 18, Len: -1}}},
 	// getrusage(enum, ptr)
@@ -307,8 +307,8 @@ var amd64Calls = []arch.Syscall{
 	146: {Number: 146, Name: "sched_get_priority_max", Known: true, Args: []arch.Arg{{Kind: 13, Set: "sched", Len: -1}}},
 	// sched_get_priority_min(flags)
 	147: {Number: 147, Name: "sched_get_priority_min", Known: true, Args: []arch.Arg{{Kind: 13, Set: "sched", Len: -1}}},
-	// sched_rr_get_interval(pid, ptr)
-	148: {Number: 148, Name: "sched_rr_get_interval", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 18, Len: -1}}},
+	// sched_rr_get_interval(pid, timespec_out)
+	148: {Number: 148, Name: "sched_rr_get_interval", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 28, Len: -1}}},
 	// mlock(ptr, size) %memory
 	149: {Number: 149, Name: "mlock", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
 	// munlock(ptr, size) %memory
@@ -339,8 +339,8 @@ var amd64Calls = []arch.Syscall{
 	162: {Number: 162, Name: "sync", Known: true},
 	// acct(path)
 	163: {Number: 163, Name: "acct", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}}},
-	// settimeofday(ptr, ptr) %clock
-	164: {Number: 164, Name: "settimeofday", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// settimeofday(timeval_in, ptr) %clock
+	164: {Number: 164, Name: "settimeofday", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 32, Len: -1}, {Kind: 18, Len: -1}}},
 	// mount(path, path, string, long flags, ptr)
 	165: {Number: 165, Name: "mount", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 3, Len: -1}, {Kind: 4, Len: -1}, {Kind: 13, Set: "mount", Len: -1, Long: true}, {Kind: 18, Len: -1}}},
 	// umount2(path, flags)
@@ -415,8 +415,8 @@ var amd64Calls = []arch.Syscall{
 	200: {Number: 200, Name: "tkill", Known: true, Traits: 0x600, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 16, Len: -1}}},
 	// time(ptr) %clock
 	201: {Number: 201, Name: "time", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 18, Len: -1}}},
-	// futex(ptr, flags, int, ptr, ptr, int)
-	202: {Number: 202, Name: "futex", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 13, Set: "futex", Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	// futex(ptr, flags, int, futex_timeout_in, ptr, int)
+	202: {Number: 202, Name: "futex", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 13, Set: "futex", Len: -1}, {Kind: 0, Len: -1}, {Kind: 46, Len: 1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
 	// sched_setaffinity(pid, size, ptr)
 	203: {Number: 203, Name: "sched_setaffinity", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 12, Len: -1}, {Kind: 18, Len: -1}}},
 	// sched_getaffinity(pid, size, ptr)
@@ -445,8 +445,8 @@ var amd64Calls = []arch.Syscall{
 	215: {Number: 215, Name: "epoll_wait_old"},
 	// remap_file_pages(ptr, size, long flags, long int, long flags) %memory
 	216: {Number: 216, Name: "remap_file_pages", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "prot", Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 13, Set: "mmap", Len: -1, Long: true}}},
-	// getdents64(fd, ptr, size)
-	217: {Number: 217, Name: "getdents64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	// getdents64(fd, dirents64_out, size)
+	217: {Number: 217, Name: "getdents64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 52, Len: -1}, {Kind: 12, Len: -1}}},
 	// set_tid_address(ptr)
 	218: {Number: 218, Name: "set_tid_address", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}}},
 	// restart_syscall()
@@ -457,32 +457,32 @@ var amd64Calls = []arch.Syscall{
 	221: {Number: 221, Name: "fadvise64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 21, Len: -1}, {Kind: 12, Len: -1}, {Kind: 14, Set: "fadvise", Len: -1}}},
 	// timer_create(enum, ptr, ptr)
 	222: {Number: 222, Name: "timer_create", Known: true, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
-	// timer_settime(int, flags, ptr, ptr)
-	223: {Number: 223, Name: "timer_settime", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "timer", Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
-	// timer_gettime(int, ptr)
-	224: {Number: 224, Name: "timer_gettime", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	// timer_settime(int, flags, itimerspec_in, itimerspec_out)
+	223: {Number: 223, Name: "timer_settime", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "timer", Len: -1}, {Kind: 40, Len: -1}, {Kind: 41, Len: -1}}},
+	// timer_gettime(int, itimerspec_out)
+	224: {Number: 224, Name: "timer_gettime", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 41, Len: -1}}},
 	// timer_getoverrun(int)
 	225: {Number: 225, Name: "timer_getoverrun", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}}},
 	// timer_delete(int)
 	226: {Number: 226, Name: "timer_delete", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}}},
-	// clock_settime(enum, ptr) %clock
-	227: {Number: 227, Name: "clock_settime", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 18, Len: -1}}},
+	// clock_settime(enum, timespec_in) %clock
+	227: {Number: 227, Name: "clock_settime", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 27, Len: -1}}},
 	// clock_gettime(enum, timespec_out) %clock
 	228: {Number: 228, Name: "clock_gettime", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 28, Len: -1}}},
-	// clock_getres(enum, ptr) %clock
-	229: {Number: 229, Name: "clock_getres", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 18, Len: -1}}},
+	// clock_getres(enum, timespec_out) %clock
+	229: {Number: 229, Name: "clock_getres", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 28, Len: -1}}},
 	// clock_nanosleep(enum, flags, timespec_in, ptr) %clock
 	230: {Number: 230, Name: "clock_nanosleep", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 13, Set: "timer", Len: -1}, {Kind: 27, Len: -1}, {Kind: 18, Len: -1}}},
 	// exit_group(int) !exit-process %process
 	231: {Number: 231, Name: "exit_group", Known: true, Traits: 0x220, Args: []arch.Arg{{Kind: 0, Len: -1}}},
-	// epoll_wait(fd, ptr, int, int)
-	232: {Number: 232, Name: "epoll_wait", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
-	// epoll_ctl(fd, enum, fd, ptr)
-	233: {Number: 233, Name: "epoll_ctl", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "epoll_ctl", Len: -1}, {Kind: 1, Len: -1}, {Kind: 18, Len: -1}}},
+	// epoll_wait(fd, epoll_events_out, int, int)
+	232: {Number: 232, Name: "epoll_wait", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 50, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// epoll_ctl(fd, enum, fd, epoll_event_in)
+	233: {Number: 233, Name: "epoll_ctl", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "epoll_ctl", Len: -1}, {Kind: 1, Len: -1}, {Kind: 49, Len: -1}}},
 	// tgkill(pid, pid, signal) %process %signal
 	234: {Number: 234, Name: "tgkill", Known: true, Traits: 0x600, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 17, Len: -1}, {Kind: 16, Len: -1}}},
-	// utimes(path, ptr)
-	235: {Number: 235, Name: "utimes", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 18, Len: -1}}},
+	// utimes(path, timeval2_in)
+	235: {Number: 235, Name: "utimes", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 37, Len: -1}}},
 	// vserver: no signature
 	236: {Number: 236, Name: "vserver"},
 	// mbind(ptr, size, long int, ptr, long int, int) %memory
@@ -533,8 +533,8 @@ var amd64Calls = []arch.Syscall{
 	259: {Number: 259, Name: "mknodat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 15, Len: -1}, {Kind: 0, Len: -1}}},
 	// fchownat(dirfd, path, int, int, flags)
 	260: {Number: 260, Name: "fchownat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
-	// futimesat(dirfd, path, ptr)
-	261: {Number: 261, Name: "futimesat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 18, Len: -1}}},
+	// futimesat(dirfd, path, timeval2_in)
+	261: {Number: 261, Name: "futimesat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 37, Len: -1}}},
 	// newfstatat(dirfd, path, stat_out, flags) %fstat
 	262: {Number: 262, Name: "newfstatat", Known: true, Traits: 0x8000, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 23, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
 	// unlinkat(dirfd, path, flags)
@@ -545,14 +545,14 @@ var amd64Calls = []arch.Syscall{
 	265: {Number: 265, Name: "linkat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
 	// symlinkat(path, dirfd, path)
 	266: {Number: 266, Name: "symlinkat", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 2, Len: -1}, {Kind: 3, Len: -1}}},
-	// readlinkat(dirfd, path, bufout, size)
-	267: {Number: 267, Name: "readlinkat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 6, Len: 3}, {Kind: 12, Len: -1}}},
+	// readlinkat(dirfd, path, text_out, size)
+	267: {Number: 267, Name: "readlinkat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 51, Len: -1}, {Kind: 12, Len: -1}}},
 	// fchmodat(dirfd, path, mode)
 	268: {Number: 268, Name: "fchmodat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 15, Len: -1}}},
 	// faccessat(dirfd, path, flags)
 	269: {Number: 269, Name: "faccessat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "access", Len: -1}}},
-	// pselect6(int, ptr, ptr, ptr, ptr, ptr)
-	270: {Number: 270, Name: "pselect6", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// pselect6(int, fdset_inout, fdset_inout, fdset_inout, timespec_inout, ptr)
+	270: {Number: 270, Name: "pselect6", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 48, Len: 0}, {Kind: 48, Len: 0}, {Kind: 48, Len: 0}, {Kind: 35, Len: -1}, {Kind: 18, Len: -1}}},
 	// ppoll(pollfd_inout, int, timespec_in, ptr, size)
 	271: {Number: 271, Name: "ppoll", Known: true, Args: []arch.Arg{{Kind: 31, Len: 1}, {Kind: 0, Len: -1}, {Kind: 27, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
 	// unshare(long flags) %process
@@ -571,10 +571,10 @@ var amd64Calls = []arch.Syscall{
 	278: {Number: 278, Name: "vmsplice", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 7, Len: 2}, {Kind: 0, Len: -1, Long: true}, {Kind: 13, Set: "splice", Len: -1}}},
 	// move_pages(pid, long int, ptr, ptr, ptr, int) %memory
 	279: {Number: 279, Name: "move_pages", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
-	// utimensat(dirfd, path, ptr, flags)
-	280: {Number: 280, Name: "utimensat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 18, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
-	// epoll_pwait(fd, ptr, int, int, ptr, size)
-	281: {Number: 281, Name: "epoll_pwait", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	// utimensat(dirfd, path, timespec2_in, flags)
+	280: {Number: 280, Name: "utimensat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 38, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
+	// epoll_pwait(fd, epoll_events_out, int, int, ptr, size)
+	281: {Number: 281, Name: "epoll_pwait", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 50, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
 	// signalfd(fd, ptr, size) %signal
 	282: {Number: 282, Name: "signalfd", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
 	// timerfd_create(enum, flags)
@@ -583,10 +583,10 @@ var amd64Calls = []arch.Syscall{
 	284: {Number: 284, Name: "eventfd", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}}},
 	// fallocate(fd, flags, off, off)
 	285: {Number: 285, Name: "fallocate", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 13, Set: "fallocate", Len: -1}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}}},
-	// timerfd_settime(fd, flags, ptr, ptr)
-	286: {Number: 286, Name: "timerfd_settime", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 13, Set: "timerfd_settime", Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
-	// timerfd_gettime(fd, ptr)
-	287: {Number: 287, Name: "timerfd_gettime", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}}},
+	// timerfd_settime(fd, flags, itimerspec_in, itimerspec_out)
+	286: {Number: 286, Name: "timerfd_settime", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 13, Set: "timerfd_settime", Len: -1}, {Kind: 40, Len: -1}, {Kind: 41, Len: -1}}},
+	// timerfd_gettime(fd, itimerspec_out)
+	287: {Number: 287, Name: "timerfd_gettime", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 41, Len: -1}}},
 	// accept4(fd, sockaddr_out, ptr, flags) %net
 	288: {Number: 288, Name: "accept4", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 22, Len: 2}, {Kind: 18, Len: -1}, {Kind: 13, Set: "sockflags", Len: -1}}},
 	// signalfd4(fd, ptr, size, flags) %signal
@@ -719,8 +719,8 @@ var amd64Calls = []arch.Syscall{
 	439: {Number: 439, Name: "faccessat2", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "access", Len: -1}, {Kind: 13, Set: "faccessat", Len: -1}}},
 	// process_madvise(fd, ptr, long int, enum, int) %memory
 	440: {Number: 440, Name: "process_madvise", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 14, Set: "madvise", Len: -1}, {Kind: 0, Len: -1}}},
-	// epoll_pwait2(fd, ptr, int, ptr, ptr, size)
-	441: {Number: 441, Name: "epoll_pwait2", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	// epoll_pwait2(fd, epoll_events_out, int, timespec64_in, ptr, size)
+	441: {Number: 441, Name: "epoll_pwait2", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 50, Len: -1}, {Kind: 0, Len: -1}, {Kind: 29, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
 	// mount_setattr(dirfd, path, flags, ptr, size)
 	442: {Number: 442, Name: "mount_setattr", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "at", Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
 	// quotactl_fd(fd, int, int, ptr)
@@ -735,8 +735,8 @@ var amd64Calls = []arch.Syscall{
 	447: {Number: 447, Name: "memfd_secret", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 13, Set: "cloexec", Len: -1}}},
 	// process_mrelease(fd, int)
 	448: {Number: 448, Name: "process_mrelease", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}}},
-	// futex_waitv(ptr, int, int, ptr, enum)
-	449: {Number: 449, Name: "futex_waitv", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 14, Set: "clockid", Len: -1}}},
+	// futex_waitv(ptr, int, int, timespec64_in, enum)
+	449: {Number: 449, Name: "futex_waitv", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 29, Len: -1}, {Kind: 14, Set: "clockid", Len: -1}}},
 	// set_mempolicy_home_node(ptr, size, long int, long int) %memory
 	450: {Number: 450, Name: "set_mempolicy_home_node", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
 	// cachestat(fd, ptr, ptr, int)
@@ -747,8 +747,8 @@ var amd64Calls = []arch.Syscall{
 	453: {Number: 453, Name: "map_shadow_stack", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}}},
 	// futex_wake(ptr, long int, int, int)
 	454: {Number: 454, Name: "futex_wake", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
-	// futex_wait(ptr, long int, long int, int, ptr, enum)
-	455: {Number: 455, Name: "futex_wait", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 14, Set: "clockid", Len: -1}}},
+	// futex_wait(ptr, long int, long int, int, timespec64_in, enum)
+	455: {Number: 455, Name: "futex_wait", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1}, {Kind: 29, Len: -1}, {Kind: 14, Set: "clockid", Len: -1}}},
 	// futex_requeue(ptr, int, int, int)
 	456: {Number: 456, Name: "futex_requeue", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
 	// statmount(ptr, ptr, size, int)

@@ -45,18 +45,18 @@ var arm64Calls = []arch.Syscall{
 	15: {Number: 15, Name: "lremovexattr", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 4, Len: -1}}},
 	// fremovexattr(fd, string)
 	16: {Number: 16, Name: "fremovexattr", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 4, Len: -1}}},
-	// getcwd(bufout, size)
-	17: {Number: 17, Name: "getcwd", Known: true, Args: []arch.Arg{{Kind: 6, Len: 1}, {Kind: 12, Len: -1}}},
+	// getcwd(text_out, size)
+	17: {Number: 17, Name: "getcwd", Known: true, Args: []arch.Arg{{Kind: 51, Len: -1}, {Kind: 12, Len: -1}}},
 	// lookup_dcookie(long int, bufout, size)
 	18: {Number: 18, Name: "lookup_dcookie", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1, Long: true}, {Kind: 6, Len: 2}, {Kind: 12, Len: -1}}},
 	// eventfd2(int, flags)
 	19: {Number: 19, Name: "eventfd2", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "eventfd", Len: -1}}},
 	// epoll_create1(flags)
 	20: {Number: 20, Name: "epoll_create1", Known: true, Args: []arch.Arg{{Kind: 13, Set: "epoll_create", Len: -1}}},
-	// epoll_ctl(fd, enum, fd, ptr)
-	21: {Number: 21, Name: "epoll_ctl", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "epoll_ctl", Len: -1}, {Kind: 1, Len: -1}, {Kind: 18, Len: -1}}},
-	// epoll_pwait(fd, ptr, int, int, ptr, size)
-	22: {Number: 22, Name: "epoll_pwait", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	// epoll_ctl(fd, enum, fd, epoll_event_in)
+	21: {Number: 21, Name: "epoll_ctl", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "epoll_ctl", Len: -1}, {Kind: 1, Len: -1}, {Kind: 49, Len: -1}}},
+	// epoll_pwait(fd, epoll_events_out, int, int, ptr, size)
+	22: {Number: 22, Name: "epoll_pwait", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 50, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
 	// dup(fd)
 	23: {Number: 23, Name: "dup", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}}},
 	// dup3(fd, fd, flags)
@@ -133,8 +133,8 @@ var arm64Calls = []arch.Syscall{
 	59: {Number: 59, Name: "pipe2", Known: true, Args: []arch.Arg{{Kind: 26, Len: -1}, {Kind: 13, Set: "pipe2", Len: -1}}},
 	// quotactl(int, path, int, ptr)
 	60: {Number: 60, Name: "quotactl", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 3, Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
-	// getdents64(fd, ptr, size)
-	61: {Number: 61, Name: "getdents64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	// getdents64(fd, dirents64_out, size)
+	61: {Number: 61, Name: "getdents64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 52, Len: -1}, {Kind: 12, Len: -1}}},
 	// lseek(fd, off, enum)
 	62: {Number: 62, Name: "lseek", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 21, Len: -1}, {Kind: 14, Set: "whence", Len: -1}}},
 	// read(fd, bufout, size)
@@ -155,8 +155,8 @@ var arm64Calls = []arch.Syscall{
 	70: {Number: 70, Name: "pwritev", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 7, Len: 2}, {Kind: 0, Len: -1, Long: true}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}}},
 	// sendfile(fd, fd, ptr, size)
 	71: {Number: 71, Name: "sendfile", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
-	// pselect6(int, ptr, ptr, ptr, ptr, ptr)
-	72: {Number: 72, Name: "pselect6", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// pselect6(int, fdset_inout, fdset_inout, fdset_inout, timespec_inout, ptr)
+	72: {Number: 72, Name: "pselect6", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 48, Len: 0}, {Kind: 48, Len: 0}, {Kind: 48, Len: 0}, {Kind: 35, Len: -1}, {Kind: 18, Len: -1}}},
 	// ppoll(pollfd_inout, int, timespec_in, ptr, size)
 	73: {Number: 73, Name: "ppoll", Known: true, Args: []arch.Arg{{Kind: 31, Len: 1}, {Kind: 0, Len: -1}, {Kind: 27, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
 	// signalfd4(fd, ptr, size, flags) %signal
@@ -167,8 +167,8 @@ var arm64Calls = []arch.Syscall{
 	76: {Number: 76, Name: "splice", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "splice", Len: -1}}},
 	// tee(fd, fd, size, flags)
 	77: {Number: 77, Name: "tee", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 1, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "splice", Len: -1}}},
-	// readlinkat(dirfd, path, bufout, size)
-	78: {Number: 78, Name: "readlinkat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 6, Len: 3}, {Kind: 12, Len: -1}}},
+	// readlinkat(dirfd, path, text_out, size)
+	78: {Number: 78, Name: "readlinkat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 51, Len: -1}, {Kind: 12, Len: -1}}},
 	// newfstatat(dirfd, path, stat_out, flags) %fstat
 	79: {Number: 79, Name: "newfstatat", Known: true, Traits: 0x8000, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 23, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
 	// fstat(fd, stat_out) %fstat
@@ -183,12 +183,12 @@ var arm64Calls = []arch.Syscall{
 	84: {Number: 84, Name: "sync_file_range", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}, {Kind: 13, Set: "sync_file_range", Len: -1}}},
 	// timerfd_create(enum, flags)
 	85: {Number: 85, Name: "timerfd_create", Known: true, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 13, Set: "timerfd", Len: -1}}},
-	// timerfd_settime(fd, flags, ptr, ptr)
-	86: {Number: 86, Name: "timerfd_settime", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 13, Set: "timerfd_settime", Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
-	// timerfd_gettime(fd, ptr)
-	87: {Number: 87, Name: "timerfd_gettime", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}}},
-	// utimensat(dirfd, path, ptr, flags)
-	88: {Number: 88, Name: "utimensat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 18, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
+	// timerfd_settime(fd, flags, itimerspec_in, itimerspec_out)
+	86: {Number: 86, Name: "timerfd_settime", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 13, Set: "timerfd_settime", Len: -1}, {Kind: 40, Len: -1}, {Kind: 41, Len: -1}}},
+	// timerfd_gettime(fd, itimerspec_out)
+	87: {Number: 87, Name: "timerfd_gettime", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 41, Len: -1}}},
+	// utimensat(dirfd, path, timespec2_in, flags)
+	88: {Number: 88, Name: "utimensat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 38, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
 	// acct(path)
 	89: {Number: 89, Name: "acct", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}}},
 	// capget(ptr, ptr) %creds
@@ -207,18 +207,18 @@ var arm64Calls = []arch.Syscall{
 	96: {Number: 96, Name: "set_tid_address", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}}},
 	// unshare(long flags) %process
 	97: {Number: 97, Name: "unshare", Known: true, Traits: 0x200, Args: []arch.Arg{{Kind: 13, Set: "unshare", Len: -1, Long: true}}},
-	// futex(ptr, flags, int, ptr, ptr, int)
-	98: {Number: 98, Name: "futex", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 13, Set: "futex", Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	// futex(ptr, flags, int, futex_timeout_in, ptr, int)
+	98: {Number: 98, Name: "futex", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 13, Set: "futex", Len: -1}, {Kind: 0, Len: -1}, {Kind: 46, Len: 1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
 	// set_robust_list(ptr, size)
 	99: {Number: 99, Name: "set_robust_list", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
 	// get_robust_list(pid, ptr, ptr)
 	100: {Number: 100, Name: "get_robust_list", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// nanosleep(timespec_in, ptr)
 	101: {Number: 101, Name: "nanosleep", Known: true, Args: []arch.Arg{{Kind: 27, Len: -1}, {Kind: 18, Len: -1}}},
-	// getitimer(enum, ptr)
-	102: {Number: 102, Name: "getitimer", Known: true, Args: []arch.Arg{{Kind: 14, Set: "itimer", Len: -1}, {Kind: 18, Len: -1}}},
-	// setitimer(enum, ptr, ptr)
-	103: {Number: 103, Name: "setitimer", Known: true, Args: []arch.Arg{{Kind: 14, Set: "itimer", Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// getitimer(enum, itimerval_out)
+	102: {Number: 102, Name: "getitimer", Known: true, Args: []arch.Arg{{Kind: 14, Set: "itimer", Len: -1}, {Kind: 45, Len: -1}}},
+	// setitimer(enum, itimerval_in, itimerval_out)
+	103: {Number: 103, Name: "setitimer", Known: true, Args: []arch.Arg{{Kind: 14, Set: "itimer", Len: -1}, {Kind: 44, Len: -1}, {Kind: 45, Len: -1}}},
 	// kexec_load(ptr, long int, ptr, long int)
 	104: {Number: 104, Name: "kexec_load", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}}},
 	// init_module(ptr, size, string)
@@ -227,20 +227,20 @@ var arm64Calls = []arch.Syscall{
 	106: {Number: 106, Name: "delete_module", Known: true, Args: []arch.Arg{{Kind: 4, Len: -1}, {Kind: 0, Len: -1}}},
 	// timer_create(enum, ptr, ptr)
 	107: {Number: 107, Name: "timer_create", Known: true, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
-	// timer_gettime(int, ptr)
-	108: {Number: 108, Name: "timer_gettime", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	// timer_gettime(int, itimerspec_out)
+	108: {Number: 108, Name: "timer_gettime", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 41, Len: -1}}},
 	// timer_getoverrun(int)
 	109: {Number: 109, Name: "timer_getoverrun", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}}},
-	// timer_settime(int, flags, ptr, ptr)
-	110: {Number: 110, Name: "timer_settime", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "timer", Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// timer_settime(int, flags, itimerspec_in, itimerspec_out)
+	110: {Number: 110, Name: "timer_settime", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "timer", Len: -1}, {Kind: 40, Len: -1}, {Kind: 41, Len: -1}}},
 	// timer_delete(int)
 	111: {Number: 111, Name: "timer_delete", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}}},
-	// clock_settime(enum, ptr) %clock
-	112: {Number: 112, Name: "clock_settime", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 18, Len: -1}}},
+	// clock_settime(enum, timespec_in) %clock
+	112: {Number: 112, Name: "clock_settime", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 27, Len: -1}}},
 	// clock_gettime(enum, timespec_out) %clock
 	113: {Number: 113, Name: "clock_gettime", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 28, Len: -1}}},
-	// clock_getres(enum, ptr) %clock
-	114: {Number: 114, Name: "clock_getres", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 18, Len: -1}}},
+	// clock_getres(enum, timespec_out) %clock
+	114: {Number: 114, Name: "clock_getres", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 28, Len: -1}}},
 	// clock_nanosleep(enum, flags, timespec_in, ptr) %clock
 	115: {Number: 115, Name: "clock_nanosleep", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 13, Set: "timer", Len: -1}, {Kind: 27, Len: -1}, {Kind: 18, Len: -1}}},
 	// syslog(int, bufout, int)
@@ -265,8 +265,8 @@ var arm64Calls = []arch.Syscall{
 	125: {Number: 125, Name: "sched_get_priority_max", Known: true, Args: []arch.Arg{{Kind: 13, Set: "sched", Len: -1}}},
 	// sched_get_priority_min(flags)
 	126: {Number: 126, Name: "sched_get_priority_min", Known: true, Args: []arch.Arg{{Kind: 13, Set: "sched", Len: -1}}},
-	// sched_rr_get_interval(pid, ptr)
-	127: {Number: 127, Name: "sched_rr_get_interval", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 18, Len: -1}}},
+	// sched_rr_get_interval(pid, timespec_out)
+	127: {Number: 127, Name: "sched_rr_get_interval", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 28, Len: -1}}},
 	// restart_syscall()
 	128: {Number: 128, Name: "restart_syscall", Known: true},
 	// kill(pid, signal) %process %signal
@@ -349,10 +349,10 @@ var arm64Calls = []arch.Syscall{
 	167: {Number: 167, Name: "prctl", Known: true, Traits: 0x200080, Args: []arch.Arg{{Kind: 14, Set: "prctl", Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
 	// getcpu(ptr, ptr, ptr)
 	168: {Number: 168, Name: "getcpu", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
-	// gettimeofday(ptr, ptr) %clock
-	169: {Number: 169, Name: "gettimeofday", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
-	// settimeofday(ptr, ptr) %clock
-	170: {Number: 170, Name: "settimeofday", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// gettimeofday(timeval_out, ptr) %clock
+	169: {Number: 169, Name: "gettimeofday", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 33, Len: -1}, {Kind: 18, Len: -1}}},
+	// settimeofday(timeval_in, ptr) %clock
+	170: {Number: 170, Name: "settimeofday", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 32, Len: -1}, {Kind: 18, Len: -1}}},
 	// adjtimex(ptr) %clock
 	171: {Number: 171, Name: "adjtimex", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 18, Len: -1}}},
 	// getpid() %pure
@@ -603,8 +603,8 @@ var arm64Calls = []arch.Syscall{
 	439: {Number: 439, Name: "faccessat2", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "access", Len: -1}, {Kind: 13, Set: "faccessat", Len: -1}}},
 	// process_madvise(fd, ptr, long int, enum, int) %memory
 	440: {Number: 440, Name: "process_madvise", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 14, Set: "madvise", Len: -1}, {Kind: 0, Len: -1}}},
-	// epoll_pwait2(fd, ptr, int, ptr, ptr, size)
-	441: {Number: 441, Name: "epoll_pwait2", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	// epoll_pwait2(fd, epoll_events_out, int, timespec64_in, ptr, size)
+	441: {Number: 441, Name: "epoll_pwait2", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 50, Len: -1}, {Kind: 0, Len: -1}, {Kind: 29, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
 	// mount_setattr(dirfd, path, flags, ptr, size)
 	442: {Number: 442, Name: "mount_setattr", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "at", Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
 	// quotactl_fd(fd, int, int, ptr)
@@ -619,8 +619,8 @@ var arm64Calls = []arch.Syscall{
 	447: {Number: 447, Name: "memfd_secret", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 13, Set: "cloexec", Len: -1}}},
 	// process_mrelease(fd, int)
 	448: {Number: 448, Name: "process_mrelease", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}}},
-	// futex_waitv(ptr, int, int, ptr, enum)
-	449: {Number: 449, Name: "futex_waitv", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 14, Set: "clockid", Len: -1}}},
+	// futex_waitv(ptr, int, int, timespec64_in, enum)
+	449: {Number: 449, Name: "futex_waitv", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 29, Len: -1}, {Kind: 14, Set: "clockid", Len: -1}}},
 	// set_mempolicy_home_node(ptr, size, long int, long int) %memory
 	450: {Number: 450, Name: "set_mempolicy_home_node", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
 	// cachestat(fd, ptr, ptr, int)
@@ -631,8 +631,8 @@ var arm64Calls = []arch.Syscall{
 	453: {Number: 453, Name: "map_shadow_stack", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}}},
 	// futex_wake(ptr, long int, int, int)
 	454: {Number: 454, Name: "futex_wake", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
-	// futex_wait(ptr, long int, long int, int, ptr, enum)
-	455: {Number: 455, Name: "futex_wait", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 14, Set: "clockid", Len: -1}}},
+	// futex_wait(ptr, long int, long int, int, timespec64_in, enum)
+	455: {Number: 455, Name: "futex_wait", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1}, {Kind: 29, Len: -1}, {Kind: 14, Set: "clockid", Len: -1}}},
 	// futex_requeue(ptr, int, int, int)
 	456: {Number: 456, Name: "futex_requeue", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
 	// statmount(ptr, ptr, size, int)
