@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/syslog"
 	"os"
 	"os/signal"
@@ -39,6 +40,9 @@ type helperConfig struct {
 	File           string // trace file name, for messages
 	ForceRegisters bool
 	Req            *Request // the first request
+	// NoGo says ktrace has nothing to do with the tracer's pid before
+	// the tracer acts on Req: the tracer does not wait for its go.
+	NoGo bool
 }
 
 // File descriptors the helpers receive.
@@ -227,7 +231,10 @@ func startTracer(file *os.File, path string, req *Request, opts tracer.Options, 
 	if detach {
 		role = roleServe
 	}
-	cfg, _ := json.Marshal(helperConfig{Role: role, File: path, ForceRegisters: opts.ForceRegisters, Req: req})
+	// The tracer waits for our go after saying its pid only when we
+	// must declare it our tracer first: under Yama's ptrace_scope 1.
+	noGo := before == nil || !yamaRelational(yamaPtraceScope)
+	cfg, _ := json.Marshal(helperConfig{Role: role, File: path, ForceRegisters: opts.ForceRegisters, Req: req, NoGo: noGo})
 	// The tracer of a command may report on the command's stderr, which
 	// the command holds anyway. One started by ktrace -p must not keep
 	// our stderr open once we return (a pipe would never see its end),
@@ -249,7 +256,7 @@ func startTracer(file *os.File, path string, req *Request, opts tracer.Options, 
 	if err != nil {
 		return fmt.Errorf("start tracer: %w", err)
 	}
-	// The tracer says its pid, waits for our go, takes the file's
+	// The tracer says its pid, waits for our go (unless noGo), takes the file's
 	// control socket (or says busy), acts on req and says ok.
 	line, err := h.readLine()
 	if detach {
@@ -264,11 +271,11 @@ func startTracer(file *os.File, path string, req *Request, opts tracer.Options, 
 	if err != nil || !ok || perr != nil {
 		return fmt.Errorf("start tracer: %s", tracerMessage(line, err))
 	}
-	if before != nil {
+	if !noGo {
 		before(tracerPid)
-	}
-	if err := writeAll(to[1], []byte{'g'}); err != nil {
-		return fmt.Errorf("start tracer: %w", err)
+		if err := writeAll(to[1], []byte{'g'}); err != nil {
+			return fmt.Errorf("start tracer: %w", err)
+		}
 	}
 	line, err = h.readLine()
 	switch strings.TrimSpace(line) {
@@ -322,6 +329,21 @@ func writeAll(fd int, b []byte) error {
 		b = b[n:]
 	}
 	return nil
+}
+
+// yamaPtraceScope is the file of Yama's ptrace restriction.
+const yamaPtraceScope = "/proc/sys/kernel/yama/ptrace_scope"
+
+// yamaRelational reports whether Yama lets a process be traced only by
+// its ancestors and the tracer it declares (ptrace_scope 1, read from
+// the file scope), or may: a scope that cannot be read counts as 1 if the
+// file is there.
+func yamaRelational(scope string) bool {
+	b, err := os.ReadFile(scope)
+	if err != nil {
+		return !errors.Is(err, fs.ErrNotExist)
+	}
+	return strings.TrimSpace(string(b)) == "1"
 }
 
 // tracerMessage turns what the tracer said, or did not say, into an error
@@ -456,9 +478,11 @@ func serveMain(cfg helperConfig) int {
 		return 1
 	}
 	fmt.Fprintf(to, "pid %d\n", os.Getpid())
-	var b [1]byte
-	if n, _ := from.Read(b[:]); n != 1 {
-		return 1 // ktrace is gone
+	if !cfg.NoGo {
+		var b [1]byte
+		if n, _ := from.Read(b[:]); n != 1 {
+			return 1 // ktrace is gone
+		}
 	}
 	from.Close()
 	if cfg.Req == nil {
