@@ -478,7 +478,15 @@ func serveMain(cfg helperConfig) int {
 		return 1
 	}
 	fmt.Fprintf(to, "pid %d\n", os.Getpid())
-	if !cfg.NoGo {
+	if cfg.NoGo {
+		// ktrace writes nothing, but holds the other end until it
+		// execs or returns: if it is closed already, ktrace is gone
+		// and its pid must not be seized.
+		fds := []unix.PollFd{{Fd: fdFromKtrace, Events: unix.POLLIN}}
+		if n, _ := unix.Poll(fds, 0); n > 0 && fds[0].Revents&unix.POLLHUP != 0 {
+			return 1
+		}
+	} else {
 		var b [1]byte
 		if n, _ := from.Read(b[:]); n != 1 {
 			return 1 // ktrace is gone
