@@ -212,6 +212,9 @@ func New(w *format.Writer, opts Options) (*Tracer, error) {
 	if native == nil {
 		return nil, fmt.Errorf("no system call table for %s", runtime.GOARCH)
 	}
+	// The first system call stop would build the table's indexes (about
+	// a millisecond): build them while the tracer seizes its processes.
+	go native.Load()
 	if opts.FlushInterval == 0 {
 		opts.FlushInterval = 200 * time.Millisecond
 	}
