@@ -4,10 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime"
 	"slices"
 	"unsafe"
 
+	seccomp "github.com/elastic/go-seccomp-bpf"
+	seccomparch "github.com/elastic/go-seccomp-bpf/arch"
 	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
 
@@ -75,43 +76,53 @@ func filterNames(tab *arch.Table, s Settings) []string {
 }
 
 // buildFilter assembles the filter that traps names, and the calls of
-// numbers that have no name (ktrace's utrace): a check of the ABI first
-// (calls of any other ABI than the native one, 32-bit calls on amd64 or
-// x32, trap), then one comparison per call number. The names are
-// resolved with ktrace's own table; a name it lacks is left out.
+// numbers that have no name (ktrace's utrace). Calls of any other
+// ABI than the native one (32-bit calls on amd64, x32) trap too: the
+// library only emits a section for the native one, so a check of our own
+// comes first.
 func buildFilter(names []string, numbers []uint32) ([]unix.SockFilter, error) {
-	audit, ok := nativeAuditArch()
-	if !ok {
-		return nil, fmt.Errorf("seccomp: no filter for %s", runtime.GOARCH)
+	info, err := seccomparch.GetInfo("")
+	if err != nil {
+		return nil, fmt.Errorf("seccomp: %w", err)
 	}
-	nrs := append([]uint32(nil), numbers...)
+	// Calls newer than the library's table are matched by number in our
+	// own prefix.
+	var known []string
+	extra := append([]uint32(nil), numbers...)
 	tab := tables.Native()
 	for _, n := range names {
-		if c, ok := tab.ByName(n); ok {
-			nrs = append(nrs, c.Number)
+		if _, ok := info.SyscallNames[n]; ok {
+			known = append(known, n)
+		} else if c, ok := tab.ByName(n); ok {
+			extra = append(extra, c.Number)
 		}
 	}
-	slices.Sort(nrs)
-	nrs = slices.Compact(nrs)
+	policy := seccomp.Policy{
+		DefaultAction: seccomp.ActionAllow,
+		Syscalls:      []seccomp.SyscallGroup{{Names: known, Action: seccomp.ActionTrace}},
+	}
+	insts, err := policy.Assemble()
+	if err != nil {
+		return nil, fmt.Errorf("seccomp: %w", err)
+	}
 	const (
 		archOffset = 4 // seccomp_data.arch
 		nrOffset   = 0 // seccomp_data.nr
 		x32Bit     = 0x40000000
 	)
 	trace := bpf.RetConstant{Val: unix.SECCOMP_RET_TRACE}
-	insts := []bpf.Instruction{
+	prefix := []bpf.Instruction{
 		bpf.LoadAbsolute{Off: archOffset, Size: 4},
-		bpf.JumpIf{Cond: bpf.JumpEqual, Val: audit, SkipTrue: 1},
+		bpf.JumpIf{Cond: bpf.JumpEqual, Val: uint32(info.ID), SkipTrue: 1},
 		trace,
 		bpf.LoadAbsolute{Off: nrOffset, Size: 4},
 		bpf.JumpIf{Cond: bpf.JumpGreaterOrEqual, Val: x32Bit, SkipFalse: 1},
 		trace,
 	}
-	for _, nr := range nrs {
-		insts = append(insts, bpf.JumpIf{Cond: bpf.JumpEqual, Val: nr, SkipFalse: 1}, trace)
+	for _, nr := range extra {
+		prefix = append(prefix, bpf.JumpIf{Cond: bpf.JumpEqual, Val: nr, SkipFalse: 1}, trace)
 	}
-	insts = append(insts, bpf.RetConstant{Val: unix.SECCOMP_RET_ALLOW})
-	raw, err := bpf.Assemble(insts)
+	raw, err := bpf.Assemble(append(prefix, insts...))
 	if err != nil {
 		return nil, fmt.Errorf("seccomp: %w", err)
 	}
@@ -120,18 +131,6 @@ func buildFilter(names []string, numbers []uint32) ([]unix.SockFilter, error) {
 		prog[i] = unix.SockFilter{Code: r.Op, Jt: r.Jt, Jf: r.Jf, K: r.K}
 	}
 	return prog, nil
-}
-
-// nativeAuditArch returns the AUDIT_ARCH value of the native ABI, as
-// seccomp_data.arch holds it.
-func nativeAuditArch() (uint32, bool) {
-	switch runtime.GOARCH {
-	case "amd64":
-		return auditArchX8664, true
-	case "arm64":
-		return auditArchAarch64, true
-	}
-	return 0, false
 }
 
 // loadFilter installs prog on the calling thread only (no TSYNC: the Go
