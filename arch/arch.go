@@ -4,7 +4,8 @@
 // flag and value sets used to print arguments symbolically, and errno and
 // signal names.
 //
-// The per-ABI tables (numbers, names and constant values) are generated into
+// The per-ABI tables (numbers, names, signatures and traits from
+// syscalls.txt, and constant values) are generated into
 // the subpackages arch/amd64 (which also holds the i386 table used for 32-bit
 // calls on amd64) and arch/arm64; package arch/tables maps an ABI to its
 // table. Everything here is plain data that does not depend on the machine

@@ -10,14 +10,13 @@ import (
 	"github.com/ktrace-linux/ktrace/arch/internal/spec"
 )
 
-// The declarative data the tables are built from. Both files are meant to
-// be edited by hand; see their headers.
-var (
-	//go:embed syscalls.txt
-	syscallsText string
-	//go:embed sets.txt
-	setsText string
-)
+// The value sets, parsed at run time on first use (Table.Set,
+// Table.Const). The signature table, syscalls.txt, is compiled into the
+// generated tables instead (see SyscallsFromSpec): a tracer looks up its
+// first call without parsing anything.
+//
+//go:embed sets.txt
+var setsText string
 
 // specData is the parsed data files.
 type specData struct {
@@ -26,14 +25,14 @@ type specData struct {
 	sets   []spec.Set
 }
 
-// loadSpec parses the embedded data once. The data is compiled in and
-// checked by the tests, so a parse error is a programming error.
-var loadSpec = sync.OnceValue(func() *specData {
-	d, err := parseSpec(syscallsText, setsText)
+// loadSets parses the embedded value sets once. The data is compiled in
+// and checked by the tests, so a parse error is a programming error.
+var loadSets = sync.OnceValue(func() []spec.Set {
+	sets, _, err := spec.ParseSets("sets.txt", setsText)
 	if err != nil {
 		panic("arch: " + err.Error())
 	}
-	return d
+	return sets
 })
 
 // parseSpec parses the two data files and checks what the spec parser
@@ -91,17 +90,22 @@ func (a ABI) shortName() string {
 type Table struct {
 	abi ABI
 	// What NewTable was given; the rest is built from it on first use,
-	// so that a program pays only for the tables it uses.
-	names   []string
+	// so that a program pays only for what it uses.
+	calls   []Syscall // by number; Name is "" where there is none
 	consts  []Const
 	structs []StructLayout
 
 	once   sync.Once
-	byNr   []*Syscall // indexed by number; nil where there is no call
 	all    []*Syscall // sorted by number
 	byName map[string]*Syscall
-	sets   map[string]*ValueSet
-	values map[string]uint64
+
+	valuesOnce sync.Once
+	values     map[string]uint64 // consts by name
+
+	setsOnce sync.Once
+	sets     map[string]*ValueSet
+
+	depsOnce sync.Once // the dependent arguments of depends.txt, in calls
 }
 
 // Const is the value of a named constant on one ABI.
@@ -110,16 +114,16 @@ type Const struct {
 	Value uint64
 }
 
-// NewTable returns the table of abi. names[n] is the name of system call
-// number n ("" where there is none), consts the values of the constants the
-// value sets name, structs the layouts of the structures kdump decodes.
-// The generated packages call it. The table is built on
-// first use: it joins their data with the signature table and resolves the
-// value sets with consts, leaving out constants consts lacks. NewTable keeps
-// names, consts and structs, which must not be changed afterwards. A table
-// panics on first use if the embedded data files do not parse.
-func NewTable(abi ABI, names []string, consts []Const, structs ...StructLayout) *Table {
-	return &Table{abi: abi, names: names, consts: consts, structs: structs}
+// NewTable returns the table of abi. calls[n] is system call number n,
+// with its signature and traits (its Name is "" where there is none), as
+// SyscallsFromSpec makes it; consts the values of the constants the value
+// sets name; structs the layouts of the structures kdump decodes. The
+// generated packages call it. The value sets are resolved with consts on
+// first use, leaving out constants consts lacks. NewTable keeps calls,
+// consts and structs, which must not be changed afterwards. A table panics
+// on first use of its value sets if the embedded sets.txt does not parse.
+func NewTable(abi ABI, calls []Syscall, consts []Const, structs ...StructLayout) *Table {
+	return &Table{abi: abi, calls: calls, consts: consts, structs: structs}
 }
 
 // StructLayout is the layout of a structure on one ABI, as the generator
@@ -160,23 +164,79 @@ func (t *Table) Struct(name string) *StructLayout {
 	return nil
 }
 
-// load builds the table the first time it is used.
+// load builds the name index the first time it is used.
 func (t *Table) load() *Table {
-	t.once.Do(t.build)
+	t.once.Do(func() {
+		t.byName = make(map[string]*Syscall, len(t.calls))
+		for i := range t.calls {
+			sc := &t.calls[i]
+			if sc.Name == "" {
+				continue
+			}
+			t.all = append(t.all, sc)
+			if _, dup := t.byName[sc.Name]; !dup {
+				t.byName[sc.Name] = sc
+			}
+		}
+	})
 	return t
 }
 
-func (t *Table) build() {
-	d := loadSpec()
-	short := t.abi.shortName()
-	names := t.names
-	t.byNr = make([]*Syscall, len(names))
-	t.byName = make(map[string]*Syscall, len(names))
-	t.sets = make(map[string]*ValueSet, len(d.sets))
-	t.values = make(map[string]uint64, len(t.consts))
-	for _, c := range t.consts {
-		t.values[c.Name] = c.Value
+// Load builds now what the first lookup would build (the name index, the
+// constants and the dependent arguments), so that a program can do it
+// ahead of time, on another goroutine, while it waits for something else.
+func (t *Table) Load() { t.loadDeps() }
+
+// loadDeps sets the dependent arguments of depends.txt (Syscall.Dep) in
+// the calls the first time any is looked up: they need the names and the
+// constants' values.
+func (t *Table) loadDeps() *Table {
+	t.depsOnce.Do(func() {
+		t.load()
+		t.loadValues()
+		t.buildDeps()
+	})
+	return t
+}
+
+// loadValues indexes the constants by name the first time they are used.
+func (t *Table) loadValues() *Table {
+	t.valuesOnce.Do(func() {
+		t.values = make(map[string]uint64, len(t.consts))
+		for _, c := range t.consts {
+			t.values[c.Name] = c.Value
+		}
+	})
+	return t
+}
+
+// loadSets resolves the value sets the first time they are used.
+func (t *Table) loadSets() *Table {
+	t.setsOnce.Do(func() {
+		sets := loadSets()
+		t.loadValues()
+		t.sets = make(map[string]*ValueSet, len(sets))
+		for i := range sets {
+			vs := newValueSet(&sets[i], t.values)
+			t.sets[vs.Name] = vs
+		}
+	})
+	return t
+}
+
+// SyscallsFromSpec returns the system calls of abi, indexed by number,
+// with the signatures and traits sigText (syscalls.txt) gives them: names[n]
+// is the name of call number n ("" where there is none, and the Syscall
+// there has no Name). A call with no signature is not Known. On an ABI, a
+// line restricted to it (name@abi) overrides the default line, and the
+// traits are those of every line that applies. The generator writes the
+// result into the generated tables, which NewTable takes.
+func SyscallsFromSpec(abi ABI, names []string, sigText string) ([]Syscall, error) {
+	d, err := parseSpec(sigText, "")
+	if err != nil {
+		return nil, err
 	}
+	short := abi.shortName()
 	sigs := make(map[string]*spec.Signature, len(d.sigs))
 	traits := make(map[string]Traits)
 	for i := range d.sigs {
@@ -192,31 +252,23 @@ func (t *Table) build() {
 		}
 		sigs[s.Name] = s
 	}
+	calls := make([]Syscall, len(names))
 	for nr, name := range names {
 		if name == "" {
 			continue
 		}
-		sc := &Syscall{Number: uint32(nr), Name: name}
+		sc := Syscall{Number: uint32(nr), Name: name}
 		if s, ok := sigs[name]; ok {
 			sc.Known = true
 			sc.Traits = traits[name]
-			sc.Args = make([]Arg, len(s.Args))
-			for i, a := range s.Args {
+			for _, a := range s.Args {
 				k, _ := parseArgKind(a.Kind) // checked by parseSpec
-				sc.Args[i] = Arg{Kind: k, Set: a.Set, Len: int8(a.Len), Long: a.Long}
+				sc.Args = append(sc.Args, Arg{Kind: k, Set: a.Set, Len: int8(a.Len), Long: a.Long})
 			}
 		}
-		t.byNr[nr] = sc
-		t.all = append(t.all, sc)
-		if _, dup := t.byName[name]; !dup {
-			t.byName[name] = sc
-		}
+		calls[nr] = sc
 	}
-	for i := range d.sets {
-		vs := newValueSet(&d.sets[i], t.values)
-		t.sets[vs.Name] = vs
-	}
-	t.buildDeps() // dependent arguments (depends.txt)
+	return calls, nil
 }
 
 // ABI returns the ABI the table describes.
@@ -225,16 +277,16 @@ func (t *Table) ABI() ABI { return t.abi }
 // Lookup returns system call number nr, or nil if the ABI has none. It does
 // not allocate.
 func (t *Table) Lookup(nr uint32) *Syscall {
-	byNr := t.load().byNr
-	if uint64(nr) < uint64(len(byNr)) {
-		return byNr[nr]
+	t.loadDeps()
+	if uint64(nr) < uint64(len(t.calls)) && t.calls[nr].Name != "" {
+		return &t.calls[nr]
 	}
 	return nil
 }
 
 // ByName returns the system call called name ("openat").
 func (t *Table) ByName(name string) (*Syscall, bool) {
-	s, ok := t.load().byName[name]
+	s, ok := t.loadDeps().byName[name]
 	return s, ok
 }
 
@@ -242,17 +294,17 @@ func (t *Table) ByName(name string) (*Syscall, bool) {
 // slice is the caller's; the Syscalls it points to are shared and must not
 // be changed.
 func (t *Table) Syscalls() []*Syscall {
-	return slices.Clone(t.load().all)
+	return slices.Clone(t.loadDeps().all)
 }
 
 // Set returns the value set called name (as named by Arg.Set), or nil.
 func (t *Table) Set(name string) *ValueSet {
-	return t.load().sets[name]
+	return t.loadSets().sets[name]
 }
 
 // Const returns the value on this ABI of a constant a value set names, such
 // as "O_DIRECTORY".
 func (t *Table) Const(name string) (uint64, bool) {
-	v, ok := t.load().values[name]
+	v, ok := t.loadValues().values[name]
 	return v, ok
 }

@@ -1,37 +1,12 @@
 package dump
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/ktrace-linux/ktrace/arch"
 	"github.com/ktrace-linux/ktrace/format"
-	"github.com/ktrace-linux/ktrace/internal/testutil"
-	"github.com/ktrace-linux/ktrace/internal/tracegen"
 )
-
-// TestStructMsgGoldens decodes the msghdr, siginfo and wait_status
-// records and the PSIG siginfo in the layouts of amd64, i386 and arm64
-// (tracegen.StructsMsg), with -r, -r -n, --json and --calls; go test
-// -update rewrites testdata/stru/msg-*.golden.
-func TestStructMsgGoldens(t *testing.T) {
-	for _, m := range []arch.Machine{arch.MachineAmd64, arch.MachineArm64} {
-		trace, err := tracegen.StructsMsg(m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, c := range []struct {
-			suffix string
-			mode   Mode
-			raw    bool
-		}{{"", ModeText, false}, {"-raw", ModeText, true}, {"-json", ModeJSON, false}, {"-calls", ModeCalls, false}} {
-			o := Options{Structs: true, Raw: c.raw}
-			got := render(t, trace, c.mode, o)
-			testutil.Golden(t, filepath.Join("../testdata/stru", "msg-"+m.String()+c.suffix+".golden"), []byte(got))
-		}
-	}
-}
 
 // TestMsgBadInput decodes every prefix of a msghdr, siginfo and
 // wait_status record and of a PSIG siginfo: no panic, a refusal or

@@ -3,62 +3,11 @@ package dump
 import (
 	"encoding/json"
 	"math/rand/v2"
-	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/ktrace-linux/ktrace/arch"
-	"github.com/ktrace-linux/ktrace/internal/testutil"
-	"github.com/ktrace-linux/ktrace/internal/tracegen"
 )
-
-// TestSysStructGoldens decodes the signal, limit and system structures
-// (sigaction, sigset, rlimit, rlimit64, utsname, sysinfo, open_how,
-// clone_args) in the layouts of amd64, i386 and arm64
-// (tracegen.SysStructs), with -r, -r -n, --json and --calls; go test
-// -update rewrites testdata/stru/sys-*.golden.
-func TestSysStructGoldens(t *testing.T) {
-	for _, m := range []arch.Machine{arch.MachineAmd64, arch.MachineArm64} {
-		trace, err := tracegen.SysStructs(m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, c := range []struct {
-			suffix string
-			mode   Mode
-			raw    bool
-		}{{"", ModeText, false}, {"-raw", ModeText, true}, {"-json", ModeJSON, false}, {"-calls", ModeCalls, false}} {
-			o := Options{Structs: true, Raw: c.raw}
-			got := render(t, trace, c.mode, o)
-			if c.mode == ModeText && !c.raw && !strings.Contains(got, "SIG_DFL") {
-				t.Errorf("%v: no SIG_DFL handler decoded", m)
-			}
-			testutil.Golden(t, filepath.Join("../testdata/stru", "sys-"+m.String()+c.suffix+".golden"), []byte(got))
-		}
-	}
-}
-
-// TestSysStructsSchema validates kdump --json and --calls --json of the
-// SysStructs traces against the schemas.
-func TestSysStructsSchema(t *testing.T) {
-	rec := loadSchema(t, "kdump-record.json")
-	call := loadSchema(t, "kdump-call.json")
-	for _, m := range []arch.Machine{arch.MachineAmd64, arch.MachineArm64} {
-		trace, err := tracegen.SysStructs(m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for mode, v := range map[Mode]*validator{ModeJSON: rec, ModeCallsJSON: call} {
-			out := render(t, trace, mode, Options{})
-			for i, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
-				if err := v.validateLine(line); err != nil {
-					t.Errorf("%v mode %d line %d: %v\n%s", m, mode, i, err, line)
-				}
-			}
-		}
-	}
-}
 
 // TestSysStructsOddBytes feeds the decoders of the signal, limit and
 // system structures random bytes of every length up to past their

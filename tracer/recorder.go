@@ -15,9 +15,11 @@ import (
 //
 // Flush policy: a record reaches the file when the process it describes
 // may be seen to end (the engine calls processEnding at exit_group, at
-// the exit of a last thread, and a signal may kill: signal flushes), when
-// the tracer answers a request, and otherwise within the flush interval,
-// so that the records of a tracee that blocks for long are not held back.
+// the exit of a last thread, and a signal that may kill or stop it
+// flushes; the end of a process whose exit call flushed and which wrote
+// nothing since needs no second flush), when the tracer answers a
+// request, and otherwise within the flush interval, so that the records
+// of a tracee that blocks for long are not held back.
 type recorder struct {
 	mu   sync.Mutex // guards w against the flusher
 	w    *format.Writer
@@ -131,12 +133,14 @@ func (r *recorder) genio(h *format.Header, g *format.Genio) {
 	r.mu.Unlock()
 }
 
-// signal writes a PSIG record and flushes: the signal may end the
+// signal writes a PSIG record, and flushes when the signal may end the
 // process.
-func (r *recorder) signal(h *format.Header, ps *format.Psig) {
+func (r *recorder) signal(h *format.Header, ps *format.Psig, flush bool) {
 	r.mu.Lock()
 	_ = r.w.WritePsig(h, ps)
-	_ = r.w.Flush()
+	if flush {
+		_ = r.w.Flush()
+	}
 	r.mu.Unlock()
 }
 

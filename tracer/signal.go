@@ -5,7 +5,6 @@ import (
 
 	"github.com/ktrace-linux/ktrace/arch"
 	"github.com/ktrace-linux/ktrace/format"
-	"github.com/ktrace-linux/ktrace/internal/procfs"
 )
 
 // signalStop handles a signal-delivery-stop: sig is about to be
@@ -52,9 +51,8 @@ func (t *Tracer) psig(th *thread, sig unix.Signal) {
 		}
 	}
 	bit := uint64(1) << (uint(sig) - 1)
-	st, stErr := procfs.ReadStatus(th.tid, t.scratch)
-	if stErr == nil {
-		ps.Mask = st.SigBlk
+	if mask, ok := t.sigMask(th); ok {
+		ps.Mask = mask
 		ps.Known |= format.KnownMask
 	}
 	switch p := th.proc; {
@@ -71,12 +69,18 @@ func (t *Tracer) psig(th *thread, sig unix.Signal) {
 			ps.Handler = h
 			ps.Known |= format.KnownHandler
 		}
-	case stErr == nil && st.SigIgn&bit != 0:
-		ps.Action = format.SigIgnored
-	case stErr == nil && st.SigCgt&bit != 0:
-		ps.Action = format.SigCaught
-	case stErr == nil:
-		ps.Action = format.SigDefault
+	default:
+		ign, cgt, ok := t.sigDispositions(th)
+		switch {
+		case !ok:
+		case ign&bit != 0:
+			ps.Action = format.SigIgnored
+		case cgt&bit != 0:
+			ps.Action = format.SigCaught
+			p.sigStatus = false // the handler may reset itself
+		default:
+			ps.Action = format.SigDefault
+		}
 	}
 	if th.lastABI == arch.ABIUnknown {
 		// The process's first record: say its ABI first.
@@ -85,10 +89,26 @@ func (t *Tracer) psig(th *thread, sig unix.Signal) {
 		}
 		t.emul(th)
 	}
-	// The signal may end the process: its parent could see it gone
-	// before the tracer sees anything more of it (signal flushes).
-	t.rec.signal(t.header(th, th.lastABI), &ps)
+	// A signal that may end (or stop) the process is flushed: its parent
+	// could see it gone before the tracer sees anything more of it.
+	t.rec.signal(t.header(th, th.lastABI), &ps, mayEnd(sig, ps.Action))
 	if ps.Action == format.SigDefault {
 		t.watchExit(th, sig) // exitwatch.go
 	}
+}
+
+// defaultIgnored holds the signals whose default action is to do nothing,
+// bit n-1 for signal n.
+const defaultIgnored = 1<<(unix.SIGCHLD-1) | 1<<(unix.SIGCONT-1) | 1<<(unix.SIGURG-1) | 1<<(unix.SIGWINCH-1)
+
+// mayEnd reports whether delivering sig with action a may end or stop the
+// process: not when it is ignored, caught, or does nothing by default.
+func mayEnd(sig unix.Signal, a format.SigAction) bool {
+	switch a {
+	case format.SigIgnored, format.SigCaught:
+		return false
+	case format.SigDefault:
+		return defaultIgnored&(1<<(sig-1)) == 0
+	}
+	return true
 }

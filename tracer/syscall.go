@@ -47,6 +47,7 @@ func (t *Tracer) flushAtExit(th *thread) {
 		p.exit = exitRecorded | uint64(status)
 	}
 	t.rec.processEnding()
+	th.proc.exitFlushed = true
 }
 
 // readSyscall reads the stopped call into th (number, arguments and ABI)
@@ -115,6 +116,7 @@ func (t *Tracer) entry(th *thread) {
 		th.call = tab.Lookup(th.nr)
 	}
 	p := th.proc
+	sigCall(th)
 	if !p.started {
 		if th.call == nil || th.call.Traits&arch.TraitExecs == 0 {
 			return
@@ -185,6 +187,8 @@ func (t *Tracer) emul(th *thread) {
 
 // exit handles a syscall-exit stop.
 func (t *Tracer) exit(th *thread) {
+	th.maskUnsure = true
+	sigCall(th)
 	if !th.phase.inCall() {
 		return // an exit without its entry: attached mid-call
 	}
@@ -202,6 +206,7 @@ func (t *Tracer) exit(th *thread) {
 	if !ok {
 		return
 	}
+	th.maskUnsure = v == -int64(unix.EINTR) || v < 0 && arch.IsRestart(int(-v))
 	if !th.proc.records(th.abi, th.nr, t.table(th.abi)) {
 		t.afterCall(th, v)
 		return

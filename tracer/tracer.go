@@ -12,7 +12,6 @@ import (
 	"runtime"
 	"slices"
 	"time"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -71,6 +70,10 @@ type process struct {
 	// exit is the status of the EXIT record written at the process's
 	// exit call, with exitRecorded set; 0 when none was.
 	exit uint64
+	// exitFlushed says that every record of the process is in the file:
+	// set when its exit call flushed, cleared by any record written
+	// since (see header), so that its end needs no second flush.
+	exitFlushed bool
 	// only marks, per ABI and system call number, the calls Syscalls
 	// lets through; nil when every call is recorded.
 	only map[arch.ABI][]bool
@@ -79,6 +82,10 @@ type process struct {
 	// rt_sigaction, bit n-1 of handlerKnown for signal n.
 	handlers     [64]uint64
 	handlerKnown uint64
+	// sigIgn and sigCgt are the signals ignored and caught as
+	// /proc/PID/status said, when sigStatus is set (sigstate.go).
+	sigIgn, sigCgt uint64
+	sigStatus      bool
 }
 
 // thread is the state of one traced thread.
@@ -106,6 +113,10 @@ type thread struct {
 
 	// csw watches the thread's context switches (-t w), or is nil.
 	csw *cswState
+
+	// maskUnsure says the thread may run with a temporary signal mask
+	// (sigstate.go): its last call was interrupted, or not seen returning.
+	maskUnsure bool
 }
 
 // exitRecorded marks process.exit as holding the status of an EXIT record.
@@ -190,8 +201,8 @@ type Tracer struct {
 	// parent's fork or clone event.
 	orphans map[int]unix.WaitStatus
 
-	spin   time.Duration // current spinning budget
-	noSpin int           // waits left without spinning
+	// waiter holds how the tracer waits for the next stop (wait.go).
+	waiter waiter
 }
 
 // New returns a Tracer that writes to w. The caller's goroutine must be
@@ -201,6 +212,9 @@ func New(w *format.Writer, opts Options) (*Tracer, error) {
 	if native == nil {
 		return nil, fmt.Errorf("no system call table for %s", runtime.GOARCH)
 	}
+	// The first system call stop would build the table's indexes (about
+	// a millisecond): build them while the tracer seizes its processes.
+	go native.Load()
 	if opts.FlushInterval == 0 {
 		opts.FlushInterval = 200 * time.Millisecond
 	}
@@ -217,13 +231,13 @@ func New(w *format.Writer, opts Options) (*Tracer, error) {
 		pathBuf: make([]byte, maxPath),
 		scratch: make([]byte, 8192),
 		words:   make([]uint64, 2*maxIov),
-		spin:    maxSpin,
 		ctl:     noController{},
 		orphans: make(map[int]unix.WaitStatus),
 	}
 	if runtime.GOARCH != "amd64" {
 		t.compat = nil
 	}
+	t.waiter.init()
 	if err := quietSIGCHLD(); err != nil {
 		return nil, err
 	}
@@ -302,63 +316,6 @@ func (t *Tracer) Run(ctl Controller) error {
 			return fmt.Errorf("%w; tracing stopped, traced processes released", err)
 		}
 	}
-}
-
-// Spinning: after resuming a tracee, the tracer polls for its next stop
-// for a while before it sleeps in wait4. A traced program that makes
-// system calls back to back stops again within microseconds, and a
-// tracer that is still running when it does needs no wake-up: on a
-// machine where waking an idle CPU is dear, that halves the cost of each
-// stop. The budget halves each time the poll finds nothing (the tracee
-// blocks or computes) and is restored when it finds a stop, so a tracee
-// that rarely stops costs almost no spinning.
-const (
-	maxSpin   = 50 * time.Microsecond
-	spinPause = 64 // waits without spinning once the budget is spent
-)
-
-// wait returns the next wait status of any tracee.
-func (t *Tracer) wait(ws *unix.WaitStatus) (int, error) {
-	if t.noSpin > 0 {
-		t.noSpin--
-	} else if t.spin > 0 {
-		deadline := time.Now().Add(t.spin)
-		for {
-			tid, err := wait4NoHang(ws)
-			if tid != 0 || err != nil {
-				t.spin = maxSpin
-				return tid, err
-			}
-			if time.Now().After(deadline) {
-				break
-			}
-		}
-		if t.spin /= 2; t.spin < time.Microsecond {
-			t.spin, t.noSpin = maxSpin, spinPause
-		}
-	}
-	if len(t.orphans) > 0 {
-		// Nothing else is coming soon: the parents' events are not
-		// on their way.
-		if tid, err := wait4NoHang(ws); tid != 0 || err != nil {
-			return tid, err
-		}
-		t.adoptOrphans()
-	}
-	return unix.Wait4(-1, ws, unix.WALL, nil)
-}
-
-// wait4NoHang polls for a wait status without blocking. It never sleeps,
-// so it goes through RawSyscall like the ptrace requests.
-func wait4NoHang(ws *unix.WaitStatus) (int, error) {
-	var status int32
-	r, _, e := unix.RawSyscall6(unix.SYS_WAIT4, ^uintptr(0), uintptr(unsafe.Pointer(&status)),
-		unix.WALL|unix.WNOHANG, 0, 0, 0)
-	if e != 0 {
-		return 0, e
-	}
-	*ws = unix.WaitStatus(status)
-	return int(r), nil
 }
 
 // needExit reports whether the call th is in must be seen returning: for
@@ -451,6 +408,7 @@ func (t *Tracer) resume(th *thread, sig unix.Signal) {
 		t.cswResume(th)
 	}
 	_ = ptrace(req, th.tid, 0, uintptr(sig))
+	t.waiter.resumed(next.inCall())
 }
 
 // adopt creates the state of a thread seen for the first time: a child
@@ -526,6 +484,7 @@ func (t *Tracer) cloneMakesThread(th *thread, child int) bool {
 func (t *Tracer) newChild(pid int, parent *process, pth *thread) *thread {
 	p := newProcess(pid, parent.Settings, parent.started)
 	p.handlers, p.handlerKnown = parent.handlers, parent.handlerKnown
+	p.sigIgn, p.sigCgt, p.sigStatus = parent.sigIgn, parent.sigCgt, parent.sigStatus
 	p.detaching = parent.detaching
 	t.procs[pid] = p
 	th := t.addThread(pid, p, pth)
@@ -545,7 +504,7 @@ func (t *Tracer) newChild(pid int, parent *process, pth *thread) *thread {
 // addThread registers a new thread of p, copying what it shares with the
 // thread that made it.
 func (t *Tracer) addThread(tid int, p *process, from *thread) *thread {
-	th := &thread{tid: tid, proc: p, options: ptraceOptions(p.Settings)}
+	th := &thread{tid: tid, proc: p, options: ptraceOptions(p.Settings), maskUnsure: true}
 	if from != nil {
 		th.comm = from.comm
 		th.lastABI = from.lastABI
@@ -566,8 +525,11 @@ func (t *Tracer) gone(th *thread, ws unix.WaitStatus) {
 		// say so already (a death by a signal).
 		t.rec.exit(t.header(th, th.lastABI), format.Exit{Status: uint32(ws)})
 	}
+	flushed := th.proc.exitFlushed
 	t.forget(th)
-	t.Flush()
+	if !flushed {
+		t.Flush()
+	}
 }
 
 // detach stops tracing th, delivering sig.
@@ -601,6 +563,7 @@ func (t *Tracer) execEvent(th *thread) {
 	// entry came before the seize is not the command's.)
 	p.handlers = [64]uint64{}
 	p.handlerKnown = 0
+	p.sigStatus = false
 	th.lastABI = arch.ABIUnknown
 	if th.phase.inCall() {
 		th.phase = phaseExecReturn // its exit stop comes next
@@ -658,6 +621,7 @@ func (t *Tracer) Lost() uint64 {
 
 // header fills the reused record header for th.
 func (t *Tracer) header(th *thread, abi arch.ABI) *format.Header {
+	th.proc.exitFlushed = false
 	h := &t.hdr
 	h.PID = int32(th.proc.pid)
 	h.TID = int32(th.tid)

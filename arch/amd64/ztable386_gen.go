@@ -7,471 +7,933 @@ import "github.com/ktrace-linux/ktrace/arch"
 
 // Table386 is the system call table of the i386 ABI: 32-bit calls (int 0x80)
 // made by processes on amd64.
-var Table386 = arch.NewTable(arch.ABII386, i386Names, i386Consts, i386Structs...)
+var Table386 = arch.NewTable(arch.ABII386, i386Calls, i386Consts, i386Structs...)
 
-// i386Names holds the i386 system call names by number.
-var i386Names = []string{
-	0:   "restart_syscall",
-	1:   "exit",
-	2:   "fork",
-	3:   "read",
-	4:   "write",
-	5:   "open",
-	6:   "close",
-	7:   "waitpid",
-	8:   "creat",
-	9:   "link",
-	10:  "unlink",
-	11:  "execve",
-	12:  "chdir",
-	13:  "time",
-	14:  "mknod",
-	15:  "chmod",
-	16:  "lchown",
-	17:  "break",
-	18:  "oldstat",
-	19:  "lseek",
-	20:  "getpid",
-	21:  "mount",
-	22:  "umount",
-	23:  "setuid",
-	24:  "getuid",
-	25:  "stime",
-	26:  "ptrace",
-	27:  "alarm",
-	28:  "oldfstat",
-	29:  "pause",
-	30:  "utime",
-	31:  "stty",
-	32:  "gtty",
-	33:  "access",
-	34:  "nice",
-	35:  "ftime",
-	36:  "sync",
-	37:  "kill",
-	38:  "rename",
-	39:  "mkdir",
-	40:  "rmdir",
-	41:  "dup",
-	42:  "pipe",
-	43:  "times",
-	44:  "prof",
-	45:  "brk",
-	46:  "setgid",
-	47:  "getgid",
-	48:  "signal",
-	49:  "geteuid",
-	50:  "getegid",
-	51:  "acct",
-	52:  "umount2",
-	53:  "lock",
-	54:  "ioctl",
-	55:  "fcntl",
-	56:  "mpx",
-	57:  "setpgid",
-	58:  "ulimit",
-	59:  "oldolduname",
-	60:  "umask",
-	61:  "chroot",
-	62:  "ustat",
-	63:  "dup2",
-	64:  "getppid",
-	65:  "getpgrp",
-	66:  "setsid",
-	67:  "sigaction",
-	68:  "sgetmask",
-	69:  "ssetmask",
-	70:  "setreuid",
-	71:  "setregid",
-	72:  "sigsuspend",
-	73:  "sigpending",
-	74:  "sethostname",
-	75:  "setrlimit",
-	76:  "getrlimit",
-	77:  "getrusage",
-	78:  "gettimeofday",
-	79:  "settimeofday",
-	80:  "getgroups",
-	81:  "setgroups",
-	82:  "select",
-	83:  "symlink",
-	84:  "oldlstat",
-	85:  "readlink",
-	86:  "uselib",
-	87:  "swapon",
-	88:  "reboot",
-	89:  "readdir",
-	90:  "mmap",
-	91:  "munmap",
-	92:  "truncate",
-	93:  "ftruncate",
-	94:  "fchmod",
-	95:  "fchown",
-	96:  "getpriority",
-	97:  "setpriority",
-	98:  "profil",
-	99:  "statfs",
-	100: "fstatfs",
-	101: "ioperm",
-	102: "socketcall",
-	103: "syslog",
-	104: "setitimer",
-	105: "getitimer",
-	106: "stat",
-	107: "lstat",
-	108: "fstat",
-	109: "olduname",
-	110: "iopl",
-	111: "vhangup",
-	112: "idle",
-	113: "vm86old",
-	114: "wait4",
-	115: "swapoff",
-	116: "sysinfo",
-	117: "ipc",
-	118: "fsync",
-	119: "sigreturn",
-	120: "clone",
-	121: "setdomainname",
-	122: "uname",
-	123: "modify_ldt",
-	124: "adjtimex",
-	125: "mprotect",
-	126: "sigprocmask",
-	127: "create_module",
-	128: "init_module",
-	129: "delete_module",
-	130: "get_kernel_syms",
-	131: "quotactl",
-	132: "getpgid",
-	133: "fchdir",
-	134: "bdflush",
-	135: "sysfs",
-	136: "personality",
-	137: "afs_syscall",
-	138: "setfsuid",
-	139: "setfsgid",
-	140: "_llseek",
-	141: "getdents",
-	142: "_newselect",
-	143: "flock",
-	144: "msync",
-	145: "readv",
-	146: "writev",
-	147: "getsid",
-	148: "fdatasync",
-	149: "_sysctl",
-	150: "mlock",
-	151: "munlock",
-	152: "mlockall",
-	153: "munlockall",
-	154: "sched_setparam",
-	155: "sched_getparam",
-	156: "sched_setscheduler",
-	157: "sched_getscheduler",
-	158: "sched_yield",
-	159: "sched_get_priority_max",
-	160: "sched_get_priority_min",
-	161: "sched_rr_get_interval",
-	162: "nanosleep",
-	163: "mremap",
-	164: "setresuid",
-	165: "getresuid",
-	166: "vm86",
-	167: "query_module",
-	168: "poll",
-	169: "nfsservctl",
-	170: "setresgid",
-	171: "getresgid",
-	172: "prctl",
-	173: "rt_sigreturn",
-	174: "rt_sigaction",
-	175: "rt_sigprocmask",
-	176: "rt_sigpending",
-	177: "rt_sigtimedwait",
-	178: "rt_sigqueueinfo",
-	179: "rt_sigsuspend",
-	180: "pread64",
-	181: "pwrite64",
-	182: "chown",
-	183: "getcwd",
-	184: "capget",
-	185: "capset",
-	186: "sigaltstack",
-	187: "sendfile",
-	188: "getpmsg",
-	189: "putpmsg",
-	190: "vfork",
-	191: "ugetrlimit",
-	192: "mmap2",
-	193: "truncate64",
-	194: "ftruncate64",
-	195: "stat64",
-	196: "lstat64",
-	197: "fstat64",
-	198: "lchown32",
-	199: "getuid32",
-	200: "getgid32",
-	201: "geteuid32",
-	202: "getegid32",
-	203: "setreuid32",
-	204: "setregid32",
-	205: "getgroups32",
-	206: "setgroups32",
-	207: "fchown32",
-	208: "setresuid32",
-	209: "getresuid32",
-	210: "setresgid32",
-	211: "getresgid32",
-	212: "chown32",
-	213: "setuid32",
-	214: "setgid32",
-	215: "setfsuid32",
-	216: "setfsgid32",
-	217: "pivot_root",
-	218: "mincore",
-	219: "madvise",
-	220: "getdents64",
-	221: "fcntl64",
-	224: "gettid",
-	225: "readahead",
-	226: "setxattr",
-	227: "lsetxattr",
-	228: "fsetxattr",
-	229: "getxattr",
-	230: "lgetxattr",
-	231: "fgetxattr",
-	232: "listxattr",
-	233: "llistxattr",
-	234: "flistxattr",
-	235: "removexattr",
-	236: "lremovexattr",
-	237: "fremovexattr",
-	238: "tkill",
-	239: "sendfile64",
-	240: "futex",
-	241: "sched_setaffinity",
-	242: "sched_getaffinity",
-	243: "set_thread_area",
-	244: "get_thread_area",
-	245: "io_setup",
-	246: "io_destroy",
-	247: "io_getevents",
-	248: "io_submit",
-	249: "io_cancel",
-	250: "fadvise64",
-	252: "exit_group",
-	253: "lookup_dcookie",
-	254: "epoll_create",
-	255: "epoll_ctl",
-	256: "epoll_wait",
-	257: "remap_file_pages",
-	258: "set_tid_address",
-	259: "timer_create",
-	260: "timer_settime",
-	261: "timer_gettime",
-	262: "timer_getoverrun",
-	263: "timer_delete",
-	264: "clock_settime",
-	265: "clock_gettime",
-	266: "clock_getres",
-	267: "clock_nanosleep",
-	268: "statfs64",
-	269: "fstatfs64",
-	270: "tgkill",
-	271: "utimes",
-	272: "fadvise64_64",
-	273: "vserver",
-	274: "mbind",
-	275: "get_mempolicy",
-	276: "set_mempolicy",
-	277: "mq_open",
-	278: "mq_unlink",
-	279: "mq_timedsend",
-	280: "mq_timedreceive",
-	281: "mq_notify",
-	282: "mq_getsetattr",
-	283: "kexec_load",
-	284: "waitid",
-	286: "add_key",
-	287: "request_key",
-	288: "keyctl",
-	289: "ioprio_set",
-	290: "ioprio_get",
-	291: "inotify_init",
-	292: "inotify_add_watch",
-	293: "inotify_rm_watch",
-	294: "migrate_pages",
-	295: "openat",
-	296: "mkdirat",
-	297: "mknodat",
-	298: "fchownat",
-	299: "futimesat",
-	300: "fstatat64",
-	301: "unlinkat",
-	302: "renameat",
-	303: "linkat",
-	304: "symlinkat",
-	305: "readlinkat",
-	306: "fchmodat",
-	307: "faccessat",
-	308: "pselect6",
-	309: "ppoll",
-	310: "unshare",
-	311: "set_robust_list",
-	312: "get_robust_list",
-	313: "splice",
-	314: "sync_file_range",
-	315: "tee",
-	316: "vmsplice",
-	317: "move_pages",
-	318: "getcpu",
-	319: "epoll_pwait",
-	320: "utimensat",
-	321: "signalfd",
-	322: "timerfd_create",
-	323: "eventfd",
-	324: "fallocate",
-	325: "timerfd_settime",
-	326: "timerfd_gettime",
-	327: "signalfd4",
-	328: "eventfd2",
-	329: "epoll_create1",
-	330: "dup3",
-	331: "pipe2",
-	332: "inotify_init1",
-	333: "preadv",
-	334: "pwritev",
-	335: "rt_tgsigqueueinfo",
-	336: "perf_event_open",
-	337: "recvmmsg",
-	338: "fanotify_init",
-	339: "fanotify_mark",
-	340: "prlimit64",
-	341: "name_to_handle_at",
-	342: "open_by_handle_at",
-	343: "clock_adjtime",
-	344: "syncfs",
-	345: "sendmmsg",
-	346: "setns",
-	347: "process_vm_readv",
-	348: "process_vm_writev",
-	349: "kcmp",
-	350: "finit_module",
-	351: "sched_setattr",
-	352: "sched_getattr",
-	353: "renameat2",
-	354: "seccomp",
-	355: "getrandom",
-	356: "memfd_create",
-	357: "bpf",
-	358: "execveat",
-	359: "socket",
-	360: "socketpair",
-	361: "bind",
-	362: "connect",
-	363: "listen",
-	364: "accept4",
-	365: "getsockopt",
-	366: "setsockopt",
-	367: "getsockname",
-	368: "getpeername",
-	369: "sendto",
-	370: "sendmsg",
-	371: "recvfrom",
-	372: "recvmsg",
-	373: "shutdown",
-	374: "userfaultfd",
-	375: "membarrier",
-	376: "mlock2",
-	377: "copy_file_range",
-	378: "preadv2",
-	379: "pwritev2",
-	380: "pkey_mprotect",
-	381: "pkey_alloc",
-	382: "pkey_free",
-	383: "statx",
-	384: "arch_prctl",
-	385: "io_pgetevents",
-	386: "rseq",
-	393: "semget",
-	394: "semctl",
-	395: "shmget",
-	396: "shmctl",
-	397: "shmat",
-	398: "shmdt",
-	399: "msgget",
-	400: "msgsnd",
-	401: "msgrcv",
-	402: "msgctl",
-	403: "clock_gettime64",
-	404: "clock_settime64",
-	405: "clock_adjtime64",
-	406: "clock_getres_time64",
-	407: "clock_nanosleep_time64",
-	408: "timer_gettime64",
-	409: "timer_settime64",
-	410: "timerfd_gettime64",
-	411: "timerfd_settime64",
-	412: "utimensat_time64",
-	413: "pselect6_time64",
-	414: "ppoll_time64",
-	416: "io_pgetevents_time64",
-	417: "recvmmsg_time64",
-	418: "mq_timedsend_time64",
-	419: "mq_timedreceive_time64",
-	420: "semtimedop_time64",
-	421: "rt_sigtimedwait_time64",
-	422: "futex_time64",
-	423: "sched_rr_get_interval_time64",
-	424: "pidfd_send_signal",
-	425: "io_uring_setup",
-	426: "io_uring_enter",
-	427: "io_uring_register",
-	428: "open_tree",
-	429: "move_mount",
-	430: "fsopen",
-	431: "fsconfig",
-	432: "fsmount",
-	433: "fspick",
-	434: "pidfd_open",
-	435: "clone3",
-	436: "close_range",
-	437: "openat2",
-	438: "pidfd_getfd",
-	439: "faccessat2",
-	440: "process_madvise",
-	441: "epoll_pwait2",
-	442: "mount_setattr",
-	443: "quotactl_fd",
-	444: "landlock_create_ruleset",
-	445: "landlock_add_rule",
-	446: "landlock_restrict_self",
-	447: "memfd_secret",
-	448: "process_mrelease",
-	449: "futex_waitv",
-	450: "set_mempolicy_home_node",
-	451: "cachestat",
-	452: "fchmodat2",
-	453: "map_shadow_stack",
-	454: "futex_wake",
-	455: "futex_wait",
-	456: "futex_requeue",
-	457: "statmount",
-	458: "listmount",
-	459: "lsm_get_self_attr",
-	460: "lsm_set_self_attr",
-	461: "lsm_list_modules",
-	462: "mseal",
-	463: "setxattrat",
-	464: "getxattrat",
-	465: "listxattrat",
-	466: "removexattrat",
-	467: "open_tree_attr",
-	468: "file_getattr",
-	469: "file_setattr",
-	470: "listns",
-	471: "rseq_slice_yield",
+// i386Calls holds the i386 system calls by number, with their
+// signatures and traits from syscalls.txt.
+var i386Calls = []arch.Syscall{
+	// restart_syscall()
+	0: {Number: 0, Name: "restart_syscall", Known: true},
+	// exit(int) !exit-thread %process
+	1: {Number: 1, Name: "exit", Known: true, Traits: 0x210, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	// fork() !fork %process
+	2: {Number: 2, Name: "fork", Known: true, Traits: 0x202},
+	// read(fd, bufout, size)
+	3: {Number: 3, Name: "read", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 6, Len: 2}, {Kind: 12, Len: -1}}},
+	// write(fd, bufin, size)
+	4: {Number: 4, Name: "write", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 5, Len: 2}, {Kind: 12, Len: -1}}},
+	// open(path, flags, mode)
+	5: {Number: 5, Name: "open", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 13, Set: "open", Len: -1}, {Kind: 15, Len: -1}}},
+	// close(fd)
+	6: {Number: 6, Name: "close", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}}},
+	// waitpid(pid, wstatus_out, flags) %process
+	7: {Number: 7, Name: "waitpid", Known: true, Traits: 0x200, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 56, Len: -1}, {Kind: 13, Set: "wait", Len: -1}}},
+	// creat(path, mode)
+	8: {Number: 8, Name: "creat", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 15, Len: -1}}},
+	// link(path, path)
+	9: {Number: 9, Name: "link", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 3, Len: -1}}},
+	// unlink(path)
+	10: {Number: 10, Name: "unlink", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}}},
+	// execve(path, argv, envp) !exec %process
+	11: {Number: 11, Name: "execve", Known: true, Traits: 0x201, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 19, Len: -1}, {Kind: 20, Len: -1}}},
+	// chdir(path)
+	12: {Number: 12, Name: "chdir", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}}},
+	// time(ptr) %clock
+	13: {Number: 13, Name: "time", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 18, Len: -1}}},
+	// mknod(path, mode, int)
+	14: {Number: 14, Name: "mknod", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 15, Len: -1}, {Kind: 0, Len: -1}}},
+	// chmod(path, mode)
+	15: {Number: 15, Name: "chmod", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 15, Len: -1}}},
+	// lchown(path, int, int)
+	16: {Number: 16, Name: "lchown", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// break: no signature
+	17: {Number: 17, Name: "break"},
+	// oldstat(path, ptr) %stat
+	18: {Number: 18, Name: "oldstat", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 18, Len: -1}}},
+	// lseek(fd, off, enum)
+	19: {Number: 19, Name: "lseek", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 21, Len: -1}, {Kind: 14, Set: "whence", Len: -1}}},
+	// getpid() %pure
+	20: {Number: 20, Name: "getpid", Known: true, Traits: 0x100000},
+	// mount(path, path, string, long flags, ptr)
+	21: {Number: 21, Name: "mount", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 3, Len: -1}, {Kind: 4, Len: -1}, {Kind: 13, Set: "mount", Len: -1, Long: true}, {Kind: 18, Len: -1}}},
+	// umount(path)
+	22: {Number: 22, Name: "umount", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}}},
+	// setuid(int) %creds
+	23: {Number: 23, Name: "setuid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	// getuid() %pure %creds
+	24: {Number: 24, Name: "getuid", Known: true, Traits: 0x300000},
+	// stime(ptr) %clock
+	25: {Number: 25, Name: "stime", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 18, Len: -1}}},
+	// ptrace(long enum, long pid, ptr, ptr)
+	26: {Number: 26, Name: "ptrace", Known: true, Args: []arch.Arg{{Kind: 14, Set: "ptrace", Len: -1, Long: true}, {Kind: 17, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// alarm(int)
+	27: {Number: 27, Name: "alarm", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	// oldfstat(fd, ptr) %fstat
+	28: {Number: 28, Name: "oldfstat", Known: true, Traits: 0x8000, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}}},
+	// pause() %signal
+	29: {Number: 29, Name: "pause", Known: true, Traits: 0x400},
+	// utime(path, ptr)
+	30: {Number: 30, Name: "utime", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 18, Len: -1}}},
+	// stty: no signature
+	31: {Number: 31, Name: "stty"},
+	// gtty: no signature
+	32: {Number: 32, Name: "gtty"},
+	// access(path, flags)
+	33: {Number: 33, Name: "access", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 13, Set: "access", Len: -1}}},
+	// nice(int)
+	34: {Number: 34, Name: "nice", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	// ftime: no signature
+	35: {Number: 35, Name: "ftime"},
+	// sync()
+	36: {Number: 36, Name: "sync", Known: true},
+	// kill(pid, signal) %process %signal
+	37: {Number: 37, Name: "kill", Known: true, Traits: 0x600, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 16, Len: -1}}},
+	// rename(path, path)
+	38: {Number: 38, Name: "rename", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 3, Len: -1}}},
+	// mkdir(path, mode)
+	39: {Number: 39, Name: "mkdir", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 15, Len: -1}}},
+	// rmdir(path)
+	40: {Number: 40, Name: "rmdir", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}}},
+	// dup(fd)
+	41: {Number: 41, Name: "dup", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}}},
+	// pipe(fds2_out)
+	42: {Number: 42, Name: "pipe", Known: true, Args: []arch.Arg{{Kind: 26, Len: -1}}},
+	// times(ptr)
+	43: {Number: 43, Name: "times", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}}},
+	// prof: no signature
+	44: {Number: 44, Name: "prof"},
+	// brk(ptr) %memory
+	45: {Number: 45, Name: "brk", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}}},
+	// setgid(int) %creds
+	46: {Number: 46, Name: "setgid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	// getgid() %pure %creds
+	47: {Number: 47, Name: "getgid", Known: true, Traits: 0x300000},
+	// signal(signal, ptr) %signal
+	48: {Number: 48, Name: "signal", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 16, Len: -1}, {Kind: 18, Len: -1}}},
+	// geteuid() %pure %creds
+	49: {Number: 49, Name: "geteuid", Known: true, Traits: 0x300000},
+	// getegid() %pure %creds
+	50: {Number: 50, Name: "getegid", Known: true, Traits: 0x300000},
+	// acct(path)
+	51: {Number: 51, Name: "acct", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}}},
+	// umount2(path, flags)
+	52: {Number: 52, Name: "umount2", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 13, Set: "umount", Len: -1}}},
+	// lock: no signature
+	53: {Number: 53, Name: "lock"},
+	// ioctl(fd, enum, ptr)
+	54: {Number: 54, Name: "ioctl", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "ioctl", Len: -1}, {Kind: 18, Len: -1}}},
+	// fcntl(fd, enum, long int)
+	55: {Number: 55, Name: "fcntl", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "fcntl", Len: -1}, {Kind: 0, Len: -1, Long: true}}},
+	// mpx: no signature
+	56: {Number: 56, Name: "mpx"},
+	// setpgid(pid, pid)
+	57: {Number: 57, Name: "setpgid", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 17, Len: -1}}},
+	// ulimit: no signature
+	58: {Number: 58, Name: "ulimit"},
+	// oldolduname(ptr)
+	59: {Number: 59, Name: "oldolduname", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}}},
+	// umask(mode)
+	60: {Number: 60, Name: "umask", Known: true, Args: []arch.Arg{{Kind: 15, Len: -1}}},
+	// chroot(path)
+	61: {Number: 61, Name: "chroot", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}}},
+	// ustat(int, ptr) %%statfs
+	62: {Number: 62, Name: "ustat", Known: true, Traits: 0x40000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	// dup2(fd, fd)
+	63: {Number: 63, Name: "dup2", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 1, Len: -1}}},
+	// getppid() %pure
+	64: {Number: 64, Name: "getppid", Known: true, Traits: 0x100000},
+	// getpgrp() %pure
+	65: {Number: 65, Name: "getpgrp", Known: true, Traits: 0x100000},
+	// setsid()
+	66: {Number: 66, Name: "setsid", Known: true},
+	// sigaction(signal, ptr, ptr) %signal
+	67: {Number: 67, Name: "sigaction", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 16, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// sgetmask() %signal
+	68: {Number: 68, Name: "sgetmask", Known: true, Traits: 0x400},
+	// ssetmask(int) %signal
+	69: {Number: 69, Name: "ssetmask", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	// setreuid(int, int) %creds
+	70: {Number: 70, Name: "setreuid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// setregid(int, int) %creds
+	71: {Number: 71, Name: "setregid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// sigsuspend(int, int, long int) %signal
+	72: {Number: 72, Name: "sigsuspend", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1, Long: true}}},
+	// sigpending(ptr) %signal
+	73: {Number: 73, Name: "sigpending", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 18, Len: -1}}},
+	// sethostname(bufin, size)
+	74: {Number: 74, Name: "sethostname", Known: true, Args: []arch.Arg{{Kind: 5, Len: 1}, {Kind: 12, Len: -1}}},
+	// setrlimit(enum, rlimit_in)
+	75: {Number: 75, Name: "setrlimit", Known: true, Args: []arch.Arg{{Kind: 14, Set: "rlimit", Len: -1}, {Kind: 61, Len: -1}}},
+	// getrlimit(enum, rlimit_out)
+	76: {Number: 76, Name: "getrlimit", Known: true, Args: []arch.Arg{{Kind: 14, Set: "rlimit", Len: -1}, {Kind: 62, Len: -1}}},
+	// getrusage(enum, ptr)
+	77: {Number: 77, Name: "getrusage", Known: true, Args: []arch.Arg{{Kind: 14, Set: "rusage", Len: -1}, {Kind: 18, Len: -1}}},
+	// gettimeofday(timeval_out, ptr) %clock
+	78: {Number: 78, Name: "gettimeofday", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 33, Len: -1}, {Kind: 18, Len: -1}}},
+	// settimeofday(timeval_in, ptr) %clock
+	79: {Number: 79, Name: "settimeofday", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 32, Len: -1}, {Kind: 18, Len: -1}}},
+	// getgroups(int, ptr) %creds
+	80: {Number: 80, Name: "getgroups", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	// setgroups(int, ptr) %creds
+	81: {Number: 81, Name: "setgroups", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	// select(ptr)
+	82: {Number: 82, Name: "select", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}}},
+	// symlink(path, path)
+	83: {Number: 83, Name: "symlink", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 3, Len: -1}}},
+	// oldlstat(path, ptr) %lstat
+	84: {Number: 84, Name: "oldlstat", Known: true, Traits: 0x4000, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 18, Len: -1}}},
+	// readlink(path, text_out, size)
+	85: {Number: 85, Name: "readlink", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 51, Len: -1}, {Kind: 12, Len: -1}}},
+	// uselib(path)
+	86: {Number: 86, Name: "uselib", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}}},
+	// swapon(path, int)
+	87: {Number: 87, Name: "swapon", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 0, Len: -1}}},
+	// reboot(int, int, enum, ptr)
+	88: {Number: 88, Name: "reboot", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 14, Set: "reboot", Len: -1}, {Kind: 18, Len: -1}}},
+	// readdir(fd, ptr, int)
+	89: {Number: 89, Name: "readdir", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	// mmap(ptr) %memory
+	90: {Number: 90, Name: "mmap", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}}},
+	// munmap(ptr, size) %memory
+	91: {Number: 91, Name: "munmap", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	// truncate(path, off)
+	92: {Number: 92, Name: "truncate", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 21, Len: -1}}},
+	// ftruncate(fd, off)
+	93: {Number: 93, Name: "ftruncate", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 21, Len: -1}}},
+	// fchmod(fd, mode)
+	94: {Number: 94, Name: "fchmod", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 15, Len: -1}}},
+	// fchown(fd, int, int)
+	95: {Number: 95, Name: "fchown", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// getpriority(enum, int)
+	96: {Number: 96, Name: "getpriority", Known: true, Args: []arch.Arg{{Kind: 14, Set: "prio", Len: -1}, {Kind: 0, Len: -1}}},
+	// setpriority(enum, int, int)
+	97: {Number: 97, Name: "setpriority", Known: true, Args: []arch.Arg{{Kind: 14, Set: "prio", Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// profil: no signature
+	98: {Number: 98, Name: "profil"},
+	// statfs(path, ptr) %statfs
+	99: {Number: 99, Name: "statfs", Known: true, Traits: 0x10000, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 18, Len: -1}}},
+	// fstatfs(fd, ptr) %fstatfs
+	100: {Number: 100, Name: "fstatfs", Known: true, Traits: 0x20000, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}}},
+	// ioperm(long int, long int, int)
+	101: {Number: 101, Name: "ioperm", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1}}},
+	// socketcall(enum, ptr) %net
+	102: {Number: 102, Name: "socketcall", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 14, Set: "socketcall", Len: -1}, {Kind: 18, Len: -1}}},
+	// syslog(int, bufout, int)
+	103: {Number: 103, Name: "syslog", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 6, Len: 2}, {Kind: 0, Len: -1}}},
+	// setitimer(enum, itimerval_in, itimerval_out)
+	104: {Number: 104, Name: "setitimer", Known: true, Args: []arch.Arg{{Kind: 14, Set: "itimer", Len: -1}, {Kind: 44, Len: -1}, {Kind: 45, Len: -1}}},
+	// getitimer(enum, itimerval_out)
+	105: {Number: 105, Name: "getitimer", Known: true, Args: []arch.Arg{{Kind: 14, Set: "itimer", Len: -1}, {Kind: 45, Len: -1}}},
+	// stat(path, stat_out) %stat
+	106: {Number: 106, Name: "stat", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 23, Len: -1}}},
+	// lstat(path, stat_out) %lstat
+	107: {Number: 107, Name: "lstat", Known: true, Traits: 0x4000, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 23, Len: -1}}},
+	// fstat(fd, stat_out) %fstat
+	108: {Number: 108, Name: "fstat", Known: true, Traits: 0x8000, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 23, Len: -1}}},
+	// olduname(ptr)
+	109: {Number: 109, Name: "olduname", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}}},
+	// iopl(int)
+	110: {Number: 110, Name: "iopl", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	// vhangup()
+	111: {Number: 111, Name: "vhangup", Known: true},
+	// idle: no signature
+	112: {Number: 112, Name: "idle"},
+	// vm86old(ptr)
+	113: {Number: 113, Name: "vm86old", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}}},
+	// wait4(pid, wstatus_out, flags, ptr) %process
+	114: {Number: 114, Name: "wait4", Known: true, Traits: 0x200, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 56, Len: -1}, {Kind: 13, Set: "wait", Len: -1}, {Kind: 18, Len: -1}}},
+	// swapoff(path)
+	115: {Number: 115, Name: "swapoff", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}}},
+	// sysinfo(sysinfo_out)
+	116: {Number: 116, Name: "sysinfo", Known: true, Args: []arch.Arg{{Kind: 66, Len: -1}}},
+	// ipc(flags, int, long int, long int, ptr, long int) %ipc
+	117: {Number: 117, Name: "ipc", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 13, Set: "ipc", Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}}},
+	// fsync(fd)
+	118: {Number: 118, Name: "fsync", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}}},
+	// sigreturn() %signal
+	119: {Number: 119, Name: "sigreturn", Known: true, Traits: 0x400},
+	// clone(long flags, ptr, ptr, ptr, ptr) !fork !clone-flags %process
+	120: {Number: 120, Name: "clone", Known: true, Traits: 0x206, Args: []arch.Arg{{Kind: 13, Set: "clone", Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// setdomainname(bufin, size)
+	121: {Number: 121, Name: "setdomainname", Known: true, Args: []arch.Arg{{Kind: 5, Len: 1}, {Kind: 12, Len: -1}}},
+	// uname(utsname_out)
+	122: {Number: 122, Name: "uname", Known: true, Args: []arch.Arg{{Kind: 65, Len: -1}}},
+	// modify_ldt(int, ptr, size)
+	123: {Number: 123, Name: "modify_ldt", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	// adjtimex(ptr) %clock
+	124: {Number: 124, Name: "adjtimex", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 18, Len: -1}}},
+	// mprotect(ptr, size, long flags) %memory
+	125: {Number: 125, Name: "mprotect", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "prot", Len: -1, Long: true}}},
+	// sigprocmask(enum, ptr, ptr) %signal
+	126: {Number: 126, Name: "sigprocmask", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 14, Set: "sighow", Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// create_module(string, size)
+	127: {Number: 127, Name: "create_module", Known: true, Args: []arch.Arg{{Kind: 4, Len: -1}, {Kind: 12, Len: -1}}},
+	// init_module(ptr, size, string)
+	128: {Number: 128, Name: "init_module", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 4, Len: -1}}},
+	// delete_module(string, int)
+	129: {Number: 129, Name: "delete_module", Known: true, Args: []arch.Arg{{Kind: 4, Len: -1}, {Kind: 0, Len: -1}}},
+	// get_kernel_syms(ptr)
+	130: {Number: 130, Name: "get_kernel_syms", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}}},
+	// quotactl(int, path, int, ptr)
+	131: {Number: 131, Name: "quotactl", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 3, Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	// getpgid(pid)
+	132: {Number: 132, Name: "getpgid", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}}},
+	// fchdir(fd)
+	133: {Number: 133, Name: "fchdir", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}}},
+	// bdflush(int, int)
+	134: {Number: 134, Name: "bdflush", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// sysfs(int, long int, long int)
+	135: {Number: 135, Name: "sysfs", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
+	// personality(int)
+	136: {Number: 136, Name: "personality", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	// afs_syscall: no signature
+	137: {Number: 137, Name: "afs_syscall"},
+	// setfsuid(int) %creds
+	138: {Number: 138, Name: "setfsuid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	// setfsgid(int) %creds
+	139: {Number: 139, Name: "setfsgid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	// _llseek(fd, off, off, ptr, enum)
+	140: {Number: 140, Name: "_llseek", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}, {Kind: 18, Len: -1}, {Kind: 14, Set: "whence", Len: -1}}},
+	// getdents(fd, dirents_out, size)
+	141: {Number: 141, Name: "getdents", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 53, Len: -1}, {Kind: 12, Len: -1}}},
+	// _newselect(int, fdset_inout, fdset_inout, fdset_inout, timeval_inout)
+	142: {Number: 142, Name: "_newselect", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 48, Len: 0}, {Kind: 48, Len: 0}, {Kind: 48, Len: 0}, {Kind: 34, Len: -1}}},
+	// flock(fd, flags)
+	143: {Number: 143, Name: "flock", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 13, Set: "flock", Len: -1}}},
+	// msync(ptr, size, flags) %memory
+	144: {Number: 144, Name: "msync", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "msync", Len: -1}}},
+	// readv(fd, iovout, long int)
+	145: {Number: 145, Name: "readv", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 8, Len: 2}, {Kind: 0, Len: -1, Long: true}}},
+	// writev(fd, iovin, long int)
+	146: {Number: 146, Name: "writev", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 7, Len: 2}, {Kind: 0, Len: -1, Long: true}}},
+	// getsid(pid)
+	147: {Number: 147, Name: "getsid", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}}},
+	// fdatasync(fd)
+	148: {Number: 148, Name: "fdatasync", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}}},
+	// _sysctl(ptr)
+	149: {Number: 149, Name: "_sysctl", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}}},
+	// mlock(ptr, size) %memory
+	150: {Number: 150, Name: "mlock", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	// munlock(ptr, size) %memory
+	151: {Number: 151, Name: "munlock", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	// mlockall(flags) %memory
+	152: {Number: 152, Name: "mlockall", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 13, Set: "mlockall", Len: -1}}},
+	// munlockall() %memory
+	153: {Number: 153, Name: "munlockall", Known: true, Traits: 0x800},
+	// sched_setparam(pid, ptr)
+	154: {Number: 154, Name: "sched_setparam", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 18, Len: -1}}},
+	// sched_getparam(pid, ptr)
+	155: {Number: 155, Name: "sched_getparam", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 18, Len: -1}}},
+	// sched_setscheduler(pid, flags, ptr)
+	156: {Number: 156, Name: "sched_setscheduler", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 13, Set: "sched", Len: -1}, {Kind: 18, Len: -1}}},
+	// sched_getscheduler(pid)
+	157: {Number: 157, Name: "sched_getscheduler", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}}},
+	// sched_yield()
+	158: {Number: 158, Name: "sched_yield", Known: true},
+	// sched_get_priority_max(flags)
+	159: {Number: 159, Name: "sched_get_priority_max", Known: true, Args: []arch.Arg{{Kind: 13, Set: "sched", Len: -1}}},
+	// sched_get_priority_min(flags)
+	160: {Number: 160, Name: "sched_get_priority_min", Known: true, Args: []arch.Arg{{Kind: 13, Set: "sched", Len: -1}}},
+	// sched_rr_get_interval(pid, timespec_out)
+	161: {Number: 161, Name: "sched_rr_get_interval", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 28, Len: -1}}},
+	// nanosleep(timespec_in, ptr)
+	162: {Number: 162, Name: "nanosleep", Known: true, Args: []arch.Arg{{Kind: 27, Len: -1}, {Kind: 18, Len: -1}}},
+	// mremap(ptr, size, size, long flags, ptr) %memory
+	163: {Number: 163, Name: "mremap", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "mremap", Len: -1, Long: true}, {Kind: 18, Len: -1}}},
+	// setresuid(int, int, int) %creds
+	164: {Number: 164, Name: "setresuid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// getresuid(ptr, ptr, ptr) %creds
+	165: {Number: 165, Name: "getresuid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// vm86(int, ptr)
+	166: {Number: 166, Name: "vm86", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	// query_module(string, int, ptr, size, ptr)
+	167: {Number: 167, Name: "query_module", Known: true, Args: []arch.Arg{{Kind: 4, Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 18, Len: -1}}},
+	// poll(pollfd_inout, int, int)
+	168: {Number: 168, Name: "poll", Known: true, Args: []arch.Arg{{Kind: 31, Len: 1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// nfsservctl(int, ptr, ptr)
+	169: {Number: 169, Name: "nfsservctl", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// setresgid(int, int, int) %creds
+	170: {Number: 170, Name: "setresgid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// getresgid(ptr, ptr, ptr) %creds
+	171: {Number: 171, Name: "getresgid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// prctl(enum, long int, long int, long int, long int) !rename %creds
+	172: {Number: 172, Name: "prctl", Known: true, Traits: 0x200080, Args: []arch.Arg{{Kind: 14, Set: "prctl", Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
+	// rt_sigreturn() %signal
+	173: {Number: 173, Name: "rt_sigreturn", Known: true, Traits: 0x400},
+	// rt_sigaction(signal, sigaction_in, sigaction_out, size) !sighandler %signal
+	174: {Number: 174, Name: "rt_sigaction", Known: true, Traits: 0x440, Args: []arch.Arg{{Kind: 16, Len: -1}, {Kind: 57, Len: -1}, {Kind: 58, Len: -1}, {Kind: 12, Len: -1}}},
+	// rt_sigprocmask(enum, sigset_in, sigset_out, size) %signal
+	175: {Number: 175, Name: "rt_sigprocmask", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 14, Set: "sighow", Len: -1}, {Kind: 59, Len: 3}, {Kind: 60, Len: 3}, {Kind: 12, Len: -1}}},
+	// rt_sigpending(sigset_out, size) %signal
+	176: {Number: 176, Name: "rt_sigpending", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 60, Len: 1}, {Kind: 12, Len: -1}}},
+	// rt_sigtimedwait(sigset_in, siginfo_out, timespec_in, size) %signal
+	177: {Number: 177, Name: "rt_sigtimedwait", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 59, Len: 3}, {Kind: 55, Len: -1}, {Kind: 27, Len: -1}, {Kind: 12, Len: -1}}},
+	// rt_sigqueueinfo(pid, signal, siginfo_in) %process %signal
+	178: {Number: 178, Name: "rt_sigqueueinfo", Known: true, Traits: 0x600, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 16, Len: -1}, {Kind: 54, Len: -1}}},
+	// rt_sigsuspend(sigset_in, size) %signal
+	179: {Number: 179, Name: "rt_sigsuspend", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 59, Len: 1}, {Kind: 12, Len: -1}}},
+	// pread64(fd, bufout, size, off, off)
+	180: {Number: 180, Name: "pread64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 6, Len: 2}, {Kind: 12, Len: -1}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}}},
+	// pwrite64(fd, bufin, size, off, off)
+	181: {Number: 181, Name: "pwrite64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 5, Len: 2}, {Kind: 12, Len: -1}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}}},
+	// chown(path, int, int)
+	182: {Number: 182, Name: "chown", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// getcwd(text_out, size)
+	183: {Number: 183, Name: "getcwd", Known: true, Args: []arch.Arg{{Kind: 51, Len: -1}, {Kind: 12, Len: -1}}},
+	// capget(ptr, ptr) %creds
+	184: {Number: 184, Name: "capget", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// capset(ptr, ptr) %creds
+	185: {Number: 185, Name: "capset", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// sigaltstack(ptr, ptr) %signal
+	186: {Number: 186, Name: "sigaltstack", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// sendfile(fd, fd, ptr, size)
+	187: {Number: 187, Name: "sendfile", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	// getpmsg: no signature
+	188: {Number: 188, Name: "getpmsg"},
+	// putpmsg: no signature
+	189: {Number: 189, Name: "putpmsg"},
+	// vfork() !fork %process
+	190: {Number: 190, Name: "vfork", Known: true, Traits: 0x202},
+	// ugetrlimit(enum, rlimit_out)
+	191: {Number: 191, Name: "ugetrlimit", Known: true, Args: []arch.Arg{{Kind: 14, Set: "rlimit", Len: -1}, {Kind: 62, Len: -1}}},
+	// mmap2(ptr, size, flags, flags, fd, int) %memory
+	192: {Number: 192, Name: "mmap2", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "prot", Len: -1}, {Kind: 13, Set: "mmap", Len: -1}, {Kind: 1, Len: -1}, {Kind: 0, Len: -1}}},
+	// truncate64(path, off, off)
+	193: {Number: 193, Name: "truncate64", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}}},
+	// ftruncate64(fd, off, off)
+	194: {Number: 194, Name: "ftruncate64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}}},
+	// stat64(path, stat64_out) %stat
+	195: {Number: 195, Name: "stat64", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 24, Len: -1}}},
+	// lstat64(path, stat64_out) %lstat
+	196: {Number: 196, Name: "lstat64", Known: true, Traits: 0x4000, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 24, Len: -1}}},
+	// fstat64(fd, stat64_out) %fstat
+	197: {Number: 197, Name: "fstat64", Known: true, Traits: 0x8000, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 24, Len: -1}}},
+	// lchown32(path, int, int)
+	198: {Number: 198, Name: "lchown32", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// getuid32() %pure %creds
+	199: {Number: 199, Name: "getuid32", Known: true, Traits: 0x300000},
+	// getgid32() %pure %creds
+	200: {Number: 200, Name: "getgid32", Known: true, Traits: 0x300000},
+	// geteuid32() %pure %creds
+	201: {Number: 201, Name: "geteuid32", Known: true, Traits: 0x300000},
+	// getegid32() %pure %creds
+	202: {Number: 202, Name: "getegid32", Known: true, Traits: 0x300000},
+	// setreuid32(int, int) %creds
+	203: {Number: 203, Name: "setreuid32", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// setregid32(int, int) %creds
+	204: {Number: 204, Name: "setregid32", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// getgroups32(int, ptr) %creds
+	205: {Number: 205, Name: "getgroups32", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	// setgroups32(int, ptr) %creds
+	206: {Number: 206, Name: "setgroups32", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	// fchown32(fd, int, int)
+	207: {Number: 207, Name: "fchown32", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// setresuid32(int, int, int) %creds
+	208: {Number: 208, Name: "setresuid32", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// getresuid32(ptr, ptr, ptr) %creds
+	209: {Number: 209, Name: "getresuid32", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// setresgid32(int, int, int) %creds
+	210: {Number: 210, Name: "setresgid32", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// getresgid32(ptr, ptr, ptr) %creds
+	211: {Number: 211, Name: "getresgid32", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// chown32(path, int, int)
+	212: {Number: 212, Name: "chown32", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// setuid32(int) %creds
+	213: {Number: 213, Name: "setuid32", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	// setgid32(int) %creds
+	214: {Number: 214, Name: "setgid32", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	// setfsuid32(int) %creds
+	215: {Number: 215, Name: "setfsuid32", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	// setfsgid32(int) %creds
+	216: {Number: 216, Name: "setfsgid32", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	// pivot_root(path, path)
+	217: {Number: 217, Name: "pivot_root", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 3, Len: -1}}},
+	// mincore(ptr, size, ptr) %memory
+	218: {Number: 218, Name: "mincore", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 18, Len: -1}}},
+	// madvise(ptr, size, enum) %memory
+	219: {Number: 219, Name: "madvise", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 14, Set: "madvise", Len: -1}}},
+	// getdents64(fd, dirents64_out, size)
+	220: {Number: 220, Name: "getdents64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 52, Len: -1}, {Kind: 12, Len: -1}}},
+	// fcntl64(fd, enum, long int)
+	221: {Number: 221, Name: "fcntl64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "fcntl", Len: -1}, {Kind: 0, Len: -1, Long: true}}},
+	// gettid() %pure
+	224: {Number: 224, Name: "gettid", Known: true, Traits: 0x100000},
+	// readahead(fd, off, off, size)
+	225: {Number: 225, Name: "readahead", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}, {Kind: 12, Len: -1}}},
+	// setxattr(path, string, bufin, size, flags)
+	226: {Number: 226, Name: "setxattr", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 4, Len: -1}, {Kind: 5, Len: 3}, {Kind: 12, Len: -1}, {Kind: 13, Set: "xattr", Len: -1}}},
+	// lsetxattr(path, string, bufin, size, flags)
+	227: {Number: 227, Name: "lsetxattr", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 4, Len: -1}, {Kind: 5, Len: 3}, {Kind: 12, Len: -1}, {Kind: 13, Set: "xattr", Len: -1}}},
+	// fsetxattr(fd, string, bufin, size, flags)
+	228: {Number: 228, Name: "fsetxattr", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 4, Len: -1}, {Kind: 5, Len: 3}, {Kind: 12, Len: -1}, {Kind: 13, Set: "xattr", Len: -1}}},
+	// getxattr(path, string, bufout, size)
+	229: {Number: 229, Name: "getxattr", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 4, Len: -1}, {Kind: 6, Len: 3}, {Kind: 12, Len: -1}}},
+	// lgetxattr(path, string, bufout, size)
+	230: {Number: 230, Name: "lgetxattr", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 4, Len: -1}, {Kind: 6, Len: 3}, {Kind: 12, Len: -1}}},
+	// fgetxattr(fd, string, bufout, size)
+	231: {Number: 231, Name: "fgetxattr", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 4, Len: -1}, {Kind: 6, Len: 3}, {Kind: 12, Len: -1}}},
+	// listxattr(path, bufout, size)
+	232: {Number: 232, Name: "listxattr", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 6, Len: 2}, {Kind: 12, Len: -1}}},
+	// llistxattr(path, bufout, size)
+	233: {Number: 233, Name: "llistxattr", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 6, Len: 2}, {Kind: 12, Len: -1}}},
+	// flistxattr(fd, bufout, size)
+	234: {Number: 234, Name: "flistxattr", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 6, Len: 2}, {Kind: 12, Len: -1}}},
+	// removexattr(path, string)
+	235: {Number: 235, Name: "removexattr", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 4, Len: -1}}},
+	// lremovexattr(path, string)
+	236: {Number: 236, Name: "lremovexattr", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 4, Len: -1}}},
+	// fremovexattr(fd, string)
+	237: {Number: 237, Name: "fremovexattr", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 4, Len: -1}}},
+	// tkill(pid, signal) %process %signal
+	238: {Number: 238, Name: "tkill", Known: true, Traits: 0x600, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 16, Len: -1}}},
+	// sendfile64(fd, fd, ptr, size)
+	239: {Number: 239, Name: "sendfile64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	// futex(ptr, flags, int, futex_timeout_in, ptr, int)
+	240: {Number: 240, Name: "futex", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 13, Set: "futex", Len: -1}, {Kind: 0, Len: -1}, {Kind: 46, Len: 1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	// sched_setaffinity(pid, size, ptr)
+	241: {Number: 241, Name: "sched_setaffinity", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 12, Len: -1}, {Kind: 18, Len: -1}}},
+	// sched_getaffinity(pid, size, ptr)
+	242: {Number: 242, Name: "sched_getaffinity", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 12, Len: -1}, {Kind: 18, Len: -1}}},
+	// set_thread_area(ptr)
+	243: {Number: 243, Name: "set_thread_area", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}}},
+	// get_thread_area(ptr)
+	244: {Number: 244, Name: "get_thread_area", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}}},
+	// io_setup(int, ptr)
+	245: {Number: 245, Name: "io_setup", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	// io_destroy(long int)
+	246: {Number: 246, Name: "io_destroy", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1, Long: true}}},
+	// io_getevents(long int, long int, long int, ptr, ptr)
+	247: {Number: 247, Name: "io_getevents", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// io_submit(long int, long int, ptr)
+	248: {Number: 248, Name: "io_submit", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}}},
+	// io_cancel(long int, ptr, ptr)
+	249: {Number: 249, Name: "io_cancel", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// fadvise64(fd, off, off, size, enum)
+	250: {Number: 250, Name: "fadvise64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}, {Kind: 12, Len: -1}, {Kind: 14, Set: "fadvise", Len: -1}}},
+	// exit_group(int) !exit-process %process
+	252: {Number: 252, Name: "exit_group", Known: true, Traits: 0x220, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	// lookup_dcookie(int, int, bufout, size)
+	253: {Number: 253, Name: "lookup_dcookie", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 6, Len: 3}, {Kind: 12, Len: -1}}},
+	// epoll_create(int)
+	254: {Number: 254, Name: "epoll_create", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	// epoll_ctl(fd, enum, fd, epoll_event_in)
+	255: {Number: 255, Name: "epoll_ctl", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "epoll_ctl", Len: -1}, {Kind: 1, Len: -1}, {Kind: 49, Len: -1}}},
+	// epoll_wait(fd, epoll_events_out, int, int)
+	256: {Number: 256, Name: "epoll_wait", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 50, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// remap_file_pages(ptr, size, long flags, long int, long flags) %memory
+	257: {Number: 257, Name: "remap_file_pages", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "prot", Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 13, Set: "mmap", Len: -1, Long: true}}},
+	// set_tid_address(ptr)
+	258: {Number: 258, Name: "set_tid_address", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}}},
+	// timer_create(enum, ptr, ptr)
+	259: {Number: 259, Name: "timer_create", Known: true, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// timer_settime(int, flags, itimerspec_in, itimerspec_out)
+	260: {Number: 260, Name: "timer_settime", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "timer", Len: -1}, {Kind: 40, Len: -1}, {Kind: 41, Len: -1}}},
+	// timer_gettime(int, itimerspec_out)
+	261: {Number: 261, Name: "timer_gettime", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 41, Len: -1}}},
+	// timer_getoverrun(int)
+	262: {Number: 262, Name: "timer_getoverrun", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	// timer_delete(int)
+	263: {Number: 263, Name: "timer_delete", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	// clock_settime(enum, timespec_in) %clock
+	264: {Number: 264, Name: "clock_settime", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 27, Len: -1}}},
+	// clock_gettime(enum, timespec_out) %clock
+	265: {Number: 265, Name: "clock_gettime", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 28, Len: -1}}},
+	// clock_getres(enum, timespec_out) %clock
+	266: {Number: 266, Name: "clock_getres", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 28, Len: -1}}},
+	// clock_nanosleep(enum, flags, timespec_in, ptr) %clock
+	267: {Number: 267, Name: "clock_nanosleep", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 13, Set: "timer", Len: -1}, {Kind: 27, Len: -1}, {Kind: 18, Len: -1}}},
+	// statfs64(path, size, statfs_out) %statfs
+	268: {Number: 268, Name: "statfs64", Known: true, Traits: 0x10000, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 12, Len: -1}, {Kind: 69, Len: -1}}},
+	// fstatfs64(fd, size, statfs_out) %fstatfs
+	269: {Number: 269, Name: "fstatfs64", Known: true, Traits: 0x20000, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 12, Len: -1}, {Kind: 69, Len: -1}}},
+	// tgkill(pid, pid, signal) %process %signal
+	270: {Number: 270, Name: "tgkill", Known: true, Traits: 0x600, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 17, Len: -1}, {Kind: 16, Len: -1}}},
+	// utimes(path, timeval2_in)
+	271: {Number: 271, Name: "utimes", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 37, Len: -1}}},
+	// fadvise64_64(fd, off, off, off, off, enum)
+	272: {Number: 272, Name: "fadvise64_64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}, {Kind: 14, Set: "fadvise", Len: -1}}},
+	// vserver: no signature
+	273: {Number: 273, Name: "vserver"},
+	// mbind(ptr, size, long int, ptr, long int, int) %memory
+	274: {Number: 274, Name: "mbind", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1}}},
+	// get_mempolicy(ptr, ptr, long int, ptr, long int) %memory
+	275: {Number: 275, Name: "get_mempolicy", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}}},
+	// set_mempolicy(int, ptr, long int) %memory
+	276: {Number: 276, Name: "set_mempolicy", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}}},
+	// mq_open(string, flags, mode, ptr)
+	277: {Number: 277, Name: "mq_open", Known: true, Args: []arch.Arg{{Kind: 4, Len: -1}, {Kind: 13, Set: "open", Len: -1}, {Kind: 15, Len: -1}, {Kind: 18, Len: -1}}},
+	// mq_unlink(string)
+	278: {Number: 278, Name: "mq_unlink", Known: true, Args: []arch.Arg{{Kind: 4, Len: -1}}},
+	// mq_timedsend(int, bufin, size, int, ptr)
+	279: {Number: 279, Name: "mq_timedsend", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 5, Len: 2}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	// mq_timedreceive(int, bufout, size, ptr, ptr)
+	280: {Number: 280, Name: "mq_timedreceive", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 6, Len: 2}, {Kind: 12, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// mq_notify(int, ptr)
+	281: {Number: 281, Name: "mq_notify", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	// mq_getsetattr(int, ptr, ptr)
+	282: {Number: 282, Name: "mq_getsetattr", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// kexec_load(ptr, long int, ptr, long int)
+	283: {Number: 283, Name: "kexec_load", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}}},
+	// waitid(enum, pid, siginfo_out, flags, ptr) %process
+	284: {Number: 284, Name: "waitid", Known: true, Traits: 0x200, Args: []arch.Arg{{Kind: 14, Set: "idtype", Len: -1}, {Kind: 17, Len: -1}, {Kind: 55, Len: -1}, {Kind: 13, Set: "wait", Len: -1}, {Kind: 18, Len: -1}}},
+	// add_key(string, string, bufin, size, int)
+	286: {Number: 286, Name: "add_key", Known: true, Args: []arch.Arg{{Kind: 4, Len: -1}, {Kind: 4, Len: -1}, {Kind: 5, Len: 3}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}}},
+	// request_key(string, string, string, int)
+	287: {Number: 287, Name: "request_key", Known: true, Args: []arch.Arg{{Kind: 4, Len: -1}, {Kind: 4, Len: -1}, {Kind: 4, Len: -1}, {Kind: 0, Len: -1}}},
+	// keyctl(int, long int, long int, long int, long int)
+	288: {Number: 288, Name: "keyctl", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
+	// ioprio_set(int, int, int)
+	289: {Number: 289, Name: "ioprio_set", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// ioprio_get(int, int)
+	290: {Number: 290, Name: "ioprio_get", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// inotify_init()
+	291: {Number: 291, Name: "inotify_init", Known: true},
+	// inotify_add_watch(fd, path, flags)
+	292: {Number: 292, Name: "inotify_add_watch", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "inotify", Len: -1}}},
+	// inotify_rm_watch(fd, int)
+	293: {Number: 293, Name: "inotify_rm_watch", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}}},
+	// migrate_pages(pid, long int, ptr, ptr) %memory
+	294: {Number: 294, Name: "migrate_pages", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// openat(dirfd, path, flags, mode)
+	295: {Number: 295, Name: "openat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "open", Len: -1}, {Kind: 15, Len: -1}}},
+	// mkdirat(dirfd, path, mode)
+	296: {Number: 296, Name: "mkdirat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 15, Len: -1}}},
+	// mknodat(dirfd, path, mode, int)
+	297: {Number: 297, Name: "mknodat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 15, Len: -1}, {Kind: 0, Len: -1}}},
+	// fchownat(dirfd, path, int, int, flags)
+	298: {Number: 298, Name: "fchownat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
+	// futimesat(dirfd, path, timeval2_in)
+	299: {Number: 299, Name: "futimesat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 37, Len: -1}}},
+	// fstatat64(dirfd, path, stat64_out, flags) %fstat
+	300: {Number: 300, Name: "fstatat64", Known: true, Traits: 0x8000, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 24, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
+	// unlinkat(dirfd, path, flags)
+	301: {Number: 301, Name: "unlinkat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "unlinkat", Len: -1}}},
+	// renameat(dirfd, path, dirfd, path)
+	302: {Number: 302, Name: "renameat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 2, Len: -1}, {Kind: 3, Len: -1}}},
+	// linkat(dirfd, path, dirfd, path, flags)
+	303: {Number: 303, Name: "linkat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
+	// symlinkat(path, dirfd, path)
+	304: {Number: 304, Name: "symlinkat", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 2, Len: -1}, {Kind: 3, Len: -1}}},
+	// readlinkat(dirfd, path, text_out, size)
+	305: {Number: 305, Name: "readlinkat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 51, Len: -1}, {Kind: 12, Len: -1}}},
+	// fchmodat(dirfd, path, mode)
+	306: {Number: 306, Name: "fchmodat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 15, Len: -1}}},
+	// faccessat(dirfd, path, flags)
+	307: {Number: 307, Name: "faccessat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "access", Len: -1}}},
+	// pselect6(int, fdset_inout, fdset_inout, fdset_inout, timespec_inout, ptr)
+	308: {Number: 308, Name: "pselect6", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 48, Len: 0}, {Kind: 48, Len: 0}, {Kind: 48, Len: 0}, {Kind: 35, Len: -1}, {Kind: 18, Len: -1}}},
+	// ppoll(pollfd_inout, int, timespec_inout, sigset_in, size)
+	309: {Number: 309, Name: "ppoll", Known: true, Args: []arch.Arg{{Kind: 31, Len: 1}, {Kind: 0, Len: -1}, {Kind: 35, Len: -1}, {Kind: 59, Len: 4}, {Kind: 12, Len: -1}}},
+	// unshare(long flags) %process
+	310: {Number: 310, Name: "unshare", Known: true, Traits: 0x200, Args: []arch.Arg{{Kind: 13, Set: "unshare", Len: -1, Long: true}}},
+	// set_robust_list(ptr, size)
+	311: {Number: 311, Name: "set_robust_list", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	// get_robust_list(pid, ptr, ptr)
+	312: {Number: 312, Name: "get_robust_list", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// splice(fd, ptr, fd, ptr, size, flags)
+	313: {Number: 313, Name: "splice", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "splice", Len: -1}}},
+	// sync_file_range(fd, off, off, off, off, flags)
+	314: {Number: 314, Name: "sync_file_range", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}, {Kind: 13, Set: "sync_file_range", Len: -1}}},
+	// tee(fd, fd, size, flags)
+	315: {Number: 315, Name: "tee", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 1, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "splice", Len: -1}}},
+	// vmsplice(fd, iovin, long int, flags)
+	316: {Number: 316, Name: "vmsplice", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 7, Len: 2}, {Kind: 0, Len: -1, Long: true}, {Kind: 13, Set: "splice", Len: -1}}},
+	// move_pages(pid, long int, ptr, ptr, ptr, int) %memory
+	317: {Number: 317, Name: "move_pages", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	// getcpu(ptr, ptr, ptr)
+	318: {Number: 318, Name: "getcpu", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// epoll_pwait(fd, epoll_events_out, int, int, sigset_in, size)
+	319: {Number: 319, Name: "epoll_pwait", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 50, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 59, Len: 5}, {Kind: 12, Len: -1}}},
+	// utimensat(dirfd, path, timespec2_in, flags)
+	320: {Number: 320, Name: "utimensat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 38, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
+	// signalfd(fd, sigset_in, size) %signal
+	321: {Number: 321, Name: "signalfd", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 59, Len: 2}, {Kind: 12, Len: -1}}},
+	// timerfd_create(enum, flags)
+	322: {Number: 322, Name: "timerfd_create", Known: true, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 13, Set: "timerfd", Len: -1}}},
+	// eventfd(int)
+	323: {Number: 323, Name: "eventfd", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	// fallocate(fd, flags, off, off, off, off)
+	324: {Number: 324, Name: "fallocate", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 13, Set: "fallocate", Len: -1}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}}},
+	// timerfd_settime(fd, flags, itimerspec_in, itimerspec_out)
+	325: {Number: 325, Name: "timerfd_settime", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 13, Set: "timerfd_settime", Len: -1}, {Kind: 40, Len: -1}, {Kind: 41, Len: -1}}},
+	// timerfd_gettime(fd, itimerspec_out)
+	326: {Number: 326, Name: "timerfd_gettime", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 41, Len: -1}}},
+	// signalfd4(fd, sigset_in, size, flags) %signal
+	327: {Number: 327, Name: "signalfd4", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 59, Len: 2}, {Kind: 12, Len: -1}, {Kind: 13, Set: "signalfd", Len: -1}}},
+	// eventfd2(int, flags)
+	328: {Number: 328, Name: "eventfd2", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "eventfd", Len: -1}}},
+	// epoll_create1(flags)
+	329: {Number: 329, Name: "epoll_create1", Known: true, Args: []arch.Arg{{Kind: 13, Set: "epoll_create", Len: -1}}},
+	// dup3(fd, fd, flags)
+	330: {Number: 330, Name: "dup3", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 1, Len: -1}, {Kind: 13, Set: "cloexec", Len: -1}}},
+	// pipe2(fds2_out, flags)
+	331: {Number: 331, Name: "pipe2", Known: true, Args: []arch.Arg{{Kind: 26, Len: -1}, {Kind: 13, Set: "pipe2", Len: -1}}},
+	// inotify_init1(flags)
+	332: {Number: 332, Name: "inotify_init1", Known: true, Args: []arch.Arg{{Kind: 13, Set: "inotify_init", Len: -1}}},
+	// preadv(fd, iovout, long int, off, off)
+	333: {Number: 333, Name: "preadv", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 8, Len: 2}, {Kind: 0, Len: -1, Long: true}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}}},
+	// pwritev(fd, iovin, long int, off, off)
+	334: {Number: 334, Name: "pwritev", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 7, Len: 2}, {Kind: 0, Len: -1, Long: true}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}}},
+	// rt_tgsigqueueinfo(pid, pid, signal, siginfo_in) %process %signal
+	335: {Number: 335, Name: "rt_tgsigqueueinfo", Known: true, Traits: 0x600, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 17, Len: -1}, {Kind: 16, Len: -1}, {Kind: 54, Len: -1}}},
+	// perf_event_open(ptr, pid, int, fd, long int)
+	336: {Number: 336, Name: "perf_event_open", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 17, Len: -1}, {Kind: 0, Len: -1}, {Kind: 1, Len: -1}, {Kind: 0, Len: -1, Long: true}}},
+	// recvmmsg(fd, ptr, int, flags, ptr) %net
+	337: {Number: 337, Name: "recvmmsg", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 13, Set: "msg", Len: -1}, {Kind: 18, Len: -1}}},
+	// fanotify_init(flags, flags)
+	338: {Number: 338, Name: "fanotify_init", Known: true, Args: []arch.Arg{{Kind: 13, Set: "fanotify_init", Len: -1}, {Kind: 13, Set: "open", Len: -1}}},
+	// fanotify_mark(fd, flags, flags, int, dirfd, path)
+	339: {Number: 339, Name: "fanotify_mark", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 13, Set: "fanotify_mark", Len: -1}, {Kind: 13, Set: "fanotify_mask", Len: -1}, {Kind: 0, Len: -1}, {Kind: 2, Len: -1}, {Kind: 3, Len: -1}}},
+	// prlimit64(pid, enum, rlimit64_in, rlimit64_out)
+	340: {Number: 340, Name: "prlimit64", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 14, Set: "rlimit", Len: -1}, {Kind: 63, Len: -1}, {Kind: 64, Len: -1}}},
+	// name_to_handle_at(dirfd, path, ptr, ptr, flags)
+	341: {Number: 341, Name: "name_to_handle_at", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
+	// open_by_handle_at(fd, ptr, flags)
+	342: {Number: 342, Name: "open_by_handle_at", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 13, Set: "open", Len: -1}}},
+	// clock_adjtime(enum, ptr) %clock
+	343: {Number: 343, Name: "clock_adjtime", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 18, Len: -1}}},
+	// syncfs(fd)
+	344: {Number: 344, Name: "syncfs", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}}},
+	// sendmmsg(fd, ptr, int, flags) %net
+	345: {Number: 345, Name: "sendmmsg", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 13, Set: "msg", Len: -1}}},
+	// setns(fd, flags) %process
+	346: {Number: 346, Name: "setns", Known: true, Traits: 0x200, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 13, Set: "ns", Len: -1}}},
+	// process_vm_readv(pid, iovout, long int, ptr, long int, long int)
+	347: {Number: 347, Name: "process_vm_readv", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 8, Len: 2}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
+	// process_vm_writev(pid, iovin, long int, ptr, long int, long int)
+	348: {Number: 348, Name: "process_vm_writev", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 7, Len: 2}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
+	// kcmp(pid, pid, int, long int, long int)
+	349: {Number: 349, Name: "kcmp", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 17, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
+	// finit_module(fd, string, int)
+	350: {Number: 350, Name: "finit_module", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 4, Len: -1}, {Kind: 0, Len: -1}}},
+	// sched_setattr(pid, ptr, int)
+	351: {Number: 351, Name: "sched_setattr", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	// sched_getattr(pid, ptr, size, int)
+	352: {Number: 352, Name: "sched_getattr", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}}},
+	// renameat2(dirfd, path, dirfd, path, flags)
+	353: {Number: 353, Name: "renameat2", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "renameat2", Len: -1}}},
+	// seccomp(enum, flags, ptr)
+	354: {Number: 354, Name: "seccomp", Known: true, Args: []arch.Arg{{Kind: 14, Set: "seccomp", Len: -1}, {Kind: 13, Set: "seccomp_filter", Len: -1}, {Kind: 18, Len: -1}}},
+	// getrandom(ptr, size, flags)
+	355: {Number: 355, Name: "getrandom", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "getrandom", Len: -1}}},
+	// memfd_create(string, flags)
+	356: {Number: 356, Name: "memfd_create", Known: true, Args: []arch.Arg{{Kind: 4, Len: -1}, {Kind: 13, Set: "memfd", Len: -1}}},
+	// bpf(enum, ptr, size)
+	357: {Number: 357, Name: "bpf", Known: true, Args: []arch.Arg{{Kind: 14, Set: "bpf", Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	// execveat(dirfd, path, argv, envp, flags) !exec %process
+	358: {Number: 358, Name: "execveat", Known: true, Traits: 0x201, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 19, Len: -1}, {Kind: 20, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
+	// socket(enum, flags, int) %net
+	359: {Number: 359, Name: "socket", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 14, Set: "af", Len: -1}, {Kind: 13, Set: "socktype", Len: -1}, {Kind: 0, Len: -1}}},
+	// socketpair(enum, flags, int, fds2_out) %net
+	360: {Number: 360, Name: "socketpair", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 14, Set: "af", Len: -1}, {Kind: 13, Set: "socktype", Len: -1}, {Kind: 0, Len: -1}, {Kind: 26, Len: -1}}},
+	// bind(fd, sockaddr, size) %net
+	361: {Number: 361, Name: "bind", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 11, Len: 2}, {Kind: 12, Len: -1}}},
+	// connect(fd, sockaddr, size) %net
+	362: {Number: 362, Name: "connect", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 11, Len: 2}, {Kind: 12, Len: -1}}},
+	// listen(fd, int) %net
+	363: {Number: 363, Name: "listen", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}}},
+	// accept4(fd, sockaddr_out, ptr, flags) %net
+	364: {Number: 364, Name: "accept4", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 22, Len: 2}, {Kind: 18, Len: -1}, {Kind: 13, Set: "sockflags", Len: -1}}},
+	// getsockopt(fd, enum, int, ptr, ptr) %net
+	365: {Number: 365, Name: "getsockopt", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "sollevel", Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// setsockopt(fd, enum, int, bufin, size) %net
+	366: {Number: 366, Name: "setsockopt", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "sollevel", Len: -1}, {Kind: 0, Len: -1}, {Kind: 5, Len: 4}, {Kind: 12, Len: -1}}},
+	// getsockname(fd, sockaddr_out, ptr) %net
+	367: {Number: 367, Name: "getsockname", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 22, Len: 2}, {Kind: 18, Len: -1}}},
+	// getpeername(fd, sockaddr_out, ptr) %net
+	368: {Number: 368, Name: "getpeername", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 22, Len: 2}, {Kind: 18, Len: -1}}},
+	// sendto(fd, bufin, size, flags, sockaddr, size) %net
+	369: {Number: 369, Name: "sendto", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 5, Len: 2}, {Kind: 12, Len: -1}, {Kind: 13, Set: "msg", Len: -1}, {Kind: 11, Len: 5}, {Kind: 12, Len: -1}}},
+	// sendmsg(fd, msgin, flags) %net
+	370: {Number: 370, Name: "sendmsg", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 9, Len: -1}, {Kind: 13, Set: "msg", Len: -1}}},
+	// recvfrom(fd, bufout, size, flags, sockaddr_out, ptr) %net
+	371: {Number: 371, Name: "recvfrom", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 6, Len: 2}, {Kind: 12, Len: -1}, {Kind: 13, Set: "msg", Len: -1}, {Kind: 22, Len: 5}, {Kind: 18, Len: -1}}},
+	// recvmsg(fd, msgout, flags) %net
+	372: {Number: 372, Name: "recvmsg", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 10, Len: -1}, {Kind: 13, Set: "msg", Len: -1}}},
+	// shutdown(fd, enum) %net
+	373: {Number: 373, Name: "shutdown", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "shutdown", Len: -1}}},
+	// userfaultfd(flags)
+	374: {Number: 374, Name: "userfaultfd", Known: true, Args: []arch.Arg{{Kind: 13, Set: "userfaultfd", Len: -1}}},
+	// membarrier(enum, int, int)
+	375: {Number: 375, Name: "membarrier", Known: true, Args: []arch.Arg{{Kind: 14, Set: "membarrier", Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// mlock2(ptr, size, flags) %memory
+	376: {Number: 376, Name: "mlock2", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "mlock2", Len: -1}}},
+	// copy_file_range(fd, ptr, fd, ptr, size, int)
+	377: {Number: 377, Name: "copy_file_range", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}}},
+	// preadv2(fd, iovout, long int, off, off, flags)
+	378: {Number: 378, Name: "preadv2", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 8, Len: 2}, {Kind: 0, Len: -1, Long: true}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}, {Kind: 13, Set: "rwf", Len: -1}}},
+	// pwritev2(fd, iovin, long int, off, off, flags)
+	379: {Number: 379, Name: "pwritev2", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 7, Len: 2}, {Kind: 0, Len: -1, Long: true}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}, {Kind: 13, Set: "rwf", Len: -1}}},
+	// pkey_mprotect(ptr, size, long flags, int) %memory
+	380: {Number: 380, Name: "pkey_mprotect", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "prot", Len: -1, Long: true}, {Kind: 0, Len: -1}}},
+	// pkey_alloc(long int, long int)
+	381: {Number: 381, Name: "pkey_alloc", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
+	// pkey_free(int)
+	382: {Number: 382, Name: "pkey_free", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	// statx(dirfd, path, flags, flags, statx_out) %fstat
+	383: {Number: 383, Name: "statx", Known: true, Traits: 0x8000, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "statx_at", Len: -1}, {Kind: 13, Set: "statx", Len: -1}, {Kind: 25, Len: -1}}},
+	// arch_prctl(enum, ptr)
+	384: {Number: 384, Name: "arch_prctl", Known: true, Args: []arch.Arg{{Kind: 14, Set: "arch_prctl", Len: -1}, {Kind: 18, Len: -1}}},
+	// io_pgetevents(long int, long int, long int, ptr, ptr, ptr)
+	385: {Number: 385, Name: "io_pgetevents", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// rseq(ptr, size, int, int)
+	386: {Number: 386, Name: "rseq", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// semget(int, int, flags) %ipc
+	393: {Number: 393, Name: "semget", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 13, Set: "ipcget", Len: -1}}},
+	// semctl(int, int, flags, ptr) %ipc
+	394: {Number: 394, Name: "semctl", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 13, Set: "semctl", Len: -1}, {Kind: 18, Len: -1}}},
+	// shmget(int, size, flags) %ipc
+	395: {Number: 395, Name: "shmget", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "ipcget", Len: -1}}},
+	// shmctl(int, flags, ptr) %ipc
+	396: {Number: 396, Name: "shmctl", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "shmctl", Len: -1}, {Kind: 18, Len: -1}}},
+	// shmat(int, ptr, flags) %ipc
+	397: {Number: 397, Name: "shmat", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 13, Set: "shmat", Len: -1}}},
+	// shmdt(ptr) %ipc
+	398: {Number: 398, Name: "shmdt", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 18, Len: -1}}},
+	// msgget(int, flags) %ipc
+	399: {Number: 399, Name: "msgget", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "ipcget", Len: -1}}},
+	// msgsnd(int, ptr, size, flags) %ipc
+	400: {Number: 400, Name: "msgsnd", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "msgflg", Len: -1}}},
+	// msgrcv(int, ptr, size, long int, flags) %ipc
+	401: {Number: 401, Name: "msgrcv", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 13, Set: "msgflg", Len: -1}}},
+	// msgctl(int, flags, ptr) %ipc
+	402: {Number: 402, Name: "msgctl", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "msgctl", Len: -1}, {Kind: 18, Len: -1}}},
+	// clock_gettime64(enum, timespec64_out) %clock
+	403: {Number: 403, Name: "clock_gettime64", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 30, Len: -1}}},
+	// clock_settime64(enum, timespec64_in) %clock
+	404: {Number: 404, Name: "clock_settime64", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 29, Len: -1}}},
+	// clock_adjtime64(enum, ptr) %clock
+	405: {Number: 405, Name: "clock_adjtime64", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 18, Len: -1}}},
+	// clock_getres_time64(enum, timespec64_out) %clock
+	406: {Number: 406, Name: "clock_getres_time64", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 30, Len: -1}}},
+	// clock_nanosleep_time64(enum, flags, timespec64_in, ptr) %clock
+	407: {Number: 407, Name: "clock_nanosleep_time64", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 13, Set: "timer", Len: -1}, {Kind: 29, Len: -1}, {Kind: 18, Len: -1}}},
+	// timer_gettime64(int, itimerspec64_out)
+	408: {Number: 408, Name: "timer_gettime64", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 43, Len: -1}}},
+	// timer_settime64(int, flags, itimerspec64_in, itimerspec64_out)
+	409: {Number: 409, Name: "timer_settime64", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "timer", Len: -1}, {Kind: 42, Len: -1}, {Kind: 43, Len: -1}}},
+	// timerfd_gettime64(fd, itimerspec64_out)
+	410: {Number: 410, Name: "timerfd_gettime64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 43, Len: -1}}},
+	// timerfd_settime64(fd, flags, itimerspec64_in, itimerspec64_out)
+	411: {Number: 411, Name: "timerfd_settime64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 13, Set: "timerfd_settime", Len: -1}, {Kind: 42, Len: -1}, {Kind: 43, Len: -1}}},
+	// utimensat_time64(dirfd, path, timespec64x2_in, flags)
+	412: {Number: 412, Name: "utimensat_time64", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 39, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
+	// pselect6_time64(int, fdset_inout, fdset_inout, fdset_inout, timespec64_inout, ptr)
+	413: {Number: 413, Name: "pselect6_time64", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 48, Len: 0}, {Kind: 48, Len: 0}, {Kind: 48, Len: 0}, {Kind: 36, Len: -1}, {Kind: 18, Len: -1}}},
+	// ppoll_time64(pollfd_inout, int, timespec64_inout, sigset_in, size)
+	414: {Number: 414, Name: "ppoll_time64", Known: true, Args: []arch.Arg{{Kind: 31, Len: 1}, {Kind: 0, Len: -1}, {Kind: 36, Len: -1}, {Kind: 59, Len: 4}, {Kind: 12, Len: -1}}},
+	// io_pgetevents_time64(long int, long int, long int, ptr, ptr, ptr)
+	416: {Number: 416, Name: "io_pgetevents_time64", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// recvmmsg_time64(fd, ptr, int, flags, ptr)
+	417: {Number: 417, Name: "recvmmsg_time64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 13, Set: "msg", Len: -1}, {Kind: 18, Len: -1}}},
+	// mq_timedsend_time64(int, bufin, size, int, ptr)
+	418: {Number: 418, Name: "mq_timedsend_time64", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 5, Len: 2}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	// mq_timedreceive_time64(int, bufout, size, ptr, ptr)
+	419: {Number: 419, Name: "mq_timedreceive_time64", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 6, Len: 2}, {Kind: 12, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// semtimedop_time64(int, ptr, int, ptr) %ipc
+	420: {Number: 420, Name: "semtimedop_time64", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	// rt_sigtimedwait_time64(sigset_in, siginfo_out, timespec64_in, size) %signal
+	421: {Number: 421, Name: "rt_sigtimedwait_time64", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 59, Len: 3}, {Kind: 55, Len: -1}, {Kind: 29, Len: -1}, {Kind: 12, Len: -1}}},
+	// futex_time64(ptr, flags, int, futex_timeout64_in, ptr, int)
+	422: {Number: 422, Name: "futex_time64", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 13, Set: "futex", Len: -1}, {Kind: 0, Len: -1}, {Kind: 47, Len: 1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	// sched_rr_get_interval_time64(pid, timespec64_out)
+	423: {Number: 423, Name: "sched_rr_get_interval_time64", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 30, Len: -1}}},
+	// pidfd_send_signal(fd, signal, ptr, int) %process %signal
+	424: {Number: 424, Name: "pidfd_send_signal", Known: true, Traits: 0x600, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 16, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	// io_uring_setup(int, ptr)
+	425: {Number: 425, Name: "io_uring_setup", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	// io_uring_enter(fd, int, int, flags, ptr, size)
+	426: {Number: 426, Name: "io_uring_enter", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 13, Set: "io_uring_enter", Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	// io_uring_register(fd, flags, ptr, int)
+	427: {Number: 427, Name: "io_uring_register", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 13, Set: "io_uring_register", Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	// open_tree(dirfd, path, flags)
+	428: {Number: 428, Name: "open_tree", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "open_tree", Len: -1}}},
+	// move_mount(dirfd, path, dirfd, path, flags)
+	429: {Number: 429, Name: "move_mount", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "move_mount", Len: -1}}},
+	// fsopen(string, flags)
+	430: {Number: 430, Name: "fsopen", Known: true, Args: []arch.Arg{{Kind: 4, Len: -1}, {Kind: 13, Set: "fsopen", Len: -1}}},
+	// fsconfig(fd, enum, string, ptr, int)
+	431: {Number: 431, Name: "fsconfig", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "fsconfig", Len: -1}, {Kind: 4, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	// fsmount(fd, flags, flags)
+	432: {Number: 432, Name: "fsmount", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 13, Set: "fsmount", Len: -1}, {Kind: 13, Set: "mount_attr", Len: -1}}},
+	// fspick(dirfd, path, flags)
+	433: {Number: 433, Name: "fspick", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "fspick", Len: -1}}},
+	// pidfd_open(pid, flags) %process
+	434: {Number: 434, Name: "pidfd_open", Known: true, Traits: 0x200, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 13, Set: "pidfd", Len: -1}}},
+	// clone3(clone_args_in, size) !fork !clone-args %process
+	435: {Number: 435, Name: "clone3", Known: true, Traits: 0x20a, Args: []arch.Arg{{Kind: 68, Len: 1}, {Kind: 12, Len: -1}}},
+	// close_range(fd, fd, flags)
+	436: {Number: 436, Name: "close_range", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 1, Len: -1}, {Kind: 13, Set: "close_range", Len: -1}}},
+	// openat2(dirfd, path, open_how_in, size)
+	437: {Number: 437, Name: "openat2", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 67, Len: 3}, {Kind: 12, Len: -1}}},
+	// pidfd_getfd(fd, int, int) %process
+	438: {Number: 438, Name: "pidfd_getfd", Known: true, Traits: 0x200, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// faccessat2(dirfd, path, flags, flags)
+	439: {Number: 439, Name: "faccessat2", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "access", Len: -1}, {Kind: 13, Set: "faccessat", Len: -1}}},
+	// process_madvise(fd, ptr, long int, enum, int) %memory
+	440: {Number: 440, Name: "process_madvise", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 14, Set: "madvise", Len: -1}, {Kind: 0, Len: -1}}},
+	// epoll_pwait2(fd, epoll_events_out, int, timespec64_in, sigset_in, size)
+	441: {Number: 441, Name: "epoll_pwait2", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 50, Len: -1}, {Kind: 0, Len: -1}, {Kind: 29, Len: -1}, {Kind: 59, Len: 5}, {Kind: 12, Len: -1}}},
+	// mount_setattr(dirfd, path, flags, ptr, size)
+	442: {Number: 442, Name: "mount_setattr", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "at", Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	// quotactl_fd(fd, int, int, ptr)
+	443: {Number: 443, Name: "quotactl_fd", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	// landlock_create_ruleset(ptr, size, int)
+	444: {Number: 444, Name: "landlock_create_ruleset", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}}},
+	// landlock_add_rule(fd, int, ptr, int)
+	445: {Number: 445, Name: "landlock_add_rule", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	// landlock_restrict_self(fd, int)
+	446: {Number: 446, Name: "landlock_restrict_self", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}}},
+	// memfd_secret(flags) %memory
+	447: {Number: 447, Name: "memfd_secret", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 13, Set: "cloexec", Len: -1}}},
+	// process_mrelease(fd, int)
+	448: {Number: 448, Name: "process_mrelease", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}}},
+	// futex_waitv(ptr, int, int, timespec64_in, enum)
+	449: {Number: 449, Name: "futex_waitv", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 29, Len: -1}, {Kind: 14, Set: "clockid", Len: -1}}},
+	// set_mempolicy_home_node(ptr, size, long int, long int) %memory
+	450: {Number: 450, Name: "set_mempolicy_home_node", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
+	// cachestat(fd, ptr, ptr, int)
+	451: {Number: 451, Name: "cachestat", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	// fchmodat2(dirfd, path, mode, flags)
+	452: {Number: 452, Name: "fchmodat2", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 15, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
+	// map_shadow_stack(ptr, size, int) %memory
+	453: {Number: 453, Name: "map_shadow_stack", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}}},
+	// futex_wake(ptr, long int, int, int)
+	454: {Number: 454, Name: "futex_wake", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// futex_wait(ptr, long int, long int, int, timespec64_in, enum)
+	455: {Number: 455, Name: "futex_wait", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1}, {Kind: 29, Len: -1}, {Kind: 14, Set: "clockid", Len: -1}}},
+	// futex_requeue(ptr, int, int, int)
+	456: {Number: 456, Name: "futex_requeue", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// statmount(ptr, ptr, size, int)
+	457: {Number: 457, Name: "statmount", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}}},
+	// listmount(ptr, ptr, size, int)
+	458: {Number: 458, Name: "listmount", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}}},
+	// lsm_get_self_attr(int, ptr, ptr, int)
+	459: {Number: 459, Name: "lsm_get_self_attr", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	// lsm_set_self_attr(int, ptr, size, int)
+	460: {Number: 460, Name: "lsm_set_self_attr", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}}},
+	// lsm_list_modules(ptr, ptr, int)
+	461: {Number: 461, Name: "lsm_list_modules", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	// mseal(ptr, size, long int) %memory
+	462: {Number: 462, Name: "mseal", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1, Long: true}}},
+	// setxattrat(dirfd, path, flags, string, ptr, size)
+	463: {Number: 463, Name: "setxattrat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "at", Len: -1}, {Kind: 4, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	// getxattrat(dirfd, path, flags, string, ptr, size)
+	464: {Number: 464, Name: "getxattrat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "at", Len: -1}, {Kind: 4, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	// listxattrat(dirfd, path, flags, bufout, size)
+	465: {Number: 465, Name: "listxattrat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "at", Len: -1}, {Kind: 6, Len: 4}, {Kind: 12, Len: -1}}},
+	// removexattrat(dirfd, path, flags, string)
+	466: {Number: 466, Name: "removexattrat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "at", Len: -1}, {Kind: 4, Len: -1}}},
+	// open_tree_attr(dirfd, path, flags, ptr, size)
+	467: {Number: 467, Name: "open_tree_attr", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "open_tree", Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	// file_getattr(dirfd, path, ptr, size, flags)
+	468: {Number: 468, Name: "file_getattr", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
+	// file_setattr(dirfd, path, ptr, size, flags)
+	469: {Number: 469, Name: "file_setattr", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
+	// listns(ptr, ptr, size, int)
+	470: {Number: 470, Name: "listns", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}}},
+	// rseq_slice_yield: no signature
+	471: {Number: 471, Name: "rseq_slice_yield"},
 }
 
 // i386Consts holds the i386 values of the constants sets.txt names.

@@ -6,395 +6,781 @@ package amd64
 import "github.com/ktrace-linux/ktrace/arch"
 
 // Table is the system call table of the x86-64 (amd64) native ABI.
-var Table = arch.NewTable(arch.ABIAmd64, amd64Names, amd64Consts, amd64Structs...)
+var Table = arch.NewTable(arch.ABIAmd64, amd64Calls, amd64Consts, amd64Structs...)
 
-// amd64Names holds the amd64 system call names by number.
-var amd64Names = []string{
-	0:   "read",
-	1:   "write",
-	2:   "open",
-	3:   "close",
-	4:   "stat",
-	5:   "fstat",
-	6:   "lstat",
-	7:   "poll",
-	8:   "lseek",
-	9:   "mmap",
-	10:  "mprotect",
-	11:  "munmap",
-	12:  "brk",
-	13:  "rt_sigaction",
-	14:  "rt_sigprocmask",
-	15:  "rt_sigreturn",
-	16:  "ioctl",
-	17:  "pread64",
-	18:  "pwrite64",
-	19:  "readv",
-	20:  "writev",
-	21:  "access",
-	22:  "pipe",
-	23:  "select",
-	24:  "sched_yield",
-	25:  "mremap",
-	26:  "msync",
-	27:  "mincore",
-	28:  "madvise",
-	29:  "shmget",
-	30:  "shmat",
-	31:  "shmctl",
-	32:  "dup",
-	33:  "dup2",
-	34:  "pause",
-	35:  "nanosleep",
-	36:  "getitimer",
-	37:  "alarm",
-	38:  "setitimer",
-	39:  "getpid",
-	40:  "sendfile",
-	41:  "socket",
-	42:  "connect",
-	43:  "accept",
-	44:  "sendto",
-	45:  "recvfrom",
-	46:  "sendmsg",
-	47:  "recvmsg",
-	48:  "shutdown",
-	49:  "bind",
-	50:  "listen",
-	51:  "getsockname",
-	52:  "getpeername",
-	53:  "socketpair",
-	54:  "setsockopt",
-	55:  "getsockopt",
-	56:  "clone",
-	57:  "fork",
-	58:  "vfork",
-	59:  "execve",
-	60:  "exit",
-	61:  "wait4",
-	62:  "kill",
-	63:  "uname",
-	64:  "semget",
-	65:  "semop",
-	66:  "semctl",
-	67:  "shmdt",
-	68:  "msgget",
-	69:  "msgsnd",
-	70:  "msgrcv",
-	71:  "msgctl",
-	72:  "fcntl",
-	73:  "flock",
-	74:  "fsync",
-	75:  "fdatasync",
-	76:  "truncate",
-	77:  "ftruncate",
-	78:  "getdents",
-	79:  "getcwd",
-	80:  "chdir",
-	81:  "fchdir",
-	82:  "rename",
-	83:  "mkdir",
-	84:  "rmdir",
-	85:  "creat",
-	86:  "link",
-	87:  "unlink",
-	88:  "symlink",
-	89:  "readlink",
-	90:  "chmod",
-	91:  "fchmod",
-	92:  "chown",
-	93:  "fchown",
-	94:  "lchown",
-	95:  "umask",
-	96:  "gettimeofday",
-	97:  "getrlimit",
-	98:  "getrusage",
-	99:  "sysinfo",
-	100: "times",
-	101: "ptrace",
-	102: "getuid",
-	103: "syslog",
-	104: "getgid",
-	105: "setuid",
-	106: "setgid",
-	107: "geteuid",
-	108: "getegid",
-	109: "setpgid",
-	110: "getppid",
-	111: "getpgrp",
-	112: "setsid",
-	113: "setreuid",
-	114: "setregid",
-	115: "getgroups",
-	116: "setgroups",
-	117: "setresuid",
-	118: "getresuid",
-	119: "setresgid",
-	120: "getresgid",
-	121: "getpgid",
-	122: "setfsuid",
-	123: "setfsgid",
-	124: "getsid",
-	125: "capget",
-	126: "capset",
-	127: "rt_sigpending",
-	128: "rt_sigtimedwait",
-	129: "rt_sigqueueinfo",
-	130: "rt_sigsuspend",
-	131: "sigaltstack",
-	132: "utime",
-	133: "mknod",
-	134: "uselib",
-	135: "personality",
-	136: "ustat",
-	137: "statfs",
-	138: "fstatfs",
-	139: "sysfs",
-	140: "getpriority",
-	141: "setpriority",
-	142: "sched_setparam",
-	143: "sched_getparam",
-	144: "sched_setscheduler",
-	145: "sched_getscheduler",
-	146: "sched_get_priority_max",
-	147: "sched_get_priority_min",
-	148: "sched_rr_get_interval",
-	149: "mlock",
-	150: "munlock",
-	151: "mlockall",
-	152: "munlockall",
-	153: "vhangup",
-	154: "modify_ldt",
-	155: "pivot_root",
-	156: "_sysctl",
-	157: "prctl",
-	158: "arch_prctl",
-	159: "adjtimex",
-	160: "setrlimit",
-	161: "chroot",
-	162: "sync",
-	163: "acct",
-	164: "settimeofday",
-	165: "mount",
-	166: "umount2",
-	167: "swapon",
-	168: "swapoff",
-	169: "reboot",
-	170: "sethostname",
-	171: "setdomainname",
-	172: "iopl",
-	173: "ioperm",
-	174: "create_module",
-	175: "init_module",
-	176: "delete_module",
-	177: "get_kernel_syms",
-	178: "query_module",
-	179: "quotactl",
-	180: "nfsservctl",
-	181: "getpmsg",
-	182: "putpmsg",
-	183: "afs_syscall",
-	184: "tuxcall",
-	185: "security",
-	186: "gettid",
-	187: "readahead",
-	188: "setxattr",
-	189: "lsetxattr",
-	190: "fsetxattr",
-	191: "getxattr",
-	192: "lgetxattr",
-	193: "fgetxattr",
-	194: "listxattr",
-	195: "llistxattr",
-	196: "flistxattr",
-	197: "removexattr",
-	198: "lremovexattr",
-	199: "fremovexattr",
-	200: "tkill",
-	201: "time",
-	202: "futex",
-	203: "sched_setaffinity",
-	204: "sched_getaffinity",
-	205: "set_thread_area",
-	206: "io_setup",
-	207: "io_destroy",
-	208: "io_getevents",
-	209: "io_submit",
-	210: "io_cancel",
-	211: "get_thread_area",
-	212: "lookup_dcookie",
-	213: "epoll_create",
-	214: "epoll_ctl_old",
-	215: "epoll_wait_old",
-	216: "remap_file_pages",
-	217: "getdents64",
-	218: "set_tid_address",
-	219: "restart_syscall",
-	220: "semtimedop",
-	221: "fadvise64",
-	222: "timer_create",
-	223: "timer_settime",
-	224: "timer_gettime",
-	225: "timer_getoverrun",
-	226: "timer_delete",
-	227: "clock_settime",
-	228: "clock_gettime",
-	229: "clock_getres",
-	230: "clock_nanosleep",
-	231: "exit_group",
-	232: "epoll_wait",
-	233: "epoll_ctl",
-	234: "tgkill",
-	235: "utimes",
-	236: "vserver",
-	237: "mbind",
-	238: "set_mempolicy",
-	239: "get_mempolicy",
-	240: "mq_open",
-	241: "mq_unlink",
-	242: "mq_timedsend",
-	243: "mq_timedreceive",
-	244: "mq_notify",
-	245: "mq_getsetattr",
-	246: "kexec_load",
-	247: "waitid",
-	248: "add_key",
-	249: "request_key",
-	250: "keyctl",
-	251: "ioprio_set",
-	252: "ioprio_get",
-	253: "inotify_init",
-	254: "inotify_add_watch",
-	255: "inotify_rm_watch",
-	256: "migrate_pages",
-	257: "openat",
-	258: "mkdirat",
-	259: "mknodat",
-	260: "fchownat",
-	261: "futimesat",
-	262: "newfstatat",
-	263: "unlinkat",
-	264: "renameat",
-	265: "linkat",
-	266: "symlinkat",
-	267: "readlinkat",
-	268: "fchmodat",
-	269: "faccessat",
-	270: "pselect6",
-	271: "ppoll",
-	272: "unshare",
-	273: "set_robust_list",
-	274: "get_robust_list",
-	275: "splice",
-	276: "tee",
-	277: "sync_file_range",
-	278: "vmsplice",
-	279: "move_pages",
-	280: "utimensat",
-	281: "epoll_pwait",
-	282: "signalfd",
-	283: "timerfd_create",
-	284: "eventfd",
-	285: "fallocate",
-	286: "timerfd_settime",
-	287: "timerfd_gettime",
-	288: "accept4",
-	289: "signalfd4",
-	290: "eventfd2",
-	291: "epoll_create1",
-	292: "dup3",
-	293: "pipe2",
-	294: "inotify_init1",
-	295: "preadv",
-	296: "pwritev",
-	297: "rt_tgsigqueueinfo",
-	298: "perf_event_open",
-	299: "recvmmsg",
-	300: "fanotify_init",
-	301: "fanotify_mark",
-	302: "prlimit64",
-	303: "name_to_handle_at",
-	304: "open_by_handle_at",
-	305: "clock_adjtime",
-	306: "syncfs",
-	307: "sendmmsg",
-	308: "setns",
-	309: "getcpu",
-	310: "process_vm_readv",
-	311: "process_vm_writev",
-	312: "kcmp",
-	313: "finit_module",
-	314: "sched_setattr",
-	315: "sched_getattr",
-	316: "renameat2",
-	317: "seccomp",
-	318: "getrandom",
-	319: "memfd_create",
-	320: "kexec_file_load",
-	321: "bpf",
-	322: "execveat",
-	323: "userfaultfd",
-	324: "membarrier",
-	325: "mlock2",
-	326: "copy_file_range",
-	327: "preadv2",
-	328: "pwritev2",
-	329: "pkey_mprotect",
-	330: "pkey_alloc",
-	331: "pkey_free",
-	332: "statx",
-	333: "io_pgetevents",
-	334: "rseq",
-	335: "uretprobe",
-	336: "uprobe",
-	424: "pidfd_send_signal",
-	425: "io_uring_setup",
-	426: "io_uring_enter",
-	427: "io_uring_register",
-	428: "open_tree",
-	429: "move_mount",
-	430: "fsopen",
-	431: "fsconfig",
-	432: "fsmount",
-	433: "fspick",
-	434: "pidfd_open",
-	435: "clone3",
-	436: "close_range",
-	437: "openat2",
-	438: "pidfd_getfd",
-	439: "faccessat2",
-	440: "process_madvise",
-	441: "epoll_pwait2",
-	442: "mount_setattr",
-	443: "quotactl_fd",
-	444: "landlock_create_ruleset",
-	445: "landlock_add_rule",
-	446: "landlock_restrict_self",
-	447: "memfd_secret",
-	448: "process_mrelease",
-	449: "futex_waitv",
-	450: "set_mempolicy_home_node",
-	451: "cachestat",
-	452: "fchmodat2",
-	453: "map_shadow_stack",
-	454: "futex_wake",
-	455: "futex_wait",
-	456: "futex_requeue",
-	457: "statmount",
-	458: "listmount",
-	459: "lsm_get_self_attr",
-	460: "lsm_set_self_attr",
-	461: "lsm_list_modules",
-	462: "mseal",
-	463: "setxattrat",
-	464: "getxattrat",
-	465: "listxattrat",
-	466: "removexattrat",
-	467: "open_tree_attr",
-	468: "file_getattr",
-	469: "file_setattr",
-	470: "listns",
-	471: "rseq_slice_yield",
+// amd64Calls holds the amd64 system calls by number, with their
+// signatures and traits from syscalls.txt.
+var amd64Calls = []arch.Syscall{
+	// read(fd, bufout, size)
+	0: {Number: 0, Name: "read", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 6, Len: 2}, {Kind: 12, Len: -1}}},
+	// write(fd, bufin, size)
+	1: {Number: 1, Name: "write", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 5, Len: 2}, {Kind: 12, Len: -1}}},
+	// open(path, flags, mode)
+	2: {Number: 2, Name: "open", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 13, Set: "open", Len: -1}, {Kind: 15, Len: -1}}},
+	// close(fd)
+	3: {Number: 3, Name: "close", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}}},
+	// stat(path, stat_out) %stat
+	4: {Number: 4, Name: "stat", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 23, Len: -1}}},
+	// fstat(fd, stat_out) %fstat
+	5: {Number: 5, Name: "fstat", Known: true, Traits: 0x8000, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 23, Len: -1}}},
+	// lstat(path, stat_out) %lstat
+	6: {Number: 6, Name: "lstat", Known: true, Traits: 0x4000, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 23, Len: -1}}},
+	// poll(pollfd_inout, int, int)
+	7: {Number: 7, Name: "poll", Known: true, Args: []arch.Arg{{Kind: 31, Len: 1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// lseek(fd, off, enum)
+	8: {Number: 8, Name: "lseek", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 21, Len: -1}, {Kind: 14, Set: "whence", Len: -1}}},
+	// mmap(ptr, size, long flags, long flags, fd, off) %memory
+	9: {Number: 9, Name: "mmap", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "prot", Len: -1, Long: true}, {Kind: 13, Set: "mmap", Len: -1, Long: true}, {Kind: 1, Len: -1}, {Kind: 21, Len: -1}}},
+	// mprotect(ptr, size, long flags) %memory
+	10: {Number: 10, Name: "mprotect", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "prot", Len: -1, Long: true}}},
+	// munmap(ptr, size) %memory
+	11: {Number: 11, Name: "munmap", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	// brk(ptr) %memory
+	12: {Number: 12, Name: "brk", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}}},
+	// rt_sigaction(signal, sigaction_in, sigaction_out, size) !sighandler %signal
+	13: {Number: 13, Name: "rt_sigaction", Known: true, Traits: 0x440, Args: []arch.Arg{{Kind: 16, Len: -1}, {Kind: 57, Len: -1}, {Kind: 58, Len: -1}, {Kind: 12, Len: -1}}},
+	// rt_sigprocmask(enum, sigset_in, sigset_out, size) %signal
+	14: {Number: 14, Name: "rt_sigprocmask", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 14, Set: "sighow", Len: -1}, {Kind: 59, Len: 3}, {Kind: 60, Len: 3}, {Kind: 12, Len: -1}}},
+	// rt_sigreturn() %signal
+	15: {Number: 15, Name: "rt_sigreturn", Known: true, Traits: 0x400},
+	// ioctl(fd, enum, ptr)
+	16: {Number: 16, Name: "ioctl", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "ioctl", Len: -1}, {Kind: 18, Len: -1}}},
+	// pread64(fd, bufout, size, off)
+	17: {Number: 17, Name: "pread64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 6, Len: 2}, {Kind: 12, Len: -1}, {Kind: 21, Len: -1}}},
+	// pwrite64(fd, bufin, size, off)
+	18: {Number: 18, Name: "pwrite64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 5, Len: 2}, {Kind: 12, Len: -1}, {Kind: 21, Len: -1}}},
+	// readv(fd, iovout, long int)
+	19: {Number: 19, Name: "readv", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 8, Len: 2}, {Kind: 0, Len: -1, Long: true}}},
+	// writev(fd, iovin, long int)
+	20: {Number: 20, Name: "writev", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 7, Len: 2}, {Kind: 0, Len: -1, Long: true}}},
+	// access(path, flags)
+	21: {Number: 21, Name: "access", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 13, Set: "access", Len: -1}}},
+	// pipe(fds2_out)
+	22: {Number: 22, Name: "pipe", Known: true, Args: []arch.Arg{{Kind: 26, Len: -1}}},
+	// select(int, fdset_inout, fdset_inout, fdset_inout, timeval_inout)
+	23: {Number: 23, Name: "select", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 48, Len: 0}, {Kind: 48, Len: 0}, {Kind: 48, Len: 0}, {Kind: 34, Len: -1}}},
+	// sched_yield()
+	24: {Number: 24, Name: "sched_yield", Known: true},
+	// mremap(ptr, size, size, long flags, ptr) %memory
+	25: {Number: 25, Name: "mremap", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "mremap", Len: -1, Long: true}, {Kind: 18, Len: -1}}},
+	// msync(ptr, size, flags) %memory
+	26: {Number: 26, Name: "msync", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "msync", Len: -1}}},
+	// mincore(ptr, size, ptr) %memory
+	27: {Number: 27, Name: "mincore", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 18, Len: -1}}},
+	// madvise(ptr, size, enum) %memory
+	28: {Number: 28, Name: "madvise", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 14, Set: "madvise", Len: -1}}},
+	// shmget(int, size, flags) %ipc
+	29: {Number: 29, Name: "shmget", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "ipcget", Len: -1}}},
+	// shmat(int, ptr, flags) %ipc
+	30: {Number: 30, Name: "shmat", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 13, Set: "shmat", Len: -1}}},
+	// shmctl(int, flags, ptr) %ipc
+	31: {Number: 31, Name: "shmctl", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "shmctl", Len: -1}, {Kind: 18, Len: -1}}},
+	// dup(fd)
+	32: {Number: 32, Name: "dup", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}}},
+	// dup2(fd, fd)
+	33: {Number: 33, Name: "dup2", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 1, Len: -1}}},
+	// pause() %signal
+	34: {Number: 34, Name: "pause", Known: true, Traits: 0x400},
+	// nanosleep(timespec_in, ptr)
+	35: {Number: 35, Name: "nanosleep", Known: true, Args: []arch.Arg{{Kind: 27, Len: -1}, {Kind: 18, Len: -1}}},
+	// getitimer(enum, itimerval_out)
+	36: {Number: 36, Name: "getitimer", Known: true, Args: []arch.Arg{{Kind: 14, Set: "itimer", Len: -1}, {Kind: 45, Len: -1}}},
+	// alarm(int)
+	37: {Number: 37, Name: "alarm", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	// setitimer(enum, itimerval_in, itimerval_out)
+	38: {Number: 38, Name: "setitimer", Known: true, Args: []arch.Arg{{Kind: 14, Set: "itimer", Len: -1}, {Kind: 44, Len: -1}, {Kind: 45, Len: -1}}},
+	// getpid() %pure
+	39: {Number: 39, Name: "getpid", Known: true, Traits: 0x100000},
+	// sendfile(fd, fd, ptr, size)
+	40: {Number: 40, Name: "sendfile", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	// socket(enum, flags, int) %net
+	41: {Number: 41, Name: "socket", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 14, Set: "af", Len: -1}, {Kind: 13, Set: "socktype", Len: -1}, {Kind: 0, Len: -1}}},
+	// connect(fd, sockaddr, size) %net
+	42: {Number: 42, Name: "connect", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 11, Len: 2}, {Kind: 12, Len: -1}}},
+	// accept(fd, sockaddr_out, ptr) %net
+	43: {Number: 43, Name: "accept", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 22, Len: 2}, {Kind: 18, Len: -1}}},
+	// sendto(fd, bufin, size, flags, sockaddr, size) %net
+	44: {Number: 44, Name: "sendto", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 5, Len: 2}, {Kind: 12, Len: -1}, {Kind: 13, Set: "msg", Len: -1}, {Kind: 11, Len: 5}, {Kind: 12, Len: -1}}},
+	// recvfrom(fd, bufout, size, flags, sockaddr_out, ptr) %net
+	45: {Number: 45, Name: "recvfrom", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 6, Len: 2}, {Kind: 12, Len: -1}, {Kind: 13, Set: "msg", Len: -1}, {Kind: 22, Len: 5}, {Kind: 18, Len: -1}}},
+	// sendmsg(fd, msgin, flags) %net
+	46: {Number: 46, Name: "sendmsg", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 9, Len: -1}, {Kind: 13, Set: "msg", Len: -1}}},
+	// recvmsg(fd, msgout, flags) %net
+	47: {Number: 47, Name: "recvmsg", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 10, Len: -1}, {Kind: 13, Set: "msg", Len: -1}}},
+	// shutdown(fd, enum) %net
+	48: {Number: 48, Name: "shutdown", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "shutdown", Len: -1}}},
+	// bind(fd, sockaddr, size) %net
+	49: {Number: 49, Name: "bind", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 11, Len: 2}, {Kind: 12, Len: -1}}},
+	// listen(fd, int) %net
+	50: {Number: 50, Name: "listen", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}}},
+	// getsockname(fd, sockaddr_out, ptr) %net
+	51: {Number: 51, Name: "getsockname", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 22, Len: 2}, {Kind: 18, Len: -1}}},
+	// getpeername(fd, sockaddr_out, ptr) %net
+	52: {Number: 52, Name: "getpeername", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 22, Len: 2}, {Kind: 18, Len: -1}}},
+	// socketpair(enum, flags, int, fds2_out) %net
+	53: {Number: 53, Name: "socketpair", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 14, Set: "af", Len: -1}, {Kind: 13, Set: "socktype", Len: -1}, {Kind: 0, Len: -1}, {Kind: 26, Len: -1}}},
+	// setsockopt(fd, enum, int, bufin, size) %net
+	54: {Number: 54, Name: "setsockopt", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "sollevel", Len: -1}, {Kind: 0, Len: -1}, {Kind: 5, Len: 4}, {Kind: 12, Len: -1}}},
+	// getsockopt(fd, enum, int, ptr, ptr) %net
+	55: {Number: 55, Name: "getsockopt", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "sollevel", Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// clone(long flags, ptr, ptr, ptr, ptr) !fork !clone-flags %process
+	56: {Number: 56, Name: "clone", Known: true, Traits: 0x206, Args: []arch.Arg{{Kind: 13, Set: "clone", Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// fork() !fork %process
+	57: {Number: 57, Name: "fork", Known: true, Traits: 0x202},
+	// vfork() !fork %process
+	58: {Number: 58, Name: "vfork", Known: true, Traits: 0x202},
+	// execve(path, argv, envp) !exec %process
+	59: {Number: 59, Name: "execve", Known: true, Traits: 0x201, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 19, Len: -1}, {Kind: 20, Len: -1}}},
+	// exit(int) !exit-thread %process
+	60: {Number: 60, Name: "exit", Known: true, Traits: 0x210, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	// wait4(pid, wstatus_out, flags, ptr) %process
+	61: {Number: 61, Name: "wait4", Known: true, Traits: 0x200, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 56, Len: -1}, {Kind: 13, Set: "wait", Len: -1}, {Kind: 18, Len: -1}}},
+	// kill(pid, signal) %process %signal
+	62: {Number: 62, Name: "kill", Known: true, Traits: 0x600, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 16, Len: -1}}},
+	// uname(utsname_out)
+	63: {Number: 63, Name: "uname", Known: true, Args: []arch.Arg{{Kind: 65, Len: -1}}},
+	// semget(int, int, flags) %ipc
+	64: {Number: 64, Name: "semget", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 13, Set: "ipcget", Len: -1}}},
+	// semop(int, ptr, int) %ipc
+	65: {Number: 65, Name: "semop", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	// semctl(int, int, flags, ptr) %ipc
+	66: {Number: 66, Name: "semctl", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 13, Set: "semctl", Len: -1}, {Kind: 18, Len: -1}}},
+	// shmdt(ptr) %ipc
+	67: {Number: 67, Name: "shmdt", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 18, Len: -1}}},
+	// msgget(int, flags) %ipc
+	68: {Number: 68, Name: "msgget", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "ipcget", Len: -1}}},
+	// msgsnd(int, ptr, size, flags) %ipc
+	69: {Number: 69, Name: "msgsnd", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "msgflg", Len: -1}}},
+	// msgrcv(int, ptr, size, long int, flags) %ipc
+	70: {Number: 70, Name: "msgrcv", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 13, Set: "msgflg", Len: -1}}},
+	// msgctl(int, flags, ptr) %ipc
+	71: {Number: 71, Name: "msgctl", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "msgctl", Len: -1}, {Kind: 18, Len: -1}}},
+	// fcntl(fd, enum, long int)
+	72: {Number: 72, Name: "fcntl", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "fcntl", Len: -1}, {Kind: 0, Len: -1, Long: true}}},
+	// flock(fd, flags)
+	73: {Number: 73, Name: "flock", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 13, Set: "flock", Len: -1}}},
+	// fsync(fd)
+	74: {Number: 74, Name: "fsync", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}}},
+	// fdatasync(fd)
+	75: {Number: 75, Name: "fdatasync", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}}},
+	// truncate(path, off)
+	76: {Number: 76, Name: "truncate", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 21, Len: -1}}},
+	// ftruncate(fd, off)
+	77: {Number: 77, Name: "ftruncate", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 21, Len: -1}}},
+	// getdents(fd, dirents_out, size)
+	78: {Number: 78, Name: "getdents", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 53, Len: -1}, {Kind: 12, Len: -1}}},
+	// getcwd(text_out, size)
+	79: {Number: 79, Name: "getcwd", Known: true, Args: []arch.Arg{{Kind: 51, Len: -1}, {Kind: 12, Len: -1}}},
+	// chdir(path)
+	80: {Number: 80, Name: "chdir", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}}},
+	// fchdir(fd)
+	81: {Number: 81, Name: "fchdir", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}}},
+	// rename(path, path)
+	82: {Number: 82, Name: "rename", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 3, Len: -1}}},
+	// mkdir(path, mode)
+	83: {Number: 83, Name: "mkdir", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 15, Len: -1}}},
+	// rmdir(path)
+	84: {Number: 84, Name: "rmdir", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}}},
+	// creat(path, mode)
+	85: {Number: 85, Name: "creat", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 15, Len: -1}}},
+	// link(path, path)
+	86: {Number: 86, Name: "link", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 3, Len: -1}}},
+	// unlink(path)
+	87: {Number: 87, Name: "unlink", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}}},
+	// symlink(path, path)
+	88: {Number: 88, Name: "symlink", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 3, Len: -1}}},
+	// readlink(path, text_out, size)
+	89: {Number: 89, Name: "readlink", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 51, Len: -1}, {Kind: 12, Len: -1}}},
+	// chmod(path, mode)
+	90: {Number: 90, Name: "chmod", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 15, Len: -1}}},
+	// fchmod(fd, mode)
+	91: {Number: 91, Name: "fchmod", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 15, Len: -1}}},
+	// chown(path, int, int)
+	92: {Number: 92, Name: "chown", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// fchown(fd, int, int)
+	93: {Number: 93, Name: "fchown", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// lchown(path, int, int)
+	94: {Number: 94, Name: "lchown", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// umask(mode)
+	95: {Number: 95, Name: "umask", Known: true, Args: []arch.Arg{{Kind: 15, Len: -1}}},
+	// gettimeofday(timeval_out, ptr) %clock
+	96: {Number: 96, Name: "gettimeofday", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 33, Len: -1}, {Kind: 18, Len: -1}}},
+	// getrlimit(enum, rlimit_out)
+	97: {Number: 97, Name: "getrlimit", Known: true, Args: []arch.Arg{{Kind: 14, Set: "rlimit", Len: -1}, {Kind: 62, Len: -1}}},
+	// getrusage(enum, ptr)
+	98: {Number: 98, Name: "getrusage", Known: true, Args: []arch.Arg{{Kind: 14, Set: "rusage", Len: -1}, {Kind: 18, Len: -1}}},
+	// sysinfo(sysinfo_out)
+	99: {Number: 99, Name: "sysinfo", Known: true, Args: []arch.Arg{{Kind: 66, Len: -1}}},
+	// times(ptr)
+	100: {Number: 100, Name: "times", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}}},
+	// ptrace(long enum, long pid, ptr, ptr)
+	101: {Number: 101, Name: "ptrace", Known: true, Args: []arch.Arg{{Kind: 14, Set: "ptrace", Len: -1, Long: true}, {Kind: 17, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// getuid() %pure %creds
+	102: {Number: 102, Name: "getuid", Known: true, Traits: 0x300000},
+	// syslog(int, bufout, int)
+	103: {Number: 103, Name: "syslog", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 6, Len: 2}, {Kind: 0, Len: -1}}},
+	// getgid() %pure %creds
+	104: {Number: 104, Name: "getgid", Known: true, Traits: 0x300000},
+	// setuid(int) %creds
+	105: {Number: 105, Name: "setuid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	// setgid(int) %creds
+	106: {Number: 106, Name: "setgid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	// geteuid() %pure %creds
+	107: {Number: 107, Name: "geteuid", Known: true, Traits: 0x300000},
+	// getegid() %pure %creds
+	108: {Number: 108, Name: "getegid", Known: true, Traits: 0x300000},
+	// setpgid(pid, pid)
+	109: {Number: 109, Name: "setpgid", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 17, Len: -1}}},
+	// getppid() %pure
+	110: {Number: 110, Name: "getppid", Known: true, Traits: 0x100000},
+	// getpgrp() %pure
+	111: {Number: 111, Name: "getpgrp", Known: true, Traits: 0x100000},
+	// setsid()
+	112: {Number: 112, Name: "setsid", Known: true},
+	// setreuid(int, int) %creds
+	113: {Number: 113, Name: "setreuid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// setregid(int, int) %creds
+	114: {Number: 114, Name: "setregid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// getgroups(int, ptr) %creds
+	115: {Number: 115, Name: "getgroups", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	// setgroups(int, ptr) %creds
+	116: {Number: 116, Name: "setgroups", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	// setresuid(int, int, int) %creds
+	117: {Number: 117, Name: "setresuid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// getresuid(ptr, ptr, ptr) %creds
+	118: {Number: 118, Name: "getresuid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// setresgid(int, int, int) %creds
+	119: {Number: 119, Name: "setresgid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// getresgid(ptr, ptr, ptr) %creds
+	120: {Number: 120, Name: "getresgid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// getpgid(pid)
+	121: {Number: 121, Name: "getpgid", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}}},
+	// setfsuid(int) %creds
+	122: {Number: 122, Name: "setfsuid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	// setfsgid(int) %creds
+	123: {Number: 123, Name: "setfsgid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	// getsid(pid)
+	124: {Number: 124, Name: "getsid", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}}},
+	// capget(ptr, ptr) %creds
+	125: {Number: 125, Name: "capget", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// capset(ptr, ptr) %creds
+	126: {Number: 126, Name: "capset", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// rt_sigpending(sigset_out, size) %signal
+	127: {Number: 127, Name: "rt_sigpending", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 60, Len: 1}, {Kind: 12, Len: -1}}},
+	// rt_sigtimedwait(sigset_in, siginfo_out, timespec_in, size) %signal
+	128: {Number: 128, Name: "rt_sigtimedwait", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 59, Len: 3}, {Kind: 55, Len: -1}, {Kind: 27, Len: -1}, {Kind: 12, Len: -1}}},
+	// rt_sigqueueinfo(pid, signal, siginfo_in) %process %signal
+	129: {Number: 129, Name: "rt_sigqueueinfo", Known: true, Traits: 0x600, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 16, Len: -1}, {Kind: 54, Len: -1}}},
+	// rt_sigsuspend(sigset_in, size) %signal
+	130: {Number: 130, Name: "rt_sigsuspend", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 59, Len: 1}, {Kind: 12, Len: -1}}},
+	// sigaltstack(ptr, ptr) %signal
+	131: {Number: 131, Name: "sigaltstack", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// utime(path, ptr)
+	132: {Number: 132, Name: "utime", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 18, Len: -1}}},
+	// mknod(path, mode, int)
+	133: {Number: 133, Name: "mknod", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 15, Len: -1}, {Kind: 0, Len: -1}}},
+	// uselib(path)
+	134: {Number: 134, Name: "uselib", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}}},
+	// personality(int)
+	135: {Number: 135, Name: "personality", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	// ustat(int, ptr) %%statfs
+	136: {Number: 136, Name: "ustat", Known: true, Traits: 0x40000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	// statfs(path, statfs_out) %statfs
+	137: {Number: 137, Name: "statfs", Known: true, Traits: 0x10000, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 69, Len: -1}}},
+	// fstatfs(fd, statfs_out) %fstatfs
+	138: {Number: 138, Name: "fstatfs", Known: true, Traits: 0x20000, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 69, Len: -1}}},
+	// sysfs(int, long int, long int)
+	139: {Number: 139, Name: "sysfs", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
+	// getpriority(enum, int)
+	140: {Number: 140, Name: "getpriority", Known: true, Args: []arch.Arg{{Kind: 14, Set: "prio", Len: -1}, {Kind: 0, Len: -1}}},
+	// setpriority(enum, int, int)
+	141: {Number: 141, Name: "setpriority", Known: true, Args: []arch.Arg{{Kind: 14, Set: "prio", Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// sched_setparam(pid, ptr)
+	142: {Number: 142, Name: "sched_setparam", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 18, Len: -1}}},
+	// sched_getparam(pid, ptr)
+	143: {Number: 143, Name: "sched_getparam", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 18, Len: -1}}},
+	// sched_setscheduler(pid, flags, ptr)
+	144: {Number: 144, Name: "sched_setscheduler", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 13, Set: "sched", Len: -1}, {Kind: 18, Len: -1}}},
+	// sched_getscheduler(pid)
+	145: {Number: 145, Name: "sched_getscheduler", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}}},
+	// sched_get_priority_max(flags)
+	146: {Number: 146, Name: "sched_get_priority_max", Known: true, Args: []arch.Arg{{Kind: 13, Set: "sched", Len: -1}}},
+	// sched_get_priority_min(flags)
+	147: {Number: 147, Name: "sched_get_priority_min", Known: true, Args: []arch.Arg{{Kind: 13, Set: "sched", Len: -1}}},
+	// sched_rr_get_interval(pid, timespec_out)
+	148: {Number: 148, Name: "sched_rr_get_interval", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 28, Len: -1}}},
+	// mlock(ptr, size) %memory
+	149: {Number: 149, Name: "mlock", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	// munlock(ptr, size) %memory
+	150: {Number: 150, Name: "munlock", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	// mlockall(flags) %memory
+	151: {Number: 151, Name: "mlockall", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 13, Set: "mlockall", Len: -1}}},
+	// munlockall() %memory
+	152: {Number: 152, Name: "munlockall", Known: true, Traits: 0x800},
+	// vhangup()
+	153: {Number: 153, Name: "vhangup", Known: true},
+	// modify_ldt(int, ptr, size)
+	154: {Number: 154, Name: "modify_ldt", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	// pivot_root(path, path)
+	155: {Number: 155, Name: "pivot_root", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 3, Len: -1}}},
+	// _sysctl(ptr)
+	156: {Number: 156, Name: "_sysctl", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}}},
+	// prctl(enum, long int, long int, long int, long int) !rename %creds
+	157: {Number: 157, Name: "prctl", Known: true, Traits: 0x200080, Args: []arch.Arg{{Kind: 14, Set: "prctl", Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
+	// arch_prctl(enum, ptr)
+	158: {Number: 158, Name: "arch_prctl", Known: true, Args: []arch.Arg{{Kind: 14, Set: "arch_prctl", Len: -1}, {Kind: 18, Len: -1}}},
+	// adjtimex(ptr) %clock
+	159: {Number: 159, Name: "adjtimex", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 18, Len: -1}}},
+	// setrlimit(enum, rlimit_in)
+	160: {Number: 160, Name: "setrlimit", Known: true, Args: []arch.Arg{{Kind: 14, Set: "rlimit", Len: -1}, {Kind: 61, Len: -1}}},
+	// chroot(path)
+	161: {Number: 161, Name: "chroot", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}}},
+	// sync()
+	162: {Number: 162, Name: "sync", Known: true},
+	// acct(path)
+	163: {Number: 163, Name: "acct", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}}},
+	// settimeofday(timeval_in, ptr) %clock
+	164: {Number: 164, Name: "settimeofday", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 32, Len: -1}, {Kind: 18, Len: -1}}},
+	// mount(path, path, string, long flags, ptr)
+	165: {Number: 165, Name: "mount", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 3, Len: -1}, {Kind: 4, Len: -1}, {Kind: 13, Set: "mount", Len: -1, Long: true}, {Kind: 18, Len: -1}}},
+	// umount2(path, flags)
+	166: {Number: 166, Name: "umount2", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 13, Set: "umount", Len: -1}}},
+	// swapon(path, int)
+	167: {Number: 167, Name: "swapon", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 0, Len: -1}}},
+	// swapoff(path)
+	168: {Number: 168, Name: "swapoff", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}}},
+	// reboot(int, int, enum, ptr)
+	169: {Number: 169, Name: "reboot", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 14, Set: "reboot", Len: -1}, {Kind: 18, Len: -1}}},
+	// sethostname(bufin, size)
+	170: {Number: 170, Name: "sethostname", Known: true, Args: []arch.Arg{{Kind: 5, Len: 1}, {Kind: 12, Len: -1}}},
+	// setdomainname(bufin, size)
+	171: {Number: 171, Name: "setdomainname", Known: true, Args: []arch.Arg{{Kind: 5, Len: 1}, {Kind: 12, Len: -1}}},
+	// iopl(int)
+	172: {Number: 172, Name: "iopl", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	// ioperm(long int, long int, int)
+	173: {Number: 173, Name: "ioperm", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1}}},
+	// create_module(string, size)
+	174: {Number: 174, Name: "create_module", Known: true, Args: []arch.Arg{{Kind: 4, Len: -1}, {Kind: 12, Len: -1}}},
+	// init_module(ptr, size, string)
+	175: {Number: 175, Name: "init_module", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 4, Len: -1}}},
+	// delete_module(string, int)
+	176: {Number: 176, Name: "delete_module", Known: true, Args: []arch.Arg{{Kind: 4, Len: -1}, {Kind: 0, Len: -1}}},
+	// get_kernel_syms(ptr)
+	177: {Number: 177, Name: "get_kernel_syms", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}}},
+	// query_module(string, int, ptr, size, ptr)
+	178: {Number: 178, Name: "query_module", Known: true, Args: []arch.Arg{{Kind: 4, Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 18, Len: -1}}},
+	// quotactl(int, path, int, ptr)
+	179: {Number: 179, Name: "quotactl", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 3, Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	// nfsservctl(int, ptr, ptr)
+	180: {Number: 180, Name: "nfsservctl", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// getpmsg: no signature
+	181: {Number: 181, Name: "getpmsg"},
+	// putpmsg: no signature
+	182: {Number: 182, Name: "putpmsg"},
+	// afs_syscall: no signature
+	183: {Number: 183, Name: "afs_syscall"},
+	// tuxcall: no signature
+	184: {Number: 184, Name: "tuxcall"},
+	// security: no signature
+	185: {Number: 185, Name: "security"},
+	// gettid() %pure
+	186: {Number: 186, Name: "gettid", Known: true, Traits: 0x100000},
+	// readahead(fd, off, size)
+	187: {Number: 187, Name: "readahead", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 21, Len: -1}, {Kind: 12, Len: -1}}},
+	// setxattr(path, string, bufin, size, flags)
+	188: {Number: 188, Name: "setxattr", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 4, Len: -1}, {Kind: 5, Len: 3}, {Kind: 12, Len: -1}, {Kind: 13, Set: "xattr", Len: -1}}},
+	// lsetxattr(path, string, bufin, size, flags)
+	189: {Number: 189, Name: "lsetxattr", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 4, Len: -1}, {Kind: 5, Len: 3}, {Kind: 12, Len: -1}, {Kind: 13, Set: "xattr", Len: -1}}},
+	// fsetxattr(fd, string, bufin, size, flags)
+	190: {Number: 190, Name: "fsetxattr", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 4, Len: -1}, {Kind: 5, Len: 3}, {Kind: 12, Len: -1}, {Kind: 13, Set: "xattr", Len: -1}}},
+	// getxattr(path, string, bufout, size)
+	191: {Number: 191, Name: "getxattr", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 4, Len: -1}, {Kind: 6, Len: 3}, {Kind: 12, Len: -1}}},
+	// lgetxattr(path, string, bufout, size)
+	192: {Number: 192, Name: "lgetxattr", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 4, Len: -1}, {Kind: 6, Len: 3}, {Kind: 12, Len: -1}}},
+	// fgetxattr(fd, string, bufout, size)
+	193: {Number: 193, Name: "fgetxattr", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 4, Len: -1}, {Kind: 6, Len: 3}, {Kind: 12, Len: -1}}},
+	// listxattr(path, bufout, size)
+	194: {Number: 194, Name: "listxattr", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 6, Len: 2}, {Kind: 12, Len: -1}}},
+	// llistxattr(path, bufout, size)
+	195: {Number: 195, Name: "llistxattr", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 6, Len: 2}, {Kind: 12, Len: -1}}},
+	// flistxattr(fd, bufout, size)
+	196: {Number: 196, Name: "flistxattr", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 6, Len: 2}, {Kind: 12, Len: -1}}},
+	// removexattr(path, string)
+	197: {Number: 197, Name: "removexattr", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 4, Len: -1}}},
+	// lremovexattr(path, string)
+	198: {Number: 198, Name: "lremovexattr", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 4, Len: -1}}},
+	// fremovexattr(fd, string)
+	199: {Number: 199, Name: "fremovexattr", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 4, Len: -1}}},
+	// tkill(pid, signal) %process %signal
+	200: {Number: 200, Name: "tkill", Known: true, Traits: 0x600, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 16, Len: -1}}},
+	// time(ptr) %clock
+	201: {Number: 201, Name: "time", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 18, Len: -1}}},
+	// futex(ptr, flags, int, futex_timeout_in, ptr, int)
+	202: {Number: 202, Name: "futex", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 13, Set: "futex", Len: -1}, {Kind: 0, Len: -1}, {Kind: 46, Len: 1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	// sched_setaffinity(pid, size, ptr)
+	203: {Number: 203, Name: "sched_setaffinity", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 12, Len: -1}, {Kind: 18, Len: -1}}},
+	// sched_getaffinity(pid, size, ptr)
+	204: {Number: 204, Name: "sched_getaffinity", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 12, Len: -1}, {Kind: 18, Len: -1}}},
+	// set_thread_area(ptr)
+	205: {Number: 205, Name: "set_thread_area", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}}},
+	// io_setup(int, ptr)
+	206: {Number: 206, Name: "io_setup", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	// io_destroy(long int)
+	207: {Number: 207, Name: "io_destroy", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1, Long: true}}},
+	// io_getevents(long int, long int, long int, ptr, ptr)
+	208: {Number: 208, Name: "io_getevents", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// io_submit(long int, long int, ptr)
+	209: {Number: 209, Name: "io_submit", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}}},
+	// io_cancel(long int, ptr, ptr)
+	210: {Number: 210, Name: "io_cancel", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// get_thread_area(ptr)
+	211: {Number: 211, Name: "get_thread_area", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}}},
+	// lookup_dcookie(long int, bufout, size)
+	212: {Number: 212, Name: "lookup_dcookie", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1, Long: true}, {Kind: 6, Len: 2}, {Kind: 12, Len: -1}}},
+	// epoll_create(int)
+	213: {Number: 213, Name: "epoll_create", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	// epoll_ctl_old: no signature
+	214: {Number: 214, Name: "epoll_ctl_old"},
+	// epoll_wait_old: no signature
+	215: {Number: 215, Name: "epoll_wait_old"},
+	// remap_file_pages(ptr, size, long flags, long int, long flags) %memory
+	216: {Number: 216, Name: "remap_file_pages", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "prot", Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 13, Set: "mmap", Len: -1, Long: true}}},
+	// getdents64(fd, dirents64_out, size)
+	217: {Number: 217, Name: "getdents64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 52, Len: -1}, {Kind: 12, Len: -1}}},
+	// set_tid_address(ptr)
+	218: {Number: 218, Name: "set_tid_address", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}}},
+	// restart_syscall()
+	219: {Number: 219, Name: "restart_syscall", Known: true},
+	// semtimedop(int, ptr, int, ptr) %ipc
+	220: {Number: 220, Name: "semtimedop", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	// fadvise64(fd, off, size, enum)
+	221: {Number: 221, Name: "fadvise64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 21, Len: -1}, {Kind: 12, Len: -1}, {Kind: 14, Set: "fadvise", Len: -1}}},
+	// timer_create(enum, ptr, ptr)
+	222: {Number: 222, Name: "timer_create", Known: true, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// timer_settime(int, flags, itimerspec_in, itimerspec_out)
+	223: {Number: 223, Name: "timer_settime", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "timer", Len: -1}, {Kind: 40, Len: -1}, {Kind: 41, Len: -1}}},
+	// timer_gettime(int, itimerspec_out)
+	224: {Number: 224, Name: "timer_gettime", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 41, Len: -1}}},
+	// timer_getoverrun(int)
+	225: {Number: 225, Name: "timer_getoverrun", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	// timer_delete(int)
+	226: {Number: 226, Name: "timer_delete", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	// clock_settime(enum, timespec_in) %clock
+	227: {Number: 227, Name: "clock_settime", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 27, Len: -1}}},
+	// clock_gettime(enum, timespec_out) %clock
+	228: {Number: 228, Name: "clock_gettime", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 28, Len: -1}}},
+	// clock_getres(enum, timespec_out) %clock
+	229: {Number: 229, Name: "clock_getres", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 28, Len: -1}}},
+	// clock_nanosleep(enum, flags, timespec_in, ptr) %clock
+	230: {Number: 230, Name: "clock_nanosleep", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 13, Set: "timer", Len: -1}, {Kind: 27, Len: -1}, {Kind: 18, Len: -1}}},
+	// exit_group(int) !exit-process %process
+	231: {Number: 231, Name: "exit_group", Known: true, Traits: 0x220, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	// epoll_wait(fd, epoll_events_out, int, int)
+	232: {Number: 232, Name: "epoll_wait", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 50, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// epoll_ctl(fd, enum, fd, epoll_event_in)
+	233: {Number: 233, Name: "epoll_ctl", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "epoll_ctl", Len: -1}, {Kind: 1, Len: -1}, {Kind: 49, Len: -1}}},
+	// tgkill(pid, pid, signal) %process %signal
+	234: {Number: 234, Name: "tgkill", Known: true, Traits: 0x600, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 17, Len: -1}, {Kind: 16, Len: -1}}},
+	// utimes(path, timeval2_in)
+	235: {Number: 235, Name: "utimes", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 37, Len: -1}}},
+	// vserver: no signature
+	236: {Number: 236, Name: "vserver"},
+	// mbind(ptr, size, long int, ptr, long int, int) %memory
+	237: {Number: 237, Name: "mbind", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1}}},
+	// set_mempolicy(int, ptr, long int) %memory
+	238: {Number: 238, Name: "set_mempolicy", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}}},
+	// get_mempolicy(ptr, ptr, long int, ptr, long int) %memory
+	239: {Number: 239, Name: "get_mempolicy", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}}},
+	// mq_open(string, flags, mode, ptr)
+	240: {Number: 240, Name: "mq_open", Known: true, Args: []arch.Arg{{Kind: 4, Len: -1}, {Kind: 13, Set: "open", Len: -1}, {Kind: 15, Len: -1}, {Kind: 18, Len: -1}}},
+	// mq_unlink(string)
+	241: {Number: 241, Name: "mq_unlink", Known: true, Args: []arch.Arg{{Kind: 4, Len: -1}}},
+	// mq_timedsend(int, bufin, size, int, ptr)
+	242: {Number: 242, Name: "mq_timedsend", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 5, Len: 2}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	// mq_timedreceive(int, bufout, size, ptr, ptr)
+	243: {Number: 243, Name: "mq_timedreceive", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 6, Len: 2}, {Kind: 12, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// mq_notify(int, ptr)
+	244: {Number: 244, Name: "mq_notify", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	// mq_getsetattr(int, ptr, ptr)
+	245: {Number: 245, Name: "mq_getsetattr", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// kexec_load(ptr, long int, ptr, long int)
+	246: {Number: 246, Name: "kexec_load", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}}},
+	// waitid(enum, pid, siginfo_out, flags, ptr) %process
+	247: {Number: 247, Name: "waitid", Known: true, Traits: 0x200, Args: []arch.Arg{{Kind: 14, Set: "idtype", Len: -1}, {Kind: 17, Len: -1}, {Kind: 55, Len: -1}, {Kind: 13, Set: "wait", Len: -1}, {Kind: 18, Len: -1}}},
+	// add_key(string, string, bufin, size, int)
+	248: {Number: 248, Name: "add_key", Known: true, Args: []arch.Arg{{Kind: 4, Len: -1}, {Kind: 4, Len: -1}, {Kind: 5, Len: 3}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}}},
+	// request_key(string, string, string, int)
+	249: {Number: 249, Name: "request_key", Known: true, Args: []arch.Arg{{Kind: 4, Len: -1}, {Kind: 4, Len: -1}, {Kind: 4, Len: -1}, {Kind: 0, Len: -1}}},
+	// keyctl(int, long int, long int, long int, long int)
+	250: {Number: 250, Name: "keyctl", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
+	// ioprio_set(int, int, int)
+	251: {Number: 251, Name: "ioprio_set", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// ioprio_get(int, int)
+	252: {Number: 252, Name: "ioprio_get", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// inotify_init()
+	253: {Number: 253, Name: "inotify_init", Known: true},
+	// inotify_add_watch(fd, path, flags)
+	254: {Number: 254, Name: "inotify_add_watch", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "inotify", Len: -1}}},
+	// inotify_rm_watch(fd, int)
+	255: {Number: 255, Name: "inotify_rm_watch", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}}},
+	// migrate_pages(pid, long int, ptr, ptr) %memory
+	256: {Number: 256, Name: "migrate_pages", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// openat(dirfd, path, flags, mode)
+	257: {Number: 257, Name: "openat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "open", Len: -1}, {Kind: 15, Len: -1}}},
+	// mkdirat(dirfd, path, mode)
+	258: {Number: 258, Name: "mkdirat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 15, Len: -1}}},
+	// mknodat(dirfd, path, mode, int)
+	259: {Number: 259, Name: "mknodat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 15, Len: -1}, {Kind: 0, Len: -1}}},
+	// fchownat(dirfd, path, int, int, flags)
+	260: {Number: 260, Name: "fchownat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
+	// futimesat(dirfd, path, timeval2_in)
+	261: {Number: 261, Name: "futimesat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 37, Len: -1}}},
+	// newfstatat(dirfd, path, stat_out, flags) %fstat
+	262: {Number: 262, Name: "newfstatat", Known: true, Traits: 0x8000, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 23, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
+	// unlinkat(dirfd, path, flags)
+	263: {Number: 263, Name: "unlinkat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "unlinkat", Len: -1}}},
+	// renameat(dirfd, path, dirfd, path)
+	264: {Number: 264, Name: "renameat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 2, Len: -1}, {Kind: 3, Len: -1}}},
+	// linkat(dirfd, path, dirfd, path, flags)
+	265: {Number: 265, Name: "linkat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
+	// symlinkat(path, dirfd, path)
+	266: {Number: 266, Name: "symlinkat", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 2, Len: -1}, {Kind: 3, Len: -1}}},
+	// readlinkat(dirfd, path, text_out, size)
+	267: {Number: 267, Name: "readlinkat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 51, Len: -1}, {Kind: 12, Len: -1}}},
+	// fchmodat(dirfd, path, mode)
+	268: {Number: 268, Name: "fchmodat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 15, Len: -1}}},
+	// faccessat(dirfd, path, flags)
+	269: {Number: 269, Name: "faccessat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "access", Len: -1}}},
+	// pselect6(int, fdset_inout, fdset_inout, fdset_inout, timespec_inout, ptr)
+	270: {Number: 270, Name: "pselect6", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 48, Len: 0}, {Kind: 48, Len: 0}, {Kind: 48, Len: 0}, {Kind: 35, Len: -1}, {Kind: 18, Len: -1}}},
+	// ppoll(pollfd_inout, int, timespec_inout, sigset_in, size)
+	271: {Number: 271, Name: "ppoll", Known: true, Args: []arch.Arg{{Kind: 31, Len: 1}, {Kind: 0, Len: -1}, {Kind: 35, Len: -1}, {Kind: 59, Len: 4}, {Kind: 12, Len: -1}}},
+	// unshare(long flags) %process
+	272: {Number: 272, Name: "unshare", Known: true, Traits: 0x200, Args: []arch.Arg{{Kind: 13, Set: "unshare", Len: -1, Long: true}}},
+	// set_robust_list(ptr, size)
+	273: {Number: 273, Name: "set_robust_list", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	// get_robust_list(pid, ptr, ptr)
+	274: {Number: 274, Name: "get_robust_list", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// splice(fd, ptr, fd, ptr, size, flags)
+	275: {Number: 275, Name: "splice", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "splice", Len: -1}}},
+	// tee(fd, fd, size, flags)
+	276: {Number: 276, Name: "tee", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 1, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "splice", Len: -1}}},
+	// sync_file_range(fd, off, off, flags)
+	277: {Number: 277, Name: "sync_file_range", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}, {Kind: 13, Set: "sync_file_range", Len: -1}}},
+	// vmsplice(fd, iovin, long int, flags)
+	278: {Number: 278, Name: "vmsplice", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 7, Len: 2}, {Kind: 0, Len: -1, Long: true}, {Kind: 13, Set: "splice", Len: -1}}},
+	// move_pages(pid, long int, ptr, ptr, ptr, int) %memory
+	279: {Number: 279, Name: "move_pages", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	// utimensat(dirfd, path, timespec2_in, flags)
+	280: {Number: 280, Name: "utimensat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 38, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
+	// epoll_pwait(fd, epoll_events_out, int, int, sigset_in, size)
+	281: {Number: 281, Name: "epoll_pwait", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 50, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 59, Len: 5}, {Kind: 12, Len: -1}}},
+	// signalfd(fd, sigset_in, size) %signal
+	282: {Number: 282, Name: "signalfd", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 59, Len: 2}, {Kind: 12, Len: -1}}},
+	// timerfd_create(enum, flags)
+	283: {Number: 283, Name: "timerfd_create", Known: true, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 13, Set: "timerfd", Len: -1}}},
+	// eventfd(int)
+	284: {Number: 284, Name: "eventfd", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	// fallocate(fd, flags, off, off)
+	285: {Number: 285, Name: "fallocate", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 13, Set: "fallocate", Len: -1}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}}},
+	// timerfd_settime(fd, flags, itimerspec_in, itimerspec_out)
+	286: {Number: 286, Name: "timerfd_settime", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 13, Set: "timerfd_settime", Len: -1}, {Kind: 40, Len: -1}, {Kind: 41, Len: -1}}},
+	// timerfd_gettime(fd, itimerspec_out)
+	287: {Number: 287, Name: "timerfd_gettime", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 41, Len: -1}}},
+	// accept4(fd, sockaddr_out, ptr, flags) %net
+	288: {Number: 288, Name: "accept4", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 22, Len: 2}, {Kind: 18, Len: -1}, {Kind: 13, Set: "sockflags", Len: -1}}},
+	// signalfd4(fd, sigset_in, size, flags) %signal
+	289: {Number: 289, Name: "signalfd4", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 59, Len: 2}, {Kind: 12, Len: -1}, {Kind: 13, Set: "signalfd", Len: -1}}},
+	// eventfd2(int, flags)
+	290: {Number: 290, Name: "eventfd2", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "eventfd", Len: -1}}},
+	// epoll_create1(flags)
+	291: {Number: 291, Name: "epoll_create1", Known: true, Args: []arch.Arg{{Kind: 13, Set: "epoll_create", Len: -1}}},
+	// dup3(fd, fd, flags)
+	292: {Number: 292, Name: "dup3", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 1, Len: -1}, {Kind: 13, Set: "cloexec", Len: -1}}},
+	// pipe2(fds2_out, flags)
+	293: {Number: 293, Name: "pipe2", Known: true, Args: []arch.Arg{{Kind: 26, Len: -1}, {Kind: 13, Set: "pipe2", Len: -1}}},
+	// inotify_init1(flags)
+	294: {Number: 294, Name: "inotify_init1", Known: true, Args: []arch.Arg{{Kind: 13, Set: "inotify_init", Len: -1}}},
+	// preadv(fd, iovout, long int, off, off)
+	295: {Number: 295, Name: "preadv", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 8, Len: 2}, {Kind: 0, Len: -1, Long: true}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}}},
+	// pwritev(fd, iovin, long int, off, off)
+	296: {Number: 296, Name: "pwritev", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 7, Len: 2}, {Kind: 0, Len: -1, Long: true}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}}},
+	// rt_tgsigqueueinfo(pid, pid, signal, siginfo_in) %process %signal
+	297: {Number: 297, Name: "rt_tgsigqueueinfo", Known: true, Traits: 0x600, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 17, Len: -1}, {Kind: 16, Len: -1}, {Kind: 54, Len: -1}}},
+	// perf_event_open(ptr, pid, int, fd, long int)
+	298: {Number: 298, Name: "perf_event_open", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 17, Len: -1}, {Kind: 0, Len: -1}, {Kind: 1, Len: -1}, {Kind: 0, Len: -1, Long: true}}},
+	// recvmmsg(fd, ptr, int, flags, ptr) %net
+	299: {Number: 299, Name: "recvmmsg", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 13, Set: "msg", Len: -1}, {Kind: 18, Len: -1}}},
+	// fanotify_init(flags, flags)
+	300: {Number: 300, Name: "fanotify_init", Known: true, Args: []arch.Arg{{Kind: 13, Set: "fanotify_init", Len: -1}, {Kind: 13, Set: "open", Len: -1}}},
+	// fanotify_mark(fd, flags, long flags, dirfd, path)
+	301: {Number: 301, Name: "fanotify_mark", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 13, Set: "fanotify_mark", Len: -1}, {Kind: 13, Set: "fanotify_mask", Len: -1, Long: true}, {Kind: 2, Len: -1}, {Kind: 3, Len: -1}}},
+	// prlimit64(pid, enum, rlimit64_in, rlimit64_out)
+	302: {Number: 302, Name: "prlimit64", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 14, Set: "rlimit", Len: -1}, {Kind: 63, Len: -1}, {Kind: 64, Len: -1}}},
+	// name_to_handle_at(dirfd, path, ptr, ptr, flags)
+	303: {Number: 303, Name: "name_to_handle_at", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
+	// open_by_handle_at(fd, ptr, flags)
+	304: {Number: 304, Name: "open_by_handle_at", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 13, Set: "open", Len: -1}}},
+	// clock_adjtime(enum, ptr) %clock
+	305: {Number: 305, Name: "clock_adjtime", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 18, Len: -1}}},
+	// syncfs(fd)
+	306: {Number: 306, Name: "syncfs", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}}},
+	// sendmmsg(fd, ptr, int, flags) %net
+	307: {Number: 307, Name: "sendmmsg", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 13, Set: "msg", Len: -1}}},
+	// setns(fd, flags) %process
+	308: {Number: 308, Name: "setns", Known: true, Traits: 0x200, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 13, Set: "ns", Len: -1}}},
+	// getcpu(ptr, ptr, ptr)
+	309: {Number: 309, Name: "getcpu", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// process_vm_readv(pid, iovout, long int, ptr, long int, long int)
+	310: {Number: 310, Name: "process_vm_readv", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 8, Len: 2}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
+	// process_vm_writev(pid, iovin, long int, ptr, long int, long int)
+	311: {Number: 311, Name: "process_vm_writev", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 7, Len: 2}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
+	// kcmp(pid, pid, int, long int, long int)
+	312: {Number: 312, Name: "kcmp", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 17, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
+	// finit_module(fd, string, int)
+	313: {Number: 313, Name: "finit_module", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 4, Len: -1}, {Kind: 0, Len: -1}}},
+	// sched_setattr(pid, ptr, int)
+	314: {Number: 314, Name: "sched_setattr", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	// sched_getattr(pid, ptr, size, int)
+	315: {Number: 315, Name: "sched_getattr", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}}},
+	// renameat2(dirfd, path, dirfd, path, flags)
+	316: {Number: 316, Name: "renameat2", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "renameat2", Len: -1}}},
+	// seccomp(enum, flags, ptr)
+	317: {Number: 317, Name: "seccomp", Known: true, Args: []arch.Arg{{Kind: 14, Set: "seccomp", Len: -1}, {Kind: 13, Set: "seccomp_filter", Len: -1}, {Kind: 18, Len: -1}}},
+	// getrandom(ptr, size, flags)
+	318: {Number: 318, Name: "getrandom", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "getrandom", Len: -1}}},
+	// memfd_create(string, flags)
+	319: {Number: 319, Name: "memfd_create", Known: true, Args: []arch.Arg{{Kind: 4, Len: -1}, {Kind: 13, Set: "memfd", Len: -1}}},
+	// kexec_file_load(fd, fd, size, bufin, long int)
+	320: {Number: 320, Name: "kexec_file_load", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 1, Len: -1}, {Kind: 12, Len: -1}, {Kind: 5, Len: 2}, {Kind: 0, Len: -1, Long: true}}},
+	// bpf(enum, ptr, size)
+	321: {Number: 321, Name: "bpf", Known: true, Args: []arch.Arg{{Kind: 14, Set: "bpf", Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	// execveat(dirfd, path, argv, envp, flags) !exec %process
+	322: {Number: 322, Name: "execveat", Known: true, Traits: 0x201, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 19, Len: -1}, {Kind: 20, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
+	// userfaultfd(flags)
+	323: {Number: 323, Name: "userfaultfd", Known: true, Args: []arch.Arg{{Kind: 13, Set: "userfaultfd", Len: -1}}},
+	// membarrier(enum, int, int)
+	324: {Number: 324, Name: "membarrier", Known: true, Args: []arch.Arg{{Kind: 14, Set: "membarrier", Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// mlock2(ptr, size, flags) %memory
+	325: {Number: 325, Name: "mlock2", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "mlock2", Len: -1}}},
+	// copy_file_range(fd, ptr, fd, ptr, size, int)
+	326: {Number: 326, Name: "copy_file_range", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}}},
+	// preadv2(fd, iovout, long int, off, off, flags)
+	327: {Number: 327, Name: "preadv2", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 8, Len: 2}, {Kind: 0, Len: -1, Long: true}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}, {Kind: 13, Set: "rwf", Len: -1}}},
+	// pwritev2(fd, iovin, long int, off, off, flags)
+	328: {Number: 328, Name: "pwritev2", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 7, Len: 2}, {Kind: 0, Len: -1, Long: true}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}, {Kind: 13, Set: "rwf", Len: -1}}},
+	// pkey_mprotect(ptr, size, long flags, int) %memory
+	329: {Number: 329, Name: "pkey_mprotect", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "prot", Len: -1, Long: true}, {Kind: 0, Len: -1}}},
+	// pkey_alloc(long int, long int)
+	330: {Number: 330, Name: "pkey_alloc", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
+	// pkey_free(int)
+	331: {Number: 331, Name: "pkey_free", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	// statx(dirfd, path, flags, flags, statx_out) %fstat
+	332: {Number: 332, Name: "statx", Known: true, Traits: 0x8000, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "statx_at", Len: -1}, {Kind: 13, Set: "statx", Len: -1}, {Kind: 25, Len: -1}}},
+	// io_pgetevents(long int, long int, long int, ptr, ptr, ptr)
+	333: {Number: 333, Name: "io_pgetevents", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// rseq(ptr, size, int, int)
+	334: {Number: 334, Name: "rseq", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// uretprobe()
+	335: {Number: 335, Name: "uretprobe", Known: true},
+	// uprobe()
+	336: {Number: 336, Name: "uprobe", Known: true},
+	// pidfd_send_signal(fd, signal, ptr, int) %process %signal
+	424: {Number: 424, Name: "pidfd_send_signal", Known: true, Traits: 0x600, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 16, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	// io_uring_setup(int, ptr)
+	425: {Number: 425, Name: "io_uring_setup", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	// io_uring_enter(fd, int, int, flags, ptr, size)
+	426: {Number: 426, Name: "io_uring_enter", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 13, Set: "io_uring_enter", Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	// io_uring_register(fd, flags, ptr, int)
+	427: {Number: 427, Name: "io_uring_register", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 13, Set: "io_uring_register", Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	// open_tree(dirfd, path, flags)
+	428: {Number: 428, Name: "open_tree", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "open_tree", Len: -1}}},
+	// move_mount(dirfd, path, dirfd, path, flags)
+	429: {Number: 429, Name: "move_mount", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "move_mount", Len: -1}}},
+	// fsopen(string, flags)
+	430: {Number: 430, Name: "fsopen", Known: true, Args: []arch.Arg{{Kind: 4, Len: -1}, {Kind: 13, Set: "fsopen", Len: -1}}},
+	// fsconfig(fd, enum, string, ptr, int)
+	431: {Number: 431, Name: "fsconfig", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "fsconfig", Len: -1}, {Kind: 4, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	// fsmount(fd, flags, flags)
+	432: {Number: 432, Name: "fsmount", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 13, Set: "fsmount", Len: -1}, {Kind: 13, Set: "mount_attr", Len: -1}}},
+	// fspick(dirfd, path, flags)
+	433: {Number: 433, Name: "fspick", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "fspick", Len: -1}}},
+	// pidfd_open(pid, flags) %process
+	434: {Number: 434, Name: "pidfd_open", Known: true, Traits: 0x200, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 13, Set: "pidfd", Len: -1}}},
+	// clone3(clone_args_in, size) !fork !clone-args %process
+	435: {Number: 435, Name: "clone3", Known: true, Traits: 0x20a, Args: []arch.Arg{{Kind: 68, Len: 1}, {Kind: 12, Len: -1}}},
+	// close_range(fd, fd, flags)
+	436: {Number: 436, Name: "close_range", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 1, Len: -1}, {Kind: 13, Set: "close_range", Len: -1}}},
+	// openat2(dirfd, path, open_how_in, size)
+	437: {Number: 437, Name: "openat2", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 67, Len: 3}, {Kind: 12, Len: -1}}},
+	// pidfd_getfd(fd, int, int) %process
+	438: {Number: 438, Name: "pidfd_getfd", Known: true, Traits: 0x200, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// faccessat2(dirfd, path, flags, flags)
+	439: {Number: 439, Name: "faccessat2", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "access", Len: -1}, {Kind: 13, Set: "faccessat", Len: -1}}},
+	// process_madvise(fd, ptr, long int, enum, int) %memory
+	440: {Number: 440, Name: "process_madvise", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 14, Set: "madvise", Len: -1}, {Kind: 0, Len: -1}}},
+	// epoll_pwait2(fd, epoll_events_out, int, timespec64_in, sigset_in, size)
+	441: {Number: 441, Name: "epoll_pwait2", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 50, Len: -1}, {Kind: 0, Len: -1}, {Kind: 29, Len: -1}, {Kind: 59, Len: 5}, {Kind: 12, Len: -1}}},
+	// mount_setattr(dirfd, path, flags, ptr, size)
+	442: {Number: 442, Name: "mount_setattr", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "at", Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	// quotactl_fd(fd, int, int, ptr)
+	443: {Number: 443, Name: "quotactl_fd", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	// landlock_create_ruleset(ptr, size, int)
+	444: {Number: 444, Name: "landlock_create_ruleset", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}}},
+	// landlock_add_rule(fd, int, ptr, int)
+	445: {Number: 445, Name: "landlock_add_rule", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	// landlock_restrict_self(fd, int)
+	446: {Number: 446, Name: "landlock_restrict_self", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}}},
+	// memfd_secret(flags) %memory
+	447: {Number: 447, Name: "memfd_secret", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 13, Set: "cloexec", Len: -1}}},
+	// process_mrelease(fd, int)
+	448: {Number: 448, Name: "process_mrelease", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}}},
+	// futex_waitv(ptr, int, int, timespec64_in, enum)
+	449: {Number: 449, Name: "futex_waitv", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 29, Len: -1}, {Kind: 14, Set: "clockid", Len: -1}}},
+	// set_mempolicy_home_node(ptr, size, long int, long int) %memory
+	450: {Number: 450, Name: "set_mempolicy_home_node", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
+	// cachestat(fd, ptr, ptr, int)
+	451: {Number: 451, Name: "cachestat", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	// fchmodat2(dirfd, path, mode, flags)
+	452: {Number: 452, Name: "fchmodat2", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 15, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
+	// map_shadow_stack(ptr, size, int) %memory
+	453: {Number: 453, Name: "map_shadow_stack", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}}},
+	// futex_wake(ptr, long int, int, int)
+	454: {Number: 454, Name: "futex_wake", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// futex_wait(ptr, long int, long int, int, timespec64_in, enum)
+	455: {Number: 455, Name: "futex_wait", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1}, {Kind: 29, Len: -1}, {Kind: 14, Set: "clockid", Len: -1}}},
+	// futex_requeue(ptr, int, int, int)
+	456: {Number: 456, Name: "futex_requeue", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// statmount(ptr, ptr, size, int)
+	457: {Number: 457, Name: "statmount", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}}},
+	// listmount(ptr, ptr, size, int)
+	458: {Number: 458, Name: "listmount", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}}},
+	// lsm_get_self_attr(int, ptr, ptr, int)
+	459: {Number: 459, Name: "lsm_get_self_attr", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	// lsm_set_self_attr(int, ptr, size, int)
+	460: {Number: 460, Name: "lsm_set_self_attr", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}}},
+	// lsm_list_modules(ptr, ptr, int)
+	461: {Number: 461, Name: "lsm_list_modules", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	// mseal(ptr, size, long int) %memory
+	462: {Number: 462, Name: "mseal", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1, Long: true}}},
+	// setxattrat(dirfd, path, flags, string, ptr, size)
+	463: {Number: 463, Name: "setxattrat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "at", Len: -1}, {Kind: 4, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	// getxattrat(dirfd, path, flags, string, ptr, size)
+	464: {Number: 464, Name: "getxattrat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "at", Len: -1}, {Kind: 4, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	// listxattrat(dirfd, path, flags, bufout, size)
+	465: {Number: 465, Name: "listxattrat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "at", Len: -1}, {Kind: 6, Len: 4}, {Kind: 12, Len: -1}}},
+	// removexattrat(dirfd, path, flags, string)
+	466: {Number: 466, Name: "removexattrat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "at", Len: -1}, {Kind: 4, Len: -1}}},
+	// open_tree_attr(dirfd, path, flags, ptr, size)
+	467: {Number: 467, Name: "open_tree_attr", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "open_tree", Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	// file_getattr(dirfd, path, ptr, size, flags)
+	468: {Number: 468, Name: "file_getattr", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
+	// file_setattr(dirfd, path, ptr, size, flags)
+	469: {Number: 469, Name: "file_setattr", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
+	// listns(ptr, ptr, size, int)
+	470: {Number: 470, Name: "listns", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}}},
+	// rseq_slice_yield: no signature
+	471: {Number: 471, Name: "rseq_slice_yield"},
 }
 
 // amd64Consts holds the amd64 values of the constants sets.txt names.

@@ -6,337 +6,665 @@ package arm64
 import "github.com/ktrace-linux/ktrace/arch"
 
 // Table is the system call table of the AArch64 (arm64) ABI.
-var Table = arch.NewTable(arch.ABIArm64, arm64Names, arm64Consts, arm64Structs...)
+var Table = arch.NewTable(arch.ABIArm64, arm64Calls, arm64Consts, arm64Structs...)
 
-// arm64Names holds the arm64 system call names by number.
-var arm64Names = []string{
-	0:   "io_setup",
-	1:   "io_destroy",
-	2:   "io_submit",
-	3:   "io_cancel",
-	4:   "io_getevents",
-	5:   "setxattr",
-	6:   "lsetxattr",
-	7:   "fsetxattr",
-	8:   "getxattr",
-	9:   "lgetxattr",
-	10:  "fgetxattr",
-	11:  "listxattr",
-	12:  "llistxattr",
-	13:  "flistxattr",
-	14:  "removexattr",
-	15:  "lremovexattr",
-	16:  "fremovexattr",
-	17:  "getcwd",
-	18:  "lookup_dcookie",
-	19:  "eventfd2",
-	20:  "epoll_create1",
-	21:  "epoll_ctl",
-	22:  "epoll_pwait",
-	23:  "dup",
-	24:  "dup3",
-	25:  "fcntl",
-	26:  "inotify_init1",
-	27:  "inotify_add_watch",
-	28:  "inotify_rm_watch",
-	29:  "ioctl",
-	30:  "ioprio_set",
-	31:  "ioprio_get",
-	32:  "flock",
-	33:  "mknodat",
-	34:  "mkdirat",
-	35:  "unlinkat",
-	36:  "symlinkat",
-	37:  "linkat",
-	38:  "renameat",
-	39:  "umount2",
-	40:  "mount",
-	41:  "pivot_root",
-	42:  "nfsservctl",
-	43:  "statfs",
-	44:  "fstatfs",
-	45:  "truncate",
-	46:  "ftruncate",
-	47:  "fallocate",
-	48:  "faccessat",
-	49:  "chdir",
-	50:  "fchdir",
-	51:  "chroot",
-	52:  "fchmod",
-	53:  "fchmodat",
-	54:  "fchownat",
-	55:  "fchown",
-	56:  "openat",
-	57:  "close",
-	58:  "vhangup",
-	59:  "pipe2",
-	60:  "quotactl",
-	61:  "getdents64",
-	62:  "lseek",
-	63:  "read",
-	64:  "write",
-	65:  "readv",
-	66:  "writev",
-	67:  "pread64",
-	68:  "pwrite64",
-	69:  "preadv",
-	70:  "pwritev",
-	71:  "sendfile",
-	72:  "pselect6",
-	73:  "ppoll",
-	74:  "signalfd4",
-	75:  "vmsplice",
-	76:  "splice",
-	77:  "tee",
-	78:  "readlinkat",
-	79:  "newfstatat",
-	80:  "fstat",
-	81:  "sync",
-	82:  "fsync",
-	83:  "fdatasync",
-	84:  "sync_file_range",
-	85:  "timerfd_create",
-	86:  "timerfd_settime",
-	87:  "timerfd_gettime",
-	88:  "utimensat",
-	89:  "acct",
-	90:  "capget",
-	91:  "capset",
-	92:  "personality",
-	93:  "exit",
-	94:  "exit_group",
-	95:  "waitid",
-	96:  "set_tid_address",
-	97:  "unshare",
-	98:  "futex",
-	99:  "set_robust_list",
-	100: "get_robust_list",
-	101: "nanosleep",
-	102: "getitimer",
-	103: "setitimer",
-	104: "kexec_load",
-	105: "init_module",
-	106: "delete_module",
-	107: "timer_create",
-	108: "timer_gettime",
-	109: "timer_getoverrun",
-	110: "timer_settime",
-	111: "timer_delete",
-	112: "clock_settime",
-	113: "clock_gettime",
-	114: "clock_getres",
-	115: "clock_nanosleep",
-	116: "syslog",
-	117: "ptrace",
-	118: "sched_setparam",
-	119: "sched_setscheduler",
-	120: "sched_getscheduler",
-	121: "sched_getparam",
-	122: "sched_setaffinity",
-	123: "sched_getaffinity",
-	124: "sched_yield",
-	125: "sched_get_priority_max",
-	126: "sched_get_priority_min",
-	127: "sched_rr_get_interval",
-	128: "restart_syscall",
-	129: "kill",
-	130: "tkill",
-	131: "tgkill",
-	132: "sigaltstack",
-	133: "rt_sigsuspend",
-	134: "rt_sigaction",
-	135: "rt_sigprocmask",
-	136: "rt_sigpending",
-	137: "rt_sigtimedwait",
-	138: "rt_sigqueueinfo",
-	139: "rt_sigreturn",
-	140: "setpriority",
-	141: "getpriority",
-	142: "reboot",
-	143: "setregid",
-	144: "setgid",
-	145: "setreuid",
-	146: "setuid",
-	147: "setresuid",
-	148: "getresuid",
-	149: "setresgid",
-	150: "getresgid",
-	151: "setfsuid",
-	152: "setfsgid",
-	153: "times",
-	154: "setpgid",
-	155: "getpgid",
-	156: "getsid",
-	157: "setsid",
-	158: "getgroups",
-	159: "setgroups",
-	160: "uname",
-	161: "sethostname",
-	162: "setdomainname",
-	163: "getrlimit",
-	164: "setrlimit",
-	165: "getrusage",
-	166: "umask",
-	167: "prctl",
-	168: "getcpu",
-	169: "gettimeofday",
-	170: "settimeofday",
-	171: "adjtimex",
-	172: "getpid",
-	173: "getppid",
-	174: "getuid",
-	175: "geteuid",
-	176: "getgid",
-	177: "getegid",
-	178: "gettid",
-	179: "sysinfo",
-	180: "mq_open",
-	181: "mq_unlink",
-	182: "mq_timedsend",
-	183: "mq_timedreceive",
-	184: "mq_notify",
-	185: "mq_getsetattr",
-	186: "msgget",
-	187: "msgctl",
-	188: "msgrcv",
-	189: "msgsnd",
-	190: "semget",
-	191: "semctl",
-	192: "semtimedop",
-	193: "semop",
-	194: "shmget",
-	195: "shmctl",
-	196: "shmat",
-	197: "shmdt",
-	198: "socket",
-	199: "socketpair",
-	200: "bind",
-	201: "listen",
-	202: "accept",
-	203: "connect",
-	204: "getsockname",
-	205: "getpeername",
-	206: "sendto",
-	207: "recvfrom",
-	208: "setsockopt",
-	209: "getsockopt",
-	210: "shutdown",
-	211: "sendmsg",
-	212: "recvmsg",
-	213: "readahead",
-	214: "brk",
-	215: "munmap",
-	216: "mremap",
-	217: "add_key",
-	218: "request_key",
-	219: "keyctl",
-	220: "clone",
-	221: "execve",
-	222: "mmap",
-	223: "fadvise64",
-	224: "swapon",
-	225: "swapoff",
-	226: "mprotect",
-	227: "msync",
-	228: "mlock",
-	229: "munlock",
-	230: "mlockall",
-	231: "munlockall",
-	232: "mincore",
-	233: "madvise",
-	234: "remap_file_pages",
-	235: "mbind",
-	236: "get_mempolicy",
-	237: "set_mempolicy",
-	238: "migrate_pages",
-	239: "move_pages",
-	240: "rt_tgsigqueueinfo",
-	241: "perf_event_open",
-	242: "accept4",
-	243: "recvmmsg",
-	260: "wait4",
-	261: "prlimit64",
-	262: "fanotify_init",
-	263: "fanotify_mark",
-	264: "name_to_handle_at",
-	265: "open_by_handle_at",
-	266: "clock_adjtime",
-	267: "syncfs",
-	268: "setns",
-	269: "sendmmsg",
-	270: "process_vm_readv",
-	271: "process_vm_writev",
-	272: "kcmp",
-	273: "finit_module",
-	274: "sched_setattr",
-	275: "sched_getattr",
-	276: "renameat2",
-	277: "seccomp",
-	278: "getrandom",
-	279: "memfd_create",
-	280: "bpf",
-	281: "execveat",
-	282: "userfaultfd",
-	283: "membarrier",
-	284: "mlock2",
-	285: "copy_file_range",
-	286: "preadv2",
-	287: "pwritev2",
-	288: "pkey_mprotect",
-	289: "pkey_alloc",
-	290: "pkey_free",
-	291: "statx",
-	292: "io_pgetevents",
-	293: "rseq",
-	294: "kexec_file_load",
-	424: "pidfd_send_signal",
-	425: "io_uring_setup",
-	426: "io_uring_enter",
-	427: "io_uring_register",
-	428: "open_tree",
-	429: "move_mount",
-	430: "fsopen",
-	431: "fsconfig",
-	432: "fsmount",
-	433: "fspick",
-	434: "pidfd_open",
-	435: "clone3",
-	436: "close_range",
-	437: "openat2",
-	438: "pidfd_getfd",
-	439: "faccessat2",
-	440: "process_madvise",
-	441: "epoll_pwait2",
-	442: "mount_setattr",
-	443: "quotactl_fd",
-	444: "landlock_create_ruleset",
-	445: "landlock_add_rule",
-	446: "landlock_restrict_self",
-	447: "memfd_secret",
-	448: "process_mrelease",
-	449: "futex_waitv",
-	450: "set_mempolicy_home_node",
-	451: "cachestat",
-	452: "fchmodat2",
-	453: "map_shadow_stack",
-	454: "futex_wake",
-	455: "futex_wait",
-	456: "futex_requeue",
-	457: "statmount",
-	458: "listmount",
-	459: "lsm_get_self_attr",
-	460: "lsm_set_self_attr",
-	461: "lsm_list_modules",
-	462: "mseal",
-	463: "setxattrat",
-	464: "getxattrat",
-	465: "listxattrat",
-	466: "removexattrat",
-	467: "open_tree_attr",
-	468: "file_getattr",
-	469: "file_setattr",
-	470: "listns",
-	471: "rseq_slice_yield",
+// arm64Calls holds the arm64 system calls by number, with their
+// signatures and traits from syscalls.txt.
+var arm64Calls = []arch.Syscall{
+	// io_setup(int, ptr)
+	0: {Number: 0, Name: "io_setup", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	// io_destroy(long int)
+	1: {Number: 1, Name: "io_destroy", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1, Long: true}}},
+	// io_submit(long int, long int, ptr)
+	2: {Number: 2, Name: "io_submit", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}}},
+	// io_cancel(long int, ptr, ptr)
+	3: {Number: 3, Name: "io_cancel", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// io_getevents(long int, long int, long int, ptr, ptr)
+	4: {Number: 4, Name: "io_getevents", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// setxattr(path, string, bufin, size, flags)
+	5: {Number: 5, Name: "setxattr", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 4, Len: -1}, {Kind: 5, Len: 3}, {Kind: 12, Len: -1}, {Kind: 13, Set: "xattr", Len: -1}}},
+	// lsetxattr(path, string, bufin, size, flags)
+	6: {Number: 6, Name: "lsetxattr", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 4, Len: -1}, {Kind: 5, Len: 3}, {Kind: 12, Len: -1}, {Kind: 13, Set: "xattr", Len: -1}}},
+	// fsetxattr(fd, string, bufin, size, flags)
+	7: {Number: 7, Name: "fsetxattr", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 4, Len: -1}, {Kind: 5, Len: 3}, {Kind: 12, Len: -1}, {Kind: 13, Set: "xattr", Len: -1}}},
+	// getxattr(path, string, bufout, size)
+	8: {Number: 8, Name: "getxattr", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 4, Len: -1}, {Kind: 6, Len: 3}, {Kind: 12, Len: -1}}},
+	// lgetxattr(path, string, bufout, size)
+	9: {Number: 9, Name: "lgetxattr", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 4, Len: -1}, {Kind: 6, Len: 3}, {Kind: 12, Len: -1}}},
+	// fgetxattr(fd, string, bufout, size)
+	10: {Number: 10, Name: "fgetxattr", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 4, Len: -1}, {Kind: 6, Len: 3}, {Kind: 12, Len: -1}}},
+	// listxattr(path, bufout, size)
+	11: {Number: 11, Name: "listxattr", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 6, Len: 2}, {Kind: 12, Len: -1}}},
+	// llistxattr(path, bufout, size)
+	12: {Number: 12, Name: "llistxattr", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 6, Len: 2}, {Kind: 12, Len: -1}}},
+	// flistxattr(fd, bufout, size)
+	13: {Number: 13, Name: "flistxattr", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 6, Len: 2}, {Kind: 12, Len: -1}}},
+	// removexattr(path, string)
+	14: {Number: 14, Name: "removexattr", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 4, Len: -1}}},
+	// lremovexattr(path, string)
+	15: {Number: 15, Name: "lremovexattr", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 4, Len: -1}}},
+	// fremovexattr(fd, string)
+	16: {Number: 16, Name: "fremovexattr", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 4, Len: -1}}},
+	// getcwd(text_out, size)
+	17: {Number: 17, Name: "getcwd", Known: true, Args: []arch.Arg{{Kind: 51, Len: -1}, {Kind: 12, Len: -1}}},
+	// lookup_dcookie(long int, bufout, size)
+	18: {Number: 18, Name: "lookup_dcookie", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1, Long: true}, {Kind: 6, Len: 2}, {Kind: 12, Len: -1}}},
+	// eventfd2(int, flags)
+	19: {Number: 19, Name: "eventfd2", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "eventfd", Len: -1}}},
+	// epoll_create1(flags)
+	20: {Number: 20, Name: "epoll_create1", Known: true, Args: []arch.Arg{{Kind: 13, Set: "epoll_create", Len: -1}}},
+	// epoll_ctl(fd, enum, fd, epoll_event_in)
+	21: {Number: 21, Name: "epoll_ctl", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "epoll_ctl", Len: -1}, {Kind: 1, Len: -1}, {Kind: 49, Len: -1}}},
+	// epoll_pwait(fd, epoll_events_out, int, int, sigset_in, size)
+	22: {Number: 22, Name: "epoll_pwait", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 50, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 59, Len: 5}, {Kind: 12, Len: -1}}},
+	// dup(fd)
+	23: {Number: 23, Name: "dup", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}}},
+	// dup3(fd, fd, flags)
+	24: {Number: 24, Name: "dup3", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 1, Len: -1}, {Kind: 13, Set: "cloexec", Len: -1}}},
+	// fcntl(fd, enum, long int)
+	25: {Number: 25, Name: "fcntl", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "fcntl", Len: -1}, {Kind: 0, Len: -1, Long: true}}},
+	// inotify_init1(flags)
+	26: {Number: 26, Name: "inotify_init1", Known: true, Args: []arch.Arg{{Kind: 13, Set: "inotify_init", Len: -1}}},
+	// inotify_add_watch(fd, path, flags)
+	27: {Number: 27, Name: "inotify_add_watch", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "inotify", Len: -1}}},
+	// inotify_rm_watch(fd, int)
+	28: {Number: 28, Name: "inotify_rm_watch", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}}},
+	// ioctl(fd, enum, ptr)
+	29: {Number: 29, Name: "ioctl", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "ioctl", Len: -1}, {Kind: 18, Len: -1}}},
+	// ioprio_set(int, int, int)
+	30: {Number: 30, Name: "ioprio_set", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// ioprio_get(int, int)
+	31: {Number: 31, Name: "ioprio_get", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// flock(fd, flags)
+	32: {Number: 32, Name: "flock", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 13, Set: "flock", Len: -1}}},
+	// mknodat(dirfd, path, mode, int)
+	33: {Number: 33, Name: "mknodat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 15, Len: -1}, {Kind: 0, Len: -1}}},
+	// mkdirat(dirfd, path, mode)
+	34: {Number: 34, Name: "mkdirat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 15, Len: -1}}},
+	// unlinkat(dirfd, path, flags)
+	35: {Number: 35, Name: "unlinkat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "unlinkat", Len: -1}}},
+	// symlinkat(path, dirfd, path)
+	36: {Number: 36, Name: "symlinkat", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 2, Len: -1}, {Kind: 3, Len: -1}}},
+	// linkat(dirfd, path, dirfd, path, flags)
+	37: {Number: 37, Name: "linkat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
+	// renameat(dirfd, path, dirfd, path)
+	38: {Number: 38, Name: "renameat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 2, Len: -1}, {Kind: 3, Len: -1}}},
+	// umount2(path, flags)
+	39: {Number: 39, Name: "umount2", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 13, Set: "umount", Len: -1}}},
+	// mount(path, path, string, long flags, ptr)
+	40: {Number: 40, Name: "mount", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 3, Len: -1}, {Kind: 4, Len: -1}, {Kind: 13, Set: "mount", Len: -1, Long: true}, {Kind: 18, Len: -1}}},
+	// pivot_root(path, path)
+	41: {Number: 41, Name: "pivot_root", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 3, Len: -1}}},
+	// nfsservctl(int, ptr, ptr)
+	42: {Number: 42, Name: "nfsservctl", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// statfs(path, statfs_out) %statfs
+	43: {Number: 43, Name: "statfs", Known: true, Traits: 0x10000, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 69, Len: -1}}},
+	// fstatfs(fd, statfs_out) %fstatfs
+	44: {Number: 44, Name: "fstatfs", Known: true, Traits: 0x20000, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 69, Len: -1}}},
+	// truncate(path, off)
+	45: {Number: 45, Name: "truncate", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 21, Len: -1}}},
+	// ftruncate(fd, off)
+	46: {Number: 46, Name: "ftruncate", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 21, Len: -1}}},
+	// fallocate(fd, flags, off, off)
+	47: {Number: 47, Name: "fallocate", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 13, Set: "fallocate", Len: -1}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}}},
+	// faccessat(dirfd, path, flags)
+	48: {Number: 48, Name: "faccessat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "access", Len: -1}}},
+	// chdir(path)
+	49: {Number: 49, Name: "chdir", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}}},
+	// fchdir(fd)
+	50: {Number: 50, Name: "fchdir", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}}},
+	// chroot(path)
+	51: {Number: 51, Name: "chroot", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}}},
+	// fchmod(fd, mode)
+	52: {Number: 52, Name: "fchmod", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 15, Len: -1}}},
+	// fchmodat(dirfd, path, mode)
+	53: {Number: 53, Name: "fchmodat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 15, Len: -1}}},
+	// fchownat(dirfd, path, int, int, flags)
+	54: {Number: 54, Name: "fchownat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
+	// fchown(fd, int, int)
+	55: {Number: 55, Name: "fchown", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// openat(dirfd, path, flags, mode)
+	56: {Number: 56, Name: "openat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "open", Len: -1}, {Kind: 15, Len: -1}}},
+	// close(fd)
+	57: {Number: 57, Name: "close", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}}},
+	// vhangup()
+	58: {Number: 58, Name: "vhangup", Known: true},
+	// pipe2(fds2_out, flags)
+	59: {Number: 59, Name: "pipe2", Known: true, Args: []arch.Arg{{Kind: 26, Len: -1}, {Kind: 13, Set: "pipe2", Len: -1}}},
+	// quotactl(int, path, int, ptr)
+	60: {Number: 60, Name: "quotactl", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 3, Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	// getdents64(fd, dirents64_out, size)
+	61: {Number: 61, Name: "getdents64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 52, Len: -1}, {Kind: 12, Len: -1}}},
+	// lseek(fd, off, enum)
+	62: {Number: 62, Name: "lseek", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 21, Len: -1}, {Kind: 14, Set: "whence", Len: -1}}},
+	// read(fd, bufout, size)
+	63: {Number: 63, Name: "read", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 6, Len: 2}, {Kind: 12, Len: -1}}},
+	// write(fd, bufin, size)
+	64: {Number: 64, Name: "write", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 5, Len: 2}, {Kind: 12, Len: -1}}},
+	// readv(fd, iovout, long int)
+	65: {Number: 65, Name: "readv", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 8, Len: 2}, {Kind: 0, Len: -1, Long: true}}},
+	// writev(fd, iovin, long int)
+	66: {Number: 66, Name: "writev", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 7, Len: 2}, {Kind: 0, Len: -1, Long: true}}},
+	// pread64(fd, bufout, size, off)
+	67: {Number: 67, Name: "pread64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 6, Len: 2}, {Kind: 12, Len: -1}, {Kind: 21, Len: -1}}},
+	// pwrite64(fd, bufin, size, off)
+	68: {Number: 68, Name: "pwrite64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 5, Len: 2}, {Kind: 12, Len: -1}, {Kind: 21, Len: -1}}},
+	// preadv(fd, iovout, long int, off, off)
+	69: {Number: 69, Name: "preadv", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 8, Len: 2}, {Kind: 0, Len: -1, Long: true}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}}},
+	// pwritev(fd, iovin, long int, off, off)
+	70: {Number: 70, Name: "pwritev", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 7, Len: 2}, {Kind: 0, Len: -1, Long: true}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}}},
+	// sendfile(fd, fd, ptr, size)
+	71: {Number: 71, Name: "sendfile", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	// pselect6(int, fdset_inout, fdset_inout, fdset_inout, timespec_inout, ptr)
+	72: {Number: 72, Name: "pselect6", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 48, Len: 0}, {Kind: 48, Len: 0}, {Kind: 48, Len: 0}, {Kind: 35, Len: -1}, {Kind: 18, Len: -1}}},
+	// ppoll(pollfd_inout, int, timespec_inout, sigset_in, size)
+	73: {Number: 73, Name: "ppoll", Known: true, Args: []arch.Arg{{Kind: 31, Len: 1}, {Kind: 0, Len: -1}, {Kind: 35, Len: -1}, {Kind: 59, Len: 4}, {Kind: 12, Len: -1}}},
+	// signalfd4(fd, sigset_in, size, flags) %signal
+	74: {Number: 74, Name: "signalfd4", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 59, Len: 2}, {Kind: 12, Len: -1}, {Kind: 13, Set: "signalfd", Len: -1}}},
+	// vmsplice(fd, iovin, long int, flags)
+	75: {Number: 75, Name: "vmsplice", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 7, Len: 2}, {Kind: 0, Len: -1, Long: true}, {Kind: 13, Set: "splice", Len: -1}}},
+	// splice(fd, ptr, fd, ptr, size, flags)
+	76: {Number: 76, Name: "splice", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "splice", Len: -1}}},
+	// tee(fd, fd, size, flags)
+	77: {Number: 77, Name: "tee", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 1, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "splice", Len: -1}}},
+	// readlinkat(dirfd, path, text_out, size)
+	78: {Number: 78, Name: "readlinkat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 51, Len: -1}, {Kind: 12, Len: -1}}},
+	// newfstatat(dirfd, path, stat_out, flags) %fstat
+	79: {Number: 79, Name: "newfstatat", Known: true, Traits: 0x8000, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 23, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
+	// fstat(fd, stat_out) %fstat
+	80: {Number: 80, Name: "fstat", Known: true, Traits: 0x8000, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 23, Len: -1}}},
+	// sync()
+	81: {Number: 81, Name: "sync", Known: true},
+	// fsync(fd)
+	82: {Number: 82, Name: "fsync", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}}},
+	// fdatasync(fd)
+	83: {Number: 83, Name: "fdatasync", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}}},
+	// sync_file_range(fd, off, off, flags)
+	84: {Number: 84, Name: "sync_file_range", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}, {Kind: 13, Set: "sync_file_range", Len: -1}}},
+	// timerfd_create(enum, flags)
+	85: {Number: 85, Name: "timerfd_create", Known: true, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 13, Set: "timerfd", Len: -1}}},
+	// timerfd_settime(fd, flags, itimerspec_in, itimerspec_out)
+	86: {Number: 86, Name: "timerfd_settime", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 13, Set: "timerfd_settime", Len: -1}, {Kind: 40, Len: -1}, {Kind: 41, Len: -1}}},
+	// timerfd_gettime(fd, itimerspec_out)
+	87: {Number: 87, Name: "timerfd_gettime", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 41, Len: -1}}},
+	// utimensat(dirfd, path, timespec2_in, flags)
+	88: {Number: 88, Name: "utimensat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 38, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
+	// acct(path)
+	89: {Number: 89, Name: "acct", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}}},
+	// capget(ptr, ptr) %creds
+	90: {Number: 90, Name: "capget", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// capset(ptr, ptr) %creds
+	91: {Number: 91, Name: "capset", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// personality(int)
+	92: {Number: 92, Name: "personality", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	// exit(int) !exit-thread %process
+	93: {Number: 93, Name: "exit", Known: true, Traits: 0x210, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	// exit_group(int) !exit-process %process
+	94: {Number: 94, Name: "exit_group", Known: true, Traits: 0x220, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	// waitid(enum, pid, siginfo_out, flags, ptr) %process
+	95: {Number: 95, Name: "waitid", Known: true, Traits: 0x200, Args: []arch.Arg{{Kind: 14, Set: "idtype", Len: -1}, {Kind: 17, Len: -1}, {Kind: 55, Len: -1}, {Kind: 13, Set: "wait", Len: -1}, {Kind: 18, Len: -1}}},
+	// set_tid_address(ptr)
+	96: {Number: 96, Name: "set_tid_address", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}}},
+	// unshare(long flags) %process
+	97: {Number: 97, Name: "unshare", Known: true, Traits: 0x200, Args: []arch.Arg{{Kind: 13, Set: "unshare", Len: -1, Long: true}}},
+	// futex(ptr, flags, int, futex_timeout_in, ptr, int)
+	98: {Number: 98, Name: "futex", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 13, Set: "futex", Len: -1}, {Kind: 0, Len: -1}, {Kind: 46, Len: 1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	// set_robust_list(ptr, size)
+	99: {Number: 99, Name: "set_robust_list", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	// get_robust_list(pid, ptr, ptr)
+	100: {Number: 100, Name: "get_robust_list", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// nanosleep(timespec_in, ptr)
+	101: {Number: 101, Name: "nanosleep", Known: true, Args: []arch.Arg{{Kind: 27, Len: -1}, {Kind: 18, Len: -1}}},
+	// getitimer(enum, itimerval_out)
+	102: {Number: 102, Name: "getitimer", Known: true, Args: []arch.Arg{{Kind: 14, Set: "itimer", Len: -1}, {Kind: 45, Len: -1}}},
+	// setitimer(enum, itimerval_in, itimerval_out)
+	103: {Number: 103, Name: "setitimer", Known: true, Args: []arch.Arg{{Kind: 14, Set: "itimer", Len: -1}, {Kind: 44, Len: -1}, {Kind: 45, Len: -1}}},
+	// kexec_load(ptr, long int, ptr, long int)
+	104: {Number: 104, Name: "kexec_load", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}}},
+	// init_module(ptr, size, string)
+	105: {Number: 105, Name: "init_module", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 4, Len: -1}}},
+	// delete_module(string, int)
+	106: {Number: 106, Name: "delete_module", Known: true, Args: []arch.Arg{{Kind: 4, Len: -1}, {Kind: 0, Len: -1}}},
+	// timer_create(enum, ptr, ptr)
+	107: {Number: 107, Name: "timer_create", Known: true, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// timer_gettime(int, itimerspec_out)
+	108: {Number: 108, Name: "timer_gettime", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 41, Len: -1}}},
+	// timer_getoverrun(int)
+	109: {Number: 109, Name: "timer_getoverrun", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	// timer_settime(int, flags, itimerspec_in, itimerspec_out)
+	110: {Number: 110, Name: "timer_settime", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "timer", Len: -1}, {Kind: 40, Len: -1}, {Kind: 41, Len: -1}}},
+	// timer_delete(int)
+	111: {Number: 111, Name: "timer_delete", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	// clock_settime(enum, timespec_in) %clock
+	112: {Number: 112, Name: "clock_settime", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 27, Len: -1}}},
+	// clock_gettime(enum, timespec_out) %clock
+	113: {Number: 113, Name: "clock_gettime", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 28, Len: -1}}},
+	// clock_getres(enum, timespec_out) %clock
+	114: {Number: 114, Name: "clock_getres", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 28, Len: -1}}},
+	// clock_nanosleep(enum, flags, timespec_in, ptr) %clock
+	115: {Number: 115, Name: "clock_nanosleep", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 13, Set: "timer", Len: -1}, {Kind: 27, Len: -1}, {Kind: 18, Len: -1}}},
+	// syslog(int, bufout, int)
+	116: {Number: 116, Name: "syslog", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 6, Len: 2}, {Kind: 0, Len: -1}}},
+	// ptrace(long enum, long pid, ptr, ptr)
+	117: {Number: 117, Name: "ptrace", Known: true, Args: []arch.Arg{{Kind: 14, Set: "ptrace", Len: -1, Long: true}, {Kind: 17, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// sched_setparam(pid, ptr)
+	118: {Number: 118, Name: "sched_setparam", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 18, Len: -1}}},
+	// sched_setscheduler(pid, flags, ptr)
+	119: {Number: 119, Name: "sched_setscheduler", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 13, Set: "sched", Len: -1}, {Kind: 18, Len: -1}}},
+	// sched_getscheduler(pid)
+	120: {Number: 120, Name: "sched_getscheduler", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}}},
+	// sched_getparam(pid, ptr)
+	121: {Number: 121, Name: "sched_getparam", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 18, Len: -1}}},
+	// sched_setaffinity(pid, size, ptr)
+	122: {Number: 122, Name: "sched_setaffinity", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 12, Len: -1}, {Kind: 18, Len: -1}}},
+	// sched_getaffinity(pid, size, ptr)
+	123: {Number: 123, Name: "sched_getaffinity", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 12, Len: -1}, {Kind: 18, Len: -1}}},
+	// sched_yield()
+	124: {Number: 124, Name: "sched_yield", Known: true},
+	// sched_get_priority_max(flags)
+	125: {Number: 125, Name: "sched_get_priority_max", Known: true, Args: []arch.Arg{{Kind: 13, Set: "sched", Len: -1}}},
+	// sched_get_priority_min(flags)
+	126: {Number: 126, Name: "sched_get_priority_min", Known: true, Args: []arch.Arg{{Kind: 13, Set: "sched", Len: -1}}},
+	// sched_rr_get_interval(pid, timespec_out)
+	127: {Number: 127, Name: "sched_rr_get_interval", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 28, Len: -1}}},
+	// restart_syscall()
+	128: {Number: 128, Name: "restart_syscall", Known: true},
+	// kill(pid, signal) %process %signal
+	129: {Number: 129, Name: "kill", Known: true, Traits: 0x600, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 16, Len: -1}}},
+	// tkill(pid, signal) %process %signal
+	130: {Number: 130, Name: "tkill", Known: true, Traits: 0x600, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 16, Len: -1}}},
+	// tgkill(pid, pid, signal) %process %signal
+	131: {Number: 131, Name: "tgkill", Known: true, Traits: 0x600, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 17, Len: -1}, {Kind: 16, Len: -1}}},
+	// sigaltstack(ptr, ptr) %signal
+	132: {Number: 132, Name: "sigaltstack", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// rt_sigsuspend(sigset_in, size) %signal
+	133: {Number: 133, Name: "rt_sigsuspend", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 59, Len: 1}, {Kind: 12, Len: -1}}},
+	// rt_sigaction(signal, sigaction_in, sigaction_out, size) !sighandler %signal
+	134: {Number: 134, Name: "rt_sigaction", Known: true, Traits: 0x440, Args: []arch.Arg{{Kind: 16, Len: -1}, {Kind: 57, Len: -1}, {Kind: 58, Len: -1}, {Kind: 12, Len: -1}}},
+	// rt_sigprocmask(enum, sigset_in, sigset_out, size) %signal
+	135: {Number: 135, Name: "rt_sigprocmask", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 14, Set: "sighow", Len: -1}, {Kind: 59, Len: 3}, {Kind: 60, Len: 3}, {Kind: 12, Len: -1}}},
+	// rt_sigpending(sigset_out, size) %signal
+	136: {Number: 136, Name: "rt_sigpending", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 60, Len: 1}, {Kind: 12, Len: -1}}},
+	// rt_sigtimedwait(sigset_in, siginfo_out, timespec_in, size) %signal
+	137: {Number: 137, Name: "rt_sigtimedwait", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 59, Len: 3}, {Kind: 55, Len: -1}, {Kind: 27, Len: -1}, {Kind: 12, Len: -1}}},
+	// rt_sigqueueinfo(pid, signal, siginfo_in) %process %signal
+	138: {Number: 138, Name: "rt_sigqueueinfo", Known: true, Traits: 0x600, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 16, Len: -1}, {Kind: 54, Len: -1}}},
+	// rt_sigreturn() %signal
+	139: {Number: 139, Name: "rt_sigreturn", Known: true, Traits: 0x400},
+	// setpriority(enum, int, int)
+	140: {Number: 140, Name: "setpriority", Known: true, Args: []arch.Arg{{Kind: 14, Set: "prio", Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// getpriority(enum, int)
+	141: {Number: 141, Name: "getpriority", Known: true, Args: []arch.Arg{{Kind: 14, Set: "prio", Len: -1}, {Kind: 0, Len: -1}}},
+	// reboot(int, int, enum, ptr)
+	142: {Number: 142, Name: "reboot", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 14, Set: "reboot", Len: -1}, {Kind: 18, Len: -1}}},
+	// setregid(int, int) %creds
+	143: {Number: 143, Name: "setregid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// setgid(int) %creds
+	144: {Number: 144, Name: "setgid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	// setreuid(int, int) %creds
+	145: {Number: 145, Name: "setreuid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// setuid(int) %creds
+	146: {Number: 146, Name: "setuid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	// setresuid(int, int, int) %creds
+	147: {Number: 147, Name: "setresuid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// getresuid(ptr, ptr, ptr) %creds
+	148: {Number: 148, Name: "getresuid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// setresgid(int, int, int) %creds
+	149: {Number: 149, Name: "setresgid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// getresgid(ptr, ptr, ptr) %creds
+	150: {Number: 150, Name: "getresgid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// setfsuid(int) %creds
+	151: {Number: 151, Name: "setfsuid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	// setfsgid(int) %creds
+	152: {Number: 152, Name: "setfsgid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	// times(ptr)
+	153: {Number: 153, Name: "times", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}}},
+	// setpgid(pid, pid)
+	154: {Number: 154, Name: "setpgid", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 17, Len: -1}}},
+	// getpgid(pid)
+	155: {Number: 155, Name: "getpgid", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}}},
+	// getsid(pid)
+	156: {Number: 156, Name: "getsid", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}}},
+	// setsid()
+	157: {Number: 157, Name: "setsid", Known: true},
+	// getgroups(int, ptr) %creds
+	158: {Number: 158, Name: "getgroups", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	// setgroups(int, ptr) %creds
+	159: {Number: 159, Name: "setgroups", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	// uname(utsname_out)
+	160: {Number: 160, Name: "uname", Known: true, Args: []arch.Arg{{Kind: 65, Len: -1}}},
+	// sethostname(bufin, size)
+	161: {Number: 161, Name: "sethostname", Known: true, Args: []arch.Arg{{Kind: 5, Len: 1}, {Kind: 12, Len: -1}}},
+	// setdomainname(bufin, size)
+	162: {Number: 162, Name: "setdomainname", Known: true, Args: []arch.Arg{{Kind: 5, Len: 1}, {Kind: 12, Len: -1}}},
+	// getrlimit(enum, rlimit_out)
+	163: {Number: 163, Name: "getrlimit", Known: true, Args: []arch.Arg{{Kind: 14, Set: "rlimit", Len: -1}, {Kind: 62, Len: -1}}},
+	// setrlimit(enum, rlimit_in)
+	164: {Number: 164, Name: "setrlimit", Known: true, Args: []arch.Arg{{Kind: 14, Set: "rlimit", Len: -1}, {Kind: 61, Len: -1}}},
+	// getrusage(enum, ptr)
+	165: {Number: 165, Name: "getrusage", Known: true, Args: []arch.Arg{{Kind: 14, Set: "rusage", Len: -1}, {Kind: 18, Len: -1}}},
+	// umask(mode)
+	166: {Number: 166, Name: "umask", Known: true, Args: []arch.Arg{{Kind: 15, Len: -1}}},
+	// prctl(enum, long int, long int, long int, long int) !rename %creds
+	167: {Number: 167, Name: "prctl", Known: true, Traits: 0x200080, Args: []arch.Arg{{Kind: 14, Set: "prctl", Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
+	// getcpu(ptr, ptr, ptr)
+	168: {Number: 168, Name: "getcpu", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// gettimeofday(timeval_out, ptr) %clock
+	169: {Number: 169, Name: "gettimeofday", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 33, Len: -1}, {Kind: 18, Len: -1}}},
+	// settimeofday(timeval_in, ptr) %clock
+	170: {Number: 170, Name: "settimeofday", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 32, Len: -1}, {Kind: 18, Len: -1}}},
+	// adjtimex(ptr) %clock
+	171: {Number: 171, Name: "adjtimex", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 18, Len: -1}}},
+	// getpid() %pure
+	172: {Number: 172, Name: "getpid", Known: true, Traits: 0x100000},
+	// getppid() %pure
+	173: {Number: 173, Name: "getppid", Known: true, Traits: 0x100000},
+	// getuid() %pure %creds
+	174: {Number: 174, Name: "getuid", Known: true, Traits: 0x300000},
+	// geteuid() %pure %creds
+	175: {Number: 175, Name: "geteuid", Known: true, Traits: 0x300000},
+	// getgid() %pure %creds
+	176: {Number: 176, Name: "getgid", Known: true, Traits: 0x300000},
+	// getegid() %pure %creds
+	177: {Number: 177, Name: "getegid", Known: true, Traits: 0x300000},
+	// gettid() %pure
+	178: {Number: 178, Name: "gettid", Known: true, Traits: 0x100000},
+	// sysinfo(sysinfo_out)
+	179: {Number: 179, Name: "sysinfo", Known: true, Args: []arch.Arg{{Kind: 66, Len: -1}}},
+	// mq_open(string, flags, mode, ptr)
+	180: {Number: 180, Name: "mq_open", Known: true, Args: []arch.Arg{{Kind: 4, Len: -1}, {Kind: 13, Set: "open", Len: -1}, {Kind: 15, Len: -1}, {Kind: 18, Len: -1}}},
+	// mq_unlink(string)
+	181: {Number: 181, Name: "mq_unlink", Known: true, Args: []arch.Arg{{Kind: 4, Len: -1}}},
+	// mq_timedsend(int, bufin, size, int, ptr)
+	182: {Number: 182, Name: "mq_timedsend", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 5, Len: 2}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	// mq_timedreceive(int, bufout, size, ptr, ptr)
+	183: {Number: 183, Name: "mq_timedreceive", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 6, Len: 2}, {Kind: 12, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// mq_notify(int, ptr)
+	184: {Number: 184, Name: "mq_notify", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	// mq_getsetattr(int, ptr, ptr)
+	185: {Number: 185, Name: "mq_getsetattr", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// msgget(int, flags) %ipc
+	186: {Number: 186, Name: "msgget", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "ipcget", Len: -1}}},
+	// msgctl(int, flags, ptr) %ipc
+	187: {Number: 187, Name: "msgctl", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "msgctl", Len: -1}, {Kind: 18, Len: -1}}},
+	// msgrcv(int, ptr, size, long int, flags) %ipc
+	188: {Number: 188, Name: "msgrcv", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 13, Set: "msgflg", Len: -1}}},
+	// msgsnd(int, ptr, size, flags) %ipc
+	189: {Number: 189, Name: "msgsnd", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "msgflg", Len: -1}}},
+	// semget(int, int, flags) %ipc
+	190: {Number: 190, Name: "semget", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 13, Set: "ipcget", Len: -1}}},
+	// semctl(int, int, flags, ptr) %ipc
+	191: {Number: 191, Name: "semctl", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 13, Set: "semctl", Len: -1}, {Kind: 18, Len: -1}}},
+	// semtimedop(int, ptr, int, ptr) %ipc
+	192: {Number: 192, Name: "semtimedop", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	// semop(int, ptr, int) %ipc
+	193: {Number: 193, Name: "semop", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	// shmget(int, size, flags) %ipc
+	194: {Number: 194, Name: "shmget", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "ipcget", Len: -1}}},
+	// shmctl(int, flags, ptr) %ipc
+	195: {Number: 195, Name: "shmctl", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "shmctl", Len: -1}, {Kind: 18, Len: -1}}},
+	// shmat(int, ptr, flags) %ipc
+	196: {Number: 196, Name: "shmat", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 13, Set: "shmat", Len: -1}}},
+	// shmdt(ptr) %ipc
+	197: {Number: 197, Name: "shmdt", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 18, Len: -1}}},
+	// socket(enum, flags, int) %net
+	198: {Number: 198, Name: "socket", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 14, Set: "af", Len: -1}, {Kind: 13, Set: "socktype", Len: -1}, {Kind: 0, Len: -1}}},
+	// socketpair(enum, flags, int, fds2_out) %net
+	199: {Number: 199, Name: "socketpair", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 14, Set: "af", Len: -1}, {Kind: 13, Set: "socktype", Len: -1}, {Kind: 0, Len: -1}, {Kind: 26, Len: -1}}},
+	// bind(fd, sockaddr, size) %net
+	200: {Number: 200, Name: "bind", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 11, Len: 2}, {Kind: 12, Len: -1}}},
+	// listen(fd, int) %net
+	201: {Number: 201, Name: "listen", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}}},
+	// accept(fd, sockaddr_out, ptr) %net
+	202: {Number: 202, Name: "accept", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 22, Len: 2}, {Kind: 18, Len: -1}}},
+	// connect(fd, sockaddr, size) %net
+	203: {Number: 203, Name: "connect", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 11, Len: 2}, {Kind: 12, Len: -1}}},
+	// getsockname(fd, sockaddr_out, ptr) %net
+	204: {Number: 204, Name: "getsockname", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 22, Len: 2}, {Kind: 18, Len: -1}}},
+	// getpeername(fd, sockaddr_out, ptr) %net
+	205: {Number: 205, Name: "getpeername", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 22, Len: 2}, {Kind: 18, Len: -1}}},
+	// sendto(fd, bufin, size, flags, sockaddr, size) %net
+	206: {Number: 206, Name: "sendto", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 5, Len: 2}, {Kind: 12, Len: -1}, {Kind: 13, Set: "msg", Len: -1}, {Kind: 11, Len: 5}, {Kind: 12, Len: -1}}},
+	// recvfrom(fd, bufout, size, flags, sockaddr_out, ptr) %net
+	207: {Number: 207, Name: "recvfrom", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 6, Len: 2}, {Kind: 12, Len: -1}, {Kind: 13, Set: "msg", Len: -1}, {Kind: 22, Len: 5}, {Kind: 18, Len: -1}}},
+	// setsockopt(fd, enum, int, bufin, size) %net
+	208: {Number: 208, Name: "setsockopt", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "sollevel", Len: -1}, {Kind: 0, Len: -1}, {Kind: 5, Len: 4}, {Kind: 12, Len: -1}}},
+	// getsockopt(fd, enum, int, ptr, ptr) %net
+	209: {Number: 209, Name: "getsockopt", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "sollevel", Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// shutdown(fd, enum) %net
+	210: {Number: 210, Name: "shutdown", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "shutdown", Len: -1}}},
+	// sendmsg(fd, msgin, flags) %net
+	211: {Number: 211, Name: "sendmsg", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 9, Len: -1}, {Kind: 13, Set: "msg", Len: -1}}},
+	// recvmsg(fd, msgout, flags) %net
+	212: {Number: 212, Name: "recvmsg", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 10, Len: -1}, {Kind: 13, Set: "msg", Len: -1}}},
+	// readahead(fd, off, size)
+	213: {Number: 213, Name: "readahead", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 21, Len: -1}, {Kind: 12, Len: -1}}},
+	// brk(ptr) %memory
+	214: {Number: 214, Name: "brk", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}}},
+	// munmap(ptr, size) %memory
+	215: {Number: 215, Name: "munmap", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	// mremap(ptr, size, size, long flags, ptr) %memory
+	216: {Number: 216, Name: "mremap", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "mremap", Len: -1, Long: true}, {Kind: 18, Len: -1}}},
+	// add_key(string, string, bufin, size, int)
+	217: {Number: 217, Name: "add_key", Known: true, Args: []arch.Arg{{Kind: 4, Len: -1}, {Kind: 4, Len: -1}, {Kind: 5, Len: 3}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}}},
+	// request_key(string, string, string, int)
+	218: {Number: 218, Name: "request_key", Known: true, Args: []arch.Arg{{Kind: 4, Len: -1}, {Kind: 4, Len: -1}, {Kind: 4, Len: -1}, {Kind: 0, Len: -1}}},
+	// keyctl(int, long int, long int, long int, long int)
+	219: {Number: 219, Name: "keyctl", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
+	// clone(long flags, ptr, ptr, ptr, ptr) !fork !clone-flags %process
+	220: {Number: 220, Name: "clone", Known: true, Traits: 0x206, Args: []arch.Arg{{Kind: 13, Set: "clone", Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// execve(path, argv, envp) !exec %process
+	221: {Number: 221, Name: "execve", Known: true, Traits: 0x201, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 19, Len: -1}, {Kind: 20, Len: -1}}},
+	// mmap(ptr, size, long flags, long flags, fd, off) %memory
+	222: {Number: 222, Name: "mmap", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "prot", Len: -1, Long: true}, {Kind: 13, Set: "mmap", Len: -1, Long: true}, {Kind: 1, Len: -1}, {Kind: 21, Len: -1}}},
+	// fadvise64(fd, off, size, enum)
+	223: {Number: 223, Name: "fadvise64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 21, Len: -1}, {Kind: 12, Len: -1}, {Kind: 14, Set: "fadvise", Len: -1}}},
+	// swapon(path, int)
+	224: {Number: 224, Name: "swapon", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 0, Len: -1}}},
+	// swapoff(path)
+	225: {Number: 225, Name: "swapoff", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}}},
+	// mprotect(ptr, size, long flags) %memory
+	226: {Number: 226, Name: "mprotect", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "prot", Len: -1, Long: true}}},
+	// msync(ptr, size, flags) %memory
+	227: {Number: 227, Name: "msync", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "msync", Len: -1}}},
+	// mlock(ptr, size) %memory
+	228: {Number: 228, Name: "mlock", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	// munlock(ptr, size) %memory
+	229: {Number: 229, Name: "munlock", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	// mlockall(flags) %memory
+	230: {Number: 230, Name: "mlockall", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 13, Set: "mlockall", Len: -1}}},
+	// munlockall() %memory
+	231: {Number: 231, Name: "munlockall", Known: true, Traits: 0x800},
+	// mincore(ptr, size, ptr) %memory
+	232: {Number: 232, Name: "mincore", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 18, Len: -1}}},
+	// madvise(ptr, size, enum) %memory
+	233: {Number: 233, Name: "madvise", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 14, Set: "madvise", Len: -1}}},
+	// remap_file_pages(ptr, size, long flags, long int, long flags) %memory
+	234: {Number: 234, Name: "remap_file_pages", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "prot", Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 13, Set: "mmap", Len: -1, Long: true}}},
+	// mbind(ptr, size, long int, ptr, long int, int) %memory
+	235: {Number: 235, Name: "mbind", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1}}},
+	// get_mempolicy(ptr, ptr, long int, ptr, long int) %memory
+	236: {Number: 236, Name: "get_mempolicy", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}}},
+	// set_mempolicy(int, ptr, long int) %memory
+	237: {Number: 237, Name: "set_mempolicy", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}}},
+	// migrate_pages(pid, long int, ptr, ptr) %memory
+	238: {Number: 238, Name: "migrate_pages", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// move_pages(pid, long int, ptr, ptr, ptr, int) %memory
+	239: {Number: 239, Name: "move_pages", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	// rt_tgsigqueueinfo(pid, pid, signal, siginfo_in) %process %signal
+	240: {Number: 240, Name: "rt_tgsigqueueinfo", Known: true, Traits: 0x600, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 17, Len: -1}, {Kind: 16, Len: -1}, {Kind: 54, Len: -1}}},
+	// perf_event_open(ptr, pid, int, fd, long int)
+	241: {Number: 241, Name: "perf_event_open", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 17, Len: -1}, {Kind: 0, Len: -1}, {Kind: 1, Len: -1}, {Kind: 0, Len: -1, Long: true}}},
+	// accept4(fd, sockaddr_out, ptr, flags) %net
+	242: {Number: 242, Name: "accept4", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 22, Len: 2}, {Kind: 18, Len: -1}, {Kind: 13, Set: "sockflags", Len: -1}}},
+	// recvmmsg(fd, ptr, int, flags, ptr) %net
+	243: {Number: 243, Name: "recvmmsg", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 13, Set: "msg", Len: -1}, {Kind: 18, Len: -1}}},
+	// wait4(pid, wstatus_out, flags, ptr) %process
+	260: {Number: 260, Name: "wait4", Known: true, Traits: 0x200, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 56, Len: -1}, {Kind: 13, Set: "wait", Len: -1}, {Kind: 18, Len: -1}}},
+	// prlimit64(pid, enum, rlimit64_in, rlimit64_out)
+	261: {Number: 261, Name: "prlimit64", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 14, Set: "rlimit", Len: -1}, {Kind: 63, Len: -1}, {Kind: 64, Len: -1}}},
+	// fanotify_init(flags, flags)
+	262: {Number: 262, Name: "fanotify_init", Known: true, Args: []arch.Arg{{Kind: 13, Set: "fanotify_init", Len: -1}, {Kind: 13, Set: "open", Len: -1}}},
+	// fanotify_mark(fd, flags, long flags, dirfd, path)
+	263: {Number: 263, Name: "fanotify_mark", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 13, Set: "fanotify_mark", Len: -1}, {Kind: 13, Set: "fanotify_mask", Len: -1, Long: true}, {Kind: 2, Len: -1}, {Kind: 3, Len: -1}}},
+	// name_to_handle_at(dirfd, path, ptr, ptr, flags)
+	264: {Number: 264, Name: "name_to_handle_at", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
+	// open_by_handle_at(fd, ptr, flags)
+	265: {Number: 265, Name: "open_by_handle_at", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 13, Set: "open", Len: -1}}},
+	// clock_adjtime(enum, ptr) %clock
+	266: {Number: 266, Name: "clock_adjtime", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 18, Len: -1}}},
+	// syncfs(fd)
+	267: {Number: 267, Name: "syncfs", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}}},
+	// setns(fd, flags) %process
+	268: {Number: 268, Name: "setns", Known: true, Traits: 0x200, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 13, Set: "ns", Len: -1}}},
+	// sendmmsg(fd, ptr, int, flags) %net
+	269: {Number: 269, Name: "sendmmsg", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 13, Set: "msg", Len: -1}}},
+	// process_vm_readv(pid, iovout, long int, ptr, long int, long int)
+	270: {Number: 270, Name: "process_vm_readv", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 8, Len: 2}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
+	// process_vm_writev(pid, iovin, long int, ptr, long int, long int)
+	271: {Number: 271, Name: "process_vm_writev", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 7, Len: 2}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
+	// kcmp(pid, pid, int, long int, long int)
+	272: {Number: 272, Name: "kcmp", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 17, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
+	// finit_module(fd, string, int)
+	273: {Number: 273, Name: "finit_module", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 4, Len: -1}, {Kind: 0, Len: -1}}},
+	// sched_setattr(pid, ptr, int)
+	274: {Number: 274, Name: "sched_setattr", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	// sched_getattr(pid, ptr, size, int)
+	275: {Number: 275, Name: "sched_getattr", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}}},
+	// renameat2(dirfd, path, dirfd, path, flags)
+	276: {Number: 276, Name: "renameat2", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "renameat2", Len: -1}}},
+	// seccomp(enum, flags, ptr)
+	277: {Number: 277, Name: "seccomp", Known: true, Args: []arch.Arg{{Kind: 14, Set: "seccomp", Len: -1}, {Kind: 13, Set: "seccomp_filter", Len: -1}, {Kind: 18, Len: -1}}},
+	// getrandom(ptr, size, flags)
+	278: {Number: 278, Name: "getrandom", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "getrandom", Len: -1}}},
+	// memfd_create(string, flags)
+	279: {Number: 279, Name: "memfd_create", Known: true, Args: []arch.Arg{{Kind: 4, Len: -1}, {Kind: 13, Set: "memfd", Len: -1}}},
+	// bpf(enum, ptr, size)
+	280: {Number: 280, Name: "bpf", Known: true, Args: []arch.Arg{{Kind: 14, Set: "bpf", Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	// execveat(dirfd, path, argv, envp, flags) !exec %process
+	281: {Number: 281, Name: "execveat", Known: true, Traits: 0x201, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 19, Len: -1}, {Kind: 20, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
+	// userfaultfd(flags)
+	282: {Number: 282, Name: "userfaultfd", Known: true, Args: []arch.Arg{{Kind: 13, Set: "userfaultfd", Len: -1}}},
+	// membarrier(enum, int, int)
+	283: {Number: 283, Name: "membarrier", Known: true, Args: []arch.Arg{{Kind: 14, Set: "membarrier", Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// mlock2(ptr, size, flags) %memory
+	284: {Number: 284, Name: "mlock2", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "mlock2", Len: -1}}},
+	// copy_file_range(fd, ptr, fd, ptr, size, int)
+	285: {Number: 285, Name: "copy_file_range", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}}},
+	// preadv2(fd, iovout, long int, off, off, flags)
+	286: {Number: 286, Name: "preadv2", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 8, Len: 2}, {Kind: 0, Len: -1, Long: true}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}, {Kind: 13, Set: "rwf", Len: -1}}},
+	// pwritev2(fd, iovin, long int, off, off, flags)
+	287: {Number: 287, Name: "pwritev2", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 7, Len: 2}, {Kind: 0, Len: -1, Long: true}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}, {Kind: 13, Set: "rwf", Len: -1}}},
+	// pkey_mprotect(ptr, size, long flags, int) %memory
+	288: {Number: 288, Name: "pkey_mprotect", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "prot", Len: -1, Long: true}, {Kind: 0, Len: -1}}},
+	// pkey_alloc(long int, long int)
+	289: {Number: 289, Name: "pkey_alloc", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
+	// pkey_free(int)
+	290: {Number: 290, Name: "pkey_free", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	// statx(dirfd, path, flags, flags, statx_out) %fstat
+	291: {Number: 291, Name: "statx", Known: true, Traits: 0x8000, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "statx_at", Len: -1}, {Kind: 13, Set: "statx", Len: -1}, {Kind: 25, Len: -1}}},
+	// io_pgetevents(long int, long int, long int, ptr, ptr, ptr)
+	292: {Number: 292, Name: "io_pgetevents", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// rseq(ptr, size, int, int)
+	293: {Number: 293, Name: "rseq", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// kexec_file_load(fd, fd, size, bufin, long int)
+	294: {Number: 294, Name: "kexec_file_load", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 1, Len: -1}, {Kind: 12, Len: -1}, {Kind: 5, Len: 2}, {Kind: 0, Len: -1, Long: true}}},
+	// pidfd_send_signal(fd, signal, ptr, int) %process %signal
+	424: {Number: 424, Name: "pidfd_send_signal", Known: true, Traits: 0x600, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 16, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	// io_uring_setup(int, ptr)
+	425: {Number: 425, Name: "io_uring_setup", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	// io_uring_enter(fd, int, int, flags, ptr, size)
+	426: {Number: 426, Name: "io_uring_enter", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 13, Set: "io_uring_enter", Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	// io_uring_register(fd, flags, ptr, int)
+	427: {Number: 427, Name: "io_uring_register", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 13, Set: "io_uring_register", Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	// open_tree(dirfd, path, flags)
+	428: {Number: 428, Name: "open_tree", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "open_tree", Len: -1}}},
+	// move_mount(dirfd, path, dirfd, path, flags)
+	429: {Number: 429, Name: "move_mount", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "move_mount", Len: -1}}},
+	// fsopen(string, flags)
+	430: {Number: 430, Name: "fsopen", Known: true, Args: []arch.Arg{{Kind: 4, Len: -1}, {Kind: 13, Set: "fsopen", Len: -1}}},
+	// fsconfig(fd, enum, string, ptr, int)
+	431: {Number: 431, Name: "fsconfig", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "fsconfig", Len: -1}, {Kind: 4, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	// fsmount(fd, flags, flags)
+	432: {Number: 432, Name: "fsmount", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 13, Set: "fsmount", Len: -1}, {Kind: 13, Set: "mount_attr", Len: -1}}},
+	// fspick(dirfd, path, flags)
+	433: {Number: 433, Name: "fspick", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "fspick", Len: -1}}},
+	// pidfd_open(pid, flags) %process
+	434: {Number: 434, Name: "pidfd_open", Known: true, Traits: 0x200, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 13, Set: "pidfd", Len: -1}}},
+	// clone3(clone_args_in, size) !fork !clone-args %process
+	435: {Number: 435, Name: "clone3", Known: true, Traits: 0x20a, Args: []arch.Arg{{Kind: 68, Len: 1}, {Kind: 12, Len: -1}}},
+	// close_range(fd, fd, flags)
+	436: {Number: 436, Name: "close_range", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 1, Len: -1}, {Kind: 13, Set: "close_range", Len: -1}}},
+	// openat2(dirfd, path, open_how_in, size)
+	437: {Number: 437, Name: "openat2", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 67, Len: 3}, {Kind: 12, Len: -1}}},
+	// pidfd_getfd(fd, int, int) %process
+	438: {Number: 438, Name: "pidfd_getfd", Known: true, Traits: 0x200, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// faccessat2(dirfd, path, flags, flags)
+	439: {Number: 439, Name: "faccessat2", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "access", Len: -1}, {Kind: 13, Set: "faccessat", Len: -1}}},
+	// process_madvise(fd, ptr, long int, enum, int) %memory
+	440: {Number: 440, Name: "process_madvise", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 14, Set: "madvise", Len: -1}, {Kind: 0, Len: -1}}},
+	// epoll_pwait2(fd, epoll_events_out, int, timespec64_in, sigset_in, size)
+	441: {Number: 441, Name: "epoll_pwait2", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 50, Len: -1}, {Kind: 0, Len: -1}, {Kind: 29, Len: -1}, {Kind: 59, Len: 5}, {Kind: 12, Len: -1}}},
+	// mount_setattr(dirfd, path, flags, ptr, size)
+	442: {Number: 442, Name: "mount_setattr", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "at", Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	// quotactl_fd(fd, int, int, ptr)
+	443: {Number: 443, Name: "quotactl_fd", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	// landlock_create_ruleset(ptr, size, int)
+	444: {Number: 444, Name: "landlock_create_ruleset", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}}},
+	// landlock_add_rule(fd, int, ptr, int)
+	445: {Number: 445, Name: "landlock_add_rule", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	// landlock_restrict_self(fd, int)
+	446: {Number: 446, Name: "landlock_restrict_self", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}}},
+	// memfd_secret(flags) %memory
+	447: {Number: 447, Name: "memfd_secret", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 13, Set: "cloexec", Len: -1}}},
+	// process_mrelease(fd, int)
+	448: {Number: 448, Name: "process_mrelease", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}}},
+	// futex_waitv(ptr, int, int, timespec64_in, enum)
+	449: {Number: 449, Name: "futex_waitv", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 29, Len: -1}, {Kind: 14, Set: "clockid", Len: -1}}},
+	// set_mempolicy_home_node(ptr, size, long int, long int) %memory
+	450: {Number: 450, Name: "set_mempolicy_home_node", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
+	// cachestat(fd, ptr, ptr, int)
+	451: {Number: 451, Name: "cachestat", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	// fchmodat2(dirfd, path, mode, flags)
+	452: {Number: 452, Name: "fchmodat2", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 15, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
+	// map_shadow_stack(ptr, size, int) %memory
+	453: {Number: 453, Name: "map_shadow_stack", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}}},
+	// futex_wake(ptr, long int, int, int)
+	454: {Number: 454, Name: "futex_wake", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// futex_wait(ptr, long int, long int, int, timespec64_in, enum)
+	455: {Number: 455, Name: "futex_wait", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1}, {Kind: 29, Len: -1}, {Kind: 14, Set: "clockid", Len: -1}}},
+	// futex_requeue(ptr, int, int, int)
+	456: {Number: 456, Name: "futex_requeue", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// statmount(ptr, ptr, size, int)
+	457: {Number: 457, Name: "statmount", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}}},
+	// listmount(ptr, ptr, size, int)
+	458: {Number: 458, Name: "listmount", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}}},
+	// lsm_get_self_attr(int, ptr, ptr, int)
+	459: {Number: 459, Name: "lsm_get_self_attr", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	// lsm_set_self_attr(int, ptr, size, int)
+	460: {Number: 460, Name: "lsm_set_self_attr", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}}},
+	// lsm_list_modules(ptr, ptr, int)
+	461: {Number: 461, Name: "lsm_list_modules", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	// mseal(ptr, size, long int) %memory
+	462: {Number: 462, Name: "mseal", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1, Long: true}}},
+	// setxattrat(dirfd, path, flags, string, ptr, size)
+	463: {Number: 463, Name: "setxattrat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "at", Len: -1}, {Kind: 4, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	// getxattrat(dirfd, path, flags, string, ptr, size)
+	464: {Number: 464, Name: "getxattrat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "at", Len: -1}, {Kind: 4, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	// listxattrat(dirfd, path, flags, bufout, size)
+	465: {Number: 465, Name: "listxattrat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "at", Len: -1}, {Kind: 6, Len: 4}, {Kind: 12, Len: -1}}},
+	// removexattrat(dirfd, path, flags, string)
+	466: {Number: 466, Name: "removexattrat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "at", Len: -1}, {Kind: 4, Len: -1}}},
+	// open_tree_attr(dirfd, path, flags, ptr, size)
+	467: {Number: 467, Name: "open_tree_attr", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "open_tree", Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	// file_getattr(dirfd, path, ptr, size, flags)
+	468: {Number: 468, Name: "file_getattr", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
+	// file_setattr(dirfd, path, ptr, size, flags)
+	469: {Number: 469, Name: "file_setattr", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
+	// listns(ptr, ptr, size, int)
+	470: {Number: 470, Name: "listns", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}}},
+	// rseq_slice_yield: no signature
+	471: {Number: 471, Name: "rseq_slice_yield"},
 }
 
 // arm64Consts holds the arm64 values of the constants sets.txt names.

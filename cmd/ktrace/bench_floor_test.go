@@ -29,7 +29,8 @@ var issue11Depths = []int{9, 10, 11, 12}
 
 // issue11Modes are the ways the fork tree and the computing processes
 // run, in the order each round runs them (see benchPrefix).
-var issue11Modes = []string{"untraced", "floor", "strace", "ktrace"}
+// ktrace-before runs only with KTRACE_BENCH_BEFORE set (see benchPrefix).
+var issue11Modes = []string{"untraced", "floor", "strace", "ktrace-before", "ktrace"}
 
 // issue11Require skips tb unless it runs as root and may trace, and every
 // one of tools is on PATH; it returns the tools' paths by name.
@@ -75,6 +76,18 @@ func issue11Setup(b *testing.B, rounds int, tools ...string) *issue11Env {
 	}
 	b.Cleanup(func() { testutil.CheckNoStrays(b, e.ktrace) })
 	return e
+}
+
+// issue11Active returns those of modes that can run here (ktrace-before
+// only with KTRACE_BENCH_BEFORE set).
+func issue11Active(b *testing.B, modes []string) []string {
+	var active []string
+	for _, mode := range modes {
+		if benchPrefix(b, mode, "") != nil {
+			active = append(active, mode)
+		}
+	}
+	return active
 }
 
 // issue11Cases returns the command line argv run in each of modes,
@@ -149,23 +162,30 @@ func issue11ForkTree(b *testing.B, pinned bool) {
 		pre = []string{e.tools["taskset"], "-c", "0"}
 		place = "pinned to CPU 0"
 	}
+	modes := issue11Active(b, issue11Modes)
 	var sb strings.Builder
 	for i := 0; i < b.N; i++ {
 		sb.Reset()
 		fmt.Fprintf(&sb, "\nFork tree (%s): median of %d interleaved runs (scale %g); added = (traced - untraced) / syscalls\n", place, e.rounds, e.scale)
-		fmt.Fprintf(&sb, "%5s %6s %8s %9s %9s %9s %9s %9s %9s %9s %8s %8s\n",
-			"depth", "procs", "syscalls", "untraced", "floor", "strace", "ktrace", "floor", "strace", "ktrace", "ktrace/", "ktrace/")
-		fmt.Fprintf(&sb, "%5s %6s %8s %9s %9s %9s %9s %9s %9s %9s %8s %8s\n",
-			"", "", "", "", "", "", "", "added", "added", "added", "floor", "floor")
-		fmt.Fprintf(&sb, "%5s %6s %8s %9s %9s %9s %9s %9s %9s %9s %8s %8s\n",
-			"", "", "", "", "", "", "", "", "", "", "added", "time")
+		head := [3][]any{{"depth", "procs", "syscalls"}, {"", "", ""}, {"", "", ""}}
+		for _, mode := range modes {
+			head[0], head[1], head[2] = append(head[0], mode), append(head[1], ""), append(head[2], "")
+		}
+		for _, mode := range modes[1:] {
+			head[0], head[1], head[2] = append(head[0], mode), append(head[1], "added"), append(head[2], "")
+		}
+		head[0], head[1], head[2] = append(head[0], "ktrace/", "ktrace/"), append(head[1], "floor", "floor"), append(head[2], "added", "time")
+		format := "%5s %6s %8s" + strings.Repeat(" %13s", 2*len(modes)-1) + " %8s %8s\n"
+		for _, h := range head {
+			fmt.Fprintf(&sb, format, h...)
+		}
 		for _, d0 := range issue11Depths {
 			d := max(1, d0+shift)
 			procs, calls := issue11TreeSize(d)
-			cases := issue11Cases(b, issue11Modes, e.out, pre, e.loops, "tree", strconv.Itoa(d))
+			cases := issue11Cases(b, modes, e.out, pre, e.loops, "tree", strconv.Itoa(d))
 			meds := benchMedians(b, e.rounds, cases, func() { os.Remove(e.out) })
 			added := map[string]float64{}
-			for _, mode := range issue11Modes[1:] {
+			for _, mode := range modes[1:] {
 				added[mode] = float64(meds[mode]-meds["untraced"]) / float64(calls)
 				b.ReportMetric(added[mode], fmt.Sprintf("d%d-%s-added-ns/syscall", d, mode))
 			}
@@ -174,11 +194,11 @@ func issue11ForkTree(b *testing.B, pinned bool) {
 			timeRatio := float64(meds["ktrace"]) / float64(meds["floor"])
 			b.ReportMetric(timeRatio, fmt.Sprintf("d%d-ktrace/floor-time", d))
 			fmt.Fprintf(&sb, "%5d %6d %8d", d, procs, calls)
-			for _, mode := range issue11Modes {
-				fmt.Fprintf(&sb, " %9s", meds[mode].Round(time.Millisecond))
+			for _, mode := range modes {
+				fmt.Fprintf(&sb, " %13s", meds[mode].Round(time.Millisecond))
 			}
-			for _, mode := range issue11Modes[1:] {
-				fmt.Fprintf(&sb, " %7.1fµs", added[mode]/1e3)
+			for _, mode := range modes[1:] {
+				fmt.Fprintf(&sb, " %11.1fµs", added[mode]/1e3)
 			}
 			fmt.Fprintf(&sb, " %7.1fx %7.2fx\n", ratio, timeRatio)
 		}
@@ -274,7 +294,7 @@ func BenchmarkIssue11Make(b *testing.B) {
 	e := issue11Setup(b, 5, "strace", "make", "cc")
 	proj := b.TempDir()
 	issue11WriteProject(b, proj)
-	modes := []string{"untraced", "strace", "ktrace"}
+	modes := issue11Active(b, []string{"untraced", "strace", "ktrace-before", "ktrace"})
 	var sb strings.Builder
 	for i := 0; i < b.N; i++ {
 		sb.Reset()
@@ -337,12 +357,17 @@ func BenchmarkIssue11Startup(b *testing.B) {
 		{"ktrace", []string{e.ktrace, "-f", e.out, "/bin/true"}},
 		{"strace", []string{e.tools["strace"], "-f", "-o", e.out, "/bin/true"}},
 	}
+	modes := []string{"untraced", "ktrace", "strace"}
+	if before := os.Getenv("KTRACE_BENCH_BEFORE"); before != "" {
+		cases = append(cases, benchCase{"ktrace-before", []string{before, "-f", e.out, "/bin/true"}})
+		modes = append(modes, "ktrace-before")
+	}
 	var sb strings.Builder
 	for i := 0; i < b.N; i++ {
 		sb.Reset()
 		fmt.Fprintf(&sb, "\nStart-up of /bin/true: median of %d interleaved runs\n", e.rounds)
 		meds := benchMedians(b, e.rounds, cases, func() { os.Remove(e.out) })
-		issue11RatioTable(b, &sb, "true", meds, []string{"untraced", "ktrace", "strace"})
+		issue11RatioTable(b, &sb, "true", meds, modes)
 	}
 	fmt.Print(sb.String())
 }
@@ -377,7 +402,11 @@ func BenchmarkIssue11Bytes(b *testing.B) {
 		}{
 			{"ktrace", []string{e.ktrace, "-f", e.out}},
 			{"strace", []string{e.tools["strace"], "-f", "-o", e.out}},
+			{"ktrace-before", []string{os.Getenv("KTRACE_BENCH_BEFORE"), "-f", e.out}},
 		} {
+			if t.pre[0] == "" {
+				continue
+			}
 			var size [2]int
 			var lines int
 			for k := range size {

@@ -75,6 +75,14 @@ func benchPrefix(b *testing.B, mode, out string) []string {
 			return nil
 		}
 		return []string{strace, "-f", "-o", out}
+	case "ktrace-before":
+		// An older ktrace to compare with side by side, in the same
+		// rounds: KTRACE_BENCH_BEFORE=path (left out when unset).
+		before := os.Getenv("KTRACE_BENCH_BEFORE")
+		if before == "" {
+			return nil
+		}
+		return []string{before, "-i", "-f", out}
 	case "floor":
 		return []string{testutil.Prog(b, "floortrace")}
 	case "untraced":

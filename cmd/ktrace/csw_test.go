@@ -2,11 +2,13 @@ package main
 
 import (
 	"io"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ktrace-linux/ktrace/format"
+	"github.com/ktrace-linux/ktrace/internal/procfs"
 	"github.com/ktrace-linux/ktrace/internal/testutil"
 )
 
@@ -25,7 +27,7 @@ func TestCommandContextSwitches(t *testing.T) {
 	lr := itStart(t, cmd)
 	// Feed the pipe once the program sleeps in its read, however slow
 	// the machine.
-	testutil.WaitFor(t, 30*time.Second, "the program to block in its read", func() bool { return blockedInPipeRead(cmd.Process.Pid) })
+	testutil.WaitFor(t, 30*time.Second, "the program to block in its read", func() bool { return blockedInPipeRead(cmd.Process.Pid, prog) })
 	_, _ = io.WriteString(in, "x")
 	in.Close()
 	lr.expect("done", 10*time.Second)
@@ -54,7 +56,10 @@ func TestCommandContextSwitches(t *testing.T) {
 	}
 }
 
-// blockedInPipeRead reports whether pid sleeps reading a pipe.
-func blockedInPipeRead(pid int) bool {
-	return strings.Contains(testutil.Wchan(pid, pid), "pipe_read")
+// blockedInPipeRead reports whether pid runs prog and sleeps reading a
+// pipe: before its execve, ktrace, with the same pid, waits in a pipe read
+// for its tracer.
+func blockedInPipeRead(pid int, prog string) bool {
+	exe, err := os.Readlink(procfs.Path(pid, "exe"))
+	return err == nil && exe == prog && strings.Contains(testutil.Wchan(pid, pid), "pipe_read")
 }

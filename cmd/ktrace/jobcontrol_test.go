@@ -136,6 +136,10 @@ func TestTraceJobControl(t *testing.T) {
 	e := itSetup(t)
 	prog := testutil.Prog(t, "sigusr")
 	p := itStartPtyShell(t)
+	// Ctrl-Z would otherwise flush the terminal's output queue, and with
+	// it a tick not yet read from the terminal.
+	p.send("stty noflsh\n")
+	p.waitFor(itPrompt, 10*time.Second)
 	const n = 150
 	tf := e.path("tstp.out")
 	p.send(e.ktrace + " -f " + tf + " " + prog + " stop " + strconv.Itoa(n) + "\n")

@@ -1,11 +1,12 @@
 package session
 
 import (
-	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/syslog"
 	"os"
 	"os/signal"
@@ -39,6 +40,9 @@ type helperConfig struct {
 	File           string // trace file name, for messages
 	ForceRegisters bool
 	Req            *Request // the first request
+	// NoGo says ktrace has nothing to do with the tracer's pid before
+	// the tracer acts on Req: the tracer does not wait for its go.
+	NoGo bool
 }
 
 // File descriptors the helpers receive.
@@ -79,9 +83,11 @@ func ExecTraced(path string, appendTo bool, s tracer.Settings, opts tracer.Optio
 	}
 	// Yama's ptrace_scope=1 lets only a declared tracer trace us.
 	allow := func(tracerPid int) { _ = unix.Prctl(unix.PR_SET_PTRACER, uintptr(tracerPid), 0, 0, 0) }
-	err = requestFileTracer(f, path, req, opts, allow)
-	f.Close()
-	if err != nil {
+	// From here on this thread may be traced: every system call it
+	// makes stops until its execve, which closes the trace file (opened
+	// close-on-exec) and the handshake's pipes.
+	if err := requestFileTracer(f, path, req, opts, allow, !appendTo); err != nil {
+		f.Close()
 		return err
 	}
 	if filter != nil {
@@ -133,7 +139,7 @@ func Attach(path string, appendTo bool, pids []int, s tracer.Settings, opts trac
 	}
 	req := &Request{Op: "attach", PIDs: pids, Facilities: s.Facilities, Inherit: s.Inherit,
 		GenioSize: s.GenioSize, Syscalls: s.Syscalls, File: path}
-	return requestFileTracer(f, path, req, opts, nil)
+	return requestFileTracer(f, path, req, opts, nil, !appendTo)
 }
 
 // reachTimeout bounds how long a ktrace waits for a tracer that is
@@ -144,18 +150,26 @@ const reachTimeout = 30 * time.Second
 // path, starting one when there is none. before runs with the tracer's
 // pid before it acts on the request. A tracer on its way out (it has
 // just released its last process) is waited for: its successor is
-// started once it is gone.
-func requestFileTracer(f *os.File, path string, req *Request, opts tracer.Options, before func(int)) error {
+// started once it is gone. fresh says f was made anew (OpenTraceFile
+// without appendTo): no tracer can serve it yet, unless another ktrace
+// has just opened it with -a and started one, which ours then finds
+// serving it (busy) and leaves it to; so a tracer is started without
+// looking for one first (reading /proc/net/unix, whose length grows with
+// the sockets of the machine).
+func requestFileTracer(f *os.File, path string, req *Request, opts tracer.Options, before func(int), fresh bool) error {
 	prefix, err := fileSocketPrefix(f)
 	if err != nil {
 		return err
 	}
 	deadline := time.Now().Add(reachTimeout)
 	for {
-		c, err := findTracer(prefix)
-		if err != nil {
-			return err
+		var c *tracerConn
+		if !fresh {
+			if c, err = findTracer(prefix); err != nil {
+				return err
+			}
 		}
+		fresh = false
 		if c != nil {
 			rep, err := call(c, req, before)
 			switch {
@@ -180,27 +194,47 @@ func requestFileTracer(f *os.File, path string, req *Request, opts tracer.Option
 }
 
 // startTracer starts the background tracer of file with req as its first
-// request. The tracer is started through a short-lived helper, so that it
-// is no child of ours (we may become a traced command that waits for its
-// children), and in a session of its own, so that terminal signals do
-// not reach it.
-func startTracer(file *os.File, path string, req *Request, opts tracer.Options, before func(int)) error {
+// request. The tracer is no child of ours (we may become a traced command
+// that waits for its children), and in a session of its own, so that
+// terminal signals do not reach it: it is started detached (see
+// stdfds.DetachEnv: the process we start forks it before its runtime
+// starts, and exits), or, in a ktrace linked without the entry point that
+// does that, through a short-lived helper that starts it and exits.
+func startTracer(file *os.File, path string, req *Request, opts tracer.Options, before func(int)) (err error) {
 	self, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("find own executable: %w", err)
 	}
-	toR, toW, err := os.Pipe()
-	if err != nil {
-		return err
+	// Raw blocking pipes, closed on exec: the handshake runs on the
+	// calling thread alone, with no help from the runtime's poller, and
+	// the thread of a command waits in read when it is seized. From
+	// there, every system call it makes before its execve stops for the
+	// tracer, even closing these: they are left to the execve.
+	var to, from [2]int
+	if err := unix.Pipe2(to[:], unix.O_CLOEXEC); err != nil {
+		return fmt.Errorf("start tracer: %w", err)
 	}
-	defer toW.Close()
-	fromR, fromW, err := os.Pipe()
-	if err != nil {
-		toR.Close()
-		return err
+	if err := unix.Pipe2(from[:], unix.O_CLOEXEC); err != nil {
+		unix.Close(to[0])
+		unix.Close(to[1])
+		return fmt.Errorf("start tracer: %w", err)
 	}
-	defer fromR.Close()
-	cfg, _ := json.Marshal(helperConfig{Role: roleSpawn, File: path, ForceRegisters: opts.ForceRegisters, Req: req})
+	h := &handshake{from: from[0]}
+	defer func() {
+		if err != nil || req.Op != "command" {
+			unix.Close(to[1])
+			unix.Close(from[0])
+		}
+	}()
+	detach := stdfds.CanDetach()
+	role := roleSpawn
+	if detach {
+		role = roleServe
+	}
+	// The tracer waits for our go after saying its pid only when we
+	// must declare it our tracer first: under Yama's ptrace_scope 1.
+	noGo := before == nil || !yamaRelational(yamaPtraceScope)
+	cfg, _ := json.Marshal(helperConfig{Role: role, File: path, ForceRegisters: opts.ForceRegisters, Req: req, NoGo: noGo})
 	// The tracer of a command may report on the command's stderr, which
 	// the command holds anyway. One started by ktrace -p must not keep
 	// our stderr open once we return (a pipe would never see its end),
@@ -212,28 +246,38 @@ func startTracer(file *os.File, path string, req *Request, opts tracer.Options, 
 		}
 		defer stderr.Close()
 	}
-	err = startHelper(self, cfg, stderr, []*os.File{file, toR, fromW}, false, true)
-	toR.Close()
-	fromW.Close()
+	mode := helperWait
+	if detach {
+		mode = helperDetach
+	}
+	helper, err := startHelper(self, cfg, stderr, []int{int(file.Fd()), to[0], from[1]}, mode)
+	unix.Close(to[0])
+	unix.Close(from[1])
 	if err != nil {
 		return fmt.Errorf("start tracer: %w", err)
 	}
-	// The tracer says its pid, waits for our go, takes the file's
+	// The tracer says its pid, waits for our go (unless noGo), takes the file's
 	// control socket (or says busy), acts on req and says ok.
-	in := bufio.NewReader(fromR)
-	line, err := in.ReadString('\n')
+	line, err := h.readLine()
+	if detach {
+		// The process we started has forked the tracer and exited, or
+		// failed to fork (the line is then missing).
+		if werr := waitHelper(helper); werr != nil {
+			return fmt.Errorf("start tracer: %w", werr)
+		}
+	}
 	pidStr, ok := strings.CutPrefix(strings.TrimSpace(line), "pid ")
 	tracerPid, perr := strconv.Atoi(pidStr)
 	if err != nil || !ok || perr != nil {
 		return fmt.Errorf("start tracer: %s", tracerMessage(line, err))
 	}
-	if before != nil {
+	if !noGo {
 		before(tracerPid)
+		if err := writeAll(to[1], []byte{'g'}); err != nil {
+			return fmt.Errorf("start tracer: %w", err)
+		}
 	}
-	if _, err := toW.Write([]byte{'g'}); err != nil {
-		return fmt.Errorf("start tracer: %w", err)
-	}
-	line, err = in.ReadString('\n')
+	line, err = h.readLine()
 	switch strings.TrimSpace(line) {
 	case "ok":
 		return nil
@@ -241,6 +285,65 @@ func startTracer(file *os.File, path string, req *Request, opts tracer.Options, 
 		return errBusy
 	}
 	return errors.New(tracerMessage(line, err))
+}
+
+// handshake reads the lines a starting tracer writes on a raw pipe.
+type handshake struct {
+	from int
+	buf  []byte
+}
+
+// readLine returns the next line, newline included; at the end of the
+// pipe, what came before it and io.EOF.
+func (h *handshake) readLine() (string, error) {
+	for {
+		if i := bytes.IndexByte(h.buf, '\n'); i >= 0 {
+			line := string(h.buf[:i+1])
+			h.buf = h.buf[i+1:]
+			return line, nil
+		}
+		var b [256]byte
+		n, err := unix.Read(h.from, b[:])
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err != nil:
+			return string(h.buf), err
+		case n == 0:
+			return string(h.buf), io.EOF
+		}
+		h.buf = append(h.buf, b[:n]...)
+	}
+}
+
+// writeAll writes b to the raw descriptor fd.
+func writeAll(fd int, b []byte) error {
+	for len(b) > 0 {
+		n, err := unix.Write(fd, b)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+// yamaPtraceScope is the file of Yama's ptrace restriction.
+const yamaPtraceScope = "/proc/sys/kernel/yama/ptrace_scope"
+
+// yamaRelational reports whether Yama lets a process be traced only by
+// its ancestors and the tracer it declares (ptrace_scope 1, read from
+// the file scope), or may: a scope that cannot be read counts as 1 if the
+// file is there.
+func yamaRelational(scope string) bool {
+	b, err := os.ReadFile(scope)
+	if err != nil {
+		return !errors.Is(err, fs.ErrNotExist)
+	}
+	return strings.TrimSpace(string(b)) == "1"
 }
 
 // tracerMessage turns what the tracer said, or did not say, into an error
@@ -281,7 +384,9 @@ func HelperMain() (isHelper bool, code int) {
 }
 
 // spawnTracer starts the tracer in a session of its own and exits: the
-// tracer is reparented to init (or the nearest subreaper).
+// tracer is reparented to init (or the nearest subreaper). It serves a
+// ktrace linked without stdfds.LinkFlag, which cannot start the tracer
+// detached.
 func spawnTracer(cfg helperConfig) int {
 	self, err := os.Executable()
 	if err != nil {
@@ -290,41 +395,60 @@ func spawnTracer(cfg helperConfig) int {
 	}
 	cfg.Role = roleServe
 	b, _ := json.Marshal(cfg)
-	files := []*os.File{
-		os.NewFile(fdTraceFile, "trace"), os.NewFile(fdFromKtrace, "from-ktrace"), os.NewFile(fdToKtrace, "to-ktrace"),
-	}
-	if err := startHelper(self, b, os.Stderr, files, true, false); err != nil {
+	if _, err := startHelper(self, b, os.Stderr, []int{fdTraceFile, fdFromKtrace, fdToKtrace}, helperSetsid); err != nil {
 		fmt.Fprintf(os.Stderr, "ktrace: start tracer: %v\n", err)
 		return 1
 	}
 	return 0
 }
 
+// How startHelper starts a helper.
+type helperMode int
+
+const (
+	helperChild  helperMode = iota // a child of ours, in our session
+	helperSetsid                   // a child of ours, in a session of its own
+	helperWait                     // a child of ours whose exit (status 0) is waited for
+	// helperDetach: a child of ours that forks the helper, detached
+	// (stdfds.DetachEnv), and exits; the caller reaps it with
+	// waitHelper.
+	helperDetach
+)
+
 // startHelper starts this binary as a helper with configuration cfg,
 // standard input and output on /dev/null, stderr, and extra as
-// descriptors 3 and up; in a session of its own if setsid. With wait it
-// waits for the helper to exit and fails if it did not exit 0. It uses
-// syscall.ForkExec rather than os/exec, which probes the kernel for
-// pidfd support by forking the first time it starts a process: a
-// start-up cost ktrace would pay twice for nothing.
-func startHelper(self string, cfg []byte, stderr *os.File, extra []*os.File, setsid, wait bool) error {
+// descriptors 3 and up, as mode says, and returns the pid of the process
+// it started. It uses syscall.ForkExec rather than os/exec, which probes
+// the kernel for pidfd support by forking the first time it starts a
+// process: a start-up cost ktrace would pay twice for nothing.
+func startHelper(self string, cfg []byte, stderr *os.File, extra []int, mode helperMode) (int, error) {
 	null, err := os.Open(os.DevNull)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer null.Close()
 	fds := []uintptr{null.Fd(), null.Fd(), stderr.Fd()}
-	for _, f := range extra {
-		fds = append(fds, f.Fd())
+	for _, fd := range extra {
+		fds = append(fds, uintptr(fd))
+	}
+	env := []string{helperEnv + "=" + string(cfg)}
+	if mode == helperDetach {
+		env = append([]string{stdfds.DetachEnv}, env...)
 	}
 	pid, err := syscall.ForkExec(self, []string{self}, &syscall.ProcAttr{
-		Env:   []string{helperEnv + "=" + string(cfg)},
+		Env:   env,
 		Files: fds,
-		Sys:   &syscall.SysProcAttr{Setsid: setsid},
+		Sys:   &syscall.SysProcAttr{Setsid: mode == helperSetsid},
 	})
-	if err != nil || !wait {
-		return err
+	if err != nil || mode != helperWait {
+		return pid, err
 	}
+	return pid, waitHelper(pid)
+}
+
+// waitHelper waits for the helper pid to exit, and fails if it did not
+// exit 0.
+func waitHelper(pid int) error {
 	for {
 		var ws syscall.WaitStatus
 		_, err := syscall.Wait4(pid, &ws, 0, nil)
@@ -354,9 +478,19 @@ func serveMain(cfg helperConfig) int {
 		return 1
 	}
 	fmt.Fprintf(to, "pid %d\n", os.Getpid())
-	var b [1]byte
-	if n, _ := from.Read(b[:]); n != 1 {
-		return 1 // ktrace is gone
+	if cfg.NoGo {
+		// ktrace writes nothing, but holds the other end until it
+		// execs or returns: if it is closed already, ktrace is gone
+		// and its pid must not be seized.
+		fds := []unix.PollFd{{Fd: fdFromKtrace, Events: unix.POLLIN}}
+		if n, _ := unix.Poll(fds, 0); n > 0 && fds[0].Revents&unix.POLLHUP != 0 {
+			return 1
+		}
+	} else {
+		var b [1]byte
+		if n, _ := from.Read(b[:]); n != 1 {
+			return 1 // ktrace is gone
+		}
 	}
 	from.Close()
 	if cfg.Req == nil {

@@ -71,7 +71,7 @@ func listen(t *tracer.Tracer, file *os.File, name string) (*server, error) {
 // exits at once, whose exit wait4 reports. The tracer's wait4 reaps it:
 // nothing else may wait for it, or wait4 could sleep on.
 func ringDoorbell() {
-	_ = startHelper("/proc/self/exe", []byte(`{"Role":"exit"}`), os.Stderr, nil, false, false)
+	_, _ = startHelper("/proc/self/exe", []byte(`{"Role":"exit"}`), os.Stderr, nil, helperChild)
 }
 
 // Serve answers the requests that have arrived.

@@ -2,8 +2,9 @@
 
 // entry notes which of descriptors 0, 1 and 2 are closed (fcntl F_GETFD
 // fails with EBADF) in ·atStart, with bit 7 set to say it ran, then goes
-// on to the runtime's entry point. It runs before anything else: only
-// SP and DX (the kernel's, which the runtime reads) must be kept.
+// on to detach (detach_amd64.s) and the runtime's entry point. It runs
+// before anything else: only SP and DX (the kernel's, which the runtime
+// reads) must be kept.
 TEXT ·entry(SB),NOSPLIT|NOFRAME,$0
 	MOVB	$0x80, ·atStart(SB)
 	MOVQ	$0, DI
@@ -30,4 +31,4 @@ fd2:
 	JNE	done
 	ORB	$4, ·atStart(SB)
 done:
-	JMP	_rt0_amd64_linux(SB)
+	JMP	·detach(SB)

@@ -2,7 +2,7 @@
 
 // entry notes which of descriptors 0, 1 and 2 are closed (fcntl F_GETFD
 // fails with EBADF) in ·atStart, with bit 7 set to say it ran, then goes
-// on to the runtime's entry point, which reads argc and argv from RSP.
+// on to detach (detach_arm64.s) and the runtime's entry point, which reads argc and argv from RSP.
 TEXT ·entry(SB),NOSPLIT|NOFRAME,$0
 	MOVD	$·atStart(SB), R4
 	MOVD	$0x80, R5		// the bits so far
@@ -22,4 +22,4 @@ next:
 	CMP	$3, R6
 	BNE	loop
 	MOVB	R5, (R4)
-	B	_rt0_arm64_linux(SB)
+	B	·detach(SB)

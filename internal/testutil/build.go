@@ -146,6 +146,8 @@ func Tool(tb testing.TB, name string) string {
 		out := filepath.Join(dir(tb), name)
 		cmd := exec.Command("go", "build", "-ldflags="+linkFlags(name), "-o", out, "./cmd/"+name)
 		cmd.Dir = root
+		// Static, as make builds them.
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if b, err := cmd.CombinedOutput(); err != nil {
 			r.err = fmt.Errorf("go build ./cmd/%s: %v\n%s", name, err, b)
 			return

@@ -16,13 +16,7 @@ func Structs(m arch.Machine) ([]byte, error) {
 	var buf bytes.Buffer
 	const pid = 4400
 	g := started(&buf, m, "structs", pid)
-	abis := []arch.ABI{m.NativeABI()}
-	if m == arch.MachineAmd64 {
-		abis = append(abis, arch.ABII386)
-	}
-	for _, abi := range abis {
-		g.abi = abi
-		g.check(g.w.WriteEmul(g.h(pid, pid, 1000), abi))
+	for abi := range g.abis(pid) {
 		switch abi {
 		case arch.ABII386:
 			g.stru(pid, pid, "stat", stat64I386())

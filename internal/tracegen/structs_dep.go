@@ -65,13 +65,7 @@ func Depends(m arch.Machine) ([]byte, error) {
 	var buf bytes.Buffer
 	const pid = 4500
 	g := started(&buf, m, "deps", pid)
-	abis := []arch.ABI{m.NativeABI()}
-	if m == arch.MachineAmd64 {
-		abis = append(abis, arch.ABII386)
-	}
-	for _, abi := range abis {
-		g.abi = abi
-		g.check(g.w.WriteEmul(g.h(pid, pid, 1000), abi))
+	for abi := range g.abis(pid) {
 		d := depGen{g, abi, pid}
 		const p = 0x7ffc1000 // a structure's address
 

@@ -22,13 +22,7 @@ func StructsMsg(m arch.Machine) ([]byte, error) {
 	var buf bytes.Buffer
 	const pid = 4500
 	g := started(&buf, m, "msgs", pid)
-	abis := []arch.ABI{m.NativeABI()}
-	if m == arch.MachineAmd64 {
-		abis = append(abis, arch.ABII386)
-	}
-	for _, abi := range abis {
-		g.abi = abi
-		g.check(g.w.WriteEmul(g.h(pid, pid, 1000), abi))
+	for abi := range g.abis(pid) {
 		w := 8 // a pointer, a long, a size_t
 		if abi == arch.ABII386 {
 			w = 4

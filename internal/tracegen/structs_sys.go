@@ -72,10 +72,6 @@ func SysStructs(m arch.Machine) ([]byte, error) {
 	var buf bytes.Buffer
 	const pid = 4500
 	g := started(&buf, m, "sysstru", pid)
-	abis := []arch.ABI{m.NativeABI()}
-	if m == arch.MachineAmd64 {
-		abis = append(abis, arch.ABII386)
-	}
 	const (
 		sigINT, sigPIPE, sigCHLD = 2, 13, 17
 		saNoCldStop, saSigInfo   = 0x1, 0x4
@@ -95,9 +91,7 @@ func SysStructs(m arch.Machine) ([]byte, error) {
 		cloneThread, cloneSettls = 0x10000, 0x80000
 		cloneClearSighand        = 0x100000000
 	)
-	for _, abi := range abis {
-		g.abi = abi
-		g.check(g.w.WriteEmul(g.h(pid, pid, 1000), abi))
+	for abi := range g.abis(pid) {
 		long, machine, restorer := 8, "x86_64", uint64(0x7f0000001000)
 		switch abi {
 		case arch.ABII386:

@@ -109,13 +109,7 @@ func StructsTime(m arch.Machine) ([]byte, error) {
 	var buf bytes.Buffer
 	const pid = 4500
 	g := started(&buf, m, "stru_time", pid)
-	abis := []arch.ABI{m.NativeABI()}
-	if m == arch.MachineAmd64 {
-		abis = append(abis, arch.ABII386)
-	}
-	for _, abi := range abis {
-		g.abi = abi
-		g.check(g.w.WriteEmul(g.h(pid, pid, 1000), abi))
+	for abi := range g.abis(pid) {
 		word := abi.WordSize()
 		g.stru(pid, pid, "timeval", pair(word, 1700000000, 250000))
 		g.stru(pid, pid, "timeval[2]", append(pair(word, 1, 2), pair(word, 3, 4)...))

@@ -11,6 +11,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"iter"
 
 	"github.com/ktrace-linux/ktrace/arch"
 	"github.com/ktrace-linux/ktrace/format"
@@ -101,6 +102,25 @@ func (g *gen) h(pid, tid int32, step int64) *format.Header {
 	h := &format.Header{PID: pid, TID: tid, Time: g.now, ABI: g.abi}
 	h.SetComm(g.comm)
 	return h
+}
+
+// abis returns the ABIs of g's machine (amd64 and i386 on amd64, arm64
+// on arm64); before each, it makes it g's and writes an EMUL record of
+// thread pid saying so.
+func (g *gen) abis(pid int32) iter.Seq[arch.ABI] {
+	return func(yield func(arch.ABI) bool) {
+		abis := []arch.ABI{g.m.NativeABI()}
+		if g.m == arch.MachineAmd64 {
+			abis = append(abis, arch.ABII386)
+		}
+		for _, abi := range abis {
+			g.abi = abi
+			g.check(g.w.WriteEmul(g.h(pid, pid, 1000), abi))
+			if !yield(abi) {
+				return
+			}
+		}
+	}
 }
 
 func (g *gen) check(err error) {

@@ -39,6 +39,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/ktrace-linux/ktrace/arch"
 	"github.com/ktrace-linux/ktrace/arch/internal/spec"
 )
 
@@ -93,9 +94,6 @@ func run(archDir, outDir, xsysDir string) error {
 	if err != nil {
 		return fmt.Errorf("reading signatures: %w", err)
 	}
-	if _, err := spec.ParseSignatures("syscalls.txt", string(sigText)); err != nil {
-		return fmt.Errorf("parsing signatures: %w", err)
-	}
 	setText, err := os.ReadFile(filepath.Join(archDir, "sets.txt"))
 	if err != nil {
 		return fmt.Errorf("reading value sets: %w", err)
@@ -141,7 +139,15 @@ func run(archDir, outDir, xsysDir string) error {
 		if err != nil {
 			return err
 		}
-		if err := writeGo(filepath.Join(outDir, a.pkg, a.file), tableFile(header, a, names, consts, layouts)); err != nil {
+		abi, ok := arch.ParseABI("linux-" + a.short)
+		if !ok {
+			return fmt.Errorf("no arch.ABI for %s", a.short)
+		}
+		calls, err := arch.SyscallsFromSpec(abi, names, string(sigText))
+		if err != nil {
+			return fmt.Errorf("signatures of %s: %w", a.short, err)
+		}
+		if err := writeGo(filepath.Join(outDir, a.pkg, a.file), tableFile(header, a, calls, consts, layouts)); err != nil {
 			return err
 		}
 		e, err := readErrnos(filepath.Join(unixDir, "zerrors_linux_"+a.goarch+".go"), xconsts)
@@ -615,18 +621,12 @@ func capitalize(s string) string {
 }
 
 // tableFile returns the source of one table file.
-func tableFile(header string, a abiGen, names []string, consts map[string]uint64, layouts []layout) []byte {
+func tableFile(header string, a abiGen, calls []arch.Syscall, consts map[string]uint64, layouts []layout) []byte {
 	var b bytes.Buffer
 	b.WriteString(header)
 	fmt.Fprintf(&b, "package %s\n\nimport \"github.com/ktrace-linux/ktrace/arch\"\n\n", a.pkg)
-	fmt.Fprintf(&b, "// %s\nvar %s = arch.NewTable(arch.%s, %sNames, %sConsts, %sStructs...)\n\n", a.doc, a.varName, a.abiName, a.prefix, a.prefix, a.prefix)
-	fmt.Fprintf(&b, "// %sNames holds the %s system call names by number.\nvar %sNames = []string{\n", a.prefix, a.short, a.prefix)
-	for nr, n := range names {
-		if n != "" {
-			fmt.Fprintf(&b, "%d: %q,\n", nr, n)
-		}
-	}
-	b.WriteString("}\n\n")
+	fmt.Fprintf(&b, "// %s\nvar %s = arch.NewTable(arch.%s, %sCalls, %sConsts, %sStructs...)\n\n", a.doc, a.varName, a.abiName, a.prefix, a.prefix, a.prefix)
+	writeCalls(&b, a, calls)
 	fmt.Fprintf(&b, "// %sConsts holds the %s values of the constants sets.txt names.\nvar %sConsts = []arch.Const{\n", a.prefix, a.short, a.prefix)
 	keys := make([]string, 0, len(consts))
 	for k := range consts {
@@ -639,6 +639,60 @@ func tableFile(header string, a abiGen, names []string, consts map[string]uint64
 	b.WriteString("}\n")
 	writeLayouts(&b, a, layouts)
 	return b.Bytes()
+}
+
+// writeCalls writes the system calls of a.short by number, with their
+// signatures and traits resolved from syscalls.txt: a table needs no
+// parsing at run time. Argument kinds and traits are written as numbers,
+// followed by a comment with their names.
+func writeCalls(b *bytes.Buffer, a abiGen, calls []arch.Syscall) {
+	fmt.Fprintf(b, "// %sCalls holds the %s system calls by number, with their\n", a.prefix, a.short)
+	b.WriteString("// signatures and traits from syscalls.txt.\n")
+	fmt.Fprintf(b, "var %sCalls = []arch.Syscall{\n", a.prefix)
+	for nr, c := range calls {
+		if c.Name == "" {
+			continue
+		}
+		if !c.Known {
+			fmt.Fprintf(b, "// %s: no signature\n%d: {Number: %d, Name: %q},\n", c.Name, nr, c.Number, c.Name)
+			continue
+		}
+		kinds := make([]string, len(c.Args))
+		for i, arg := range c.Args {
+			kinds[i] = arg.Kind.String()
+			if arg.Long {
+				kinds[i] = "long " + kinds[i]
+			}
+		}
+		fmt.Fprintf(b, "// %s(%s)", c.Name, strings.Join(kinds, ", "))
+		if c.Traits != 0 {
+			fmt.Fprintf(b, " %s", c.Traits)
+		}
+		fmt.Fprintf(b, "\n%d: {Number: %d, Name: %q, Known: true", nr, c.Number, c.Name)
+		if c.Traits != 0 {
+			fmt.Fprintf(b, ", Traits: %#x", uint32(c.Traits))
+		}
+		if len(c.Args) > 0 {
+			b.WriteString(", Args: []arch.Arg{")
+			for i, arg := range c.Args {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				fmt.Fprintf(b, "{Kind: %d", arg.Kind)
+				if arg.Set != "" {
+					fmt.Fprintf(b, ", Set: %q", arg.Set)
+				}
+				fmt.Fprintf(b, ", Len: %d", arg.Len)
+				if arg.Long {
+					b.WriteString(", Long: true")
+				}
+				b.WriteString("}")
+			}
+			b.WriteString("}")
+		}
+		b.WriteString("},\n")
+	}
+	b.WriteString("}\n\n")
 }
 
 // errnoFile returns the source of zerrno_gen.go.

@@ -3,9 +3,10 @@
 // definitions (sets.txt). It checks syntax only; package arch gives the
 // names meaning and its tests check the data against the generated tables.
 //
-// The same parser is used by package arch at run time (the files are
-// embedded there) and by the generator, which needs to know which constants
-// the value sets name.
+// The same parser is used by the generator, which compiles the signatures
+// into the generated tables (through arch.SyscallsFromSpec) and needs to
+// know which constants the value sets name, and by package arch at run time
+// for the value sets (sets.txt is embedded there).
 package spec
 
 import (
