@@ -185,17 +185,7 @@ func appendArg(b []byte, tab *arch.Table, a arch.Arg, v uint64, o *Options) []by
 			return append(b, "AT_FDCWD"...)
 		}
 	case arch.ArgFlags:
-		b = appendCHex(b, v)
-		if set := tableSet(tab, a.Set); set != nil {
-			mark := len(b)
-			b = append(b, '<')
-			var ok bool
-			if b, ok = set.AppendFormat(b, v); ok {
-				return append(b, '>')
-			}
-			b = b[:mark]
-		}
-		return b
+		return appendSetNames(appendCHex(b, v), tableSet(tab, a.Set), v)
 	case arch.ArgEnum:
 		if set := tableSet(tab, a.Set); set != nil {
 			mark := len(b)
