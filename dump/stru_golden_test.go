@@ -24,6 +24,9 @@ var structTraces = []struct {
 	{"sys-", tracegen.SysStructs, true},    // signals, limits, system structures
 	{"msg-", tracegen.StructsMsg, true},    // msghdr, siginfo, wait status, PSIG siginfo
 	{"dep-", tracegen.Depends, true},       // arguments selected by another (fcntl, ioctl, ...)
+	// What strace shows after the result or in place of a pointer, statfs
+	// (issue 12, polish); polish_golden_test.go adds -y.
+	{"polish-", tracegen.Polish, true},
 }
 
 // TestStructGoldens decodes every structure the tracer records

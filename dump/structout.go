@@ -2,6 +2,8 @@ package dump
 
 import (
 	"strconv"
+
+	"github.com/ktrace-linux/ktrace/arch"
 )
 
 // structOut receives the members of a decoded structure and writes them
@@ -171,4 +173,32 @@ func (w *structOut) entry(i int) {
 func (w *structOut) endEntry() {
 	w.b = append(w.b, '}')
 	w.nested = false
+}
+
+// flags appends a flag word of size bytes: 0x40<MSG_TRUNC> in text
+// unless raw, its bits named by the set called set of tab; a number in
+// JSON.
+func (w *structOut) flags(name string, tab *arch.Table, set string, v uint64, size int) {
+	if w.bareNames(name, tab, set, v) { // --calls: structs_polish.go
+		return
+	}
+	w.hex(name, v, size)
+	if w.json || w.o.Raw || v == 0 {
+		return
+	}
+	w.b = appendSetNames(w.b, tableSet(tab, set), v)
+}
+
+// appendSetNames appends v's names in set between angle brackets
+// (<O_RDWR|O_APPEND>), or nothing when set is nil or cannot name v.
+func appendSetNames(b []byte, set *arch.ValueSet, v uint64) []byte {
+	if set == nil {
+		return b
+	}
+	mark := len(b)
+	b, ok := set.AppendFormat(append(b, '<'), v)
+	if !ok {
+		return b[:mark]
+	}
+	return append(b, '>')
 }

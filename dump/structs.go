@@ -469,27 +469,6 @@ func decodeFdPair(w *structOut, _ arch.ABI, data []byte) bool {
 	return true
 }
 
-// pollEvents writes poll event bits: 0x1<POLLIN> unless raw, named by
-// the ABI's poll set; a number in JSON.
-func (w *structOut) pollEvents(name string, abi arch.ABI, v uint16) {
-	w.hex(name, uint64(v), 2)
-	if w.json || w.o.Raw || v == 0 {
-		return
-	}
-	set := tableSet(tables.For(abi), "poll")
-	if set == nil {
-		return
-	}
-	mark := len(w.b)
-	w.b = append(w.b, '<')
-	var ok bool
-	if w.b, ok = set.AppendFormat(w.b, uint64(v)); !ok {
-		w.b = w.b[:mark]
-		return
-	}
-	w.b = append(w.b, '>')
-}
-
 // decodePollfd decodes an array of struct pollfd (fd, events, revents)
 // in the ABI's generated layout: each entry in braces in text, the
 // entries array in JSON.
@@ -507,8 +486,8 @@ func decodePollfd(w *structOut, abi arch.ABI, data []byte) bool {
 		p := data[i*l.Size:]
 		w.entry(i)
 		w.int("fd", fd.get(p), fd.size)
-		w.pollEvents("events", abi, uint16(events.get(p)))
-		w.pollEvents("revents", abi, uint16(revents.get(p)))
+		w.flags("events", tables.For(abi), "poll", events.get(p), 2)
+		w.flags("revents", tables.For(abi), "poll", revents.get(p), 2)
 		w.endEntry()
 	}
 	if w.json {

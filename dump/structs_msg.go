@@ -93,7 +93,7 @@ func decodeMsghdrData(w *structOut, abi arch.ABI, data []byte, io *msgIOData) bo
 	}
 	w.uint("msg_controllen", ctllen, ctlSize)
 	flags, _ := f("Flags")
-	w.setFlags("msg_flags", tab, "msg", flags)
+	w.flags("msg_flags", tab, "msg", flags, 4)
 	return true
 }
 
@@ -176,25 +176,6 @@ func (w *structOut) nestedStruct(dec func(*structOut) bool) {
 		b = append(b[:mark+1], b[mark+2:]...)
 	}
 	w.b = append(b, '}')
-}
-
-// setFlags appends a flag word named by the set called set of tab: 0x40<MSG_TRUNC>
-// unless raw; a number in JSON.
-func (w *structOut) setFlags(name string, tab *arch.Table, set string, v uint64) {
-	w.hex(name, v, 4)
-	if w.json || w.o.Raw || v == 0 {
-		return
-	}
-	if s := tableSet(tab, set); s != nil {
-		mark := len(w.b)
-		w.b = append(w.b, '<')
-		var ok bool
-		if w.b, ok = s.AppendFormat(w.b, v); !ok {
-			w.b = w.b[:mark]
-			return
-		}
-		w.b = append(w.b, '>')
-	}
 }
 
 // named appends an enumerated member: its name from the set called set

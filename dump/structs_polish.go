@@ -101,7 +101,7 @@ func appendFdPairInline(b []byte, data []byte) ([]byte, bool) {
 // bareNames writes a flag member by its names alone, as strace shows it
 // (SA_RESTORER|SA_RESTART, 0 for none), when the options ask for it
 // (--calls) and every bit has a name; it reports whether it wrote it.
-func (w *structOut) bareNames(name string, abi arch.ABI, set string, v uint64) bool {
+func (w *structOut) bareNames(name string, tab *arch.Table, set string, v uint64) bool {
 	if !w.o.bareFlags || w.json || w.o.Raw {
 		return false
 	}
@@ -110,7 +110,7 @@ func (w *structOut) bareNames(name string, abi arch.ABI, set string, v uint64) b
 		w.b = append(w.b, '0')
 		return true
 	}
-	s := tableSet(tables.For(abi), set)
+	s := tableSet(tab, set)
 	if s == nil {
 		return false
 	}

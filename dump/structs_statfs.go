@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/ktrace-linux/ktrace/arch"
+	"github.com/ktrace-linux/ktrace/arch/tables"
 )
 
 // decodeStatfs decodes struct statfs (statfs, fstatfs; i386's statfs64
@@ -46,6 +47,6 @@ func decodeStatfs(w *structOut, abi arch.ABI, data []byte) bool {
 		w.uint(f.name, fl.get(data), fl.size)
 	}
 	fl := fieldOf(l, "Flags")
-	w.flags("f_flags", abi, "statfs_flags", fl.get(data), fl.size)
+	w.flags("f_flags", tables.For(abi), "statfs_flags", fl.get(data), fl.size)
 	return true
 }

@@ -74,31 +74,6 @@ func (w *structOut) addrNotNull(name string, v uint64) {
 	w.b = appendCHex(w.b, v)
 }
 
-// flags appends a flag word of size bytes: 0x...<A|B> in text, its bits
-// named by the value set of abi's table (bare hex when raw or when a bit
-// has no name); a number in JSON.
-func (w *structOut) flags(name string, abi arch.ABI, set string, v uint64, size int) {
-	if w.bareNames(name, abi, set, v) { // structs_polish.go
-		return
-	}
-	w.hex(name, v, size)
-	if w.json || w.o.Raw || v == 0 {
-		return
-	}
-	vs := tableSet(tables.For(abi), set)
-	if vs == nil {
-		return
-	}
-	mark := len(w.b)
-	w.b = append(w.b, '<')
-	var ok bool
-	if w.b, ok = vs.AppendFormat(w.b, v); !ok {
-		w.b = w.b[:mark]
-		return
-	}
-	w.b = append(w.b, '>')
-}
-
 // sigsetBits returns the signal set in p (little-endian, at most 64
 // bits) and its width in bits, rounded up to 32-bit words as strace
 // counts them.
@@ -199,7 +174,7 @@ func decodeSigaction(w *structOut, abi arch.ABI, data []byte) bool {
 	mask := fieldOf(l, "Mask")
 	w.sigset("sa_mask", data[mask.off:mask.off+mask.size])
 	flags, size := getField(l, "Flags", data)
-	w.flags("sa_flags", abi, "sigaction", flags, size)
+	w.flags("sa_flags", tables.For(abi), "sigaction", flags, size)
 	restorer, _ := getField(l, "Restorer", data)
 	w.addr("sa_restorer", restorer)
 	return true
@@ -317,7 +292,7 @@ func decodeOpenHow(w *structOut, abi arch.ABI, data []byte) bool {
 		return false
 	}
 	flags, size := getField(l, "Flags", data)
-	w.flags("flags", abi, "open", flags, size)
+	w.flags("flags", tables.For(abi), "open", flags, size)
 	mode, _ := getField(l, "Mode", data)
 	w.key("mode")
 	if w.json {
@@ -326,7 +301,7 @@ func decodeOpenHow(w *structOut, abi arch.ABI, data []byte) bool {
 		w.b = appendOctal(w.b, mode)
 	}
 	resolve, size := getField(l, "Resolve", data)
-	w.flags("resolve", abi, "resolve", resolve, size)
+	w.flags("resolve", tables.For(abi), "resolve", resolve, size)
 	return true
 }
 
@@ -346,7 +321,7 @@ func decodeCloneArgs(w *structOut, abi arch.ABI, data []byte) bool {
 		return f.get(data), true
 	}
 	flags, _ := get("Flags")
-	w.flags("flags", abi, "clone3", flags, 8)
+	w.flags("flags", tables.For(abi), "clone3", flags, 8)
 	for _, m := range [...]struct{ name, member string }{
 		{"pidfd", "Pidfd"}, {"child_tid", "Child_tid"}, {"parent_tid", "Parent_tid"},
 	} {

@@ -265,30 +265,6 @@ func decodeItimerval(w *structOut, _ arch.ABI, data []byte) bool {
 	return decodeTimers(w, data, "tv_usec")
 }
 
-// flagsMember writes a flag word of size bytes: 0x1<EPOLLIN> in text
-// unless raw, named by the ABI's set; a number in JSON.
-func (w *structOut) flagsMember(name string, abi arch.ABI, set string, v uint64, size int) {
-	if w.bareNames(name, abi, set, v) { // structs_polish.go
-		return
-	}
-	w.hex(name, v, size)
-	if w.json || w.o.Raw || v == 0 {
-		return
-	}
-	s := tableSet(tables.For(abi), set)
-	if s == nil {
-		return
-	}
-	mark := len(w.b)
-	w.b = append(w.b, '<')
-	var ok bool
-	if w.b, ok = s.AppendFormat(w.b, v); !ok {
-		w.b = w.b[:mark]
-		return
-	}
-	w.b = append(w.b, '>')
-}
-
 // decodeEpollEvents decodes an array of struct epoll_event in the ABI's
 // generated layout: events by name, data as strace shows it, {u32, u64}.
 func decodeEpollEvents(w *structOut, abi arch.ABI, data []byte) bool {
@@ -307,7 +283,7 @@ func decodeEpollEvents(w *structOut, abi arch.ABI, data []byte) bool {
 	for i := 0; i < len(data)/l.Size; i++ {
 		p := data[i*l.Size:]
 		w.entry(i)
-		w.flagsMember("events", abi, "epoll_events", events.get(p), events.size)
+		w.flags("events", tables.For(abi), "epoll_events", events.get(p), events.size)
 		w.sub("data")
 		w.uint("u32", uint64(le.Uint32(p[fd.off:])), 4)
 		w.uint("u64", le.Uint64(p[fd.off:]), 8)

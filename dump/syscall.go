@@ -143,6 +143,8 @@ var numberKinds = [...]numberKind{
 	arch.ArgSigsetOut: numPointer, arch.ArgRlimitIn: numPointer, arch.ArgRlimitOut: numPointer,
 	arch.ArgRlimit64In: numPointer, arch.ArgRlimit64Out: numPointer, arch.ArgUtsnameOut: numPointer,
 	arch.ArgSysinfoOut: numPointer, arch.ArgOpenHowIn: numPointer, arch.ArgCloneArgsIn: numPointer,
+	// File system statistics (issue 12, polish).
+	arch.ArgStatfsOut: numPointer,
 }
 
 // appendNumber appends v as an argument of kind k: hex (%#x), or decimal
@@ -185,17 +187,7 @@ func appendArg(b []byte, tab *arch.Table, a arch.Arg, v uint64, o *Options) []by
 			return append(b, "AT_FDCWD"...)
 		}
 	case arch.ArgFlags:
-		b = appendCHex(b, v)
-		if set := tableSet(tab, a.Set); set != nil {
-			mark := len(b)
-			b = append(b, '<')
-			var ok bool
-			if b, ok = set.AppendFormat(b, v); ok {
-				return append(b, '>')
-			}
-			b = b[:mark]
-		}
-		return b
+		return appendSetNames(appendCHex(b, v), tableSet(tab, a.Set), v)
 	case arch.ArgEnum:
 		if set := tableSet(tab, a.Set); set != nil {
 			mark := len(b)
