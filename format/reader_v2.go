@@ -129,7 +129,7 @@ func (r *Reader) nextInFrame() (*Record, error) {
 	key := r.fr.key
 	r.work += int64(total)
 	// The CRC covers the head check: only resynchronising needs it.
-	if crc32.Update(key, castagnoli, rec[:total-4]) != le.Uint32(rec[total-4:]) {
+	if crc32.Update(key, castagnoli(), rec[:total-4]) != le.Uint32(rec[total-4:]) {
 		return nil, r.resync(start, "checksum mismatch")
 	}
 	reason := r.decode2(rec, k, start)
@@ -305,7 +305,7 @@ func varint(p []byte) (int64, []byte, bool) {
 	return v, p[n:], true
 }
 
-// crcFrom returns crc32.Update(seed, castagnoli, buf[:n]), buf being the
+// crcFrom returns crc32.Update(seed, castagnoli(), buf[:n]), buf being the
 // stream's bytes from x's first checkpoint on, at a cost independent of
 // n (see crcIndex).
 func (x *crcIndex) crcFrom(seed uint32, buf []byte, n int, work *int64) uint32 {

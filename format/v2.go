@@ -52,17 +52,17 @@ func frameHeaderOK(h []byte) bool {
 		return false
 	}
 	n := le.Uint32(h[4:])
-	return n >= FrameHeaderLen && n <= MaxFrameLen && crc32.Checksum(h[:16], castagnoli) == le.Uint32(h[16:])
+	return n >= FrameHeaderLen && n <= MaxFrameLen && crc32.Checksum(h[:16], castagnoli()) == le.Uint32(h[16:])
 }
 
 // frameKey returns the value a frame's record CRCs start from: the
 // CRC-32C of its base time (frame header bytes 8..16).
-func frameKey(h []byte) uint32 { return crc32.Checksum(h[8:16], castagnoli) }
+func frameKey(h []byte) uint32 { return crc32.Checksum(h[8:16], castagnoli()) }
 
 // headCheck returns the head check of a version 2 record whose length
 // and type-and-flags byte are head.
 func headCheck(key uint32, head []byte) byte {
-	c := crc32.Update(key, castagnoli, head)
+	c := crc32.Update(key, castagnoli(), head)
 	return byte(c ^ c>>8 ^ c>>16 ^ c>>24)
 }
 
@@ -115,7 +115,7 @@ func (w *Writer) sealFrame() {
 	}
 	h := w.buf[f.start:]
 	le.PutUint32(h[4:], uint32(len(h)))
-	le.PutUint32(h[16:], crc32.Checksum(h[:16], castagnoli))
+	le.PutUint32(h[16:], crc32.Checksum(h[:16], castagnoli()))
 	f.start = -1
 }
 
@@ -210,7 +210,7 @@ func (w *Writer) end2(start int) error {
 	}
 	key := w.fr.key
 	w.buf[start+k+1] = headCheck(key, w.buf[start:start+k+1])
-	w.buf = le.AppendUint32(w.buf, crc32.Update(key, castagnoli, w.buf[start:]))
+	w.buf = le.AppendUint32(w.buf, crc32.Update(key, castagnoli(), w.buf[start:]))
 	w.pending++
 	if len(w.buf) > w.size {
 		return w.Flush()
