@@ -60,6 +60,15 @@ type DepCase struct {
 	Key uint64
 	// Name is the selector constant, "LEVEL/NAME" for two.
 	Name string
+	// DepKinds are the kinds the case gives, shared by every case of
+	// one depends.txt statement: a case stays small (sorting moves it,
+	// and a table holds thousands, built by the tracer before its first
+	// system call stop).
+	*DepKinds
+}
+
+// DepKinds are the kinds one depends.txt statement gives.
+type DepKinds struct {
 	// Args are the arguments given a kind, by index; Given marks them.
 	Args [6]DepArg
 	// Ret is how the result reads, when Ret.Given.
@@ -252,7 +261,7 @@ func (t *Table) buildDeps() {
 
 // addDepCases adds the cases of statement d to dep.
 func (t *Table) addDepCases(dep *Dependent, d *spec.Depend) {
-	var c DepCase
+	c := DepCase{DepKinds: new(DepKinds)}
 	for _, a := range d.Assign {
 		arg, ds, _ := depKind(a.Arg) // checked by parseDepends
 		da := DepArg{Given: true, Arg: arg, Unused: a.Arg.Kind == unusedKind}
