@@ -1,6 +1,10 @@
 package tracer
 
-import "github.com/ktrace-linux/ktrace/arch/amd64"
+import (
+	"golang.org/x/sys/unix"
+
+	"github.com/ktrace-linux/ktrace/arch/amd64"
+)
 
 // regs holds the registers of the last stop read without
 // PTRACE_GET_SYSCALL_INFO.
@@ -13,7 +17,12 @@ func (t *Tracer) readSyscallRegs(th *thread) (entry bool, ok bool) {
 	if err := getRegs(th.tid, &t.regs); err != nil {
 		return false, false
 	}
-	if th.phase.inCall() {
+	// The kernel enters every call with rax set to -ENOSYS, so a stop
+	// with any other rax is an exit, whatever the phase says: a thread
+	// seized inside a call (a command blocked in a read until it may
+	// exec) stops first at that call's exit. -ENOSYS is an entry unless
+	// the thread is in a call, whose result may be ENOSYS.
+	if th.phase.inCall() || int64(t.regs.Rax) != -int64(unix.ENOSYS) {
 		return false, true
 	}
 	var insn [2]byte
