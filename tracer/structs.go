@@ -41,11 +41,10 @@ func (t *Tracer) structs(th *thread, dir arch.StructDir, ret int64) {
 		case arch.LenValue:
 			size = int(min(a.Value(th.abi, th.args[a.Len]), uint64(size)))
 		case arch.LenPointer:
-			n, ok := t.readSocklen(th, th.args[a.Len])
-			if !ok {
+			var ok bool
+			if size, ok = t.socklenSize(th, th.args[a.Len], size); !ok {
 				continue
 			}
-			size = int(min(n, th.addrRoom, uint64(size)))
 		case arch.LenCount:
 			cnt := uint64(uint32(th.args[a.Len])) // nfds_t is an unsigned int
 			if cnt > maxPollfds {
@@ -58,22 +57,39 @@ func (t *Tracer) structs(th *thread, dir arch.StructDir, ret int64) {
 			t.structString(th, st, th.args[i])
 			continue
 		}
-		if size == 0 {
-			continue
+		if size != 0 {
+			t.structBytes(th, st.Name, th.args[i], size, flags)
 		}
-		buf := t.dataBuffer(size)
-		n, err := t.mem.read(th.tid, th.args[i], buf)
-		h := t.header(th, th.abi)
-		h.Flags = flags
-		if err != nil || n < size {
-			h.Flags |= format.FlagUnreadable
-			n = max(n, 0)
-		}
-		t.rec.labeled(h, format.TypeStruct, st.Name, buf[:n])
 	}
 	if th.call.Dep != nil {
 		t.depStructs(th, dir) // arguments whose structure another selects
 	}
+}
+
+// structBytes records the size bytes at addr as a STRU record called
+// name, with flags; FlagUnreadable too when fewer could be read.
+func (t *Tracer) structBytes(th *thread, name string, addr uint64, size int, flags format.Flags) {
+	buf := t.dataBuffer(size)
+	n, err := t.mem.read(th.tid, addr, buf)
+	h := t.header(th, th.abi)
+	h.Flags = flags
+	if err != nil || n < size {
+		h.Flags |= format.FlagUnreadable
+		n = max(n, 0)
+	}
+	t.rec.labeled(h, format.TypeStruct, name, buf[:n])
+}
+
+// socklenSize returns how many bytes of a structure of at most size
+// bytes to record when the socklen_t at lenAddr gives its length after
+// the call (bounded by the room the caller gave, th.addrRoom); false when
+// that length cannot be read.
+func (t *Tracer) socklenSize(th *thread, lenAddr uint64, size int) (int, bool) {
+	n, ok := t.readSocklen(th, lenAddr)
+	if !ok {
+		return 0, false
+	}
+	return int(min(n, th.addrRoom, uint64(size))), true
 }
 
 // readSocklen reads the socklen_t (a 32-bit unsigned int) at addr.

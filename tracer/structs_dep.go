@@ -33,34 +33,24 @@ func (t *Tracer) depStructs(th *thread, dir arch.StructDir) {
 		case arch.LenValue:
 			size = int(min(uint64(uint32(th.args[a.Arg.Len])), uint64(size))) // a socklen_t
 		case arch.LenPointer:
-			n, ok := t.readSocklen(th, th.args[a.Arg.Len])
-			if !ok {
+			var ok bool
+			if size, ok = t.socklenSize(th, th.args[a.Arg.Len], size); !ok {
 				continue
 			}
-			size = int(min(n, th.addrRoom, uint64(size)))
 		}
-		if size == 0 {
-			continue
-		}
-		h := t.header(th, th.abi)
-		buf := t.dataBuffer(size)
-		var data []byte
-		if a.String && dir == arch.StructIn {
+		switch {
+		case size == 0:
+		case a.String && dir == arch.StructIn:
 			// A name passed in: up to its NUL, which may end the
 			// mapping (PR_SET_NAME).
-			s, _, unreadable := t.mem.readString(th.tid, th.args[i], buf)
+			h := t.header(th, th.abi)
+			s, _, unreadable := t.mem.readString(th.tid, th.args[i], t.dataBuffer(size))
 			if unreadable {
 				h.Flags |= format.FlagUnreadable
 			}
-			data = s
-		} else {
-			n, err := t.mem.read(th.tid, th.args[i], buf)
-			if err != nil || n < size {
-				h.Flags |= format.FlagUnreadable
-				n = max(n, 0)
-			}
-			data = buf[:n]
+			t.rec.labeled(h, format.TypeStruct, st.Name, s)
+		default:
+			t.structBytes(th, st.Name, th.args[i], size, 0)
 		}
-		t.rec.labeled(h, format.TypeStruct, st.Name, data)
 	}
 }
