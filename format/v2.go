@@ -148,17 +148,8 @@ func (w *Writer) begin2(h *Header, t Type, n int, raw bool) (int, error) {
 	if n > MaxPayload {
 		return 0, fmt.Errorf("%v record of %d bytes: %w", t, HeaderLen+n, ErrTooLarge)
 	}
-	if w.err != nil {
-		w.droppedRecs++
-		w.droppedBytes += uint64(total)
-		return 0, w.err
-	}
-	if len(w.buf)+total > w.size && len(w.buf) > 0 {
-		if err := w.Flush(); err != nil {
-			w.droppedRecs++
-			w.droppedBytes += uint64(total)
-			return 0, err
-		}
+	if err := w.room(total); err != nil {
+		return 0, err
 	}
 	f := &w.fr
 	if f.start >= 0 && (len(w.buf)-f.start+total > MaxFrameLen || f.n >= maxContexts) {

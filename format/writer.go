@@ -117,6 +117,21 @@ func (w *Writer) end(start int) error {
 	return w.endV1(start)
 }
 
+// room makes room in the buffer for a record of total bytes, flushing
+// it when full; after a write error it counts the record dropped and
+// returns the error.
+func (w *Writer) room(total int) error {
+	err := w.err
+	if err == nil && len(w.buf)+total > w.size && len(w.buf) > 0 {
+		err = w.Flush()
+	}
+	if err != nil {
+		w.droppedRecs++
+		w.droppedBytes += uint64(total)
+	}
+	return err
+}
+
 // beginV1 appends the 48-byte header of a version 1 record with a
 // payload of n bytes and returns the record's start in w.buf. In a
 // version 2 trace only START records have it: beginV1 closes the frame
@@ -126,17 +141,8 @@ func (w *Writer) beginV1(h *Header, t Type, n int) (int, error) {
 	if total > MaxRecordLen {
 		return 0, fmt.Errorf("%v record of %d bytes: %w", t, total, ErrTooLarge)
 	}
-	if w.err != nil {
-		w.droppedRecs++
-		w.droppedBytes += uint64(total)
-		return 0, w.err
-	}
-	if len(w.buf)+total > w.size && len(w.buf) > 0 {
-		if err := w.Flush(); err != nil {
-			w.droppedRecs++
-			w.droppedBytes += uint64(total)
-			return 0, err
-		}
+	if err := w.room(total); err != nil {
+		return 0, err
 	}
 	w.sealFrame()
 	start := len(w.buf)
