@@ -114,7 +114,8 @@ const (
 	numPointer                    // addresses: always hex
 )
 
-// numberKinds maps argument kinds to how they print as numbers.
+// numberKinds maps argument kinds to how they print as numbers; the
+// structure kinds (arch.ArgKind.IsStruct) are pointers.
 var numberKinds = [...]numberKind{
 	arch.ArgInt: numSigned64, arch.ArgFD: numSigned32, arch.ArgDirFD: numSigned32,
 	arch.ArgPath: numPointer, arch.ArgString: numPointer, arch.ArgBufIn: numPointer,
@@ -123,28 +124,7 @@ var numberKinds = [...]numberKind{
 	arch.ArgSize: numUnsigned, arch.ArgFlags: numPointer, arch.ArgEnum: numSigned64,
 	arch.ArgMode: numUnsigned, arch.ArgSignal: numSigned32, arch.ArgPID: numSigned32,
 	arch.ArgPtr: numPointer, arch.ArgArgv: numPointer, arch.ArgEnvp: numPointer,
-	arch.ArgOff: numSigned64, arch.ArgSockaddrOut: numPointer, arch.ArgStatOut: numPointer,
-	arch.ArgStat64Out: numPointer, arch.ArgStatxOut: numPointer, arch.ArgFds2Out: numPointer,
-	arch.ArgTimespecIn: numPointer, arch.ArgTimespecOut: numPointer,
-	arch.ArgTimespec64In: numPointer, arch.ArgTimespec64Out: numPointer,
-	arch.ArgPollfdInOut: numPointer,
-	// Time, select, epoll and output-buffer structures (issue 12, time).
-	arch.ArgTimevalIn: numPointer, arch.ArgTimevalOut: numPointer, arch.ArgTimevalInOut: numPointer,
-	arch.ArgTimespecInOut: numPointer, arch.ArgTimespec64InOut: numPointer,
-	arch.ArgTimeval2In: numPointer, arch.ArgTimespec2In: numPointer, arch.ArgTimespec64x2In: numPointer,
-	arch.ArgItimerspecIn: numPointer, arch.ArgItimerspecOut: numPointer,
-	arch.ArgItimerspec64In: numPointer, arch.ArgItimerspec64Out: numPointer,
-	arch.ArgItimervalIn: numPointer, arch.ArgItimervalOut: numPointer,
-	arch.ArgFutexTimeoutIn: numPointer, arch.ArgFutexTimeout64In: numPointer,
-	arch.ArgFdsetInOut: numPointer, arch.ArgEpollEventIn: numPointer, arch.ArgEpollEventsOut: numPointer,
-	arch.ArgTextOut: numPointer, arch.ArgDirents64Out: numPointer, arch.ArgDirentsOut: numPointer,
-	// Signals, limits and system structures (issue 12, sys area).
-	arch.ArgSigactionIn: numPointer, arch.ArgSigactionOut: numPointer, arch.ArgSigsetIn: numPointer,
-	arch.ArgSigsetOut: numPointer, arch.ArgRlimitIn: numPointer, arch.ArgRlimitOut: numPointer,
-	arch.ArgRlimit64In: numPointer, arch.ArgRlimit64Out: numPointer, arch.ArgUtsnameOut: numPointer,
-	arch.ArgSysinfoOut: numPointer, arch.ArgOpenHowIn: numPointer, arch.ArgCloneArgsIn: numPointer,
-	// File system statistics (issue 12, polish).
-	arch.ArgStatfsOut: numPointer,
+	arch.ArgOff: numSigned64,
 }
 
 // appendNumber appends v as an argument of kind k: hex (%#x), or decimal
@@ -153,7 +133,10 @@ var numberKinds = [...]numberKind{
 // are decimal always, as strace shows them: read(3,...), kill(-1,...).
 func appendNumber(b []byte, v uint64, k arch.ArgKind, o *Options) []byte {
 	nk := numSigned64
-	if int(k) < len(numberKinds) {
+	switch {
+	case k.IsStruct():
+		nk = numPointer
+	case int(k) < len(numberKinds):
 		nk = numberKinds[k]
 	}
 	if !o.Decimal && nk != numSigned32 {
