@@ -19,25 +19,6 @@ import (
 // EXIT record is written and flushed there. SIGKILL has no
 // signal-delivery-stop: its EXIT is still written at the reaping.
 
-// ignoredOrStopping are the signals whose default action does not end
-// the process (signal(7): Ign, Stop and Cont).
-var ignoredOrStopping = [...]unix.Signal{unix.SIGCHLD, unix.SIGCONT, unix.SIGURG, unix.SIGWINCH,
-	unix.SIGSTOP, unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU}
-
-// endsProcess reports whether the default action of sig ends the
-// process.
-func endsProcess(sig unix.Signal) bool {
-	if sig <= 0 || sig > 64 {
-		return false
-	}
-	for _, s := range ignoredOrStopping {
-		if s == sig {
-			return false
-		}
-	}
-	return true
-}
-
 // watchExit asks for th's PTRACE_EVENT_EXIT stop when sig, about to be
 // delivered with its default action, ends the process and the process's
 // end is recorded. The option lasts to th's next stop, where the

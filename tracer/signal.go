@@ -97,9 +97,19 @@ func (t *Tracer) psig(th *thread, sig unix.Signal) {
 	}
 }
 
-// defaultIgnored holds the signals whose default action is to do nothing,
-// bit n-1 for signal n.
-const defaultIgnored = 1<<(unix.SIGCHLD-1) | 1<<(unix.SIGCONT-1) | 1<<(unix.SIGURG-1) | 1<<(unix.SIGWINCH-1)
+// The signals whose default action does not end the process (signal(7)),
+// bit n-1 for signal n: those it ignores (Ign, and Cont) and those that
+// stop it.
+const (
+	defaultIgnored = 1<<(unix.SIGCHLD-1) | 1<<(unix.SIGCONT-1) | 1<<(unix.SIGURG-1) | 1<<(unix.SIGWINCH-1)
+	defaultStops   = 1<<(unix.SIGSTOP-1) | 1<<(unix.SIGTSTP-1) | 1<<(unix.SIGTTIN-1) | 1<<(unix.SIGTTOU-1)
+)
+
+// endsProcess reports whether the default action of sig ends the
+// process.
+func endsProcess(sig unix.Signal) bool {
+	return sig > 0 && sig <= 64 && (defaultIgnored|defaultStops)&(uint64(1)<<(sig-1)) == 0
+}
 
 // mayEnd reports whether delivering sig with action a may end or stop the
 // process: not when it is ignored, caught, or does nothing by default.
