@@ -195,8 +195,9 @@ func requestFileTracer(f *os.File, path string, req *Request, opts tracer.Option
 
 // startTracer starts the background tracer of file with req as its first
 // request. The tracer is no child of ours (we may become a traced command
-// that waits for its children), and in a session of its own, so that
-// terminal signals do not reach it: it is started detached (see
+// that waits for its children), and in a process group of its own in our
+// session, so that terminal signals do not reach it and the scheduler
+// counts it with its tracees (see stdfds.DetachEnv): it is started detached (see
 // stdfds.DetachEnv: the process we start forks it before its runtime
 // starts, and exits), or, in a ktrace linked without the entry point that
 // does that, through a short-lived helper that starts it and exits.
@@ -383,7 +384,7 @@ func HelperMain() (isHelper bool, code int) {
 	return true, 2
 }
 
-// spawnTracer starts the tracer in a session of its own and exits: the
+// spawnTracer starts the tracer in a process group of its own and exits: the
 // tracer is reparented to init (or the nearest subreaper). It serves a
 // ktrace linked without stdfds.LinkFlag, which cannot start the tracer
 // detached.
@@ -395,7 +396,7 @@ func spawnTracer(cfg helperConfig) int {
 	}
 	cfg.Role = roleServe
 	b, _ := json.Marshal(cfg)
-	if _, err := startHelper(self, b, os.Stderr, []int{fdTraceFile, fdFromKtrace, fdToKtrace}, helperSetsid); err != nil {
+	if _, err := startHelper(self, b, os.Stderr, []int{fdTraceFile, fdFromKtrace, fdToKtrace}, helperSetpgid); err != nil {
 		fmt.Fprintf(os.Stderr, "ktrace: start tracer: %v\n", err)
 		return 1
 	}
@@ -406,9 +407,9 @@ func spawnTracer(cfg helperConfig) int {
 type helperMode int
 
 const (
-	helperChild  helperMode = iota // a child of ours, in our session
-	helperSetsid                   // a child of ours, in a session of its own
-	helperWait                     // a child of ours whose exit (status 0) is waited for
+	helperChild   helperMode = iota // a child of ours, in our session
+	helperSetpgid                   // a child of ours, in a process group of its own
+	helperWait                      // a child of ours whose exit (status 0) is waited for
 	// helperDetach: a child of ours that forks the helper, detached
 	// (stdfds.DetachEnv), and exits; the caller reaps it with
 	// waitHelper.
@@ -438,7 +439,7 @@ func startHelper(self string, cfg []byte, stderr *os.File, extra []int, mode hel
 	pid, err := syscall.ForkExec(self, []string{self}, &syscall.ProcAttr{
 		Env:   env,
 		Files: fds,
-		Sys:   &syscall.SysProcAttr{Setsid: mode == helperSetsid},
+		Sys:   &syscall.SysProcAttr{Setpgid: mode == helperSetpgid},
 	})
 	if err != nil || mode != helperWait {
 		return pid, err

@@ -2,7 +2,7 @@
 
 // detach runs after entry, before the runtime: when envp[0] is
 // ·detachEnv, it forks; the parent exits (0, or 1 if the fork failed) and
-// the child calls setsid. Either way it goes on to the runtime's entry
+// the child calls setpgid(0, 0). Either way it goes on to the runtime's entry
 // point. SP and DX are kept (see entry).
 TEXT ·detach(SB),NOSPLIT|NOFRAME,$0
 	MOVQ	0(SP), AX		// argc
@@ -38,7 +38,9 @@ exit:
 	MOVQ	$231, AX		// SYS_exit_group
 	SYSCALL
 child:
-	MOVQ	$112, AX		// SYS_setsid
+	XORQ	DI, DI
+	XORQ	SI, SI
+	MOVQ	$109, AX		// SYS_setpgid(0, 0)
 	SYSCALL
 	MOVQ	R12, DX
 start:

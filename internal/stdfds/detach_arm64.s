@@ -2,7 +2,7 @@
 
 // detach runs after entry, before the runtime: when envp[0] is
 // ·detachEnv, it forks; the parent exits (0, or 1 if the fork failed) and
-// the child calls setsid. Either way it goes on to the runtime's entry
+// the child calls setpgid(0, 0). Either way it goes on to the runtime's entry
 // point, which reads argc and argv from RSP.
 TEXT ·detach(SB),NOSPLIT|NOFRAME,$0
 	MOVD	0(RSP), R0		// argc
@@ -39,7 +39,9 @@ exit:
 	MOVD	$94, R8			// SYS_exit_group
 	SVC
 child:
-	MOVD	$157, R8		// SYS_setsid
+	MOVD	$0, R0
+	MOVD	$0, R1
+	MOVD	$154, R8		// SYS_setpgid(0, 0)
 	SVC
 start:
 	B	_rt0_arm64_linux(SB)

@@ -34,11 +34,11 @@ func buildDetachProg(t *testing.T, linked bool) string {
 type detachReport struct {
 	started int   // the pid it was started as
 	err     error // how that process ended
-	// What the program printed: its pid, parent, session, CanDetach and
-	// first environment variable.
-	pid, ppid, sid int
-	canDetach      bool
-	env0           string
+	// What the program printed: its pid, parent, process group, session,
+	// CanDetach and first environment variable.
+	pid, ppid, pgid, sid int
+	canDetach            bool
+	env0                 string
 }
 
 // runDetachProg runs prog with env and reads what it, or its detached
@@ -52,7 +52,7 @@ func runDetachProg(t *testing.T, prog string, env ...string) detachReport {
 	var r detachReport
 	r.err = cmd.Run()
 	r.started = cmd.Process.Pid
-	if _, err := fmt.Sscanf(out.String(), "%d %d %d %t %s", &r.pid, &r.ppid, &r.sid, &r.canDetach, &r.env0); err != nil {
+	if _, err := fmt.Sscanf(out.String(), "%d %d %d %d %t %s", &r.pid, &r.ppid, &r.pgid, &r.sid, &r.canDetach, &r.env0); err != nil {
 		t.Fatalf("%s printed %q: %v", prog, out.String(), err)
 	}
 	return r
@@ -60,8 +60,8 @@ func runDetachProg(t *testing.T, prog string, env ...string) detachReport {
 
 // TestDetach: a program linked with LinkFlag and started with DetachEnv
 // first in its environment exits at once with status 0, and a child of
-// it, reparented and in a session of its own, runs the program with the
-// environment it was given.
+// it, reparented and in a process group of its own in our session, runs
+// the program with the environment it was given.
 func TestDetach(t *testing.T) {
 	prog := buildDetachProg(t, true)
 	mySid, err := unix.Getsid(0)
@@ -75,8 +75,8 @@ func TestDetach(t *testing.T) {
 	if r.pid == r.started || r.ppid == r.started || r.ppid == os.Getpid() {
 		t.Errorf("started %d: the program ran as %d, child of %d: not detached", r.started, r.pid, r.ppid)
 	}
-	if r.sid != r.pid || r.sid == mySid {
-		t.Errorf("detached program %d is in session %d (ours %d), want its own", r.pid, r.sid, mySid)
+	if r.pgid != r.pid || r.sid != mySid {
+		t.Errorf("detached program %d is in process group %d and session %d, want its own group in our session %d", r.pid, r.pgid, r.sid, mySid)
 	}
 	if !r.canDetach || r.env0 != DetachEnv {
 		t.Errorf("CanDetach() = %t, first environment variable %q", r.canDetach, r.env0)
@@ -84,9 +84,9 @@ func TestDetach(t *testing.T) {
 	// DetachEnv not first, or another value: no fork.
 	for _, env := range [][]string{{"A=1", DetachEnv}, {DetachEnv + "0"}, {"KTRACE_DETACH=2"}, nil} {
 		r := runDetachProg(t, prog, env...)
-		if r.err != nil || r.pid != r.started || r.ppid != os.Getpid() || r.sid != mySid {
-			t.Errorf("environment %q: %v, ran as %d (started %d), parent %d, session %d (ours %d)",
-				env, r.err, r.pid, r.started, r.ppid, r.sid, mySid)
+		if r.err != nil || r.pid != r.started || r.ppid != os.Getpid() || r.sid != mySid || r.pgid != unix.Getpgrp() {
+			t.Errorf("environment %q: %v, ran as %d (started %d), parent %d, group %d (ours %d), session %d (ours %d)",
+				env, r.err, r.pid, r.started, r.ppid, r.pgid, unix.Getpgrp(), r.sid, mySid)
 		}
 	}
 }

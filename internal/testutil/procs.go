@@ -1,6 +1,7 @@
 package testutil
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -100,6 +101,38 @@ func StatField(pid, n int) int {
 		return st.Sid
 	}
 	return -1
+}
+
+// CheckTracerPlace fails t unless tracer is placed as ktrace places its
+// background tracer: in a process group of its own (terminal signals go to
+// the foreground group), in the session of the process that started it,
+// sid, and, where the kernel groups sessions for the scheduler
+// (/proc/PID/autogroup), in the same scheduling group as its tracee: a
+// tracer in a group of its own gets as much CPU as all its tracees and
+// takes their stops one at a time.
+func CheckTracerPlace(t testing.TB, tracer, sid, tracee int) {
+	t.Helper()
+	if pg := StatField(tracer, 5); pg != tracer {
+		t.Errorf("tracer %d is in process group %d, want a group of its own", tracer, pg)
+	}
+	if s := StatField(tracer, 6); s != sid {
+		t.Errorf("tracer %d is in session %d, want %d (where ktrace ran)", tracer, s, sid)
+	}
+	ag, err := os.ReadFile(procfs.Path(tracer, "autogroup"))
+	if err != nil {
+		return // no autogroups here (or the tracer is gone: the checks above said so)
+	}
+	if tag, err := os.ReadFile(procfs.Path(tracee, "autogroup")); err == nil && !bytes.Equal(firstField(ag), firstField(tag)) {
+		t.Errorf("tracer %d is in autogroup %s, its tracee %d in %s: want the same", tracer, firstField(ag), tracee, firstField(tag))
+	}
+}
+
+// firstField returns the first space-separated field of b.
+func firstField(b []byte) []byte {
+	if f := bytes.Fields(b); len(f) > 0 {
+		return f[0]
+	}
+	return nil
 }
 
 // Threads returns the thread ids of process pid (/proc/PID/task).

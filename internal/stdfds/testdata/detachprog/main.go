@@ -1,5 +1,5 @@
 // Command detachprog reports how it started, for the stdfds tests: its
-// pid, parent, session, whether it can detach and its first
+// pid, parent, process group, session, whether it can detach and its first
 // environment variable.
 package main
 
@@ -14,9 +14,10 @@ import (
 
 func main() {
 	sid, _ := unix.Getsid(0)
+	pgid := unix.Getpgrp()
 	env := ""
 	if e := os.Environ(); len(e) > 0 {
 		env = e[0]
 	}
-	fmt.Printf("%d %d %d %t %s\n", os.Getpid(), os.Getppid(), sid, stdfds.CanDetach(), env)
+	fmt.Printf("%d %d %d %d %t %s\n", os.Getpid(), os.Getppid(), pgid, sid, stdfds.CanDetach(), env)
 }
