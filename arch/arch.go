@@ -286,7 +286,9 @@ type Syscall struct {
 	// groups it is in; none when the call has no signature.
 	Traits Traits
 	// Dep, when not nil, gives the arguments whose meaning depends on
-	// other arguments their kinds (depends.txt).
+	// other arguments their kinds (depends.txt). The generated tables
+	// set it, with its cases for the table's ABI, for every call
+	// depends.txt names.
 	Dep *Dependent
 }
 

@@ -9,9 +9,19 @@ import (
 )
 
 // TestDependsConstsResolve: every selector constant of depends.txt has a
-// value on amd64 and arm64.
+// value on amd64 and arm64, and the generated tables give a Dependent to
+// the calls depends.txt names, and to no other.
 func TestDependsConstsResolve(t *testing.T) {
 	for _, tab := range []*arch.Table{amd64.Table, arm64.Table} {
+		named := map[string]bool{}
+		for _, name := range arch.DependsCalls() {
+			named[name] = true
+		}
+		for _, sc := range tab.Syscalls() {
+			if sc.Dep != nil && !named[sc.Name] {
+				t.Errorf("%v: %s has a Dependent, but depends.txt does not name it: run make generate", tab.ABI(), sc.Name)
+			}
+		}
 		for _, n := range arch.DependsConstNames() {
 			if _, ok := tab.Const(n); !ok {
 				t.Errorf("%v: depends.txt names %s, which has no value (fix the name or add a const to sets.txt)", tab.ABI(), n)
@@ -23,7 +33,7 @@ func TestDependsConstsResolve(t *testing.T) {
 				continue // fcntl64 is i386's only
 			}
 			if sc.Dep == nil {
-				t.Errorf("%v: %s has no dependent arguments", tab.ABI(), name)
+				t.Errorf("%v: %s has no dependent arguments: run make generate", tab.ABI(), name)
 			}
 		}
 	}
@@ -171,5 +181,20 @@ func TestDependsFindAllocs(t *testing.T) {
 		}
 	}); n != 0 {
 		t.Errorf("Find allocates %v times", n)
+	}
+}
+
+// BenchmarkDependsFind: the case of a setsockopt option, at a stop.
+func BenchmarkDependsFind(b *testing.B) {
+	sc, _ := amd64.Table.ByName("setsockopt")
+	var args [6]uint64
+	for i, name := range map[int]string{1: "SOL_SOCKET", 2: "SO_RCVBUF"} {
+		args[i], _ = amd64.Table.Const(name)
+	}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if sc.Dep.Find(&args).Arg(3) == nil {
+			b.Fatal("no case")
+		}
 	}
 }

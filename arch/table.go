@@ -104,8 +104,6 @@ type Table struct {
 
 	setsOnce sync.Once
 	sets     map[string]*ValueSet
-
-	depsOnce sync.Once // the dependent arguments of depends.txt, in calls
 }
 
 // Const is the value of a named constant on one ABI.
@@ -178,23 +176,6 @@ func (t *Table) load() *Table {
 				t.byName[sc.Name] = sc
 			}
 		}
-	})
-	return t
-}
-
-// Load builds now what the first lookup would build (the name index, the
-// constants and the dependent arguments), so that a program can do it
-// ahead of time, on another goroutine, while it waits for something else.
-func (t *Table) Load() { t.loadDeps() }
-
-// loadDeps sets the dependent arguments of depends.txt (Syscall.Dep) in
-// the calls the first time any is looked up: they need the names and the
-// constants' values.
-func (t *Table) loadDeps() *Table {
-	t.depsOnce.Do(func() {
-		t.load()
-		t.loadValues()
-		t.buildDeps()
 	})
 	return t
 }
@@ -277,7 +258,6 @@ func (t *Table) ABI() ABI { return t.abi }
 // Lookup returns system call number nr, or nil if the ABI has none. It does
 // not allocate.
 func (t *Table) Lookup(nr uint32) *Syscall {
-	t.loadDeps()
 	if uint64(nr) < uint64(len(t.calls)) && t.calls[nr].Name != "" {
 		return &t.calls[nr]
 	}
@@ -286,7 +266,7 @@ func (t *Table) Lookup(nr uint32) *Syscall {
 
 // ByName returns the system call called name ("openat").
 func (t *Table) ByName(name string) (*Syscall, bool) {
-	s, ok := t.loadDeps().byName[name]
+	s, ok := t.load().byName[name]
 	return s, ok
 }
 
@@ -294,7 +274,7 @@ func (t *Table) ByName(name string) (*Syscall, bool) {
 // slice is the caller's; the Syscalls it points to are shared and must not
 // be changed.
 func (t *Table) Syscalls() []*Syscall {
-	return slices.Clone(t.loadDeps().all)
+	return slices.Clone(t.load().all)
 }
 
 // Set returns the value set called name (as named by Arg.Set), or nil.

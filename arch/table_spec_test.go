@@ -31,7 +31,7 @@ func TestTablesMatchSpec(t *testing.T) {
 			var g arch.Syscall
 			if got != nil {
 				g = *got
-				g.Dep = nil // depends.txt's, set at run time
+				g.Dep = nil // depends.txt's (TestDependsConstsResolve)
 			}
 			switch {
 			case w.Name == "" && got != nil:

@@ -56,6 +56,11 @@ var sync0, sync1 byte = 'k', 't'
 // command itself, kdump --version) should not pay at start-up.
 var castagnoli = sync.OnceValue(func() *crc32.Table { return crc32.MakeTable(crc32.Castagnoli) })
 
+// Prepare makes now what a Writer or Reader makes on first use (the
+// checksum table), so that a program can do it while it waits for
+// something else.
+func Prepare() { castagnoli() }
+
 // Type is a record type.
 type Type uint16
 

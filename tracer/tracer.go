@@ -205,6 +205,14 @@ type Tracer struct {
 	waiter waiter
 }
 
+// Prepare builds ahead of time what a tracer builds on first use: the
+// trace file's checksum table (the dependent arguments are generated
+// data, with nothing to build). A program that will trace calls it on
+// another goroutine while it waits for something else.
+func Prepare() {
+	format.Prepare()
+}
+
 // New returns a Tracer that writes to w. The caller's goroutine must be
 // locked to its OS thread and make every later call.
 func New(w *format.Writer, opts Options) (*Tracer, error) {
@@ -212,9 +220,6 @@ func New(w *format.Writer, opts Options) (*Tracer, error) {
 	if native == nil {
 		return nil, fmt.Errorf("no system call table for %s", runtime.GOARCH)
 	}
-	// The first system call stop would build the table's indexes (about
-	// a millisecond): build them while the tracer seizes its processes.
-	go native.Load()
 	if opts.FlushInterval == 0 {
 		opts.FlushInterval = 200 * time.Millisecond
 	}

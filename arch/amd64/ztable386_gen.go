@@ -121,9 +121,9 @@ var i386Calls = []arch.Syscall{
 	// lock: no signature
 	53: {Number: 53, Name: "lock"},
 	// ioctl(fd, enum, ptr)
-	54: {Number: 54, Name: "ioctl", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "ioctl", Len: -1}, {Kind: 18, Len: -1}}},
+	54: {Number: 54, Name: "ioctl", Known: true, Dep: &i386DepIoctl, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "ioctl", Len: -1}, {Kind: 18, Len: -1}}},
 	// fcntl(fd, enum, long int)
-	55: {Number: 55, Name: "fcntl", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "fcntl", Len: -1}, {Kind: 0, Len: -1, Long: true}}},
+	55: {Number: 55, Name: "fcntl", Known: true, Dep: &i386DepFcntl, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "fcntl", Len: -1}, {Kind: 0, Len: -1, Long: true}}},
 	// mpx: no signature
 	56: {Number: 56, Name: "mpx"},
 	// setpgid(pid, pid)
@@ -357,7 +357,7 @@ var i386Calls = []arch.Syscall{
 	// getresgid(ptr, ptr, ptr) %creds
 	171: {Number: 171, Name: "getresgid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// prctl(enum, long int, long int, long int, long int) !rename %creds
-	172: {Number: 172, Name: "prctl", Known: true, Traits: 0x200080, Args: []arch.Arg{{Kind: 14, Set: "prctl", Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
+	172: {Number: 172, Name: "prctl", Known: true, Traits: 0x200080, Dep: &i386DepPrctl, Args: []arch.Arg{{Kind: 14, Set: "prctl", Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
 	// rt_sigreturn() %signal
 	173: {Number: 173, Name: "rt_sigreturn", Known: true, Traits: 0x400},
 	// rt_sigaction(signal, sigaction_in, sigaction_out, size) !sighandler %signal
@@ -455,7 +455,7 @@ var i386Calls = []arch.Syscall{
 	// getdents64(fd, dirents64_out, size)
 	220: {Number: 220, Name: "getdents64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 52, Len: -1}, {Kind: 12, Len: -1}}},
 	// fcntl64(fd, enum, long int)
-	221: {Number: 221, Name: "fcntl64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "fcntl", Len: -1}, {Kind: 0, Len: -1, Long: true}}},
+	221: {Number: 221, Name: "fcntl64", Known: true, Dep: &i386DepFcntl64, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "fcntl", Len: -1}, {Kind: 0, Len: -1, Long: true}}},
 	// gettid() %pure
 	224: {Number: 224, Name: "gettid", Known: true, Traits: 0x100000},
 	// readahead(fd, off, off, size)
@@ -489,7 +489,7 @@ var i386Calls = []arch.Syscall{
 	// sendfile64(fd, fd, ptr, size)
 	239: {Number: 239, Name: "sendfile64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
 	// futex(ptr, flags, int, futex_timeout_in, ptr, int)
-	240: {Number: 240, Name: "futex", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 13, Set: "futex", Len: -1}, {Kind: 0, Len: -1}, {Kind: 46, Len: 1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	240: {Number: 240, Name: "futex", Known: true, Dep: &i386DepFutex, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 13, Set: "futex", Len: -1}, {Kind: 0, Len: -1}, {Kind: 46, Len: 1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
 	// sched_setaffinity(pid, size, ptr)
 	241: {Number: 241, Name: "sched_setaffinity", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 12, Len: -1}, {Kind: 18, Len: -1}}},
 	// sched_getaffinity(pid, size, ptr)
@@ -735,9 +735,9 @@ var i386Calls = []arch.Syscall{
 	// accept4(fd, sockaddr_out, ptr, flags) %net
 	364: {Number: 364, Name: "accept4", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 22, Len: 2}, {Kind: 18, Len: -1}, {Kind: 13, Set: "sockflags", Len: -1}}},
 	// getsockopt(fd, enum, int, ptr, ptr) %net
-	365: {Number: 365, Name: "getsockopt", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "sollevel", Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	365: {Number: 365, Name: "getsockopt", Known: true, Traits: 0x100, Dep: &i386DepGetsockopt, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "sollevel", Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// setsockopt(fd, enum, int, bufin, size) %net
-	366: {Number: 366, Name: "setsockopt", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "sollevel", Len: -1}, {Kind: 0, Len: -1}, {Kind: 5, Len: 4}, {Kind: 12, Len: -1}}},
+	366: {Number: 366, Name: "setsockopt", Known: true, Traits: 0x100, Dep: &i386DepSetsockopt, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "sollevel", Len: -1}, {Kind: 0, Len: -1}, {Kind: 5, Len: 4}, {Kind: 12, Len: -1}}},
 	// getsockname(fd, sockaddr_out, ptr) %net
 	367: {Number: 367, Name: "getsockname", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 22, Len: 2}, {Kind: 18, Len: -1}}},
 	// getpeername(fd, sockaddr_out, ptr) %net
@@ -835,7 +835,7 @@ var i386Calls = []arch.Syscall{
 	// rt_sigtimedwait_time64(sigset_in, siginfo_out, timespec64_in, size) %signal
 	421: {Number: 421, Name: "rt_sigtimedwait_time64", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 59, Len: 3}, {Kind: 55, Len: -1}, {Kind: 29, Len: -1}, {Kind: 12, Len: -1}}},
 	// futex_time64(ptr, flags, int, futex_timeout64_in, ptr, int)
-	422: {Number: 422, Name: "futex_time64", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 13, Set: "futex", Len: -1}, {Kind: 0, Len: -1}, {Kind: 47, Len: 1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	422: {Number: 422, Name: "futex_time64", Known: true, Dep: &i386DepFutexTime64, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 13, Set: "futex", Len: -1}, {Kind: 0, Len: -1}, {Kind: 47, Len: 1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
 	// sched_rr_get_interval_time64(pid, timespec64_out)
 	423: {Number: 423, Name: "sched_rr_get_interval_time64", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 30, Len: -1}}},
 	// pidfd_send_signal(fd, signal, ptr, int) %process %signal

@@ -44,7 +44,7 @@ var amd64Calls = []arch.Syscall{
 	// rt_sigreturn() %signal
 	15: {Number: 15, Name: "rt_sigreturn", Known: true, Traits: 0x400},
 	// ioctl(fd, enum, ptr)
-	16: {Number: 16, Name: "ioctl", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "ioctl", Len: -1}, {Kind: 18, Len: -1}}},
+	16: {Number: 16, Name: "ioctl", Known: true, Dep: &amd64DepIoctl, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "ioctl", Len: -1}, {Kind: 18, Len: -1}}},
 	// pread64(fd, bufout, size, off)
 	17: {Number: 17, Name: "pread64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 6, Len: 2}, {Kind: 12, Len: -1}, {Kind: 21, Len: -1}}},
 	// pwrite64(fd, bufin, size, off)
@@ -120,9 +120,9 @@ var amd64Calls = []arch.Syscall{
 	// socketpair(enum, flags, int, fds2_out) %net
 	53: {Number: 53, Name: "socketpair", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 14, Set: "af", Len: -1}, {Kind: 13, Set: "socktype", Len: -1}, {Kind: 0, Len: -1}, {Kind: 26, Len: -1}}},
 	// setsockopt(fd, enum, int, bufin, size) %net
-	54: {Number: 54, Name: "setsockopt", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "sollevel", Len: -1}, {Kind: 0, Len: -1}, {Kind: 5, Len: 4}, {Kind: 12, Len: -1}}},
+	54: {Number: 54, Name: "setsockopt", Known: true, Traits: 0x100, Dep: &amd64DepSetsockopt, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "sollevel", Len: -1}, {Kind: 0, Len: -1}, {Kind: 5, Len: 4}, {Kind: 12, Len: -1}}},
 	// getsockopt(fd, enum, int, ptr, ptr) %net
-	55: {Number: 55, Name: "getsockopt", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "sollevel", Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	55: {Number: 55, Name: "getsockopt", Known: true, Traits: 0x100, Dep: &amd64DepGetsockopt, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "sollevel", Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// clone(long flags, ptr, ptr, ptr, ptr) !fork !clone-flags %process
 	56: {Number: 56, Name: "clone", Known: true, Traits: 0x206, Args: []arch.Arg{{Kind: 13, Set: "clone", Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// fork() !fork %process
@@ -156,7 +156,7 @@ var amd64Calls = []arch.Syscall{
 	// msgctl(int, flags, ptr) %ipc
 	71: {Number: 71, Name: "msgctl", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "msgctl", Len: -1}, {Kind: 18, Len: -1}}},
 	// fcntl(fd, enum, long int)
-	72: {Number: 72, Name: "fcntl", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "fcntl", Len: -1}, {Kind: 0, Len: -1, Long: true}}},
+	72: {Number: 72, Name: "fcntl", Known: true, Dep: &amd64DepFcntl, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "fcntl", Len: -1}, {Kind: 0, Len: -1, Long: true}}},
 	// flock(fd, flags)
 	73: {Number: 73, Name: "flock", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 13, Set: "flock", Len: -1}}},
 	// fsync(fd)
@@ -326,7 +326,7 @@ var amd64Calls = []arch.Syscall{
 	// _sysctl(ptr)
 	156: {Number: 156, Name: "_sysctl", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}}},
 	// prctl(enum, long int, long int, long int, long int) !rename %creds
-	157: {Number: 157, Name: "prctl", Known: true, Traits: 0x200080, Args: []arch.Arg{{Kind: 14, Set: "prctl", Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
+	157: {Number: 157, Name: "prctl", Known: true, Traits: 0x200080, Dep: &amd64DepPrctl, Args: []arch.Arg{{Kind: 14, Set: "prctl", Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
 	// arch_prctl(enum, ptr)
 	158: {Number: 158, Name: "arch_prctl", Known: true, Args: []arch.Arg{{Kind: 14, Set: "arch_prctl", Len: -1}, {Kind: 18, Len: -1}}},
 	// adjtimex(ptr) %clock
@@ -416,7 +416,7 @@ var amd64Calls = []arch.Syscall{
 	// time(ptr) %clock
 	201: {Number: 201, Name: "time", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 18, Len: -1}}},
 	// futex(ptr, flags, int, futex_timeout_in, ptr, int)
-	202: {Number: 202, Name: "futex", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 13, Set: "futex", Len: -1}, {Kind: 0, Len: -1}, {Kind: 46, Len: 1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	202: {Number: 202, Name: "futex", Known: true, Dep: &amd64DepFutex, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 13, Set: "futex", Len: -1}, {Kind: 0, Len: -1}, {Kind: 46, Len: 1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
 	// sched_setaffinity(pid, size, ptr)
 	203: {Number: 203, Name: "sched_setaffinity", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 12, Len: -1}, {Kind: 18, Len: -1}}},
 	// sched_getaffinity(pid, size, ptr)

@@ -62,7 +62,7 @@ var arm64Calls = []arch.Syscall{
 	// dup3(fd, fd, flags)
 	24: {Number: 24, Name: "dup3", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 1, Len: -1}, {Kind: 13, Set: "cloexec", Len: -1}}},
 	// fcntl(fd, enum, long int)
-	25: {Number: 25, Name: "fcntl", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "fcntl", Len: -1}, {Kind: 0, Len: -1, Long: true}}},
+	25: {Number: 25, Name: "fcntl", Known: true, Dep: &arm64DepFcntl, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "fcntl", Len: -1}, {Kind: 0, Len: -1, Long: true}}},
 	// inotify_init1(flags)
 	26: {Number: 26, Name: "inotify_init1", Known: true, Args: []arch.Arg{{Kind: 13, Set: "inotify_init", Len: -1}}},
 	// inotify_add_watch(fd, path, flags)
@@ -70,7 +70,7 @@ var arm64Calls = []arch.Syscall{
 	// inotify_rm_watch(fd, int)
 	28: {Number: 28, Name: "inotify_rm_watch", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}}},
 	// ioctl(fd, enum, ptr)
-	29: {Number: 29, Name: "ioctl", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "ioctl", Len: -1}, {Kind: 18, Len: -1}}},
+	29: {Number: 29, Name: "ioctl", Known: true, Dep: &arm64DepIoctl, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "ioctl", Len: -1}, {Kind: 18, Len: -1}}},
 	// ioprio_set(int, int, int)
 	30: {Number: 30, Name: "ioprio_set", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
 	// ioprio_get(int, int)
@@ -208,7 +208,7 @@ var arm64Calls = []arch.Syscall{
 	// unshare(long flags) %process
 	97: {Number: 97, Name: "unshare", Known: true, Traits: 0x200, Args: []arch.Arg{{Kind: 13, Set: "unshare", Len: -1, Long: true}}},
 	// futex(ptr, flags, int, futex_timeout_in, ptr, int)
-	98: {Number: 98, Name: "futex", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 13, Set: "futex", Len: -1}, {Kind: 0, Len: -1}, {Kind: 46, Len: 1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	98: {Number: 98, Name: "futex", Known: true, Dep: &arm64DepFutex, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 13, Set: "futex", Len: -1}, {Kind: 0, Len: -1}, {Kind: 46, Len: 1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
 	// set_robust_list(ptr, size)
 	99: {Number: 99, Name: "set_robust_list", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
 	// get_robust_list(pid, ptr, ptr)
@@ -346,7 +346,7 @@ var arm64Calls = []arch.Syscall{
 	// umask(mode)
 	166: {Number: 166, Name: "umask", Known: true, Args: []arch.Arg{{Kind: 15, Len: -1}}},
 	// prctl(enum, long int, long int, long int, long int) !rename %creds
-	167: {Number: 167, Name: "prctl", Known: true, Traits: 0x200080, Args: []arch.Arg{{Kind: 14, Set: "prctl", Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
+	167: {Number: 167, Name: "prctl", Known: true, Traits: 0x200080, Dep: &arm64DepPrctl, Args: []arch.Arg{{Kind: 14, Set: "prctl", Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
 	// getcpu(ptr, ptr, ptr)
 	168: {Number: 168, Name: "getcpu", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// gettimeofday(timeval_out, ptr) %clock
@@ -428,9 +428,9 @@ var arm64Calls = []arch.Syscall{
 	// recvfrom(fd, bufout, size, flags, sockaddr_out, ptr) %net
 	207: {Number: 207, Name: "recvfrom", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 6, Len: 2}, {Kind: 12, Len: -1}, {Kind: 13, Set: "msg", Len: -1}, {Kind: 22, Len: 5}, {Kind: 18, Len: -1}}},
 	// setsockopt(fd, enum, int, bufin, size) %net
-	208: {Number: 208, Name: "setsockopt", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "sollevel", Len: -1}, {Kind: 0, Len: -1}, {Kind: 5, Len: 4}, {Kind: 12, Len: -1}}},
+	208: {Number: 208, Name: "setsockopt", Known: true, Traits: 0x100, Dep: &arm64DepSetsockopt, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "sollevel", Len: -1}, {Kind: 0, Len: -1}, {Kind: 5, Len: 4}, {Kind: 12, Len: -1}}},
 	// getsockopt(fd, enum, int, ptr, ptr) %net
-	209: {Number: 209, Name: "getsockopt", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "sollevel", Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	209: {Number: 209, Name: "getsockopt", Known: true, Traits: 0x100, Dep: &arm64DepGetsockopt, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "sollevel", Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// shutdown(fd, enum) %net
 	210: {Number: 210, Name: "shutdown", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "shutdown", Len: -1}}},
 	// sendmsg(fd, msgin, flags) %net

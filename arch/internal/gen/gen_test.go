@@ -17,6 +17,9 @@ var generated = []string{
 	"amd64/ztable_gen.go",
 	"amd64/ztable386_gen.go",
 	"arm64/ztable_gen.go",
+	"amd64/zdepends_gen.go",
+	"amd64/zdepends386_gen.go",
+	"arm64/zdepends_gen.go",
 }
 
 // TestUpToDate regenerates the tables into a temporary directory and checks
