@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/ktrace-linux/ktrace/format"
+	"github.com/ktrace-linux/ktrace/internal/session"
 	"github.com/ktrace-linux/ktrace/internal/testutil"
 )
 
@@ -138,21 +139,12 @@ func atProcsOf(exes []string) []int {
 }
 
 // tracers returns the background tracers running: processes of the
-// test's ktrace executables whose parent is not one (a tracer's doorbell
-// children are its own).
+// test's ktrace executables that go by the tracers' name (not a ktrace,
+// nor a tracer's doorbell child, nor a standby no ktrace used).
 func (e *atEnv) tracers() []int {
-	procs := atProcsOf(e.exes)
-	is := map[int]bool{}
-	for _, p := range procs {
-		is[p] = true
-	}
-	var out []int
-	for _, p := range procs {
-		if pp := testutil.StatField(p, 4); pp > 0 && !is[pp] {
-			out = append(out, p)
-		}
-	}
-	return out
+	return slices.DeleteFunc(atProcsOf(e.exes), func(p int) bool {
+		return testutil.Comm(p) != session.TracerName
+	})
 }
 
 // describeTracers describes the test's tracer processes, their threads

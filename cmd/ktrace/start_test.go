@@ -1,23 +1,33 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/ktrace-linux/ktrace/internal/session"
 	"github.com/ktrace-linux/ktrace/internal/testutil"
 )
 
 // TestCommandTracerDetached: the tracer of a command is nobody's child
 // (the command, which has ktrace's pid, cannot wait for it), in a process
-// group of its own in ktrace's session and scheduling group, whether
-// ktrace starts it detached from its entry point (linked with
-// stdfds.LinkFlag, as make builds it) or, linked without it (a plain go
-// build), through its spawn helper. The command is traced from its execve
-// either way.
+// group of its own in ktrace's session and scheduling group, and holds
+// none of ktrace's descriptors but the standard error it reports on
+// (not its standard input and output, nor a file on descriptor 3),
+// whether it is the standby forked at ktrace's start (linked with
+// stdfds.LinkFlag, as make builds it), a process started detached from
+// the entry point (no standby: KTRACE_NO_STANDBY=1 first in the
+// environment) or, linked without the entry point (a plain go build),
+// through its spawn helper. The command is traced from its execve every
+// way.
 func TestCommandTracerDetached(t *testing.T) {
 	e := itSetup(t)
 	plain := ""
@@ -35,13 +45,37 @@ func TestCommandTracerDetached(t *testing.T) {
 		}
 		t.Cleanup(func() { testutil.CheckNoStrays(t, plain) })
 	}
-	for _, c := range []struct{ name, ktrace string }{{"entry point", e.ktrace}, {"spawn helper", plain}} {
+	extra, err := os.Open(e.ktrace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer extra.Close()
+	// How each started shows in the tracer's environment: the standby
+	// has ktrace's, the others the one ktrace gives its helpers. Where
+	// close_range fails (a kernel before Linux 5.9), the standby exits
+	// before its runtime starts and ktrace starts its tracer detached.
+	noCloseRange := testutil.Prog(t, "noclose_range")
+	for _, c := range []struct{ name, ktrace, env0, tracerEnv0 string }{
+		{"standby", e.ktrace, "", "A=1"},
+		{"detached", e.ktrace, "KTRACE_NO_STANDBY=1", "KTRACE_DETACH=1"},
+		{"no close_range", e.ktrace, "", "KTRACE_DETACH=1"},
+		{"spawn helper", plain, "", "KTRACE_HELPER="},
+	} {
 		t.Run(c.name, func(t *testing.T) {
 			if c.ktrace == "" {
 				t.Skip("no go toolchain to build ktrace without its entry point (a prebuilt test run)")
 			}
 			file := e.path(c.name + ".out")
-			cmd := exec.Command(c.ktrace, "-f", file, "/bin/sh", "-c", "echo ready; read x; echo done")
+			argv := []string{c.ktrace, "-f", file, "/bin/sh", "-c", "echo ready; read x; echo done"}
+			if c.name == "no close_range" {
+				argv = append([]string{noCloseRange}, argv...)
+			}
+			cmd := exec.Command(argv[0], argv[1:]...)
+			cmd.Env = append([]string{"A=1"}, os.Environ()...)
+			if c.env0 != "" {
+				cmd.Env = append([]string{c.env0}, cmd.Env...)
+			}
+			cmd.ExtraFiles = []*os.File{extra}
 			in, err := cmd.StdinPipe()
 			if err != nil {
 				t.Fatal(err)
@@ -56,7 +90,26 @@ func TestCommandTracerDetached(t *testing.T) {
 			case testutil.StatField(tp, 4) == pid || testutil.StatField(tp, 4) == os.Getpid():
 				t.Errorf("tracer %d is a child of %d: it should be reparented", tp, testutil.StatField(tp, 4))
 			default:
+				if env, _ := os.ReadFile(fmt.Sprintf("/proc/%d/environ", tp)); !strings.HasPrefix(string(env), c.tracerEnv0) {
+					first, _, _ := strings.Cut(string(env), "\x00")
+					t.Errorf("tracer %d's environment starts with %q, want %q: not started as %s", tp, first, c.tracerEnv0, c.name)
+				}
 				testutil.CheckTracerPlace(t, tp, testutil.StatField(os.Getpid(), 6), pid)
+				if name := testutil.Comm(tp); name != session.TracerName {
+					t.Errorf("tracer %d is named %q, want %q (ktrace tells its tracers by it)", tp, name, session.TracerName)
+				}
+				for fd := 0; fd < 4; fd++ {
+					if fd == 2 {
+						continue // the tracer reports on the command's stderr
+					}
+					target, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%d", pid, fd))
+					if err != nil {
+						t.Fatalf("command's descriptor %d: %v", fd, err)
+					}
+					if testutil.Holds(tp, target) {
+						t.Errorf("tracer %d holds the command's descriptor %d (%s)", tp, fd, target)
+					}
+				}
 			}
 			_, _ = io.WriteString(in, "\n")
 			in.Close()
@@ -73,4 +126,84 @@ func TestCommandTracerDetached(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCommandHasNoChild: a traced command inherits no child of ktrace's
+// (the short-lived process that forked the standby is reaped before the
+// exec), whether ktrace starts a tracer or joins the file's running one.
+func TestCommandHasNoChild(t *testing.T) {
+	e := atSetup(t)
+	prog := testutil.Prog(t, "children")
+	file := e.path("children.out")
+	run := func(how string, args ...string) {
+		t.Helper()
+		out, err := exec.Command(e.ktrace, append(args, prog)...).CombinedOutput()
+		if err != nil || string(out) != "no child\n" {
+			t.Errorf("%s: ktrace %v: %q, %v; want \"no child\"", how, args, out, err)
+		}
+	}
+	run("a new tracer", "-f", file)
+	// The file's tracer runs on for the loop: the second command joins it.
+	p := atLoop(t, "tick", 40*testutil.Slow(), 0, nil)
+	e.mustKt(t, "-a", "-f", file, "-p", strconv.Itoa(p.pid))
+	tp := e.tracerOf(t, p.pid)
+	run("the running tracer", "-a", "-f", file)
+	if got := e.tracerOf(t, p.pid); got != tp {
+		t.Errorf("tracer %d of the loop changed to %d", tp, got)
+	}
+	recs := testutil.ReadTrace(t, file)
+	if n := testutil.Count(recs, testutil.IsNami(prog)); n != 2 {
+		t.Errorf("%d NAMI %s records, want one per command:\n%s", n, prog, testutil.Describe(recs))
+	}
+	e.mustKt(t, "-c", "-p", strconv.Itoa(p.pid))
+}
+
+// TestStandbyGoneHammer: where the standby exits at once (no close_range),
+// ktrace finds no one at the other end, or sends to a standby that ends
+// without reading (busy CPUs keep it from exiting before ktrace sends: 2
+// of 200 runs failed that way before ktrace retried with a helper), and
+// starts its tracer another way: 200 runs, 4 at a time beside 2 spinning
+// goroutines, every trace whole.
+func TestStandbyGoneHammer(t *testing.T) {
+	e := itSetup(t)
+	noCloseRange := testutil.Prog(t, "noclose_range")
+	var stop atomic.Bool
+	var spin sync.WaitGroup
+	for i := 0; i < 2; i++ {
+		spin.Add(1)
+		go func() { // keeps a CPU busy
+			defer spin.Done()
+			for !stop.Load() {
+			}
+		}()
+	}
+	defer func() { stop.Store(true); spin.Wait() }()
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 50; i++ {
+				round := fmt.Sprintf("%d.%d", w, i)
+				file := e.path("gone" + round + ".out")
+				out, err := exec.Command(noCloseRange, e.ktrace, "-f", file, "/bin/echo", "round", round).CombinedOutput()
+				if err != nil || string(out) != "round "+round+"\n" {
+					t.Errorf("round %s: %q, %v", round, out, err)
+					return
+				}
+				f, err := os.Open(file)
+				if err != nil {
+					t.Errorf("round %s: %v", round, err)
+					return
+				}
+				recs, err := testutil.LoadTrace(f)
+				f.Close()
+				if err != nil || testutil.Count(recs, testutil.IsNami("/bin/echo")) != 1 {
+					t.Errorf("round %s: want one NAMI /bin/echo record (%v):\n%s", round, err, testutil.Describe(recs))
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }

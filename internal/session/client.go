@@ -6,6 +6,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -199,11 +200,27 @@ func processOf(pid int) (int, error) {
 	return st.Tgid, nil
 }
 
-// isTracer reports whether pid is one of ktrace's helper processes (a
-// background tracer), from its environment; a process whose environment
-// cannot be read is none of ours to worry about: it cannot be traced
-// either.
+// TracerName is the name (comm) of ktrace's background tracers, which
+// they give themselves (nameTracer): ps shows it, and a ktrace tells its
+// tracers by it.
+const TracerName = "ktrace-tracer"
+
+// nameTracer gives the calling thread, the tracer's main thread, the name
+// TracerName (/proc/PID/comm).
+func nameTracer() {
+	name := []byte(TracerName + "\x00")
+	_ = unix.Prctl(unix.PR_SET_NAME, uintptr(unsafe.Pointer(&name[0])), 0, 0, 0)
+}
+
+// isTracer reports whether pid is one of ktrace's background tracers: by
+// its name (a tracer forked at ktrace's start has ktrace's environment),
+// or by the environment of a helper (a tracer of an older ktrace). A
+// process whose name and environment cannot be read is none of ours to
+// worry about: it cannot be traced either.
 func isTracer(pid int) bool {
+	if comm, err := os.ReadFile(procfs.Path(pid, "comm")); err == nil && string(bytes.TrimSuffix(comm, []byte("\n"))) == TracerName {
+		return true
+	}
 	env, err := os.ReadFile(procfs.Path(pid, "environ"))
 	if err != nil {
 		return false

@@ -52,6 +52,15 @@ const (
 	fdToKtrace   = 5
 )
 
+// serveFds are the descriptors a tracer serves with: the trace file and
+// the two ends of the handshake with the ktrace that started it.
+type serveFds struct {
+	traceFile, fromKtrace, toKtrace int
+}
+
+// helperFds are the descriptors of a tracer started as a helper.
+var helperFds = serveFds{fdTraceFile, fdFromKtrace, fdToKtrace}
+
 // ExecTraced makes the calling process run cmdPath traced to the trace
 // file at path, as BSD ktrace does: the tracer of that file (started if
 // there is none) seizes this process, and this process then executes
@@ -75,6 +84,9 @@ func ExecTraced(path string, appendTo bool, s tracer.Settings, opts tracer.Optio
 			return err
 		}
 	}
+	// The command inherits no child of ours (before we are traced: the
+	// wait would stop).
+	stdfds.ReapStandbyParent()
 	req := &Request{Op: "command", PIDs: []int{os.Getpid()}, Facilities: s.Facilities,
 		Inherit: s.Inherit, GenioSize: s.GenioSize, Syscalls: s.Syscalls, Seccomp: filter != nil, File: path}
 	f, err := OpenTraceFile(path, appendTo)
@@ -197,36 +209,16 @@ func requestFileTracer(f *os.File, path string, req *Request, opts tracer.Option
 // request. The tracer is no child of ours (we may become a traced command
 // that waits for its children), and in a process group of its own in our
 // session, so that terminal signals do not reach it and the scheduler
-// counts it with its tracees (see stdfds.DetachEnv): it is started detached (see
-// stdfds.DetachEnv: the process we start forks it before its runtime
-// starts, and exits), or, in a ktrace linked without the entry point that
-// does that, through a short-lived helper that starts it and exits.
+// counts it with its tracees (see stdfds.DetachEnv). It is the standby
+// forked at our start (see stdfds.TakeStandby), or, without one, a process
+// started detached (stdfds.DetachEnv: the process we start forks it before
+// its runtime starts, and exits), or, in a ktrace linked without the entry
+// point that does those, one a short-lived helper starts before it exits.
 func startTracer(file *os.File, path string, req *Request, opts tracer.Options, before func(int)) (err error) {
 	self, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("find own executable: %w", err)
 	}
-	// Raw blocking pipes, closed on exec: the handshake runs on the
-	// calling thread alone, with no help from the runtime's poller, and
-	// the thread of a command waits in read when it is seized. From
-	// there, every system call it makes before its execve stops for the
-	// tracer, even closing these: they are left to the execve.
-	var to, from [2]int
-	if err := unix.Pipe2(to[:], unix.O_CLOEXEC); err != nil {
-		return fmt.Errorf("start tracer: %w", err)
-	}
-	if err := unix.Pipe2(from[:], unix.O_CLOEXEC); err != nil {
-		unix.Close(to[0])
-		unix.Close(to[1])
-		return fmt.Errorf("start tracer: %w", err)
-	}
-	h := &handshake{from: from[0]}
-	defer func() {
-		if err != nil || req.Op != "command" {
-			unix.Close(to[1])
-			unix.Close(from[0])
-		}
-	}()
 	detach := stdfds.CanDetach()
 	role := roleSpawn
 	if detach {
@@ -247,38 +239,31 @@ func startTracer(file *os.File, path string, req *Request, opts tracer.Options, 
 		}
 		defer stderr.Close()
 	}
-	mode := helperWait
-	if detach {
-		mode = helperDetach
+	// The standby forked at our start becomes the tracer if it can; a
+	// standby that took nothing (gone before it could: it exits at once
+	// where the kernel lacks close_range) leaves the job to a helper.
+	link, tracerPid, err := launchTracer(self, cfg, file, stderr, detach)
+	if errors.Is(err, errStandbyGone) {
+		link, tracerPid, err = launchTracer(self, cfg, file, stderr, detach)
 	}
-	helper, err := startHelper(self, cfg, stderr, []int{int(file.Fd()), to[0], from[1]}, mode)
-	unix.Close(to[0])
-	unix.Close(from[1])
 	if err != nil {
-		return fmt.Errorf("start tracer: %w", err)
+		return err
 	}
-	// The tracer says its pid, waits for our go (unless noGo), takes the file's
-	// control socket (or says busy), acts on req and says ok.
-	line, err := h.readLine()
-	if detach {
-		// The process we started has forked the tracer and exited, or
-		// failed to fork (the line is then missing).
-		if werr := waitHelper(helper); werr != nil {
-			return fmt.Errorf("start tracer: %w", werr)
+	defer func() {
+		// A command's thread leaves them to its execve (see launchTracer).
+		if err != nil || req.Op != "command" {
+			link.close()
 		}
-	}
-	pidStr, ok := strings.CutPrefix(strings.TrimSpace(line), "pid ")
-	tracerPid, perr := strconv.Atoi(pidStr)
-	if err != nil || !ok || perr != nil {
-		return fmt.Errorf("start tracer: %s", tracerMessage(line, err))
-	}
+	}()
 	if !noGo {
 		before(tracerPid)
-		if err := writeAll(to[1], []byte{'g'}); err != nil {
+		if err := writeAll(link.to, []byte{'g'}); err != nil {
 			return fmt.Errorf("start tracer: %w", err)
 		}
 	}
-	line, err = h.readLine()
+	// The tracer takes the file's control socket (or says busy), acts on
+	// req and says ok.
+	line, err := link.h.readLine()
 	switch strings.TrimSpace(line) {
 	case "ok":
 		return nil
@@ -286,6 +271,86 @@ func startTracer(file *os.File, path string, req *Request, opts tracer.Options, 
 		return errBusy
 	}
 	return errors.New(tracerMessage(line, err))
+}
+
+// errStandbyGone reports a standby that took the configuration sent to it,
+// or seemed to, and ended without a word.
+var errStandbyGone = errors.New("the standby tracer is gone")
+
+// tracerLink is the handshake with a starting tracer: our end of the pipe
+// to it, and the lines it writes on the other.
+type tracerLink struct {
+	to int
+	h  *handshake
+}
+
+// close closes our ends of the handshake.
+func (l tracerLink) close() {
+	unix.Close(l.to)
+	unix.Close(l.h.from)
+}
+
+// launchTracer starts a tracer with configuration cfg, the trace file and
+// stderr, as this process's standby if it was not taken yet, else as a
+// helper; it returns the handshake and the pid the tracer says first. A
+// standby that ends without saying it fails with errStandbyGone: it did
+// not seize anything, and another tracer may be started.
+func launchTracer(self string, cfg []byte, file, stderr *os.File, detach bool) (link tracerLink, pid int, err error) {
+	// Raw blocking pipes, closed on exec: the handshake runs on the
+	// calling thread alone, with no help from the runtime's poller, and
+	// the thread of a command waits in read when it is seized. From
+	// there, every system call it makes before its execve stops for the
+	// tracer, even closing these: they are left to the execve.
+	var to, from [2]int
+	if err := unix.Pipe2(to[:], unix.O_CLOEXEC); err != nil {
+		return link, 0, fmt.Errorf("start tracer: %w", err)
+	}
+	if err := unix.Pipe2(from[:], unix.O_CLOEXEC); err != nil {
+		unix.Close(to[0])
+		unix.Close(to[1])
+		return link, 0, fmt.Errorf("start tracer: %w", err)
+	}
+	link = tracerLink{to: to[1], h: &handshake{from: from[0]}}
+	helper := 0
+	standby := false
+	if sb, ok := stdfds.TakeStandby(); ok {
+		standby = sendStandby(sb, cfg, [sbFds]int{int(file.Fd()), to[0], from[1], int(stderr.Fd())}) == nil
+		unix.Close(sb)
+	}
+	if !standby {
+		mode := helperWait
+		if detach {
+			mode = helperDetach
+		}
+		helper, err = startHelper(self, cfg, stderr, []int{int(file.Fd()), to[0], from[1]}, mode)
+	}
+	unix.Close(to[0])
+	unix.Close(from[1])
+	if err != nil {
+		link.close()
+		return link, 0, fmt.Errorf("start tracer: %w", err)
+	}
+	// The tracer says its pid (then waits for our go unless the
+	// configuration says noGo).
+	line, err := link.h.readLine()
+	if detach && !standby {
+		// The process we started has forked the tracer and exited, or
+		// failed to fork (the line is then missing).
+		if werr := waitHelper(helper); werr != nil {
+			link.close()
+			return link, 0, fmt.Errorf("start tracer: %w", werr)
+		}
+	}
+	pidStr, ok := strings.CutPrefix(strings.TrimSpace(line), "pid ")
+	pid, perr := strconv.Atoi(pidStr)
+	if err != nil || !ok || perr != nil {
+		link.close()
+		if standby && line == "" && err == io.EOF {
+			return link, 0, errStandbyGone
+		}
+		return link, 0, fmt.Errorf("start tracer: %s", tracerMessage(line, err))
+	}
+	return link, pid, nil
 }
 
 // handshake reads the lines a starting tracer writes on a raw pipe.
@@ -363,6 +428,9 @@ func tracerMessage(line string, err error) string {
 // environment says so: it returns false at once otherwise. The returned
 // code is the process's exit status.
 func HelperMain() (isHelper bool, code int) {
+	if sock, ok := stdfds.StandbyFd(); ok {
+		return true, standbyMain(sock)
+	}
 	v, ok := os.LookupEnv(helperEnv)
 	if !ok {
 		return false, 0
@@ -378,7 +446,7 @@ func HelperMain() (isHelper bool, code int) {
 	case roleSpawn:
 		return true, spawnTracer(cfg)
 	case roleServe:
-		return true, serveMain(cfg)
+		return true, serveMain(cfg, helperFds)
 	}
 	fmt.Fprintf(os.Stderr, "ktrace: unknown helper role %q\n", cfg.Role)
 	return true, 2
@@ -467,13 +535,15 @@ func waitHelper(pid int) error {
 }
 
 // serveMain is the background tracer of one trace file.
-func serveMain(cfg helperConfig) int {
+func serveMain(cfg helperConfig, fds serveFds) int {
+	go tracer.Prepare() // done already in a standby
 	runtime.LockOSThread()
+	nameTracer()
 	signal.Ignore(syscall.SIGPIPE, syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT,
 		syscall.SIGTSTP, syscall.SIGTTOU, syscall.SIGTTIN)
-	file := os.NewFile(fdTraceFile, cfg.File)
-	from := os.NewFile(fdFromKtrace, "from-ktrace")
-	to := os.NewFile(fdToKtrace, "to-ktrace")
+	file := os.NewFile(uintptr(fds.traceFile), cfg.File)
+	from := os.NewFile(uintptr(fds.fromKtrace), "from-ktrace")
+	to := os.NewFile(uintptr(fds.toKtrace), "to-ktrace")
 	fail := func(err error) int {
 		fmt.Fprintf(to, "error: %v\n", err)
 		return 1
@@ -483,8 +553,8 @@ func serveMain(cfg helperConfig) int {
 		// ktrace writes nothing, but holds the other end until it
 		// execs or returns: if it is closed already, ktrace is gone
 		// and its pid must not be seized.
-		fds := []unix.PollFd{{Fd: fdFromKtrace, Events: unix.POLLIN}}
-		if n, _ := unix.Poll(fds, 0); n > 0 && fds[0].Revents&unix.POLLHUP != 0 {
+		pfd := []unix.PollFd{{Fd: int32(fds.fromKtrace), Events: unix.POLLIN}}
+		if n, _ := unix.Poll(pfd, 0); n > 0 && pfd[0].Revents&unix.POLLHUP != 0 {
 			return 1
 		}
 	} else {

@@ -14,15 +14,21 @@ import (
 // buildDetachProg builds testdata/detachprog, linked with LinkFlag or not.
 func buildDetachProg(t *testing.T, linked bool) string {
 	t.Helper()
+	return buildTestProg(t, "detachprog", linked)
+}
+
+// buildTestProg builds testdata/name, linked with LinkFlag or not.
+func buildTestProg(t *testing.T, name string, linked bool) string {
+	t.Helper()
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("no go toolchain to build the test program (a prebuilt test run)")
 	}
-	out := filepath.Join(t.TempDir(), "detachprog")
+	out := filepath.Join(t.TempDir(), name)
 	args := []string{"build", "-o", out}
 	if linked {
 		args = append(args, "-ldflags="+LinkFlag)
 	}
-	cmd := exec.Command("go", append(args, "./testdata/detachprog")...)
+	cmd := exec.Command("go", append(args, "./testdata/"+name)...)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, b)

@@ -127,6 +127,19 @@ func CheckTracerPlace(t testing.TB, tracer, sid, tracee int) {
 	}
 }
 
+// Holds reports whether process pid has a descriptor open on target (as
+// /proc/PID/fd shows it: a path, "pipe:[N]", "socket:[N]").
+func Holds(pid int, target string) bool {
+	dir := procfs.Path(pid, "fd")
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if t, err := os.Readlink(filepath.Join(dir, e.Name())); err == nil && t == target {
+			return true
+		}
+	}
+	return false
+}
+
 // firstField returns the first space-separated field of b.
 func firstField(b []byte) []byte {
 	if f := bytes.Fields(b); len(f) > 0 {
@@ -166,6 +179,16 @@ func SyscallText(pid, tid int) string {
 func Wchan(pid, tid int) string {
 	b, _ := os.ReadFile(procfs.TaskPath(pid, tid, "wchan"))
 	return string(b)
+}
+
+// Comm returns the name of process pid (/proc/PID/comm), or "" when it is
+// gone.
+func Comm(pid int) string {
+	b, err := os.ReadFile(procfs.Path(pid, "comm"))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSuffix(string(b), "\n")
 }
 
 // Cmdline returns the command line of process pid, its arguments joined

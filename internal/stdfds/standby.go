@@ -1,0 +1,130 @@
+package stdfds
+
+import (
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
+)
+
+// The standby process. ktrace's background tracer is a second process
+// with a Go runtime of its own, and starting one (an execve, a fork, the
+// runtime's start, the packages' initialisation) takes a few
+// milliseconds that a short traced command would wait for. So the entry
+// point forks it at once, before either runtime starts, and both
+// processes start side by side: the standby, reparented to init or the
+// nearest subreaper like a detached process (see DetachEnv), in a process
+// group of its own in the session it was started in, waits on its end of a
+// socket pair for what to do; the program it was forked from holds the
+// other end, and uses it or lets it go.
+//
+// Before its runtime starts, the standby puts /dev/null on descriptors 0, 1
+// and 2 and closes every other descriptor it inherited but its end of the
+// pair (close_range, Linux 5.9; on an older kernel it exits there, and the
+// program finds no one at the other end): it holds none of the program's
+// files, pipes or terminals, and what it needs is sent over the pair
+// (SCM_RIGHTS).
+//
+// There is no standby when the program was linked without LinkFlag, when
+// the socket pair or a fork fails, or when the first environment variable
+// starts with "KTRACE_": ktrace's own helpers (DetachEnv, the helper
+// configuration) start so, and so may a user who wants none
+// (KTRACE_NO_STANDBY=1 first in the environment). A program always has
+// another way to start what the standby would have been.
+
+// standby says what the entry point made of this process, standbyPair
+// is the socket pair (see above), and standbyParent the pid of the
+// short-lived process that forked the standby, a child of this one.
+var (
+	standby       uint8
+	standbyPair   [2]int32
+	standbyParent int32
+)
+
+// Where it started. The entry point forks the standby's parent on the
+// CPU it runs on, where the kernel tends to keep the new processes
+// (until a balancing pass, a millisecond or more later) while the other
+// CPUs idle: both runtimes would start on one CPU, one after the other.
+// So the entry point moves the standby's parent to the other CPUs it may
+// use (sched_setaffinity), and the standby takes back the whole mask
+// before its runtime starts: standbyMask is the mask, standbyAway the mask
+// without standbyCPU, standbyMaskLen their length in bytes, and
+// standbyAwayOK says there is another CPU to move to.
+var (
+	standbyCPU     uint32
+	standbyMask    [128]byte
+	standbyAway    [128]byte
+	standbyMaskLen int64
+	standbyAwayOK  uint8
+)
+
+// standbyReaped says ReapStandbyParent was called.
+var standbyReaped atomic.Bool
+
+// The values of standby.
+const (
+	standbyNone  = iota
+	standbyFront // this process has a standby: standbyPair[0] reaches it
+	standbyChild // this process is the standby: standbyPair[1] reaches its program
+)
+
+// standbyTaken says TakeStandby was called.
+var standbyTaken atomic.Bool
+
+// devNull is the path the standby opens on its standard descriptors,
+// NUL-terminated for the entry point.
+var devNull = [...]byte{'/', 'd', 'e', 'v', '/', 'n', 'u', 'l', 'l', 0}
+
+// StandbyFd reports whether this process is a standby, and the descriptor
+// of its end of the socket pair: the program it was forked from sends its
+// work there, or closes its end.
+func StandbyFd() (fd int, ok bool) {
+	if standby != standbyChild {
+		return -1, false
+	}
+	return int(standbyPair[1]), true
+}
+
+// TakeStandby returns the descriptor that reaches this program's standby
+// process, the first time it is called, if there is one. The descriptor is
+// close-on-exec, and the caller's to close.
+func TakeStandby() (fd int, ok bool) {
+	if standby != standbyFront || standbyTaken.Swap(true) {
+		return -1, false
+	}
+	ReapStandbyParent()
+	return int(standbyPair[0]), true
+}
+
+// ReapStandbyParent waits for the process that forked the standby (it
+// exits at once) if it was not waited for yet: a program must call it
+// before it executes another, which would otherwise inherit that child.
+func ReapStandbyParent() {
+	if standbyParent <= 0 || standbyReaped.Swap(true) {
+		return
+	}
+	for {
+		_, err := unix.Wait4(int(standbyParent), nil, 0, nil)
+		if err != unix.EINTR {
+			return
+		}
+	}
+}
+
+// standbyPrefix is the start of a first environment variable that keeps
+// the entry point from forking a standby, NUL-terminated.
+var standbyPrefix = [...]byte{'K', 'T', 'R', 'A', 'C', 'E', '_', 0}
+
+// standby is the standby part of the entry point (standby_*.s).
+func standbyEntry()
+
+// The standby code is called by no Go code, and reads its data there.
+var (
+	_ = standbyEntry
+	_ = standbyPrefix
+	_ = devNull
+	_ = standbyCPU
+	_ = standbyMask
+	_ = standbyAway
+	_ = standbyMaskLen
+	_ = standbyAwayOK
+)

@@ -1,0 +1,174 @@
+#include "textflag.h"
+#include "sys_amd64.h"
+
+// standbyEntry runs after entry and detach, before the runtime (see
+// standby.go). Unless a standard descriptor was closed at start or
+// envp[0] starts with ·standbyPrefix, it makes the socket pair, forks a
+// process that forks the standby and exits, notes that process's pid for
+// ReapStandbyParent (waiting for it here would let the standby take this
+// CPU while the other stays idle), and goes on to the runtime's entry
+// point. The standby moves to a process group
+// of its own, puts /dev/null on descriptors 0, 1 and 2, closes every
+// other one but its end of the pair, and goes on to the runtime's entry
+// point too. SP and DX (see entry) are kept.
+TEXT ·standbyEntry(SB),NOSPLIT|NOFRAME,$0
+	MOVQ	DX, R12
+	TESTB	$7, ·atStart(SB)	// a standard descriptor was closed
+	JNZ	start
+	MOVQ	R9, BX			// envp[0] (see detach)
+	TESTQ	BX, BX
+	JZ	pair
+	LEAQ	·standbyPrefix(SB), CX
+prefix:
+	MOVB	0(CX), R8
+	TESTB	R8, R8
+	JZ	start			// envp[0] starts with the prefix
+	CMPB	R8, 0(BX)
+	JNE	pair
+	INCQ	CX
+	INCQ	BX
+	JMP	prefix
+pair:
+	// The standby is to start on another CPU than this process (see
+	// standby.go): the mask without this CPU, computed before the
+	// forks so that the standby has the whole mask to go back to.
+	LEAQ	·standbyCPU(SB), DI
+	XORQ	SI, SI
+	XORQ	DX, DX
+	MOVQ	$309, AX		// SYS_getcpu
+	SYSCALL
+	TESTQ	AX, AX
+	JNE	socket
+	XORQ	DI, DI
+	MOVQ	$128, SI
+	LEAQ	·standbyMask(SB), DX
+	MOVQ	$204, AX		// SYS_sched_getaffinity
+	SYSCALL
+	CMPQ	AX, $0
+	JLE	socket
+	MOVQ	AX, ·standbyMaskLen(SB)
+	LEAQ	·standbyMask(SB), SI
+	LEAQ	·standbyAway(SB), DI
+	MOVQ	$16, CX
+	REP;	MOVSQ
+	MOVL	·standbyCPU(SB), AX
+	MOVQ	AX, CX
+	SHRQ	$3, AX
+	CMPQ	AX, ·standbyMaskLen(SB)
+	JAE	socket
+	ANDQ	$7, CX
+	MOVB	$1, BX
+	SHLB	CX, BX
+	NOTB	BX
+	LEAQ	·standbyAway(SB), DI
+	ANDB	BX, (DI)(AX*1)
+	XORQ	AX, AX
+	XORQ	CX, CX
+any:
+	ORQ	(DI)(CX*8), AX
+	INCQ	CX
+	CMPQ	CX, $16
+	JNE	any
+	TESTQ	AX, AX
+	JZ	socket			// no other CPU
+	MOVB	$1, ·standbyAwayOK(SB)
+socket:
+	MOVQ	$1, DI			// AF_UNIX
+	MOVQ	$0x80005, SI		// SOCK_SEQPACKET|SOCK_CLOEXEC
+	XORQ	DX, DX
+	LEAQ	·standbyPair(SB), R10
+	MOVQ	$53, AX			// SYS_socketpair
+	SYSCALL
+	TESTQ	AX, AX
+	JNE	start
+	FORK
+	CMPQ	AX, $0
+	JEQ	middle
+	JLT	nofork
+	MOVL	AX, ·standbyParent(SB)	// reaped later (ReapStandbyParent)
+	CMPB	·standbyAwayOK(SB), $0
+	JEQ	frontclose
+	MOVQ	AX, DI
+	MOVQ	·standbyMaskLen(SB), SI
+	LEAQ	·standbyAway(SB), DX
+	MOVQ	$203, AX		// SYS_sched_setaffinity: off this CPU
+	SYSCALL
+frontclose:
+	MOVLQSX	·standbyPair+4(SB), DI
+	MOVQ	$3, AX			// SYS_close
+	SYSCALL
+	MOVB	$1, ·standby(SB)	// standbyFront
+	JMP	start
+nofork:
+	MOVLQSX	·standbyPair(SB), DI
+	MOVQ	$3, AX
+	SYSCALL
+	MOVLQSX	·standbyPair+4(SB), DI
+	MOVQ	$3, AX
+	SYSCALL
+	JMP	start
+middle:
+	FORK
+	CMPQ	AX, $0
+	JEQ	child
+	XORQ	DI, DI			// the standby's parent exits, forked or not
+	EXIT
+child:
+	CMPB	·standbyAwayOK(SB), $0
+	JEQ	group
+	XORQ	DI, DI
+	MOVQ	·standbyMaskLen(SB), SI
+	LEAQ	·standbyMask(SB), DX
+	MOVQ	$203, AX		// SYS_sched_setaffinity: the whole mask again
+	SYSCALL
+group:
+	OWNGROUP
+	MOVLQSX	·standbyPair(SB), DI
+	MOVQ	$3, AX
+	SYSCALL
+	MOVQ	$-100, DI		// AT_FDCWD
+	LEAQ	·devNull(SB), SI
+	MOVQ	$2, DX			// O_RDWR
+	XORQ	R10, R10
+	MOVQ	$257, AX		// SYS_openat
+	SYSCALL
+	CMPQ	AX, $0
+	JLT	closerest
+	MOVQ	AX, R14
+	XORQ	R15, R15
+null:
+	CMPQ	R14, R15
+	JEQ	nextnull
+	MOVQ	R14, DI
+	MOVQ	R15, SI
+	XORQ	DX, DX
+	MOVQ	$292, AX		// SYS_dup3
+	SYSCALL
+nextnull:
+	INCQ	R15
+	CMPQ	R15, $3
+	JNE	null
+closerest:
+	MOVLQSX	·standbyPair+4(SB), R13
+	CMPQ	R13, $3
+	JLE	above
+	MOVQ	$3, DI
+	LEAQ	-1(R13), SI
+	XORQ	DX, DX
+	MOVQ	$436, AX		// SYS_close_range
+	SYSCALL
+above:
+	LEAQ	1(R13), DI
+	MOVQ	$-1, SI
+	XORQ	DX, DX
+	MOVQ	$436, AX
+	SYSCALL
+	TESTQ	AX, AX
+	JEQ	ready
+	XORQ	DI, DI			// no close_range (before Linux 5.9): no standby
+	EXIT
+ready:
+	MOVB	$2, ·standby(SB)	// standbyChild
+start:
+	MOVQ	R12, DX
+	JMP	_rt0_amd64_linux(SB)

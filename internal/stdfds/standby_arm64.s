@@ -1,0 +1,177 @@
+#include "textflag.h"
+#include "sys_arm64.h"
+
+// standbyEntry runs after entry and detach, before the runtime (see
+// standby.go and standby_amd64.s). RSP is kept: the runtime's entry point
+// reads argc and argv from it.
+TEXT ·standbyEntry(SB),NOSPLIT|NOFRAME,$0
+	MOVBU	·atStart(SB), R0
+	TST	$7, R0			// a standard descriptor was closed
+	BNE	start
+	MOVD	R6, R1			// envp[0] (see detach)
+	CBZ	R1, pair
+	MOVD	$·standbyPrefix(SB), R2
+prefix:
+	MOVBU	(R2), R3
+	CBZ	R3, start		// envp[0] starts with the prefix
+	MOVBU	(R1), R4
+	CMP	R3, R4
+	BNE	pair
+	ADD	$1, R1, R1
+	ADD	$1, R2, R2
+	B	prefix
+pair:
+	// The standby is to start on another CPU than this process (see
+	// standby.go and standby_amd64.s).
+	MOVD	$·standbyCPU(SB), R0
+	MOVD	$0, R1
+	MOVD	$0, R2
+	MOVD	$168, R8		// SYS_getcpu
+	SVC
+	CBNZ	R0, socket
+	MOVD	$0, R0
+	MOVD	$128, R1
+	MOVD	$·standbyMask(SB), R2
+	MOVD	$123, R8		// SYS_sched_getaffinity
+	SVC
+	CMP	$0, R0
+	BLE	socket
+	MOVD	$·standbyMaskLen(SB), R5
+	MOVD	R0, (R5)
+	MOVD	$·standbyMask(SB), R2
+	MOVD	$·standbyAway(SB), R3
+	MOVD	$0, R4			// the offset
+	MOVD	$0, R7			// the OR of the away mask
+copy:
+	MOVD	(R2)(R4), R9
+	MOVD	R9, (R3)(R4)
+	ADD	$8, R4, R4
+	CMP	$128, R4
+	BNE	copy
+	MOVWU	·standbyCPU(SB), R9
+	LSR	$3, R9, R10		// the byte of this CPU
+	CMP	R0, R10
+	BHS	socket
+	AND	$7, R9, R9
+	MOVD	$1, R11
+	LSL	R9, R11, R11
+	MOVBU	(R3)(R10), R9
+	BIC	R11, R9, R9
+	MOVB	R9, (R3)(R10)
+	MOVD	$0, R4
+any:
+	MOVD	(R3)(R4), R9
+	ORR	R9, R7, R7
+	ADD	$8, R4, R4
+	CMP	$128, R4
+	BNE	any
+	CBZ	R7, socket		// no other CPU
+	MOVD	$1, R9
+	MOVD	$·standbyAwayOK(SB), R5
+	MOVB	R9, (R5)
+socket:
+	MOVD	$1, R0			// AF_UNIX
+	MOVD	$0x80005, R1		// SOCK_SEQPACKET|SOCK_CLOEXEC
+	MOVD	$0, R2
+	MOVD	$·standbyPair(SB), R3
+	MOVD	$199, R8		// SYS_socketpair
+	SVC
+	CBNZ	R0, start
+	FORK
+	CBZ	R0, middle
+	CMP	$0, R0
+	BLT	nofork
+	MOVD	$·standbyParent(SB), R5	// reaped later (ReapStandbyParent)
+	MOVW	R0, (R5)
+	MOVBU	·standbyAwayOK(SB), R9
+	CBZ	R9, frontclose
+	MOVD	$·standbyMaskLen(SB), R5
+	MOVD	(R5), R1
+	MOVD	$·standbyAway(SB), R2
+	MOVD	$122, R8		// SYS_sched_setaffinity: off this CPU
+	SVC
+frontclose:
+	MOVD	$·standbyPair(SB), R5
+	MOVW	4(R5), R0
+	MOVD	$57, R8			// SYS_close
+	SVC
+	MOVD	$1, R0			// standbyFront
+	MOVD	$·standby(SB), R5
+	MOVB	R0, (R5)
+	B	start
+nofork:
+	MOVD	$·standbyPair(SB), R5
+	MOVW	(R5), R0
+	MOVD	$57, R8
+	SVC
+	MOVW	4(R5), R0
+	MOVD	$57, R8
+	SVC
+	B	start
+middle:
+	FORK
+	CBZ	R0, child
+	MOVD	$0, R0			// the standby's parent exits, forked or not
+	EXIT
+child:
+	MOVBU	·standbyAwayOK(SB), R9
+	CBZ	R9, group
+	MOVD	$0, R0
+	MOVD	$·standbyMaskLen(SB), R5
+	MOVD	(R5), R1
+	MOVD	$·standbyMask(SB), R2
+	MOVD	$122, R8		// SYS_sched_setaffinity: the whole mask again
+	SVC
+group:
+	OWNGROUP
+	MOVD	$·standbyPair(SB), R5
+	MOVW	(R5), R0
+	MOVD	$57, R8
+	SVC
+	MOVD	$-100, R0		// AT_FDCWD
+	MOVD	$·devNull(SB), R1
+	MOVD	$2, R2			// O_RDWR
+	MOVD	$0, R3
+	MOVD	$56, R8			// SYS_openat
+	SVC
+	CMP	$0, R0
+	BLT	closerest
+	MOVD	R0, R10
+	MOVD	$0, R11
+null:
+	CMP	R10, R11
+	BEQ	nextnull
+	MOVD	R10, R0
+	MOVD	R11, R1
+	MOVD	$0, R2
+	MOVD	$24, R8			// SYS_dup3
+	SVC
+nextnull:
+	ADD	$1, R11, R11
+	CMP	$3, R11
+	BNE	null
+closerest:
+	MOVD	$·standbyPair(SB), R5
+	MOVW	4(R5), R9
+	CMP	$3, R9
+	BLE	above
+	MOVD	$3, R0
+	SUB	$1, R9, R1
+	MOVD	$0, R2
+	MOVD	$436, R8		// SYS_close_range
+	SVC
+above:
+	ADD	$1, R9, R0
+	MOVD	$-1, R1
+	MOVD	$0, R2
+	MOVD	$436, R8
+	SVC
+	CBZ	R0, ready
+	MOVD	$0, R0			// no close_range (before Linux 5.9): no standby
+	EXIT
+ready:
+	MOVD	$2, R1			// standbyChild
+	MOVD	$·standby(SB), R5
+	MOVB	R1, (R5)
+start:
+	B	_rt0_arm64_linux(SB)
