@@ -1,6 +1,16 @@
 // Command ktrace traces processes into a trace file, as BSD ktrace(1)
 // does: it runs a command traced, or attaches to running processes. Read
 // the file with kdump.
+//
+// The runtime settings below spare every ktrace start (two Go runtimes
+// for a traced command: ktrace and its tracer) work it has no use for:
+// reading the cgroup CPU limits (GOMAXPROCS follows the CPUs ktrace may
+// run on; the tracer keeps one thread busy) and naming each anonymous
+// mapping with a prctl.
+//
+//go:debug containermaxprocs=0
+//go:debug updatemaxprocs=0
+//go:debug decoratemappings=0
 package main
 
 import (
