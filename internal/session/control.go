@@ -7,7 +7,6 @@ package session
 
 import (
 	"bufio"
-	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -55,11 +54,21 @@ func fileSocketPrefix(f *os.File) (string, error) {
 	return filePrefix(os.Geteuid(), st.Dev, st.Ino), nil
 }
 
-// newSocketName returns a fresh control socket name of prefix.
+// newSocketName returns a fresh control socket name of prefix: 64 bits
+// from the kernel's random source (getrandom(2), what crypto/rand reads
+// on Linux: the package, and the cryptography packages it brings, would
+// cost every ktrace start their initialisation).
 func newSocketName(prefix string) (string, error) {
 	var b [8]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", fmt.Errorf("control socket name: %w", err)
+	for n := 0; n < len(b); {
+		m, err := unix.Getrandom(b[n:], 0)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return "", fmt.Errorf("control socket name: %w", err)
+		}
+		n += m
 	}
 	return prefix + hex.EncodeToString(b[:]), nil
 }
