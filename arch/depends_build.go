@@ -1,6 +1,7 @@
 package arch
 
 import (
+	"cmp"
 	_ "embed" // the dependent argument data
 	"fmt"
 	"slices"
@@ -113,15 +114,7 @@ func DependentsFromSpec(t *Table, depText string) (map[string]*Dependent, error)
 		for _, cs := range []*[]DepCase{&dep.Cases, &dep.Wild} {
 			// Stable: the first statement naming a value wins, as in
 			// an enum set (F_GETLK64 is F_GETLK on 64-bit ABIs).
-			slices.SortStableFunc(*cs, func(a, b DepCase) int {
-				switch {
-				case a.Key < b.Key:
-					return -1
-				case a.Key > b.Key:
-					return 1
-				}
-				return 0
-			})
+			slices.SortStableFunc(*cs, func(a, b DepCase) int { return cmp.Compare(a.Key, b.Key) })
 			*cs = slices.Clip(slices.CompactFunc(*cs, func(a, b DepCase) bool { return a.Key == b.Key }))
 			for i := range *cs {
 				for _, a := range (*cs)[i].Args {

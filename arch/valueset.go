@@ -1,6 +1,7 @@
 package arch
 
 import (
+	"cmp"
 	"slices"
 	"strconv"
 
@@ -51,15 +52,7 @@ func norm32(v uint64) uint64 {
 // sortValues sorts vs by value and drops later duplicates, so the first
 // name listed for a value wins.
 func sortValues(vs []setValue) []setValue {
-	slices.SortStableFunc(vs, func(a, b setValue) int {
-		switch {
-		case a.value < b.value:
-			return -1
-		case a.value > b.value:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(vs, func(a, b setValue) int { return cmp.Compare(a.value, b.value) })
 	return slices.CompactFunc(vs, func(a, b setValue) bool { return a.value == b.value })
 }
 
