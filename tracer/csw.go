@@ -44,7 +44,6 @@ import (
 	"io"
 	"os"
 	"strconv"
-	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -74,13 +73,11 @@ type cswState struct {
 
 	// The switches seen on the ring: out is a switch-out not yet paired
 	// with its switch-in. expectIn is set when the thread was resumed
-	// from a ptrace stop at resumeAt (CLOCK_REALTIME ns): the first
-	// switch-in after that ends the stop and is no switch of the
-	// program's.
+	// from a ptrace stop: the next switch-in on the ring ends the stop
+	// and is no switch of the program's.
 	out      cswSwitch
 	hasOut   bool
 	expectIn bool
-	resumeAt int64
 
 	counts procCounts // the /proc fallback
 }
@@ -116,15 +113,14 @@ func (t *Tracer) cswStop(th *thread) {
 	}
 }
 
-// cswResume is called just before th is resumed: the first switch-in
-// after now ends the ptrace stop.
+// cswResume is called just before th is resumed: the next switch-in on
+// the ring ends the ptrace stop.
 func (t *Tracer) cswResume(th *thread) {
 	s := th.csw
 	if s.ring == nil {
 		return
 	}
 	s.expectIn = true
-	s.resumeAt = time.Now().UnixNano()
 }
 
 // cswClose ends the watch when th is no longer traced.

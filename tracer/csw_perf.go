@@ -142,17 +142,22 @@ func (t *Tracer) cswDrain(th *thread, s *cswState) {
 // ptrace stop, the tracer's doing, or the end of a switch of the
 // program's own, which it records.
 //
-// The switch-in that follows a resume is the first one after the
-// resume's time: between the stop (which the tracer saw only after the
-// thread last switched in) and the resume, the thread did not run. Its
-// switch-out is the stop itself, whichever drain saw it: the kernel may
-// write it after the tracer has seen the stop, but always before the
-// resume's ptrace request returns. A program's own switch lies wholly
-// between a resume and the next stop, so by the time of a stop both its
-// events are on the ring; the switch-out that ends a drain is always the
-// stop's, held back until its switch-in.
+// The switch-in that follows a resume is the next one on the ring: the
+// drain at the stop read every event the thread wrote before it (a
+// thread writes its events as it switches, and had switched in before it
+// stopped), but perhaps not the stop's own switch-out, which the kernel
+// may write after the tracer has seen the stop, but always before the
+// resume's ptrace request returns; between that switch-out and the
+// resume's switch-in the thread does not run. The ring's order decides,
+// not the events' times: the tracer's clock and the event's are read on
+// different CPUs, which an emulated machine's clocks may not agree on (a
+// switch-in stamped before the resume's clock reading, taken for one of
+// the program's, made the program's next sleep pass for the resume). A
+// program's own switch lies wholly between a resume and the next stop, so
+// by the time of a stop both its events are on the ring; the switch-out
+// that ends a drain is always the stop's, held back until its switch-in.
 func (t *Tracer) cswIn(th *thread, s *cswState, when int64) {
-	if s.expectIn && when >= s.resumeAt {
+	if s.expectIn {
 		s.expectIn, s.hasOut = false, false
 		return
 	}

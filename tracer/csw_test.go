@@ -455,16 +455,16 @@ func TestCswDrain(t *testing.T) {
 	f := newFakeRing(256) // small: records of 24 bytes wrap
 	s := &cswState{ring: &f.perfRing}
 	th.csw = s
-	stop := func(resumeAt int64) {
+	stop := func() {
 		tr.cswDrain(th, s)
 		if f.page.Data_tail != f.head {
 			t.Fatalf("tail %d, head %d: ring not drained", f.page.Data_tail, f.head)
 		}
-		s.expectIn, s.resumeAt = true, resumeAt
+		tr.cswResume(th)
 	}
 	// Stop 1 at 100, resumed at 105; its switch-out is not on the ring
 	// yet when the tracer drains.
-	stop(105)
+	stop()
 	// Stop 2: the late switch-out of stop 1, the resume's switch-in, a
 	// sleep in read (120..140), a preemption (150..160), stop 2.
 	f.switchRec(swOut, 101)
@@ -474,7 +474,7 @@ func TestCswDrain(t *testing.T) {
 	f.switchRec(swPreempt, 150)
 	f.switchRec(swIn, 160)
 	f.switchRec(swOut, 170)
-	stop(205)
+	stop()
 	// Stop 3: the resume's switch-in, lost events, a switch-in without
 	// its switch-out, a sleep (230..240), stop 3.
 	f.switchRec(swIn, 210)
@@ -483,11 +483,19 @@ func TestCswDrain(t *testing.T) {
 	f.switchRec(swOut, 230)
 	f.switchRec(swIn, 240)
 	f.switchRec(swOut, 250)
-	stop(305)
+	stop()
 	// Stop 4: only the resume and the stop.
 	f.switchRec(swIn, 310)
 	f.switchRec(swOut, 320)
-	stop(405)
+	stop()
+	// Stop 5: the resume's switch-in stamped before the tracer's clock
+	// said it resumed (another CPU's clock, behind), a sleep (420..430),
+	// stop 5: the ring's order, not the times, tells the resume's.
+	f.switchRec(swIn, 400)
+	f.switchRec(swOut, 420)
+	f.switchRec(swIn, 430)
+	f.switchRec(swOut, 440)
+	stop()
 	if f.head <= uint64(len(f.data)) {
 		t.Fatal("the ring did not wrap")
 	}
@@ -521,6 +529,8 @@ func TestCswDrain(t *testing.T) {
 		`LOST 3 context switch events: ring buffer full`,
 		`230 CSW out=true user=false "read"`,
 		`240 CSW out=false user=false ""`,
+		`420 CSW out=true user=false "read"`,
+		`430 CSW out=false user=false ""`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("records:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
