@@ -276,34 +276,12 @@ const (
 // decodeTimespec decodes a struct timespec of either width (i386's
 // time64 calls take the 64-bit one), by its size.
 func decodeTimespec(w *structOut, _ arch.ABI, data []byte) bool {
-	sec, nsec, ok := secPair(data)
-	if !ok {
-		return false
-	}
-	size := len(data) / 2
-	w.int("tv_sec", uint64(sec), size)
-	switch {
-	case w.json || w.o.Raw:
-		w.int("tv_nsec", uint64(nsec), size)
-	case nsec == utimeNow:
-		w.str("tv_nsec", []byte("UTIME_NOW"), true)
-	case nsec == utimeOmit:
-		w.str("tv_nsec", []byte("UTIME_OMIT"), true)
-	default:
-		w.int("tv_nsec", uint64(nsec), size)
-	}
-	return true
+	return w.timePair(data, "tv_nsec")
 }
 
+// decodeTimeval decodes a struct timeval of either width, by its size.
 func decodeTimeval(w *structOut, _ arch.ABI, data []byte) bool {
-	sec, usec, ok := secPair(data)
-	if !ok {
-		return false
-	}
-	size := len(data) / 2
-	w.int("tv_sec", uint64(sec), size)
-	w.int("tv_usec", uint64(usec), size)
-	return true
+	return w.timePair(data, "tv_usec")
 }
 
 // Address families decoded in sockaddrs, the same on every Linux ABI.

@@ -36,13 +36,8 @@ func (w *structOut) flagSet(name string, abi arch.ABI, set string, v uint64, siz
 		return
 	}
 	w.key(name)
-	if s := tableSet(tables.For(abi), set); s != nil {
-		mark := len(w.b)
-		var ok bool
-		if w.b, ok = s.AppendFormat(w.b, v); ok {
-			return
-		}
-		w.b = w.b[:mark]
+	if w.setName(tableSet(tables.For(abi), set), v) {
+		return
 	}
 	w.b = append0x(w.b, v)
 }
@@ -53,13 +48,9 @@ func (w *structOut) enumSet(name string, abi arch.ABI, set string, v int64, size
 	if !w.json && !w.o.Raw {
 		if s := tableSet(tables.For(abi), set); s != nil {
 			w.key(name)
-			mark := len(w.b)
-			var ok bool
-			if w.b, ok = s.AppendFormat(w.b, uint64(v)); ok {
-				return
+			if !w.setName(s, uint64(v)) {
+				w.b = strconv.AppendInt(w.b, v, 10)
 			}
-			w.b = w.b[:mark]
-			w.b = strconv.AppendInt(w.b, v, 10)
 			return
 		}
 	}

@@ -191,8 +191,7 @@ func (w *structOut) named(name string, tab *arch.Table, set string, v int64) {
 			w.b = append(w.b, `,"`...)
 			w.b = append(w.b, name...)
 			w.b = append(w.b, `_name":"`...)
-			var ok bool
-			if w.b, ok = s.AppendFormat(w.b, uint64(v)); !ok {
+			if !w.setName(s, uint64(v)) {
 				w.b = w.b[:mark]
 				return
 			}
@@ -201,15 +200,21 @@ func (w *structOut) named(name string, tab *arch.Table, set string, v int64) {
 		return
 	}
 	w.key(name)
-	if s != nil && !w.o.Raw {
-		mark := len(w.b)
-		var ok bool
-		if w.b, ok = s.AppendFormat(w.b, uint64(v)); ok {
-			return
-		}
-		w.b = w.b[:mark]
+	if !w.o.Raw && w.setName(s, uint64(v)) {
+		return
 	}
 	w.b = strconv.AppendInt(w.b, v, 10)
+}
+
+// setName appends the name set s (nil: none) gives v, and reports whether
+// there is one; without one it appends nothing.
+func (w *structOut) setName(s *arch.ValueSet, v uint64) bool {
+	if s == nil {
+		return false
+	}
+	var ok bool
+	w.b, ok = s.AppendFormat(w.b, v) // w.b unchanged when !ok
+	return ok
 }
 
 // cmsgTypeSets names cmsg_type by the level's constant.

@@ -116,11 +116,11 @@ func (w *structOut) bareNames(name string, tab *arch.Table, set string, v uint64
 	}
 	mark := len(w.b)
 	w.key(name)
-	var ok bool
-	if w.b, ok = s.AppendFormat(w.b, v); !ok {
-		w.b = w.b[:mark]
+	if !w.setName(s, v) {
+		w.b = w.b[:mark] // the key too
+		return false
 	}
-	return ok
+	return true
 }
 
 // isNull reports whether a pointer member holding v shows as NULL, as
