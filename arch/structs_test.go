@@ -46,22 +46,45 @@ func TestStructArgs(t *testing.T) {
 
 // TestStructSizesMatchLayouts checks the sizes the tracer reads against
 // the layouts the generator computed from x/sys's types, where x/sys has
-// the structure (i386's old struct stat it has not).
+// the structure (i386's old struct stat it has not): count layouts of the
+// name make one record.
 func TestStructSizesMatchLayouts(t *testing.T) {
+	all := []arch.ABI{arch.ABIAmd64, arch.ABII386, arch.ABIArm64}
+	wide := []arch.ABI{arch.ABIAmd64, arch.ABIArm64} // i386's layout is the 32-bit one
 	for _, c := range []struct {
 		kind   arch.ArgKind
 		layout string
+		count  int
 		abis   []arch.ABI
 	}{
-		{arch.ArgStatOut, "stat", []arch.ABI{arch.ABIAmd64, arch.ABIArm64}},
-		{arch.ArgStat64Out, "stat", []arch.ABI{arch.ABII386}},
-		{arch.ArgStatxOut, "statx", []arch.ABI{arch.ABIAmd64, arch.ABII386, arch.ABIArm64}},
-		{arch.ArgTimespecIn, "timespec", []arch.ABI{arch.ABIAmd64, arch.ABII386, arch.ABIArm64}},
-		{arch.ArgTimespecOut, "timespec", []arch.ABI{arch.ABIAmd64, arch.ABII386, arch.ABIArm64}},
-		{arch.ArgPollfdInOut, "pollfd", []arch.ABI{arch.ABIAmd64, arch.ABII386, arch.ABIArm64}},
+		{arch.ArgStatOut, "stat", 1, wide},
+		{arch.ArgStat64Out, "stat", 1, []arch.ABI{arch.ABII386}},
+		{arch.ArgStatxOut, "statx", 1, all},
+		{arch.ArgTimespecIn, "timespec", 1, all},
+		{arch.ArgTimespecOut, "timespec", 1, all},
+		{arch.ArgPollfdInOut, "pollfd", 1, all},
 		// msghdr (issue 12)
-		{arch.ArgMsgIn, "msghdr", []arch.ABI{arch.ABIAmd64, arch.ABII386, arch.ABIArm64}},
-		{arch.ArgMsgOut, "msghdr", []arch.ABI{arch.ABIAmd64, arch.ABII386, arch.ABIArm64}},
+		{arch.ArgMsgIn, "msghdr", 1, all},
+		{arch.ArgMsgOut, "msghdr", 1, all},
+		// the time, select and epoll kinds (issue 12)
+		{arch.ArgTimevalIn, "timeval", 1, all},
+		{arch.ArgTimevalOut, "timeval", 1, all},
+		{arch.ArgTimevalInOut, "timeval", 1, all},
+		{arch.ArgTimespecInOut, "timespec", 1, all},
+		{arch.ArgTimespec64InOut, "timespec", 1, wide},
+		{arch.ArgTimeval2In, "timeval", 2, all},
+		{arch.ArgTimespec2In, "timespec", 2, all},
+		{arch.ArgTimespec64x2In, "timespec", 2, wide},
+		{arch.ArgItimerspecIn, "itimerspec", 1, all},
+		{arch.ArgItimerspecOut, "itimerspec", 1, all},
+		{arch.ArgItimerspec64In, "itimerspec", 1, wide},
+		{arch.ArgItimerspec64Out, "itimerspec", 1, wide},
+		{arch.ArgItimervalIn, "itimerval", 1, all},
+		{arch.ArgItimervalOut, "itimerval", 1, all},
+		{arch.ArgFutexTimeoutIn, "timespec", 1, all},
+		{arch.ArgFutexTimeout64In, "timespec", 1, wide},
+		{arch.ArgEpollEventIn, "epoll_event", 1, all},
+		{arch.ArgEpollEventsOut, "epoll_event", 1, all},
 	} {
 		for _, tab := range allTables {
 			if !slices.Contains(c.abis, tab.ABI()) {
@@ -72,8 +95,8 @@ func TestStructSizesMatchLayouts(t *testing.T) {
 				t.Errorf("%v: no %s layout", tab.ABI(), c.layout)
 				continue
 			}
-			if got := arch.StructArgOf(c.kind).SizeOn(tab.ABI()); got != l.Size {
-				t.Errorf("%v %v: size %d, the generated %s layout %d", tab.ABI(), c.kind, got, c.layout, l.Size)
+			if got := arch.StructArgOf(c.kind).SizeOn(tab.ABI()); got != c.count*l.Size {
+				t.Errorf("%v %v: size %d, want %d × the generated %s layout's %d", tab.ABI(), c.kind, got, c.count, c.layout, l.Size)
 			}
 		}
 	}

@@ -1,58 +1,10 @@
 package arch_test
 
 import (
-	"slices"
 	"testing"
 
 	"github.com/ktrace-linux/ktrace/arch"
 )
-
-// TestTimeStructSizes checks the sizes the tracer reads for the time,
-// select and epoll kinds against the layouts the generator computed from
-// x/sys's types: count layouts of the name make one record.
-func TestTimeStructSizes(t *testing.T) {
-	all := []arch.ABI{arch.ABIAmd64, arch.ABII386, arch.ABIArm64}
-	wide := []arch.ABI{arch.ABIAmd64, arch.ABIArm64} // i386's layout is the 32-bit one
-	for _, c := range []struct {
-		kind   arch.ArgKind
-		layout string
-		count  int
-		abis   []arch.ABI
-	}{
-		{arch.ArgTimevalIn, "timeval", 1, all},
-		{arch.ArgTimevalOut, "timeval", 1, all},
-		{arch.ArgTimevalInOut, "timeval", 1, all},
-		{arch.ArgTimespecInOut, "timespec", 1, all},
-		{arch.ArgTimespec64InOut, "timespec", 1, wide},
-		{arch.ArgTimeval2In, "timeval", 2, all},
-		{arch.ArgTimespec2In, "timespec", 2, all},
-		{arch.ArgTimespec64x2In, "timespec", 2, wide},
-		{arch.ArgItimerspecIn, "itimerspec", 1, all},
-		{arch.ArgItimerspecOut, "itimerspec", 1, all},
-		{arch.ArgItimerspec64In, "itimerspec", 1, wide},
-		{arch.ArgItimerspec64Out, "itimerspec", 1, wide},
-		{arch.ArgItimervalIn, "itimerval", 1, all},
-		{arch.ArgItimervalOut, "itimerval", 1, all},
-		{arch.ArgFutexTimeoutIn, "timespec", 1, all},
-		{arch.ArgFutexTimeout64In, "timespec", 1, wide},
-		{arch.ArgEpollEventIn, "epoll_event", 1, all},
-		{arch.ArgEpollEventsOut, "epoll_event", 1, all},
-	} {
-		for _, tab := range allTables {
-			if !slices.Contains(c.abis, tab.ABI()) {
-				continue
-			}
-			l := tab.Struct(c.layout)
-			if l == nil {
-				t.Errorf("%v: no %s layout", tab.ABI(), c.layout)
-				continue
-			}
-			if got := arch.StructArgOf(c.kind).SizeOn(tab.ABI()); got != c.count*l.Size {
-				t.Errorf("%v %v: size %d, want %d × the generated %s layout's %d", tab.ABI(), c.kind, got, c.count, c.layout, l.Size)
-			}
-		}
-	}
-}
 
 func TestFdsetBytes(t *testing.T) {
 	for _, c := range []struct {
