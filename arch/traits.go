@@ -45,6 +45,16 @@ const (
 	// TraitRenames marks the calls that may rename the calling thread:
 	// prctl (PR_SET_NAME). (!rename)
 	TraitRenames
+	// TraitSigMask marks the calls that wait with a signal mask given in
+	// an argument in place of the thread's own: rt_sigsuspend, ppoll,
+	// pselect6, epoll_pwait and the like. (!sigmask) While a signal
+	// interrupts one, the mask the thread has is not the one
+	// PTRACE_GETSIGMASK returns.
+	TraitSigMask
+	// TraitSigDispositions marks the calls that may change what the
+	// process does with a signal: rt_sigaction, and i386's sigaction and
+	// signal. (!sigdisp)
+	TraitSigDispositions
 
 	// ClassNet puts a call in strace's %net group.
 	ClassNet
@@ -99,7 +109,7 @@ const (
 // bit number.
 var traitNames = [...]string{
 	"!exec", "!fork", "!clone-flags", "!clone-args", "!exit-thread",
-	"!exit-process", "!sighandler", "!rename",
+	"!exit-process", "!sighandler", "!rename", "!sigmask", "!sigdisp",
 	"%net", "%process", "%signal", "%memory", "%ipc",
 	"%stat", "%lstat", "%fstat", "%statfs", "%fstatfs", "%%statfs",
 	"%clock", "%pure", "%creds",

@@ -40,6 +40,13 @@ func TestTraits(t *testing.T) {
 		{arch.TraitExitProcess, allTables, []string{"exit_group"}},
 		{arch.TraitSigHandler, allTables, []string{"rt_sigaction"}},
 		{arch.TraitRenames, allTables, []string{"prctl"}},
+		{arch.TraitSigDispositions, []*arch.Table{amd64.Table, arm64.Table}, []string{"rt_sigaction"}},
+		{arch.TraitSigDispositions, []*arch.Table{amd64.Table386}, []string{"rt_sigaction", "sigaction", "signal"}},
+		{arch.TraitSigMask, []*arch.Table{amd64.Table, arm64.Table},
+			[]string{"epoll_pwait", "epoll_pwait2", "io_pgetevents", "ppoll", "pselect6", "rt_sigsuspend"}},
+		{arch.TraitSigMask, []*arch.Table{amd64.Table386}, []string{"epoll_pwait", "epoll_pwait2",
+			"io_pgetevents", "io_pgetevents_time64", "ppoll", "ppoll_time64", "pselect6", "pselect6_time64",
+			"rt_sigsuspend", "sigsuspend"}},
 		// needExit's list before the traits.
 		{arch.TraitsSeenReturning, allTables, []string{"execve", "execveat", "prctl", "rt_sigaction"}},
 		// The seccomp filter's alwaysTrapped before the traits.

@@ -77,7 +77,7 @@ func (t *Tracer) psig(th *thread, sig unix.Signal) {
 			ps.Action = format.SigIgnored
 		case cgt&bit != 0:
 			ps.Action = format.SigCaught
-			p.sigStatus = false // the handler may reset itself
+			p.disp = nil // the handler may reset itself
 		default:
 			ps.Action = format.SigDefault
 		}

@@ -13,35 +13,88 @@ import (
 // tracer saw the handler installed (rt_sigaction) it knows; otherwise it
 // asks /proc/PID/status (SigIgn, SigCgt), which costs an open, a read
 // and a close that the kernel answers slowly: in a process tree every
-// parent gets a SIGCHLD per child. What /proc said is kept per process
-// until it may have changed: at the entry and at the exit of a call of
-// the %signal group or of one the tracer does not know (this covers the
-// i386 sigaction and signal calls, which it does not follow), at an exec
-// (which resets caught signals), after a caught signal (its handler may
-// be SA_RESETHAND), and always under a seccomp filter (calls go unseen).
-// A child starts with its parent's.
+// parent gets a SIGCHLD per child. What /proc said is kept until it may
+// have changed: at the entry and at the exit of a call that may change
+// it (rt_sigaction, and i386's sigaction and signal, which the tracer
+// does not follow: arch.TraitSigDispositions) or of one the tracer does
+// not know, at an exec (which resets caught signals), after a caught
+// signal (its handler may be SA_RESETHAND), and always under a seccomp
+// filter (calls go unseen).
+//
+// A forked child has its parent's dispositions, and keeps them as long
+// as neither makes such a call: the two share what /proc says
+// (dispositions), so that one read serves a whole process tree, even
+// when the first signal comes after the forks. Whoever may change its
+// dispositions drops what it shares (disp = nil) and learns its own.
+
+// dispositions are the signals a process ignores and catches, as
+// /proc/PID/status said them, when known is set.
+type dispositions struct {
+	ign, cgt uint64
+	known    bool
+}
+
+// shareDispositions returns the dispositions of a child p forks now:
+// p's, shared, unless p's calls go unseen (seccomp) or one of its
+// threads is in a call that may change them.
+func (p *process) shareDispositions() *dispositions {
+	if p.Seccomp {
+		return nil
+	}
+	for _, th := range p.threads {
+		if th.phase.inCall() && mayChangeDispositions(th) {
+			return nil
+		}
+	}
+	if p.disp == nil {
+		p.disp = new(dispositions)
+	}
+	return p.disp
+}
+
+// learnDispositions keeps what /proc said of p's dispositions, for p and
+// for every process sharing them (they have the same: see above).
+func (p *process) learnDispositions(st *procfs.Status) {
+	if p.disp == nil {
+		p.disp = new(dispositions)
+	}
+	*p.disp = dispositions{ign: st.SigIgn, cgt: st.SigCgt, known: true}
+}
 
 // sigDispositions returns the signals th's process ignores and catches,
 // reading /proc only when what it said last may have changed (under a
 // seccomp filter sigMask has just read it).
 func (t *Tracer) sigDispositions(th *thread) (ign, cgt uint64, ok bool) {
 	p := th.proc
-	if !p.sigStatus {
-		st, err := procfs.ReadStatus(th.tid, t.scratch)
+	if p.disp == nil || !p.disp.known {
+		st, err := t.readSigStatus(th)
 		if err != nil {
 			return 0, 0, false
 		}
-		p.sigIgn, p.sigCgt, p.sigStatus = st.SigIgn, st.SigCgt, true
+		p.learnDispositions(&st)
 	}
-	return p.sigIgn, p.sigCgt, true
+	return p.disp.ign, p.disp.cgt, true
+}
+
+// readSigStatus reads /proc/TID/status for th's signal state.
+func (t *Tracer) readSigStatus(th *thread) (procfs.Status, error) {
+	t.sigReads++
+	return procfs.ReadStatus(th.tid, t.scratch)
+}
+
+// mayChangeDispositions reports whether the call th is in (or leaves)
+// may change its process's signal dispositions: one that does, or one
+// the tracer does not know.
+func mayChangeDispositions(th *thread) bool {
+	return th.call == nil || th.call.Traits&arch.TraitSigDispositions != 0
 }
 
 // sigCall forgets what /proc said of th's signal dispositions when the
 // call th enters or leaves may change them. At both ends: another thread
 // of the process may take a signal, and read /proc, while the call runs.
 func sigCall(th *thread) {
-	if th.call == nil || th.call.Traits&arch.ClassSignal != 0 {
-		th.proc.sigStatus = false
+	if mayChangeDispositions(th) {
+		th.proc.disp = nil
 	}
 }
 
@@ -66,11 +119,11 @@ func (t *Tracer) sigMask(th *thread) (uint64, bool) {
 			return mask, true
 		}
 	}
-	st, err := procfs.ReadStatus(th.tid, t.scratch)
+	st, err := t.readSigStatus(th)
 	if err != nil {
-		p.sigStatus = false
+		p.disp = nil
 		return 0, false
 	}
-	p.sigIgn, p.sigCgt, p.sigStatus = st.SigIgn, st.SigCgt, true
+	p.learnDispositions(&st)
 	return st.SigBlk, true
 }

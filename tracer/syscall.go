@@ -206,7 +206,10 @@ func (t *Tracer) exit(th *thread) {
 	if !ok {
 		return
 	}
-	th.maskUnsure = v == -int64(unix.EINTR) || v < 0 && arch.IsRestart(int(-v))
+	// Interrupted, a call that waits with a mask of its own leaves the
+	// thread with that mask while the signal is delivered.
+	interrupted := v == -int64(unix.EINTR) || v < 0 && arch.IsRestart(int(-v))
+	th.maskUnsure = interrupted && (th.call == nil || th.call.Traits&arch.TraitSigMask != 0)
 	if !th.proc.records(th.abi, th.nr, t.table(th.abi)) {
 		t.afterCall(th, v)
 		return

@@ -82,10 +82,10 @@ type process struct {
 	// rt_sigaction, bit n-1 of handlerKnown for signal n.
 	handlers     [64]uint64
 	handlerKnown uint64
-	// sigIgn and sigCgt are the signals ignored and caught as
-	// /proc/PID/status said, when sigStatus is set (sigstate.go).
-	sigIgn, sigCgt uint64
-	sigStatus      bool
+	// disp holds the signals ignored and caught as /proc/PID/status
+	// said, shared with the processes forked since that have the same
+	// dispositions; nil when they may have changed (sigstate.go).
+	disp *dispositions
 }
 
 // thread is the state of one traced thread.
@@ -115,7 +115,9 @@ type thread struct {
 	csw *cswState
 
 	// maskUnsure says the thread may run with a temporary signal mask
-	// (sigstate.go): its last call was interrupted, or not seen returning.
+	// (sigstate.go): its last call was one that waits with a mask of its
+	// own (or one the tracer does not know) and was interrupted, or it
+	// was not seen returning.
 	maskUnsure bool
 }
 
@@ -203,6 +205,10 @@ type Tracer struct {
 
 	// waiter holds how the tracer waits for the next stop (wait.go).
 	waiter waiter
+
+	// sigReads counts the reads of /proc/TID/status for signal state
+	// (sigstate.go), for the tests.
+	sigReads int
 }
 
 // Prepare builds ahead of time what a tracer builds on first use: the
@@ -489,7 +495,7 @@ func (t *Tracer) cloneMakesThread(th *thread, child int) bool {
 func (t *Tracer) newChild(pid int, parent *process, pth *thread) *thread {
 	p := newProcess(pid, parent.Settings, parent.started)
 	p.handlers, p.handlerKnown = parent.handlers, parent.handlerKnown
-	p.sigIgn, p.sigCgt, p.sigStatus = parent.sigIgn, parent.sigCgt, parent.sigStatus
+	p.disp = parent.shareDispositions()
 	p.detaching = parent.detaching
 	t.procs[pid] = p
 	th := t.addThread(pid, p, pth)
@@ -568,7 +574,7 @@ func (t *Tracer) execEvent(th *thread) {
 	// entry came before the seize is not the command's.)
 	p.handlers = [64]uint64{}
 	p.handlerKnown = 0
-	p.sigStatus = false
+	p.disp = nil
 	th.lastABI = arch.ABIUnknown
 	if th.phase.inCall() {
 		th.phase = phaseExecReturn // its exit stop comes next

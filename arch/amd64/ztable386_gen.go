@@ -15,9 +15,9 @@ var i386Calls = []arch.Syscall{
 	// restart_syscall()
 	0: {Number: 0, Name: "restart_syscall", Known: true},
 	// exit(int) !exit-thread %process
-	1: {Number: 1, Name: "exit", Known: true, Traits: 0x210, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	1: {Number: 1, Name: "exit", Known: true, Traits: 0x810, Args: []arch.Arg{{Kind: 0, Len: -1}}},
 	// fork() !fork %process
-	2: {Number: 2, Name: "fork", Known: true, Traits: 0x202},
+	2: {Number: 2, Name: "fork", Known: true, Traits: 0x802},
 	// read(fd, bufout, size)
 	3: {Number: 3, Name: "read", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 6, Len: 2}, {Kind: 12, Len: -1}}},
 	// write(fd, bufin, size)
@@ -27,7 +27,7 @@ var i386Calls = []arch.Syscall{
 	// close(fd)
 	6: {Number: 6, Name: "close", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}}},
 	// waitpid(pid, wstatus_out, flags) %process
-	7: {Number: 7, Name: "waitpid", Known: true, Traits: 0x200, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 56, Len: -1}, {Kind: 13, Set: "wait", Len: -1}}},
+	7: {Number: 7, Name: "waitpid", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 56, Len: -1}, {Kind: 13, Set: "wait", Len: -1}}},
 	// creat(path, mode)
 	8: {Number: 8, Name: "creat", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 15, Len: -1}}},
 	// link(path, path)
@@ -35,11 +35,11 @@ var i386Calls = []arch.Syscall{
 	// unlink(path)
 	10: {Number: 10, Name: "unlink", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}}},
 	// execve(path, argv, envp) !exec %process
-	11: {Number: 11, Name: "execve", Known: true, Traits: 0x201, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 19, Len: -1}, {Kind: 20, Len: -1}}},
+	11: {Number: 11, Name: "execve", Known: true, Traits: 0x801, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 19, Len: -1}, {Kind: 20, Len: -1}}},
 	// chdir(path)
 	12: {Number: 12, Name: "chdir", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}}},
 	// time(ptr) %clock
-	13: {Number: 13, Name: "time", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 18, Len: -1}}},
+	13: {Number: 13, Name: "time", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 18, Len: -1}}},
 	// mknod(path, mode, int)
 	14: {Number: 14, Name: "mknod", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 15, Len: -1}, {Kind: 0, Len: -1}}},
 	// chmod(path, mode)
@@ -49,29 +49,29 @@ var i386Calls = []arch.Syscall{
 	// break: no signature
 	17: {Number: 17, Name: "break"},
 	// oldstat(path, ptr) %stat
-	18: {Number: 18, Name: "oldstat", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 18, Len: -1}}},
+	18: {Number: 18, Name: "oldstat", Known: true, Traits: 0x8000, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 18, Len: -1}}},
 	// lseek(fd, off, enum)
 	19: {Number: 19, Name: "lseek", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 21, Len: -1}, {Kind: 14, Set: "whence", Len: -1}}},
 	// getpid() %pure
-	20: {Number: 20, Name: "getpid", Known: true, Traits: 0x100000},
+	20: {Number: 20, Name: "getpid", Known: true, Traits: 0x400000},
 	// mount(path, path, string, long flags, ptr)
 	21: {Number: 21, Name: "mount", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 3, Len: -1}, {Kind: 4, Len: -1}, {Kind: 13, Set: "mount", Len: -1, Long: true}, {Kind: 18, Len: -1}}},
 	// umount(path)
 	22: {Number: 22, Name: "umount", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}}},
 	// setuid(int) %creds
-	23: {Number: 23, Name: "setuid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	23: {Number: 23, Name: "setuid", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
 	// getuid() %pure %creds
-	24: {Number: 24, Name: "getuid", Known: true, Traits: 0x300000},
+	24: {Number: 24, Name: "getuid", Known: true, Traits: 0xc00000},
 	// stime(ptr) %clock
-	25: {Number: 25, Name: "stime", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 18, Len: -1}}},
+	25: {Number: 25, Name: "stime", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 18, Len: -1}}},
 	// ptrace(long enum, long pid, ptr, ptr)
 	26: {Number: 26, Name: "ptrace", Known: true, Args: []arch.Arg{{Kind: 14, Set: "ptrace", Len: -1, Long: true}, {Kind: 17, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// alarm(int)
 	27: {Number: 27, Name: "alarm", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}}},
 	// oldfstat(fd, ptr) %fstat
-	28: {Number: 28, Name: "oldfstat", Known: true, Traits: 0x8000, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}}},
+	28: {Number: 28, Name: "oldfstat", Known: true, Traits: 0x20000, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}}},
 	// pause() %signal
-	29: {Number: 29, Name: "pause", Known: true, Traits: 0x400},
+	29: {Number: 29, Name: "pause", Known: true, Traits: 0x1000},
 	// utime(path, ptr)
 	30: {Number: 30, Name: "utime", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 18, Len: -1}}},
 	// stty: no signature
@@ -87,7 +87,7 @@ var i386Calls = []arch.Syscall{
 	// sync()
 	36: {Number: 36, Name: "sync", Known: true},
 	// kill(pid, signal) %process %signal
-	37: {Number: 37, Name: "kill", Known: true, Traits: 0x600, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 16, Len: -1}}},
+	37: {Number: 37, Name: "kill", Known: true, Traits: 0x1800, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 16, Len: -1}}},
 	// rename(path, path)
 	38: {Number: 38, Name: "rename", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 3, Len: -1}}},
 	// mkdir(path, mode)
@@ -103,17 +103,17 @@ var i386Calls = []arch.Syscall{
 	// prof: no signature
 	44: {Number: 44, Name: "prof"},
 	// brk(ptr) %memory
-	45: {Number: 45, Name: "brk", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}}},
+	45: {Number: 45, Name: "brk", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}}},
 	// setgid(int) %creds
-	46: {Number: 46, Name: "setgid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	46: {Number: 46, Name: "setgid", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
 	// getgid() %pure %creds
-	47: {Number: 47, Name: "getgid", Known: true, Traits: 0x300000},
-	// signal(signal, ptr) %signal
-	48: {Number: 48, Name: "signal", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 16, Len: -1}, {Kind: 18, Len: -1}}},
+	47: {Number: 47, Name: "getgid", Known: true, Traits: 0xc00000},
+	// signal(signal, ptr) !sigdisp %signal
+	48: {Number: 48, Name: "signal", Known: true, Traits: 0x1200, Args: []arch.Arg{{Kind: 16, Len: -1}, {Kind: 18, Len: -1}}},
 	// geteuid() %pure %creds
-	49: {Number: 49, Name: "geteuid", Known: true, Traits: 0x300000},
+	49: {Number: 49, Name: "geteuid", Known: true, Traits: 0xc00000},
 	// getegid() %pure %creds
-	50: {Number: 50, Name: "getegid", Known: true, Traits: 0x300000},
+	50: {Number: 50, Name: "getegid", Known: true, Traits: 0xc00000},
 	// acct(path)
 	51: {Number: 51, Name: "acct", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}}},
 	// umount2(path, flags)
@@ -137,29 +137,29 @@ var i386Calls = []arch.Syscall{
 	// chroot(path)
 	61: {Number: 61, Name: "chroot", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}}},
 	// ustat(int, ptr) %%statfs
-	62: {Number: 62, Name: "ustat", Known: true, Traits: 0x40000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	62: {Number: 62, Name: "ustat", Known: true, Traits: 0x100000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
 	// dup2(fd, fd)
 	63: {Number: 63, Name: "dup2", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 1, Len: -1}}},
 	// getppid() %pure
-	64: {Number: 64, Name: "getppid", Known: true, Traits: 0x100000},
+	64: {Number: 64, Name: "getppid", Known: true, Traits: 0x400000},
 	// getpgrp() %pure
-	65: {Number: 65, Name: "getpgrp", Known: true, Traits: 0x100000},
+	65: {Number: 65, Name: "getpgrp", Known: true, Traits: 0x400000},
 	// setsid()
 	66: {Number: 66, Name: "setsid", Known: true},
-	// sigaction(signal, ptr, ptr) %signal
-	67: {Number: 67, Name: "sigaction", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 16, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// sigaction(signal, ptr, ptr) !sigdisp %signal
+	67: {Number: 67, Name: "sigaction", Known: true, Traits: 0x1200, Args: []arch.Arg{{Kind: 16, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// sgetmask() %signal
-	68: {Number: 68, Name: "sgetmask", Known: true, Traits: 0x400},
+	68: {Number: 68, Name: "sgetmask", Known: true, Traits: 0x1000},
 	// ssetmask(int) %signal
-	69: {Number: 69, Name: "ssetmask", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	69: {Number: 69, Name: "ssetmask", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
 	// setreuid(int, int) %creds
-	70: {Number: 70, Name: "setreuid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	70: {Number: 70, Name: "setreuid", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
 	// setregid(int, int) %creds
-	71: {Number: 71, Name: "setregid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
-	// sigsuspend(int, int, long int) %signal
-	72: {Number: 72, Name: "sigsuspend", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1, Long: true}}},
+	71: {Number: 71, Name: "setregid", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	// sigsuspend(int, int, long int) !sigmask %signal
+	72: {Number: 72, Name: "sigsuspend", Known: true, Traits: 0x1100, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1, Long: true}}},
 	// sigpending(ptr) %signal
-	73: {Number: 73, Name: "sigpending", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 18, Len: -1}}},
+	73: {Number: 73, Name: "sigpending", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 18, Len: -1}}},
 	// sethostname(bufin, size)
 	74: {Number: 74, Name: "sethostname", Known: true, Args: []arch.Arg{{Kind: 5, Len: 1}, {Kind: 12, Len: -1}}},
 	// setrlimit(enum, rlimit_in)
@@ -169,19 +169,19 @@ var i386Calls = []arch.Syscall{
 	// getrusage(enum, ptr)
 	77: {Number: 77, Name: "getrusage", Known: true, Args: []arch.Arg{{Kind: 14, Set: "rusage", Len: -1}, {Kind: 18, Len: -1}}},
 	// gettimeofday(timeval_out, ptr) %clock
-	78: {Number: 78, Name: "gettimeofday", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 33, Len: -1}, {Kind: 18, Len: -1}}},
+	78: {Number: 78, Name: "gettimeofday", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 33, Len: -1}, {Kind: 18, Len: -1}}},
 	// settimeofday(timeval_in, ptr) %clock
-	79: {Number: 79, Name: "settimeofday", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 32, Len: -1}, {Kind: 18, Len: -1}}},
+	79: {Number: 79, Name: "settimeofday", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 32, Len: -1}, {Kind: 18, Len: -1}}},
 	// getgroups(int, ptr) %creds
-	80: {Number: 80, Name: "getgroups", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	80: {Number: 80, Name: "getgroups", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
 	// setgroups(int, ptr) %creds
-	81: {Number: 81, Name: "setgroups", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	81: {Number: 81, Name: "setgroups", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
 	// select(ptr)
 	82: {Number: 82, Name: "select", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}}},
 	// symlink(path, path)
 	83: {Number: 83, Name: "symlink", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 3, Len: -1}}},
 	// oldlstat(path, ptr) %lstat
-	84: {Number: 84, Name: "oldlstat", Known: true, Traits: 0x4000, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 18, Len: -1}}},
+	84: {Number: 84, Name: "oldlstat", Known: true, Traits: 0x10000, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 18, Len: -1}}},
 	// readlink(path, text_out, size)
 	85: {Number: 85, Name: "readlink", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 51, Len: -1}, {Kind: 12, Len: -1}}},
 	// uselib(path)
@@ -193,9 +193,9 @@ var i386Calls = []arch.Syscall{
 	// readdir(fd, ptr, int)
 	89: {Number: 89, Name: "readdir", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
 	// mmap(ptr) %memory
-	90: {Number: 90, Name: "mmap", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}}},
+	90: {Number: 90, Name: "mmap", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}}},
 	// munmap(ptr, size) %memory
-	91: {Number: 91, Name: "munmap", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	91: {Number: 91, Name: "munmap", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
 	// truncate(path, off)
 	92: {Number: 92, Name: "truncate", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 21, Len: -1}}},
 	// ftruncate(fd, off)
@@ -211,13 +211,13 @@ var i386Calls = []arch.Syscall{
 	// profil: no signature
 	98: {Number: 98, Name: "profil"},
 	// statfs(path, ptr) %statfs
-	99: {Number: 99, Name: "statfs", Known: true, Traits: 0x10000, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 18, Len: -1}}},
+	99: {Number: 99, Name: "statfs", Known: true, Traits: 0x40000, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 18, Len: -1}}},
 	// fstatfs(fd, ptr) %fstatfs
-	100: {Number: 100, Name: "fstatfs", Known: true, Traits: 0x20000, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}}},
+	100: {Number: 100, Name: "fstatfs", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}}},
 	// ioperm(long int, long int, int)
 	101: {Number: 101, Name: "ioperm", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1}}},
 	// socketcall(enum, ptr) %net
-	102: {Number: 102, Name: "socketcall", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 14, Set: "socketcall", Len: -1}, {Kind: 18, Len: -1}}},
+	102: {Number: 102, Name: "socketcall", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 14, Set: "socketcall", Len: -1}, {Kind: 18, Len: -1}}},
 	// syslog(int, bufout, int)
 	103: {Number: 103, Name: "syslog", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 6, Len: 2}, {Kind: 0, Len: -1}}},
 	// setitimer(enum, itimerval_in, itimerval_out)
@@ -225,11 +225,11 @@ var i386Calls = []arch.Syscall{
 	// getitimer(enum, itimerval_out)
 	105: {Number: 105, Name: "getitimer", Known: true, Args: []arch.Arg{{Kind: 14, Set: "itimer", Len: -1}, {Kind: 45, Len: -1}}},
 	// stat(path, stat_out) %stat
-	106: {Number: 106, Name: "stat", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 23, Len: -1}}},
+	106: {Number: 106, Name: "stat", Known: true, Traits: 0x8000, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 23, Len: -1}}},
 	// lstat(path, stat_out) %lstat
-	107: {Number: 107, Name: "lstat", Known: true, Traits: 0x4000, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 23, Len: -1}}},
+	107: {Number: 107, Name: "lstat", Known: true, Traits: 0x10000, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 23, Len: -1}}},
 	// fstat(fd, stat_out) %fstat
-	108: {Number: 108, Name: "fstat", Known: true, Traits: 0x8000, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 23, Len: -1}}},
+	108: {Number: 108, Name: "fstat", Known: true, Traits: 0x20000, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 23, Len: -1}}},
 	// olduname(ptr)
 	109: {Number: 109, Name: "olduname", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}}},
 	// iopl(int)
@@ -241,19 +241,19 @@ var i386Calls = []arch.Syscall{
 	// vm86old(ptr)
 	113: {Number: 113, Name: "vm86old", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}}},
 	// wait4(pid, wstatus_out, flags, ptr) %process
-	114: {Number: 114, Name: "wait4", Known: true, Traits: 0x200, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 56, Len: -1}, {Kind: 13, Set: "wait", Len: -1}, {Kind: 18, Len: -1}}},
+	114: {Number: 114, Name: "wait4", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 56, Len: -1}, {Kind: 13, Set: "wait", Len: -1}, {Kind: 18, Len: -1}}},
 	// swapoff(path)
 	115: {Number: 115, Name: "swapoff", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}}},
 	// sysinfo(sysinfo_out)
 	116: {Number: 116, Name: "sysinfo", Known: true, Args: []arch.Arg{{Kind: 66, Len: -1}}},
 	// ipc(flags, int, long int, long int, ptr, long int) %ipc
-	117: {Number: 117, Name: "ipc", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 13, Set: "ipc", Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}}},
+	117: {Number: 117, Name: "ipc", Known: true, Traits: 0x4000, Args: []arch.Arg{{Kind: 13, Set: "ipc", Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}}},
 	// fsync(fd)
 	118: {Number: 118, Name: "fsync", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}}},
 	// sigreturn() %signal
-	119: {Number: 119, Name: "sigreturn", Known: true, Traits: 0x400},
+	119: {Number: 119, Name: "sigreturn", Known: true, Traits: 0x1000},
 	// clone(long flags, ptr, ptr, ptr, ptr) !fork !clone-flags %process
-	120: {Number: 120, Name: "clone", Known: true, Traits: 0x206, Args: []arch.Arg{{Kind: 13, Set: "clone", Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	120: {Number: 120, Name: "clone", Known: true, Traits: 0x806, Args: []arch.Arg{{Kind: 13, Set: "clone", Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// setdomainname(bufin, size)
 	121: {Number: 121, Name: "setdomainname", Known: true, Args: []arch.Arg{{Kind: 5, Len: 1}, {Kind: 12, Len: -1}}},
 	// uname(utsname_out)
@@ -261,11 +261,11 @@ var i386Calls = []arch.Syscall{
 	// modify_ldt(int, ptr, size)
 	123: {Number: 123, Name: "modify_ldt", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
 	// adjtimex(ptr) %clock
-	124: {Number: 124, Name: "adjtimex", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 18, Len: -1}}},
+	124: {Number: 124, Name: "adjtimex", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 18, Len: -1}}},
 	// mprotect(ptr, size, long flags) %memory
-	125: {Number: 125, Name: "mprotect", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "prot", Len: -1, Long: true}}},
+	125: {Number: 125, Name: "mprotect", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "prot", Len: -1, Long: true}}},
 	// sigprocmask(enum, ptr, ptr) %signal
-	126: {Number: 126, Name: "sigprocmask", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 14, Set: "sighow", Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	126: {Number: 126, Name: "sigprocmask", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 14, Set: "sighow", Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// create_module(string, size)
 	127: {Number: 127, Name: "create_module", Known: true, Args: []arch.Arg{{Kind: 4, Len: -1}, {Kind: 12, Len: -1}}},
 	// init_module(ptr, size, string)
@@ -289,9 +289,9 @@ var i386Calls = []arch.Syscall{
 	// afs_syscall: no signature
 	137: {Number: 137, Name: "afs_syscall"},
 	// setfsuid(int) %creds
-	138: {Number: 138, Name: "setfsuid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	138: {Number: 138, Name: "setfsuid", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
 	// setfsgid(int) %creds
-	139: {Number: 139, Name: "setfsgid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	139: {Number: 139, Name: "setfsgid", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
 	// _llseek(fd, off, off, ptr, enum)
 	140: {Number: 140, Name: "_llseek", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}, {Kind: 18, Len: -1}, {Kind: 14, Set: "whence", Len: -1}}},
 	// getdents(fd, dirents_out, size)
@@ -301,7 +301,7 @@ var i386Calls = []arch.Syscall{
 	// flock(fd, flags)
 	143: {Number: 143, Name: "flock", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 13, Set: "flock", Len: -1}}},
 	// msync(ptr, size, flags) %memory
-	144: {Number: 144, Name: "msync", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "msync", Len: -1}}},
+	144: {Number: 144, Name: "msync", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "msync", Len: -1}}},
 	// readv(fd, iovout, long int)
 	145: {Number: 145, Name: "readv", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 8, Len: 2}, {Kind: 0, Len: -1, Long: true}}},
 	// writev(fd, iovin, long int)
@@ -313,13 +313,13 @@ var i386Calls = []arch.Syscall{
 	// _sysctl(ptr)
 	149: {Number: 149, Name: "_sysctl", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}}},
 	// mlock(ptr, size) %memory
-	150: {Number: 150, Name: "mlock", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	150: {Number: 150, Name: "mlock", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
 	// munlock(ptr, size) %memory
-	151: {Number: 151, Name: "munlock", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	151: {Number: 151, Name: "munlock", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
 	// mlockall(flags) %memory
-	152: {Number: 152, Name: "mlockall", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 13, Set: "mlockall", Len: -1}}},
+	152: {Number: 152, Name: "mlockall", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 13, Set: "mlockall", Len: -1}}},
 	// munlockall() %memory
-	153: {Number: 153, Name: "munlockall", Known: true, Traits: 0x800},
+	153: {Number: 153, Name: "munlockall", Known: true, Traits: 0x2000},
 	// sched_setparam(pid, ptr)
 	154: {Number: 154, Name: "sched_setparam", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 18, Len: -1}}},
 	// sched_getparam(pid, ptr)
@@ -339,11 +339,11 @@ var i386Calls = []arch.Syscall{
 	// nanosleep(timespec_in, ptr)
 	162: {Number: 162, Name: "nanosleep", Known: true, Args: []arch.Arg{{Kind: 27, Len: -1}, {Kind: 18, Len: -1}}},
 	// mremap(ptr, size, size, long flags, ptr) %memory
-	163: {Number: 163, Name: "mremap", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "mremap", Len: -1, Long: true}, {Kind: 18, Len: -1}}},
+	163: {Number: 163, Name: "mremap", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "mremap", Len: -1, Long: true}, {Kind: 18, Len: -1}}},
 	// setresuid(int, int, int) %creds
-	164: {Number: 164, Name: "setresuid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	164: {Number: 164, Name: "setresuid", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
 	// getresuid(ptr, ptr, ptr) %creds
-	165: {Number: 165, Name: "getresuid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	165: {Number: 165, Name: "getresuid", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// vm86(int, ptr)
 	166: {Number: 166, Name: "vm86", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
 	// query_module(string, int, ptr, size, ptr)
@@ -353,25 +353,25 @@ var i386Calls = []arch.Syscall{
 	// nfsservctl(int, ptr, ptr)
 	169: {Number: 169, Name: "nfsservctl", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// setresgid(int, int, int) %creds
-	170: {Number: 170, Name: "setresgid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	170: {Number: 170, Name: "setresgid", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
 	// getresgid(ptr, ptr, ptr) %creds
-	171: {Number: 171, Name: "getresgid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	171: {Number: 171, Name: "getresgid", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// prctl(enum, long int, long int, long int, long int) !rename %creds
-	172: {Number: 172, Name: "prctl", Known: true, Traits: 0x200080, Dep: &i386DepPrctl, Args: []arch.Arg{{Kind: 14, Set: "prctl", Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
+	172: {Number: 172, Name: "prctl", Known: true, Traits: 0x800080, Dep: &i386DepPrctl, Args: []arch.Arg{{Kind: 14, Set: "prctl", Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
 	// rt_sigreturn() %signal
-	173: {Number: 173, Name: "rt_sigreturn", Known: true, Traits: 0x400},
-	// rt_sigaction(signal, sigaction_in, sigaction_out, size) !sighandler %signal
-	174: {Number: 174, Name: "rt_sigaction", Known: true, Traits: 0x440, Args: []arch.Arg{{Kind: 16, Len: -1}, {Kind: 57, Len: -1}, {Kind: 58, Len: -1}, {Kind: 12, Len: -1}}},
+	173: {Number: 173, Name: "rt_sigreturn", Known: true, Traits: 0x1000},
+	// rt_sigaction(signal, sigaction_in, sigaction_out, size) !sighandler !sigdisp %signal
+	174: {Number: 174, Name: "rt_sigaction", Known: true, Traits: 0x1240, Args: []arch.Arg{{Kind: 16, Len: -1}, {Kind: 57, Len: -1}, {Kind: 58, Len: -1}, {Kind: 12, Len: -1}}},
 	// rt_sigprocmask(enum, sigset_in, sigset_out, size) %signal
-	175: {Number: 175, Name: "rt_sigprocmask", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 14, Set: "sighow", Len: -1}, {Kind: 59, Len: 3}, {Kind: 60, Len: 3}, {Kind: 12, Len: -1}}},
+	175: {Number: 175, Name: "rt_sigprocmask", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 14, Set: "sighow", Len: -1}, {Kind: 59, Len: 3}, {Kind: 60, Len: 3}, {Kind: 12, Len: -1}}},
 	// rt_sigpending(sigset_out, size) %signal
-	176: {Number: 176, Name: "rt_sigpending", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 60, Len: 1}, {Kind: 12, Len: -1}}},
+	176: {Number: 176, Name: "rt_sigpending", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 60, Len: 1}, {Kind: 12, Len: -1}}},
 	// rt_sigtimedwait(sigset_in, siginfo_out, timespec_in, size) %signal
-	177: {Number: 177, Name: "rt_sigtimedwait", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 59, Len: 3}, {Kind: 55, Len: -1}, {Kind: 27, Len: -1}, {Kind: 12, Len: -1}}},
+	177: {Number: 177, Name: "rt_sigtimedwait", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 59, Len: 3}, {Kind: 55, Len: -1}, {Kind: 27, Len: -1}, {Kind: 12, Len: -1}}},
 	// rt_sigqueueinfo(pid, signal, siginfo_in) %process %signal
-	178: {Number: 178, Name: "rt_sigqueueinfo", Known: true, Traits: 0x600, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 16, Len: -1}, {Kind: 54, Len: -1}}},
-	// rt_sigsuspend(sigset_in, size) %signal
-	179: {Number: 179, Name: "rt_sigsuspend", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 59, Len: 1}, {Kind: 12, Len: -1}}},
+	178: {Number: 178, Name: "rt_sigqueueinfo", Known: true, Traits: 0x1800, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 16, Len: -1}, {Kind: 54, Len: -1}}},
+	// rt_sigsuspend(sigset_in, size) !sigmask %signal
+	179: {Number: 179, Name: "rt_sigsuspend", Known: true, Traits: 0x1100, Args: []arch.Arg{{Kind: 59, Len: 1}, {Kind: 12, Len: -1}}},
 	// pread64(fd, bufout, size, off, off)
 	180: {Number: 180, Name: "pread64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 6, Len: 2}, {Kind: 12, Len: -1}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}}},
 	// pwrite64(fd, bufin, size, off, off)
@@ -381,11 +381,11 @@ var i386Calls = []arch.Syscall{
 	// getcwd(text_out, size)
 	183: {Number: 183, Name: "getcwd", Known: true, Args: []arch.Arg{{Kind: 51, Len: -1}, {Kind: 12, Len: -1}}},
 	// capget(ptr, ptr) %creds
-	184: {Number: 184, Name: "capget", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	184: {Number: 184, Name: "capget", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// capset(ptr, ptr) %creds
-	185: {Number: 185, Name: "capset", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	185: {Number: 185, Name: "capset", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// sigaltstack(ptr, ptr) %signal
-	186: {Number: 186, Name: "sigaltstack", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	186: {Number: 186, Name: "sigaltstack", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// sendfile(fd, fd, ptr, size)
 	187: {Number: 187, Name: "sendfile", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
 	// getpmsg: no signature
@@ -393,71 +393,71 @@ var i386Calls = []arch.Syscall{
 	// putpmsg: no signature
 	189: {Number: 189, Name: "putpmsg"},
 	// vfork() !fork %process
-	190: {Number: 190, Name: "vfork", Known: true, Traits: 0x202},
+	190: {Number: 190, Name: "vfork", Known: true, Traits: 0x802},
 	// ugetrlimit(enum, rlimit_out)
 	191: {Number: 191, Name: "ugetrlimit", Known: true, Args: []arch.Arg{{Kind: 14, Set: "rlimit", Len: -1}, {Kind: 62, Len: -1}}},
 	// mmap2(ptr, size, flags, flags, fd, int) %memory
-	192: {Number: 192, Name: "mmap2", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "prot", Len: -1}, {Kind: 13, Set: "mmap", Len: -1}, {Kind: 1, Len: -1}, {Kind: 0, Len: -1}}},
+	192: {Number: 192, Name: "mmap2", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "prot", Len: -1}, {Kind: 13, Set: "mmap", Len: -1}, {Kind: 1, Len: -1}, {Kind: 0, Len: -1}}},
 	// truncate64(path, off, off)
 	193: {Number: 193, Name: "truncate64", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}}},
 	// ftruncate64(fd, off, off)
 	194: {Number: 194, Name: "ftruncate64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}}},
 	// stat64(path, stat64_out) %stat
-	195: {Number: 195, Name: "stat64", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 24, Len: -1}}},
+	195: {Number: 195, Name: "stat64", Known: true, Traits: 0x8000, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 24, Len: -1}}},
 	// lstat64(path, stat64_out) %lstat
-	196: {Number: 196, Name: "lstat64", Known: true, Traits: 0x4000, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 24, Len: -1}}},
+	196: {Number: 196, Name: "lstat64", Known: true, Traits: 0x10000, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 24, Len: -1}}},
 	// fstat64(fd, stat64_out) %fstat
-	197: {Number: 197, Name: "fstat64", Known: true, Traits: 0x8000, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 24, Len: -1}}},
+	197: {Number: 197, Name: "fstat64", Known: true, Traits: 0x20000, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 24, Len: -1}}},
 	// lchown32(path, int, int)
 	198: {Number: 198, Name: "lchown32", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
 	// getuid32() %pure %creds
-	199: {Number: 199, Name: "getuid32", Known: true, Traits: 0x300000},
+	199: {Number: 199, Name: "getuid32", Known: true, Traits: 0xc00000},
 	// getgid32() %pure %creds
-	200: {Number: 200, Name: "getgid32", Known: true, Traits: 0x300000},
+	200: {Number: 200, Name: "getgid32", Known: true, Traits: 0xc00000},
 	// geteuid32() %pure %creds
-	201: {Number: 201, Name: "geteuid32", Known: true, Traits: 0x300000},
+	201: {Number: 201, Name: "geteuid32", Known: true, Traits: 0xc00000},
 	// getegid32() %pure %creds
-	202: {Number: 202, Name: "getegid32", Known: true, Traits: 0x300000},
+	202: {Number: 202, Name: "getegid32", Known: true, Traits: 0xc00000},
 	// setreuid32(int, int) %creds
-	203: {Number: 203, Name: "setreuid32", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	203: {Number: 203, Name: "setreuid32", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
 	// setregid32(int, int) %creds
-	204: {Number: 204, Name: "setregid32", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	204: {Number: 204, Name: "setregid32", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
 	// getgroups32(int, ptr) %creds
-	205: {Number: 205, Name: "getgroups32", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	205: {Number: 205, Name: "getgroups32", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
 	// setgroups32(int, ptr) %creds
-	206: {Number: 206, Name: "setgroups32", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	206: {Number: 206, Name: "setgroups32", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
 	// fchown32(fd, int, int)
 	207: {Number: 207, Name: "fchown32", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
 	// setresuid32(int, int, int) %creds
-	208: {Number: 208, Name: "setresuid32", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	208: {Number: 208, Name: "setresuid32", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
 	// getresuid32(ptr, ptr, ptr) %creds
-	209: {Number: 209, Name: "getresuid32", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	209: {Number: 209, Name: "getresuid32", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// setresgid32(int, int, int) %creds
-	210: {Number: 210, Name: "setresgid32", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	210: {Number: 210, Name: "setresgid32", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
 	// getresgid32(ptr, ptr, ptr) %creds
-	211: {Number: 211, Name: "getresgid32", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	211: {Number: 211, Name: "getresgid32", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// chown32(path, int, int)
 	212: {Number: 212, Name: "chown32", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
 	// setuid32(int) %creds
-	213: {Number: 213, Name: "setuid32", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	213: {Number: 213, Name: "setuid32", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
 	// setgid32(int) %creds
-	214: {Number: 214, Name: "setgid32", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	214: {Number: 214, Name: "setgid32", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
 	// setfsuid32(int) %creds
-	215: {Number: 215, Name: "setfsuid32", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	215: {Number: 215, Name: "setfsuid32", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
 	// setfsgid32(int) %creds
-	216: {Number: 216, Name: "setfsgid32", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	216: {Number: 216, Name: "setfsgid32", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
 	// pivot_root(path, path)
 	217: {Number: 217, Name: "pivot_root", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 3, Len: -1}}},
 	// mincore(ptr, size, ptr) %memory
-	218: {Number: 218, Name: "mincore", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 18, Len: -1}}},
+	218: {Number: 218, Name: "mincore", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 18, Len: -1}}},
 	// madvise(ptr, size, enum) %memory
-	219: {Number: 219, Name: "madvise", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 14, Set: "madvise", Len: -1}}},
+	219: {Number: 219, Name: "madvise", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 14, Set: "madvise", Len: -1}}},
 	// getdents64(fd, dirents64_out, size)
 	220: {Number: 220, Name: "getdents64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 52, Len: -1}, {Kind: 12, Len: -1}}},
 	// fcntl64(fd, enum, long int)
 	221: {Number: 221, Name: "fcntl64", Known: true, Dep: &i386DepFcntl64, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "fcntl", Len: -1}, {Kind: 0, Len: -1, Long: true}}},
 	// gettid() %pure
-	224: {Number: 224, Name: "gettid", Known: true, Traits: 0x100000},
+	224: {Number: 224, Name: "gettid", Known: true, Traits: 0x400000},
 	// readahead(fd, off, off, size)
 	225: {Number: 225, Name: "readahead", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}, {Kind: 12, Len: -1}}},
 	// setxattr(path, string, bufin, size, flags)
@@ -485,7 +485,7 @@ var i386Calls = []arch.Syscall{
 	// fremovexattr(fd, string)
 	237: {Number: 237, Name: "fremovexattr", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 4, Len: -1}}},
 	// tkill(pid, signal) %process %signal
-	238: {Number: 238, Name: "tkill", Known: true, Traits: 0x600, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 16, Len: -1}}},
+	238: {Number: 238, Name: "tkill", Known: true, Traits: 0x1800, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 16, Len: -1}}},
 	// sendfile64(fd, fd, ptr, size)
 	239: {Number: 239, Name: "sendfile64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
 	// futex(ptr, flags, int, futex_timeout_in, ptr, int)
@@ -511,7 +511,7 @@ var i386Calls = []arch.Syscall{
 	// fadvise64(fd, off, off, size, enum)
 	250: {Number: 250, Name: "fadvise64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}, {Kind: 12, Len: -1}, {Kind: 14, Set: "fadvise", Len: -1}}},
 	// exit_group(int) !exit-process %process
-	252: {Number: 252, Name: "exit_group", Known: true, Traits: 0x220, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	252: {Number: 252, Name: "exit_group", Known: true, Traits: 0x820, Args: []arch.Arg{{Kind: 0, Len: -1}}},
 	// lookup_dcookie(int, int, bufout, size)
 	253: {Number: 253, Name: "lookup_dcookie", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 6, Len: 3}, {Kind: 12, Len: -1}}},
 	// epoll_create(int)
@@ -521,7 +521,7 @@ var i386Calls = []arch.Syscall{
 	// epoll_wait(fd, epoll_events_out, int, int)
 	256: {Number: 256, Name: "epoll_wait", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 50, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
 	// remap_file_pages(ptr, size, long flags, long int, long flags) %memory
-	257: {Number: 257, Name: "remap_file_pages", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "prot", Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 13, Set: "mmap", Len: -1, Long: true}}},
+	257: {Number: 257, Name: "remap_file_pages", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "prot", Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 13, Set: "mmap", Len: -1, Long: true}}},
 	// set_tid_address(ptr)
 	258: {Number: 258, Name: "set_tid_address", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}}},
 	// timer_create(enum, ptr, ptr)
@@ -535,19 +535,19 @@ var i386Calls = []arch.Syscall{
 	// timer_delete(int)
 	263: {Number: 263, Name: "timer_delete", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}}},
 	// clock_settime(enum, timespec_in) %clock
-	264: {Number: 264, Name: "clock_settime", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 27, Len: -1}}},
+	264: {Number: 264, Name: "clock_settime", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 27, Len: -1}}},
 	// clock_gettime(enum, timespec_out) %clock
-	265: {Number: 265, Name: "clock_gettime", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 28, Len: -1}}},
+	265: {Number: 265, Name: "clock_gettime", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 28, Len: -1}}},
 	// clock_getres(enum, timespec_out) %clock
-	266: {Number: 266, Name: "clock_getres", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 28, Len: -1}}},
+	266: {Number: 266, Name: "clock_getres", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 28, Len: -1}}},
 	// clock_nanosleep(enum, flags, timespec_in, ptr) %clock
-	267: {Number: 267, Name: "clock_nanosleep", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 13, Set: "timer", Len: -1}, {Kind: 27, Len: -1}, {Kind: 18, Len: -1}}},
+	267: {Number: 267, Name: "clock_nanosleep", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 13, Set: "timer", Len: -1}, {Kind: 27, Len: -1}, {Kind: 18, Len: -1}}},
 	// statfs64(path, size, statfs_out) %statfs
-	268: {Number: 268, Name: "statfs64", Known: true, Traits: 0x10000, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 12, Len: -1}, {Kind: 69, Len: -1}}},
+	268: {Number: 268, Name: "statfs64", Known: true, Traits: 0x40000, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 12, Len: -1}, {Kind: 69, Len: -1}}},
 	// fstatfs64(fd, size, statfs_out) %fstatfs
-	269: {Number: 269, Name: "fstatfs64", Known: true, Traits: 0x20000, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 12, Len: -1}, {Kind: 69, Len: -1}}},
+	269: {Number: 269, Name: "fstatfs64", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 12, Len: -1}, {Kind: 69, Len: -1}}},
 	// tgkill(pid, pid, signal) %process %signal
-	270: {Number: 270, Name: "tgkill", Known: true, Traits: 0x600, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 17, Len: -1}, {Kind: 16, Len: -1}}},
+	270: {Number: 270, Name: "tgkill", Known: true, Traits: 0x1800, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 17, Len: -1}, {Kind: 16, Len: -1}}},
 	// utimes(path, timeval2_in)
 	271: {Number: 271, Name: "utimes", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 37, Len: -1}}},
 	// fadvise64_64(fd, off, off, off, off, enum)
@@ -555,11 +555,11 @@ var i386Calls = []arch.Syscall{
 	// vserver: no signature
 	273: {Number: 273, Name: "vserver"},
 	// mbind(ptr, size, long int, ptr, long int, int) %memory
-	274: {Number: 274, Name: "mbind", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1}}},
+	274: {Number: 274, Name: "mbind", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1}}},
 	// get_mempolicy(ptr, ptr, long int, ptr, long int) %memory
-	275: {Number: 275, Name: "get_mempolicy", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}}},
+	275: {Number: 275, Name: "get_mempolicy", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}}},
 	// set_mempolicy(int, ptr, long int) %memory
-	276: {Number: 276, Name: "set_mempolicy", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}}},
+	276: {Number: 276, Name: "set_mempolicy", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}}},
 	// mq_open(string, flags, mode, ptr)
 	277: {Number: 277, Name: "mq_open", Known: true, Args: []arch.Arg{{Kind: 4, Len: -1}, {Kind: 13, Set: "open", Len: -1}, {Kind: 15, Len: -1}, {Kind: 18, Len: -1}}},
 	// mq_unlink(string)
@@ -575,7 +575,7 @@ var i386Calls = []arch.Syscall{
 	// kexec_load(ptr, long int, ptr, long int)
 	283: {Number: 283, Name: "kexec_load", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}}},
 	// waitid(enum, pid, siginfo_out, flags, ptr) %process
-	284: {Number: 284, Name: "waitid", Known: true, Traits: 0x200, Args: []arch.Arg{{Kind: 14, Set: "idtype", Len: -1}, {Kind: 17, Len: -1}, {Kind: 55, Len: -1}, {Kind: 13, Set: "wait", Len: -1}, {Kind: 18, Len: -1}}},
+	284: {Number: 284, Name: "waitid", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 14, Set: "idtype", Len: -1}, {Kind: 17, Len: -1}, {Kind: 55, Len: -1}, {Kind: 13, Set: "wait", Len: -1}, {Kind: 18, Len: -1}}},
 	// add_key(string, string, bufin, size, int)
 	286: {Number: 286, Name: "add_key", Known: true, Args: []arch.Arg{{Kind: 4, Len: -1}, {Kind: 4, Len: -1}, {Kind: 5, Len: 3}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}}},
 	// request_key(string, string, string, int)
@@ -593,7 +593,7 @@ var i386Calls = []arch.Syscall{
 	// inotify_rm_watch(fd, int)
 	293: {Number: 293, Name: "inotify_rm_watch", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}}},
 	// migrate_pages(pid, long int, ptr, ptr) %memory
-	294: {Number: 294, Name: "migrate_pages", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	294: {Number: 294, Name: "migrate_pages", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// openat(dirfd, path, flags, mode)
 	295: {Number: 295, Name: "openat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "open", Len: -1}, {Kind: 15, Len: -1}}},
 	// mkdirat(dirfd, path, mode)
@@ -605,7 +605,7 @@ var i386Calls = []arch.Syscall{
 	// futimesat(dirfd, path, timeval2_in)
 	299: {Number: 299, Name: "futimesat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 37, Len: -1}}},
 	// fstatat64(dirfd, path, stat64_out, flags) %fstat
-	300: {Number: 300, Name: "fstatat64", Known: true, Traits: 0x8000, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 24, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
+	300: {Number: 300, Name: "fstatat64", Known: true, Traits: 0x20000, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 24, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
 	// unlinkat(dirfd, path, flags)
 	301: {Number: 301, Name: "unlinkat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "unlinkat", Len: -1}}},
 	// renameat(dirfd, path, dirfd, path)
@@ -620,12 +620,12 @@ var i386Calls = []arch.Syscall{
 	306: {Number: 306, Name: "fchmodat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 15, Len: -1}}},
 	// faccessat(dirfd, path, flags)
 	307: {Number: 307, Name: "faccessat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "access", Len: -1}}},
-	// pselect6(int, fdset_inout, fdset_inout, fdset_inout, timespec_inout, ptr)
-	308: {Number: 308, Name: "pselect6", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 48, Len: 0}, {Kind: 48, Len: 0}, {Kind: 48, Len: 0}, {Kind: 35, Len: -1}, {Kind: 18, Len: -1}}},
-	// ppoll(pollfd_inout, int, timespec_inout, sigset_in, size)
-	309: {Number: 309, Name: "ppoll", Known: true, Args: []arch.Arg{{Kind: 31, Len: 1}, {Kind: 0, Len: -1}, {Kind: 35, Len: -1}, {Kind: 59, Len: 4}, {Kind: 12, Len: -1}}},
+	// pselect6(int, fdset_inout, fdset_inout, fdset_inout, timespec_inout, ptr) !sigmask
+	308: {Number: 308, Name: "pselect6", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 48, Len: 0}, {Kind: 48, Len: 0}, {Kind: 48, Len: 0}, {Kind: 35, Len: -1}, {Kind: 18, Len: -1}}},
+	// ppoll(pollfd_inout, int, timespec_inout, sigset_in, size) !sigmask
+	309: {Number: 309, Name: "ppoll", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 31, Len: 1}, {Kind: 0, Len: -1}, {Kind: 35, Len: -1}, {Kind: 59, Len: 4}, {Kind: 12, Len: -1}}},
 	// unshare(long flags) %process
-	310: {Number: 310, Name: "unshare", Known: true, Traits: 0x200, Args: []arch.Arg{{Kind: 13, Set: "unshare", Len: -1, Long: true}}},
+	310: {Number: 310, Name: "unshare", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 13, Set: "unshare", Len: -1, Long: true}}},
 	// set_robust_list(ptr, size)
 	311: {Number: 311, Name: "set_robust_list", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
 	// get_robust_list(pid, ptr, ptr)
@@ -639,15 +639,15 @@ var i386Calls = []arch.Syscall{
 	// vmsplice(fd, iovin, long int, flags)
 	316: {Number: 316, Name: "vmsplice", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 7, Len: 2}, {Kind: 0, Len: -1, Long: true}, {Kind: 13, Set: "splice", Len: -1}}},
 	// move_pages(pid, long int, ptr, ptr, ptr, int) %memory
-	317: {Number: 317, Name: "move_pages", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	317: {Number: 317, Name: "move_pages", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
 	// getcpu(ptr, ptr, ptr)
 	318: {Number: 318, Name: "getcpu", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
-	// epoll_pwait(fd, epoll_events_out, int, int, sigset_in, size)
-	319: {Number: 319, Name: "epoll_pwait", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 50, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 59, Len: 5}, {Kind: 12, Len: -1}}},
+	// epoll_pwait(fd, epoll_events_out, int, int, sigset_in, size) !sigmask
+	319: {Number: 319, Name: "epoll_pwait", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 50, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 59, Len: 5}, {Kind: 12, Len: -1}}},
 	// utimensat(dirfd, path, timespec2_in, flags)
 	320: {Number: 320, Name: "utimensat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 38, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
 	// signalfd(fd, sigset_in, size) %signal
-	321: {Number: 321, Name: "signalfd", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 59, Len: 2}, {Kind: 12, Len: -1}}},
+	321: {Number: 321, Name: "signalfd", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 59, Len: 2}, {Kind: 12, Len: -1}}},
 	// timerfd_create(enum, flags)
 	322: {Number: 322, Name: "timerfd_create", Known: true, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 13, Set: "timerfd", Len: -1}}},
 	// eventfd(int)
@@ -659,7 +659,7 @@ var i386Calls = []arch.Syscall{
 	// timerfd_gettime(fd, itimerspec_out)
 	326: {Number: 326, Name: "timerfd_gettime", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 41, Len: -1}}},
 	// signalfd4(fd, sigset_in, size, flags) %signal
-	327: {Number: 327, Name: "signalfd4", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 59, Len: 2}, {Kind: 12, Len: -1}, {Kind: 13, Set: "signalfd", Len: -1}}},
+	327: {Number: 327, Name: "signalfd4", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 59, Len: 2}, {Kind: 12, Len: -1}, {Kind: 13, Set: "signalfd", Len: -1}}},
 	// eventfd2(int, flags)
 	328: {Number: 328, Name: "eventfd2", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "eventfd", Len: -1}}},
 	// epoll_create1(flags)
@@ -675,11 +675,11 @@ var i386Calls = []arch.Syscall{
 	// pwritev(fd, iovin, long int, off, off)
 	334: {Number: 334, Name: "pwritev", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 7, Len: 2}, {Kind: 0, Len: -1, Long: true}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}}},
 	// rt_tgsigqueueinfo(pid, pid, signal, siginfo_in) %process %signal
-	335: {Number: 335, Name: "rt_tgsigqueueinfo", Known: true, Traits: 0x600, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 17, Len: -1}, {Kind: 16, Len: -1}, {Kind: 54, Len: -1}}},
+	335: {Number: 335, Name: "rt_tgsigqueueinfo", Known: true, Traits: 0x1800, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 17, Len: -1}, {Kind: 16, Len: -1}, {Kind: 54, Len: -1}}},
 	// perf_event_open(ptr, pid, int, fd, long int)
 	336: {Number: 336, Name: "perf_event_open", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 17, Len: -1}, {Kind: 0, Len: -1}, {Kind: 1, Len: -1}, {Kind: 0, Len: -1, Long: true}}},
 	// recvmmsg(fd, ptr, int, flags, ptr) %net
-	337: {Number: 337, Name: "recvmmsg", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 13, Set: "msg", Len: -1}, {Kind: 18, Len: -1}}},
+	337: {Number: 337, Name: "recvmmsg", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 13, Set: "msg", Len: -1}, {Kind: 18, Len: -1}}},
 	// fanotify_init(flags, flags)
 	338: {Number: 338, Name: "fanotify_init", Known: true, Args: []arch.Arg{{Kind: 13, Set: "fanotify_init", Len: -1}, {Kind: 13, Set: "open", Len: -1}}},
 	// fanotify_mark(fd, flags, flags, int, dirfd, path)
@@ -691,13 +691,13 @@ var i386Calls = []arch.Syscall{
 	// open_by_handle_at(fd, ptr, flags)
 	342: {Number: 342, Name: "open_by_handle_at", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 13, Set: "open", Len: -1}}},
 	// clock_adjtime(enum, ptr) %clock
-	343: {Number: 343, Name: "clock_adjtime", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 18, Len: -1}}},
+	343: {Number: 343, Name: "clock_adjtime", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 18, Len: -1}}},
 	// syncfs(fd)
 	344: {Number: 344, Name: "syncfs", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}}},
 	// sendmmsg(fd, ptr, int, flags) %net
-	345: {Number: 345, Name: "sendmmsg", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 13, Set: "msg", Len: -1}}},
+	345: {Number: 345, Name: "sendmmsg", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 13, Set: "msg", Len: -1}}},
 	// setns(fd, flags) %process
-	346: {Number: 346, Name: "setns", Known: true, Traits: 0x200, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 13, Set: "ns", Len: -1}}},
+	346: {Number: 346, Name: "setns", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 13, Set: "ns", Len: -1}}},
 	// process_vm_readv(pid, iovout, long int, ptr, long int, long int)
 	347: {Number: 347, Name: "process_vm_readv", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 8, Len: 2}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
 	// process_vm_writev(pid, iovin, long int, ptr, long int, long int)
@@ -721,43 +721,43 @@ var i386Calls = []arch.Syscall{
 	// bpf(enum, ptr, size)
 	357: {Number: 357, Name: "bpf", Known: true, Args: []arch.Arg{{Kind: 14, Set: "bpf", Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
 	// execveat(dirfd, path, argv, envp, flags) !exec %process
-	358: {Number: 358, Name: "execveat", Known: true, Traits: 0x201, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 19, Len: -1}, {Kind: 20, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
+	358: {Number: 358, Name: "execveat", Known: true, Traits: 0x801, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 19, Len: -1}, {Kind: 20, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
 	// socket(enum, flags, int) %net
-	359: {Number: 359, Name: "socket", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 14, Set: "af", Len: -1}, {Kind: 13, Set: "socktype", Len: -1}, {Kind: 0, Len: -1}}},
+	359: {Number: 359, Name: "socket", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 14, Set: "af", Len: -1}, {Kind: 13, Set: "socktype", Len: -1}, {Kind: 0, Len: -1}}},
 	// socketpair(enum, flags, int, fds2_out) %net
-	360: {Number: 360, Name: "socketpair", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 14, Set: "af", Len: -1}, {Kind: 13, Set: "socktype", Len: -1}, {Kind: 0, Len: -1}, {Kind: 26, Len: -1}}},
+	360: {Number: 360, Name: "socketpair", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 14, Set: "af", Len: -1}, {Kind: 13, Set: "socktype", Len: -1}, {Kind: 0, Len: -1}, {Kind: 26, Len: -1}}},
 	// bind(fd, sockaddr, size) %net
-	361: {Number: 361, Name: "bind", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 11, Len: 2}, {Kind: 12, Len: -1}}},
+	361: {Number: 361, Name: "bind", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 11, Len: 2}, {Kind: 12, Len: -1}}},
 	// connect(fd, sockaddr, size) %net
-	362: {Number: 362, Name: "connect", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 11, Len: 2}, {Kind: 12, Len: -1}}},
+	362: {Number: 362, Name: "connect", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 11, Len: 2}, {Kind: 12, Len: -1}}},
 	// listen(fd, int) %net
-	363: {Number: 363, Name: "listen", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}}},
+	363: {Number: 363, Name: "listen", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}}},
 	// accept4(fd, sockaddr_out, ptr, flags) %net
-	364: {Number: 364, Name: "accept4", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 22, Len: 2}, {Kind: 18, Len: -1}, {Kind: 13, Set: "sockflags", Len: -1}}},
+	364: {Number: 364, Name: "accept4", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 22, Len: 2}, {Kind: 18, Len: -1}, {Kind: 13, Set: "sockflags", Len: -1}}},
 	// getsockopt(fd, enum, int, ptr, ptr) %net
-	365: {Number: 365, Name: "getsockopt", Known: true, Traits: 0x100, Dep: &i386DepGetsockopt, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "sollevel", Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	365: {Number: 365, Name: "getsockopt", Known: true, Traits: 0x400, Dep: &i386DepGetsockopt, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "sollevel", Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// setsockopt(fd, enum, int, bufin, size) %net
-	366: {Number: 366, Name: "setsockopt", Known: true, Traits: 0x100, Dep: &i386DepSetsockopt, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "sollevel", Len: -1}, {Kind: 0, Len: -1}, {Kind: 5, Len: 4}, {Kind: 12, Len: -1}}},
+	366: {Number: 366, Name: "setsockopt", Known: true, Traits: 0x400, Dep: &i386DepSetsockopt, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "sollevel", Len: -1}, {Kind: 0, Len: -1}, {Kind: 5, Len: 4}, {Kind: 12, Len: -1}}},
 	// getsockname(fd, sockaddr_out, ptr) %net
-	367: {Number: 367, Name: "getsockname", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 22, Len: 2}, {Kind: 18, Len: -1}}},
+	367: {Number: 367, Name: "getsockname", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 22, Len: 2}, {Kind: 18, Len: -1}}},
 	// getpeername(fd, sockaddr_out, ptr) %net
-	368: {Number: 368, Name: "getpeername", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 22, Len: 2}, {Kind: 18, Len: -1}}},
+	368: {Number: 368, Name: "getpeername", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 22, Len: 2}, {Kind: 18, Len: -1}}},
 	// sendto(fd, bufin, size, flags, sockaddr, size) %net
-	369: {Number: 369, Name: "sendto", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 5, Len: 2}, {Kind: 12, Len: -1}, {Kind: 13, Set: "msg", Len: -1}, {Kind: 11, Len: 5}, {Kind: 12, Len: -1}}},
+	369: {Number: 369, Name: "sendto", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 5, Len: 2}, {Kind: 12, Len: -1}, {Kind: 13, Set: "msg", Len: -1}, {Kind: 11, Len: 5}, {Kind: 12, Len: -1}}},
 	// sendmsg(fd, msgin, flags) %net
-	370: {Number: 370, Name: "sendmsg", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 9, Len: -1}, {Kind: 13, Set: "msg", Len: -1}}},
+	370: {Number: 370, Name: "sendmsg", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 9, Len: -1}, {Kind: 13, Set: "msg", Len: -1}}},
 	// recvfrom(fd, bufout, size, flags, sockaddr_out, ptr) %net
-	371: {Number: 371, Name: "recvfrom", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 6, Len: 2}, {Kind: 12, Len: -1}, {Kind: 13, Set: "msg", Len: -1}, {Kind: 22, Len: 5}, {Kind: 18, Len: -1}}},
+	371: {Number: 371, Name: "recvfrom", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 6, Len: 2}, {Kind: 12, Len: -1}, {Kind: 13, Set: "msg", Len: -1}, {Kind: 22, Len: 5}, {Kind: 18, Len: -1}}},
 	// recvmsg(fd, msgout, flags) %net
-	372: {Number: 372, Name: "recvmsg", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 10, Len: -1}, {Kind: 13, Set: "msg", Len: -1}}},
+	372: {Number: 372, Name: "recvmsg", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 10, Len: -1}, {Kind: 13, Set: "msg", Len: -1}}},
 	// shutdown(fd, enum) %net
-	373: {Number: 373, Name: "shutdown", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "shutdown", Len: -1}}},
+	373: {Number: 373, Name: "shutdown", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "shutdown", Len: -1}}},
 	// userfaultfd(flags)
 	374: {Number: 374, Name: "userfaultfd", Known: true, Args: []arch.Arg{{Kind: 13, Set: "userfaultfd", Len: -1}}},
 	// membarrier(enum, int, int)
 	375: {Number: 375, Name: "membarrier", Known: true, Args: []arch.Arg{{Kind: 14, Set: "membarrier", Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
 	// mlock2(ptr, size, flags) %memory
-	376: {Number: 376, Name: "mlock2", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "mlock2", Len: -1}}},
+	376: {Number: 376, Name: "mlock2", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "mlock2", Len: -1}}},
 	// copy_file_range(fd, ptr, fd, ptr, size, int)
 	377: {Number: 377, Name: "copy_file_range", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}}},
 	// preadv2(fd, iovout, long int, off, off, flags)
@@ -765,49 +765,49 @@ var i386Calls = []arch.Syscall{
 	// pwritev2(fd, iovin, long int, off, off, flags)
 	379: {Number: 379, Name: "pwritev2", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 7, Len: 2}, {Kind: 0, Len: -1, Long: true}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}, {Kind: 13, Set: "rwf", Len: -1}}},
 	// pkey_mprotect(ptr, size, long flags, int) %memory
-	380: {Number: 380, Name: "pkey_mprotect", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "prot", Len: -1, Long: true}, {Kind: 0, Len: -1}}},
+	380: {Number: 380, Name: "pkey_mprotect", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "prot", Len: -1, Long: true}, {Kind: 0, Len: -1}}},
 	// pkey_alloc(long int, long int)
 	381: {Number: 381, Name: "pkey_alloc", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
 	// pkey_free(int)
 	382: {Number: 382, Name: "pkey_free", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}}},
 	// statx(dirfd, path, flags, flags, statx_out) %fstat
-	383: {Number: 383, Name: "statx", Known: true, Traits: 0x8000, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "statx_at", Len: -1}, {Kind: 13, Set: "statx", Len: -1}, {Kind: 25, Len: -1}}},
+	383: {Number: 383, Name: "statx", Known: true, Traits: 0x20000, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "statx_at", Len: -1}, {Kind: 13, Set: "statx", Len: -1}, {Kind: 25, Len: -1}}},
 	// arch_prctl(enum, ptr)
 	384: {Number: 384, Name: "arch_prctl", Known: true, Args: []arch.Arg{{Kind: 14, Set: "arch_prctl", Len: -1}, {Kind: 18, Len: -1}}},
-	// io_pgetevents(long int, long int, long int, ptr, ptr, ptr)
-	385: {Number: 385, Name: "io_pgetevents", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// io_pgetevents(long int, long int, long int, ptr, ptr, ptr) !sigmask
+	385: {Number: 385, Name: "io_pgetevents", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// rseq(ptr, size, int, int)
 	386: {Number: 386, Name: "rseq", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
 	// semget(int, int, flags) %ipc
-	393: {Number: 393, Name: "semget", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 13, Set: "ipcget", Len: -1}}},
+	393: {Number: 393, Name: "semget", Known: true, Traits: 0x4000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 13, Set: "ipcget", Len: -1}}},
 	// semctl(int, int, flags, ptr) %ipc
-	394: {Number: 394, Name: "semctl", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 13, Set: "semctl", Len: -1}, {Kind: 18, Len: -1}}},
+	394: {Number: 394, Name: "semctl", Known: true, Traits: 0x4000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 13, Set: "semctl", Len: -1}, {Kind: 18, Len: -1}}},
 	// shmget(int, size, flags) %ipc
-	395: {Number: 395, Name: "shmget", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "ipcget", Len: -1}}},
+	395: {Number: 395, Name: "shmget", Known: true, Traits: 0x4000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "ipcget", Len: -1}}},
 	// shmctl(int, flags, ptr) %ipc
-	396: {Number: 396, Name: "shmctl", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "shmctl", Len: -1}, {Kind: 18, Len: -1}}},
+	396: {Number: 396, Name: "shmctl", Known: true, Traits: 0x4000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "shmctl", Len: -1}, {Kind: 18, Len: -1}}},
 	// shmat(int, ptr, flags) %ipc
-	397: {Number: 397, Name: "shmat", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 13, Set: "shmat", Len: -1}}},
+	397: {Number: 397, Name: "shmat", Known: true, Traits: 0x4000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 13, Set: "shmat", Len: -1}}},
 	// shmdt(ptr) %ipc
-	398: {Number: 398, Name: "shmdt", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 18, Len: -1}}},
+	398: {Number: 398, Name: "shmdt", Known: true, Traits: 0x4000, Args: []arch.Arg{{Kind: 18, Len: -1}}},
 	// msgget(int, flags) %ipc
-	399: {Number: 399, Name: "msgget", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "ipcget", Len: -1}}},
+	399: {Number: 399, Name: "msgget", Known: true, Traits: 0x4000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "ipcget", Len: -1}}},
 	// msgsnd(int, ptr, size, flags) %ipc
-	400: {Number: 400, Name: "msgsnd", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "msgflg", Len: -1}}},
+	400: {Number: 400, Name: "msgsnd", Known: true, Traits: 0x4000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "msgflg", Len: -1}}},
 	// msgrcv(int, ptr, size, long int, flags) %ipc
-	401: {Number: 401, Name: "msgrcv", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 13, Set: "msgflg", Len: -1}}},
+	401: {Number: 401, Name: "msgrcv", Known: true, Traits: 0x4000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 13, Set: "msgflg", Len: -1}}},
 	// msgctl(int, flags, ptr) %ipc
-	402: {Number: 402, Name: "msgctl", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "msgctl", Len: -1}, {Kind: 18, Len: -1}}},
+	402: {Number: 402, Name: "msgctl", Known: true, Traits: 0x4000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "msgctl", Len: -1}, {Kind: 18, Len: -1}}},
 	// clock_gettime64(enum, timespec64_out) %clock
-	403: {Number: 403, Name: "clock_gettime64", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 30, Len: -1}}},
+	403: {Number: 403, Name: "clock_gettime64", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 30, Len: -1}}},
 	// clock_settime64(enum, timespec64_in) %clock
-	404: {Number: 404, Name: "clock_settime64", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 29, Len: -1}}},
+	404: {Number: 404, Name: "clock_settime64", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 29, Len: -1}}},
 	// clock_adjtime64(enum, ptr) %clock
-	405: {Number: 405, Name: "clock_adjtime64", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 18, Len: -1}}},
+	405: {Number: 405, Name: "clock_adjtime64", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 18, Len: -1}}},
 	// clock_getres_time64(enum, timespec64_out) %clock
-	406: {Number: 406, Name: "clock_getres_time64", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 30, Len: -1}}},
+	406: {Number: 406, Name: "clock_getres_time64", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 30, Len: -1}}},
 	// clock_nanosleep_time64(enum, flags, timespec64_in, ptr) %clock
-	407: {Number: 407, Name: "clock_nanosleep_time64", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 13, Set: "timer", Len: -1}, {Kind: 29, Len: -1}, {Kind: 18, Len: -1}}},
+	407: {Number: 407, Name: "clock_nanosleep_time64", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 13, Set: "timer", Len: -1}, {Kind: 29, Len: -1}, {Kind: 18, Len: -1}}},
 	// timer_gettime64(int, itimerspec64_out)
 	408: {Number: 408, Name: "timer_gettime64", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 43, Len: -1}}},
 	// timer_settime64(int, flags, itimerspec64_in, itimerspec64_out)
@@ -818,12 +818,12 @@ var i386Calls = []arch.Syscall{
 	411: {Number: 411, Name: "timerfd_settime64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 13, Set: "timerfd_settime", Len: -1}, {Kind: 42, Len: -1}, {Kind: 43, Len: -1}}},
 	// utimensat_time64(dirfd, path, timespec64x2_in, flags)
 	412: {Number: 412, Name: "utimensat_time64", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 39, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
-	// pselect6_time64(int, fdset_inout, fdset_inout, fdset_inout, timespec64_inout, ptr)
-	413: {Number: 413, Name: "pselect6_time64", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 48, Len: 0}, {Kind: 48, Len: 0}, {Kind: 48, Len: 0}, {Kind: 36, Len: -1}, {Kind: 18, Len: -1}}},
-	// ppoll_time64(pollfd_inout, int, timespec64_inout, sigset_in, size)
-	414: {Number: 414, Name: "ppoll_time64", Known: true, Args: []arch.Arg{{Kind: 31, Len: 1}, {Kind: 0, Len: -1}, {Kind: 36, Len: -1}, {Kind: 59, Len: 4}, {Kind: 12, Len: -1}}},
-	// io_pgetevents_time64(long int, long int, long int, ptr, ptr, ptr)
-	416: {Number: 416, Name: "io_pgetevents_time64", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// pselect6_time64(int, fdset_inout, fdset_inout, fdset_inout, timespec64_inout, ptr) !sigmask
+	413: {Number: 413, Name: "pselect6_time64", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 48, Len: 0}, {Kind: 48, Len: 0}, {Kind: 48, Len: 0}, {Kind: 36, Len: -1}, {Kind: 18, Len: -1}}},
+	// ppoll_time64(pollfd_inout, int, timespec64_inout, sigset_in, size) !sigmask
+	414: {Number: 414, Name: "ppoll_time64", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 31, Len: 1}, {Kind: 0, Len: -1}, {Kind: 36, Len: -1}, {Kind: 59, Len: 4}, {Kind: 12, Len: -1}}},
+	// io_pgetevents_time64(long int, long int, long int, ptr, ptr, ptr) !sigmask
+	416: {Number: 416, Name: "io_pgetevents_time64", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// recvmmsg_time64(fd, ptr, int, flags, ptr)
 	417: {Number: 417, Name: "recvmmsg_time64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 13, Set: "msg", Len: -1}, {Kind: 18, Len: -1}}},
 	// mq_timedsend_time64(int, bufin, size, int, ptr)
@@ -831,15 +831,15 @@ var i386Calls = []arch.Syscall{
 	// mq_timedreceive_time64(int, bufout, size, ptr, ptr)
 	419: {Number: 419, Name: "mq_timedreceive_time64", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 6, Len: 2}, {Kind: 12, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// semtimedop_time64(int, ptr, int, ptr) %ipc
-	420: {Number: 420, Name: "semtimedop_time64", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	420: {Number: 420, Name: "semtimedop_time64", Known: true, Traits: 0x4000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
 	// rt_sigtimedwait_time64(sigset_in, siginfo_out, timespec64_in, size) %signal
-	421: {Number: 421, Name: "rt_sigtimedwait_time64", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 59, Len: 3}, {Kind: 55, Len: -1}, {Kind: 29, Len: -1}, {Kind: 12, Len: -1}}},
+	421: {Number: 421, Name: "rt_sigtimedwait_time64", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 59, Len: 3}, {Kind: 55, Len: -1}, {Kind: 29, Len: -1}, {Kind: 12, Len: -1}}},
 	// futex_time64(ptr, flags, int, futex_timeout64_in, ptr, int)
 	422: {Number: 422, Name: "futex_time64", Known: true, Dep: &i386DepFutexTime64, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 13, Set: "futex", Len: -1}, {Kind: 0, Len: -1}, {Kind: 47, Len: 1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
 	// sched_rr_get_interval_time64(pid, timespec64_out)
 	423: {Number: 423, Name: "sched_rr_get_interval_time64", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 30, Len: -1}}},
 	// pidfd_send_signal(fd, signal, ptr, int) %process %signal
-	424: {Number: 424, Name: "pidfd_send_signal", Known: true, Traits: 0x600, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 16, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	424: {Number: 424, Name: "pidfd_send_signal", Known: true, Traits: 0x1800, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 16, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
 	// io_uring_setup(int, ptr)
 	425: {Number: 425, Name: "io_uring_setup", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
 	// io_uring_enter(fd, int, int, flags, ptr, size)
@@ -859,21 +859,21 @@ var i386Calls = []arch.Syscall{
 	// fspick(dirfd, path, flags)
 	433: {Number: 433, Name: "fspick", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "fspick", Len: -1}}},
 	// pidfd_open(pid, flags) %process
-	434: {Number: 434, Name: "pidfd_open", Known: true, Traits: 0x200, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 13, Set: "pidfd", Len: -1}}},
+	434: {Number: 434, Name: "pidfd_open", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 13, Set: "pidfd", Len: -1}}},
 	// clone3(clone_args_in, size) !fork !clone-args %process
-	435: {Number: 435, Name: "clone3", Known: true, Traits: 0x20a, Args: []arch.Arg{{Kind: 68, Len: 1}, {Kind: 12, Len: -1}}},
+	435: {Number: 435, Name: "clone3", Known: true, Traits: 0x80a, Args: []arch.Arg{{Kind: 68, Len: 1}, {Kind: 12, Len: -1}}},
 	// close_range(fd, fd, flags)
 	436: {Number: 436, Name: "close_range", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 1, Len: -1}, {Kind: 13, Set: "close_range", Len: -1}}},
 	// openat2(dirfd, path, open_how_in, size)
 	437: {Number: 437, Name: "openat2", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 67, Len: 3}, {Kind: 12, Len: -1}}},
 	// pidfd_getfd(fd, int, int) %process
-	438: {Number: 438, Name: "pidfd_getfd", Known: true, Traits: 0x200, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	438: {Number: 438, Name: "pidfd_getfd", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
 	// faccessat2(dirfd, path, flags, flags)
 	439: {Number: 439, Name: "faccessat2", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "access", Len: -1}, {Kind: 13, Set: "faccessat", Len: -1}}},
 	// process_madvise(fd, ptr, long int, enum, int) %memory
-	440: {Number: 440, Name: "process_madvise", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 14, Set: "madvise", Len: -1}, {Kind: 0, Len: -1}}},
-	// epoll_pwait2(fd, epoll_events_out, int, timespec64_in, sigset_in, size)
-	441: {Number: 441, Name: "epoll_pwait2", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 50, Len: -1}, {Kind: 0, Len: -1}, {Kind: 29, Len: -1}, {Kind: 59, Len: 5}, {Kind: 12, Len: -1}}},
+	440: {Number: 440, Name: "process_madvise", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 14, Set: "madvise", Len: -1}, {Kind: 0, Len: -1}}},
+	// epoll_pwait2(fd, epoll_events_out, int, timespec64_in, sigset_in, size) !sigmask
+	441: {Number: 441, Name: "epoll_pwait2", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 50, Len: -1}, {Kind: 0, Len: -1}, {Kind: 29, Len: -1}, {Kind: 59, Len: 5}, {Kind: 12, Len: -1}}},
 	// mount_setattr(dirfd, path, flags, ptr, size)
 	442: {Number: 442, Name: "mount_setattr", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "at", Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
 	// quotactl_fd(fd, int, int, ptr)
@@ -885,19 +885,19 @@ var i386Calls = []arch.Syscall{
 	// landlock_restrict_self(fd, int)
 	446: {Number: 446, Name: "landlock_restrict_self", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}}},
 	// memfd_secret(flags) %memory
-	447: {Number: 447, Name: "memfd_secret", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 13, Set: "cloexec", Len: -1}}},
+	447: {Number: 447, Name: "memfd_secret", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 13, Set: "cloexec", Len: -1}}},
 	// process_mrelease(fd, int)
 	448: {Number: 448, Name: "process_mrelease", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}}},
 	// futex_waitv(ptr, int, int, timespec64_in, enum)
 	449: {Number: 449, Name: "futex_waitv", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 29, Len: -1}, {Kind: 14, Set: "clockid", Len: -1}}},
 	// set_mempolicy_home_node(ptr, size, long int, long int) %memory
-	450: {Number: 450, Name: "set_mempolicy_home_node", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
+	450: {Number: 450, Name: "set_mempolicy_home_node", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
 	// cachestat(fd, ptr, ptr, int)
 	451: {Number: 451, Name: "cachestat", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
 	// fchmodat2(dirfd, path, mode, flags)
 	452: {Number: 452, Name: "fchmodat2", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 15, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
 	// map_shadow_stack(ptr, size, int) %memory
-	453: {Number: 453, Name: "map_shadow_stack", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}}},
+	453: {Number: 453, Name: "map_shadow_stack", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}}},
 	// futex_wake(ptr, long int, int, int)
 	454: {Number: 454, Name: "futex_wake", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
 	// futex_wait(ptr, long int, long int, int, timespec64_in, enum)
@@ -915,7 +915,7 @@ var i386Calls = []arch.Syscall{
 	// lsm_list_modules(ptr, ptr, int)
 	461: {Number: 461, Name: "lsm_list_modules", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
 	// mseal(ptr, size, long int) %memory
-	462: {Number: 462, Name: "mseal", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1, Long: true}}},
+	462: {Number: 462, Name: "mseal", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1, Long: true}}},
 	// setxattrat(dirfd, path, flags, string, ptr, size)
 	463: {Number: 463, Name: "setxattrat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "at", Len: -1}, {Kind: 4, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
 	// getxattrat(dirfd, path, flags, string, ptr, size)

@@ -20,29 +20,29 @@ var amd64Calls = []arch.Syscall{
 	// close(fd)
 	3: {Number: 3, Name: "close", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}}},
 	// stat(path, stat_out) %stat
-	4: {Number: 4, Name: "stat", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 23, Len: -1}}},
+	4: {Number: 4, Name: "stat", Known: true, Traits: 0x8000, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 23, Len: -1}}},
 	// fstat(fd, stat_out) %fstat
-	5: {Number: 5, Name: "fstat", Known: true, Traits: 0x8000, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 23, Len: -1}}},
+	5: {Number: 5, Name: "fstat", Known: true, Traits: 0x20000, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 23, Len: -1}}},
 	// lstat(path, stat_out) %lstat
-	6: {Number: 6, Name: "lstat", Known: true, Traits: 0x4000, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 23, Len: -1}}},
+	6: {Number: 6, Name: "lstat", Known: true, Traits: 0x10000, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 23, Len: -1}}},
 	// poll(pollfd_inout, int, int)
 	7: {Number: 7, Name: "poll", Known: true, Args: []arch.Arg{{Kind: 31, Len: 1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
 	// lseek(fd, off, enum)
 	8: {Number: 8, Name: "lseek", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 21, Len: -1}, {Kind: 14, Set: "whence", Len: -1}}},
 	// mmap(ptr, size, long flags, long flags, fd, off) %memory
-	9: {Number: 9, Name: "mmap", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "prot", Len: -1, Long: true}, {Kind: 13, Set: "mmap", Len: -1, Long: true}, {Kind: 1, Len: -1}, {Kind: 21, Len: -1}}},
+	9: {Number: 9, Name: "mmap", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "prot", Len: -1, Long: true}, {Kind: 13, Set: "mmap", Len: -1, Long: true}, {Kind: 1, Len: -1}, {Kind: 21, Len: -1}}},
 	// mprotect(ptr, size, long flags) %memory
-	10: {Number: 10, Name: "mprotect", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "prot", Len: -1, Long: true}}},
+	10: {Number: 10, Name: "mprotect", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "prot", Len: -1, Long: true}}},
 	// munmap(ptr, size) %memory
-	11: {Number: 11, Name: "munmap", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	11: {Number: 11, Name: "munmap", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
 	// brk(ptr) %memory
-	12: {Number: 12, Name: "brk", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}}},
-	// rt_sigaction(signal, sigaction_in, sigaction_out, size) !sighandler %signal
-	13: {Number: 13, Name: "rt_sigaction", Known: true, Traits: 0x440, Args: []arch.Arg{{Kind: 16, Len: -1}, {Kind: 57, Len: -1}, {Kind: 58, Len: -1}, {Kind: 12, Len: -1}}},
+	12: {Number: 12, Name: "brk", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}}},
+	// rt_sigaction(signal, sigaction_in, sigaction_out, size) !sighandler !sigdisp %signal
+	13: {Number: 13, Name: "rt_sigaction", Known: true, Traits: 0x1240, Args: []arch.Arg{{Kind: 16, Len: -1}, {Kind: 57, Len: -1}, {Kind: 58, Len: -1}, {Kind: 12, Len: -1}}},
 	// rt_sigprocmask(enum, sigset_in, sigset_out, size) %signal
-	14: {Number: 14, Name: "rt_sigprocmask", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 14, Set: "sighow", Len: -1}, {Kind: 59, Len: 3}, {Kind: 60, Len: 3}, {Kind: 12, Len: -1}}},
+	14: {Number: 14, Name: "rt_sigprocmask", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 14, Set: "sighow", Len: -1}, {Kind: 59, Len: 3}, {Kind: 60, Len: 3}, {Kind: 12, Len: -1}}},
 	// rt_sigreturn() %signal
-	15: {Number: 15, Name: "rt_sigreturn", Known: true, Traits: 0x400},
+	15: {Number: 15, Name: "rt_sigreturn", Known: true, Traits: 0x1000},
 	// ioctl(fd, enum, ptr)
 	16: {Number: 16, Name: "ioctl", Known: true, Dep: &amd64DepIoctl, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "ioctl", Len: -1}, {Kind: 18, Len: -1}}},
 	// pread64(fd, bufout, size, off)
@@ -62,25 +62,25 @@ var amd64Calls = []arch.Syscall{
 	// sched_yield()
 	24: {Number: 24, Name: "sched_yield", Known: true},
 	// mremap(ptr, size, size, long flags, ptr) %memory
-	25: {Number: 25, Name: "mremap", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "mremap", Len: -1, Long: true}, {Kind: 18, Len: -1}}},
+	25: {Number: 25, Name: "mremap", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "mremap", Len: -1, Long: true}, {Kind: 18, Len: -1}}},
 	// msync(ptr, size, flags) %memory
-	26: {Number: 26, Name: "msync", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "msync", Len: -1}}},
+	26: {Number: 26, Name: "msync", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "msync", Len: -1}}},
 	// mincore(ptr, size, ptr) %memory
-	27: {Number: 27, Name: "mincore", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 18, Len: -1}}},
+	27: {Number: 27, Name: "mincore", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 18, Len: -1}}},
 	// madvise(ptr, size, enum) %memory
-	28: {Number: 28, Name: "madvise", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 14, Set: "madvise", Len: -1}}},
+	28: {Number: 28, Name: "madvise", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 14, Set: "madvise", Len: -1}}},
 	// shmget(int, size, flags) %ipc
-	29: {Number: 29, Name: "shmget", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "ipcget", Len: -1}}},
+	29: {Number: 29, Name: "shmget", Known: true, Traits: 0x4000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "ipcget", Len: -1}}},
 	// shmat(int, ptr, flags) %ipc
-	30: {Number: 30, Name: "shmat", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 13, Set: "shmat", Len: -1}}},
+	30: {Number: 30, Name: "shmat", Known: true, Traits: 0x4000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 13, Set: "shmat", Len: -1}}},
 	// shmctl(int, flags, ptr) %ipc
-	31: {Number: 31, Name: "shmctl", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "shmctl", Len: -1}, {Kind: 18, Len: -1}}},
+	31: {Number: 31, Name: "shmctl", Known: true, Traits: 0x4000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "shmctl", Len: -1}, {Kind: 18, Len: -1}}},
 	// dup(fd)
 	32: {Number: 32, Name: "dup", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}}},
 	// dup2(fd, fd)
 	33: {Number: 33, Name: "dup2", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 1, Len: -1}}},
 	// pause() %signal
-	34: {Number: 34, Name: "pause", Known: true, Traits: 0x400},
+	34: {Number: 34, Name: "pause", Known: true, Traits: 0x1000},
 	// nanosleep(timespec_in, ptr)
 	35: {Number: 35, Name: "nanosleep", Known: true, Args: []arch.Arg{{Kind: 27, Len: -1}, {Kind: 18, Len: -1}}},
 	// getitimer(enum, itimerval_out)
@@ -90,71 +90,71 @@ var amd64Calls = []arch.Syscall{
 	// setitimer(enum, itimerval_in, itimerval_out)
 	38: {Number: 38, Name: "setitimer", Known: true, Args: []arch.Arg{{Kind: 14, Set: "itimer", Len: -1}, {Kind: 44, Len: -1}, {Kind: 45, Len: -1}}},
 	// getpid() %pure
-	39: {Number: 39, Name: "getpid", Known: true, Traits: 0x100000},
+	39: {Number: 39, Name: "getpid", Known: true, Traits: 0x400000},
 	// sendfile(fd, fd, ptr, size)
 	40: {Number: 40, Name: "sendfile", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
 	// socket(enum, flags, int) %net
-	41: {Number: 41, Name: "socket", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 14, Set: "af", Len: -1}, {Kind: 13, Set: "socktype", Len: -1}, {Kind: 0, Len: -1}}},
+	41: {Number: 41, Name: "socket", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 14, Set: "af", Len: -1}, {Kind: 13, Set: "socktype", Len: -1}, {Kind: 0, Len: -1}}},
 	// connect(fd, sockaddr, size) %net
-	42: {Number: 42, Name: "connect", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 11, Len: 2}, {Kind: 12, Len: -1}}},
+	42: {Number: 42, Name: "connect", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 11, Len: 2}, {Kind: 12, Len: -1}}},
 	// accept(fd, sockaddr_out, ptr) %net
-	43: {Number: 43, Name: "accept", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 22, Len: 2}, {Kind: 18, Len: -1}}},
+	43: {Number: 43, Name: "accept", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 22, Len: 2}, {Kind: 18, Len: -1}}},
 	// sendto(fd, bufin, size, flags, sockaddr, size) %net
-	44: {Number: 44, Name: "sendto", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 5, Len: 2}, {Kind: 12, Len: -1}, {Kind: 13, Set: "msg", Len: -1}, {Kind: 11, Len: 5}, {Kind: 12, Len: -1}}},
+	44: {Number: 44, Name: "sendto", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 5, Len: 2}, {Kind: 12, Len: -1}, {Kind: 13, Set: "msg", Len: -1}, {Kind: 11, Len: 5}, {Kind: 12, Len: -1}}},
 	// recvfrom(fd, bufout, size, flags, sockaddr_out, ptr) %net
-	45: {Number: 45, Name: "recvfrom", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 6, Len: 2}, {Kind: 12, Len: -1}, {Kind: 13, Set: "msg", Len: -1}, {Kind: 22, Len: 5}, {Kind: 18, Len: -1}}},
+	45: {Number: 45, Name: "recvfrom", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 6, Len: 2}, {Kind: 12, Len: -1}, {Kind: 13, Set: "msg", Len: -1}, {Kind: 22, Len: 5}, {Kind: 18, Len: -1}}},
 	// sendmsg(fd, msgin, flags) %net
-	46: {Number: 46, Name: "sendmsg", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 9, Len: -1}, {Kind: 13, Set: "msg", Len: -1}}},
+	46: {Number: 46, Name: "sendmsg", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 9, Len: -1}, {Kind: 13, Set: "msg", Len: -1}}},
 	// recvmsg(fd, msgout, flags) %net
-	47: {Number: 47, Name: "recvmsg", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 10, Len: -1}, {Kind: 13, Set: "msg", Len: -1}}},
+	47: {Number: 47, Name: "recvmsg", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 10, Len: -1}, {Kind: 13, Set: "msg", Len: -1}}},
 	// shutdown(fd, enum) %net
-	48: {Number: 48, Name: "shutdown", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "shutdown", Len: -1}}},
+	48: {Number: 48, Name: "shutdown", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "shutdown", Len: -1}}},
 	// bind(fd, sockaddr, size) %net
-	49: {Number: 49, Name: "bind", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 11, Len: 2}, {Kind: 12, Len: -1}}},
+	49: {Number: 49, Name: "bind", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 11, Len: 2}, {Kind: 12, Len: -1}}},
 	// listen(fd, int) %net
-	50: {Number: 50, Name: "listen", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}}},
+	50: {Number: 50, Name: "listen", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}}},
 	// getsockname(fd, sockaddr_out, ptr) %net
-	51: {Number: 51, Name: "getsockname", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 22, Len: 2}, {Kind: 18, Len: -1}}},
+	51: {Number: 51, Name: "getsockname", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 22, Len: 2}, {Kind: 18, Len: -1}}},
 	// getpeername(fd, sockaddr_out, ptr) %net
-	52: {Number: 52, Name: "getpeername", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 22, Len: 2}, {Kind: 18, Len: -1}}},
+	52: {Number: 52, Name: "getpeername", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 22, Len: 2}, {Kind: 18, Len: -1}}},
 	// socketpair(enum, flags, int, fds2_out) %net
-	53: {Number: 53, Name: "socketpair", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 14, Set: "af", Len: -1}, {Kind: 13, Set: "socktype", Len: -1}, {Kind: 0, Len: -1}, {Kind: 26, Len: -1}}},
+	53: {Number: 53, Name: "socketpair", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 14, Set: "af", Len: -1}, {Kind: 13, Set: "socktype", Len: -1}, {Kind: 0, Len: -1}, {Kind: 26, Len: -1}}},
 	// setsockopt(fd, enum, int, bufin, size) %net
-	54: {Number: 54, Name: "setsockopt", Known: true, Traits: 0x100, Dep: &amd64DepSetsockopt, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "sollevel", Len: -1}, {Kind: 0, Len: -1}, {Kind: 5, Len: 4}, {Kind: 12, Len: -1}}},
+	54: {Number: 54, Name: "setsockopt", Known: true, Traits: 0x400, Dep: &amd64DepSetsockopt, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "sollevel", Len: -1}, {Kind: 0, Len: -1}, {Kind: 5, Len: 4}, {Kind: 12, Len: -1}}},
 	// getsockopt(fd, enum, int, ptr, ptr) %net
-	55: {Number: 55, Name: "getsockopt", Known: true, Traits: 0x100, Dep: &amd64DepGetsockopt, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "sollevel", Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	55: {Number: 55, Name: "getsockopt", Known: true, Traits: 0x400, Dep: &amd64DepGetsockopt, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "sollevel", Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// clone(long flags, ptr, ptr, ptr, ptr) !fork !clone-flags %process
-	56: {Number: 56, Name: "clone", Known: true, Traits: 0x206, Args: []arch.Arg{{Kind: 13, Set: "clone", Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	56: {Number: 56, Name: "clone", Known: true, Traits: 0x806, Args: []arch.Arg{{Kind: 13, Set: "clone", Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// fork() !fork %process
-	57: {Number: 57, Name: "fork", Known: true, Traits: 0x202},
+	57: {Number: 57, Name: "fork", Known: true, Traits: 0x802},
 	// vfork() !fork %process
-	58: {Number: 58, Name: "vfork", Known: true, Traits: 0x202},
+	58: {Number: 58, Name: "vfork", Known: true, Traits: 0x802},
 	// execve(path, argv, envp) !exec %process
-	59: {Number: 59, Name: "execve", Known: true, Traits: 0x201, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 19, Len: -1}, {Kind: 20, Len: -1}}},
+	59: {Number: 59, Name: "execve", Known: true, Traits: 0x801, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 19, Len: -1}, {Kind: 20, Len: -1}}},
 	// exit(int) !exit-thread %process
-	60: {Number: 60, Name: "exit", Known: true, Traits: 0x210, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	60: {Number: 60, Name: "exit", Known: true, Traits: 0x810, Args: []arch.Arg{{Kind: 0, Len: -1}}},
 	// wait4(pid, wstatus_out, flags, ptr) %process
-	61: {Number: 61, Name: "wait4", Known: true, Traits: 0x200, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 56, Len: -1}, {Kind: 13, Set: "wait", Len: -1}, {Kind: 18, Len: -1}}},
+	61: {Number: 61, Name: "wait4", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 56, Len: -1}, {Kind: 13, Set: "wait", Len: -1}, {Kind: 18, Len: -1}}},
 	// kill(pid, signal) %process %signal
-	62: {Number: 62, Name: "kill", Known: true, Traits: 0x600, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 16, Len: -1}}},
+	62: {Number: 62, Name: "kill", Known: true, Traits: 0x1800, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 16, Len: -1}}},
 	// uname(utsname_out)
 	63: {Number: 63, Name: "uname", Known: true, Args: []arch.Arg{{Kind: 65, Len: -1}}},
 	// semget(int, int, flags) %ipc
-	64: {Number: 64, Name: "semget", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 13, Set: "ipcget", Len: -1}}},
+	64: {Number: 64, Name: "semget", Known: true, Traits: 0x4000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 13, Set: "ipcget", Len: -1}}},
 	// semop(int, ptr, int) %ipc
-	65: {Number: 65, Name: "semop", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	65: {Number: 65, Name: "semop", Known: true, Traits: 0x4000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
 	// semctl(int, int, flags, ptr) %ipc
-	66: {Number: 66, Name: "semctl", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 13, Set: "semctl", Len: -1}, {Kind: 18, Len: -1}}},
+	66: {Number: 66, Name: "semctl", Known: true, Traits: 0x4000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 13, Set: "semctl", Len: -1}, {Kind: 18, Len: -1}}},
 	// shmdt(ptr) %ipc
-	67: {Number: 67, Name: "shmdt", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 18, Len: -1}}},
+	67: {Number: 67, Name: "shmdt", Known: true, Traits: 0x4000, Args: []arch.Arg{{Kind: 18, Len: -1}}},
 	// msgget(int, flags) %ipc
-	68: {Number: 68, Name: "msgget", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "ipcget", Len: -1}}},
+	68: {Number: 68, Name: "msgget", Known: true, Traits: 0x4000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "ipcget", Len: -1}}},
 	// msgsnd(int, ptr, size, flags) %ipc
-	69: {Number: 69, Name: "msgsnd", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "msgflg", Len: -1}}},
+	69: {Number: 69, Name: "msgsnd", Known: true, Traits: 0x4000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "msgflg", Len: -1}}},
 	// msgrcv(int, ptr, size, long int, flags) %ipc
-	70: {Number: 70, Name: "msgrcv", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 13, Set: "msgflg", Len: -1}}},
+	70: {Number: 70, Name: "msgrcv", Known: true, Traits: 0x4000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 13, Set: "msgflg", Len: -1}}},
 	// msgctl(int, flags, ptr) %ipc
-	71: {Number: 71, Name: "msgctl", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "msgctl", Len: -1}, {Kind: 18, Len: -1}}},
+	71: {Number: 71, Name: "msgctl", Known: true, Traits: 0x4000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "msgctl", Len: -1}, {Kind: 18, Len: -1}}},
 	// fcntl(fd, enum, long int)
 	72: {Number: 72, Name: "fcntl", Known: true, Dep: &amd64DepFcntl, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "fcntl", Len: -1}, {Kind: 0, Len: -1, Long: true}}},
 	// flock(fd, flags)
@@ -204,7 +204,7 @@ var amd64Calls = []arch.Syscall{
 	// umask(mode)
 	95: {Number: 95, Name: "umask", Known: true, Args: []arch.Arg{{Kind: 15, Len: -1}}},
 	// gettimeofday(timeval_out, ptr) %clock
-	96: {Number: 96, Name: "gettimeofday", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 33, Len: -1}, {Kind: 18, Len: -1}}},
+	96: {Number: 96, Name: "gettimeofday", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 33, Len: -1}, {Kind: 18, Len: -1}}},
 	// getrlimit(enum, rlimit_out)
 	97: {Number: 97, Name: "getrlimit", Known: true, Args: []arch.Arg{{Kind: 14, Set: "rlimit", Len: -1}, {Kind: 62, Len: -1}}},
 	// getrusage(enum, ptr)
@@ -216,65 +216,65 @@ var amd64Calls = []arch.Syscall{
 	// ptrace(long enum, long pid, ptr, ptr)
 	101: {Number: 101, Name: "ptrace", Known: true, Args: []arch.Arg{{Kind: 14, Set: "ptrace", Len: -1, Long: true}, {Kind: 17, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// getuid() %pure %creds
-	102: {Number: 102, Name: "getuid", Known: true, Traits: 0x300000},
+	102: {Number: 102, Name: "getuid", Known: true, Traits: 0xc00000},
 	// syslog(int, bufout, int)
 	103: {Number: 103, Name: "syslog", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 6, Len: 2}, {Kind: 0, Len: -1}}},
 	// getgid() %pure %creds
-	104: {Number: 104, Name: "getgid", Known: true, Traits: 0x300000},
+	104: {Number: 104, Name: "getgid", Known: true, Traits: 0xc00000},
 	// setuid(int) %creds
-	105: {Number: 105, Name: "setuid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	105: {Number: 105, Name: "setuid", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
 	// setgid(int) %creds
-	106: {Number: 106, Name: "setgid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	106: {Number: 106, Name: "setgid", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
 	// geteuid() %pure %creds
-	107: {Number: 107, Name: "geteuid", Known: true, Traits: 0x300000},
+	107: {Number: 107, Name: "geteuid", Known: true, Traits: 0xc00000},
 	// getegid() %pure %creds
-	108: {Number: 108, Name: "getegid", Known: true, Traits: 0x300000},
+	108: {Number: 108, Name: "getegid", Known: true, Traits: 0xc00000},
 	// setpgid(pid, pid)
 	109: {Number: 109, Name: "setpgid", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 17, Len: -1}}},
 	// getppid() %pure
-	110: {Number: 110, Name: "getppid", Known: true, Traits: 0x100000},
+	110: {Number: 110, Name: "getppid", Known: true, Traits: 0x400000},
 	// getpgrp() %pure
-	111: {Number: 111, Name: "getpgrp", Known: true, Traits: 0x100000},
+	111: {Number: 111, Name: "getpgrp", Known: true, Traits: 0x400000},
 	// setsid()
 	112: {Number: 112, Name: "setsid", Known: true},
 	// setreuid(int, int) %creds
-	113: {Number: 113, Name: "setreuid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	113: {Number: 113, Name: "setreuid", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
 	// setregid(int, int) %creds
-	114: {Number: 114, Name: "setregid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	114: {Number: 114, Name: "setregid", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
 	// getgroups(int, ptr) %creds
-	115: {Number: 115, Name: "getgroups", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	115: {Number: 115, Name: "getgroups", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
 	// setgroups(int, ptr) %creds
-	116: {Number: 116, Name: "setgroups", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	116: {Number: 116, Name: "setgroups", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
 	// setresuid(int, int, int) %creds
-	117: {Number: 117, Name: "setresuid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	117: {Number: 117, Name: "setresuid", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
 	// getresuid(ptr, ptr, ptr) %creds
-	118: {Number: 118, Name: "getresuid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	118: {Number: 118, Name: "getresuid", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// setresgid(int, int, int) %creds
-	119: {Number: 119, Name: "setresgid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	119: {Number: 119, Name: "setresgid", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
 	// getresgid(ptr, ptr, ptr) %creds
-	120: {Number: 120, Name: "getresgid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	120: {Number: 120, Name: "getresgid", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// getpgid(pid)
 	121: {Number: 121, Name: "getpgid", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}}},
 	// setfsuid(int) %creds
-	122: {Number: 122, Name: "setfsuid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	122: {Number: 122, Name: "setfsuid", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
 	// setfsgid(int) %creds
-	123: {Number: 123, Name: "setfsgid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	123: {Number: 123, Name: "setfsgid", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
 	// getsid(pid)
 	124: {Number: 124, Name: "getsid", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}}},
 	// capget(ptr, ptr) %creds
-	125: {Number: 125, Name: "capget", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	125: {Number: 125, Name: "capget", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// capset(ptr, ptr) %creds
-	126: {Number: 126, Name: "capset", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	126: {Number: 126, Name: "capset", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// rt_sigpending(sigset_out, size) %signal
-	127: {Number: 127, Name: "rt_sigpending", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 60, Len: 1}, {Kind: 12, Len: -1}}},
+	127: {Number: 127, Name: "rt_sigpending", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 60, Len: 1}, {Kind: 12, Len: -1}}},
 	// rt_sigtimedwait(sigset_in, siginfo_out, timespec_in, size) %signal
-	128: {Number: 128, Name: "rt_sigtimedwait", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 59, Len: 3}, {Kind: 55, Len: -1}, {Kind: 27, Len: -1}, {Kind: 12, Len: -1}}},
+	128: {Number: 128, Name: "rt_sigtimedwait", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 59, Len: 3}, {Kind: 55, Len: -1}, {Kind: 27, Len: -1}, {Kind: 12, Len: -1}}},
 	// rt_sigqueueinfo(pid, signal, siginfo_in) %process %signal
-	129: {Number: 129, Name: "rt_sigqueueinfo", Known: true, Traits: 0x600, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 16, Len: -1}, {Kind: 54, Len: -1}}},
-	// rt_sigsuspend(sigset_in, size) %signal
-	130: {Number: 130, Name: "rt_sigsuspend", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 59, Len: 1}, {Kind: 12, Len: -1}}},
+	129: {Number: 129, Name: "rt_sigqueueinfo", Known: true, Traits: 0x1800, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 16, Len: -1}, {Kind: 54, Len: -1}}},
+	// rt_sigsuspend(sigset_in, size) !sigmask %signal
+	130: {Number: 130, Name: "rt_sigsuspend", Known: true, Traits: 0x1100, Args: []arch.Arg{{Kind: 59, Len: 1}, {Kind: 12, Len: -1}}},
 	// sigaltstack(ptr, ptr) %signal
-	131: {Number: 131, Name: "sigaltstack", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	131: {Number: 131, Name: "sigaltstack", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// utime(path, ptr)
 	132: {Number: 132, Name: "utime", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 18, Len: -1}}},
 	// mknod(path, mode, int)
@@ -284,11 +284,11 @@ var amd64Calls = []arch.Syscall{
 	// personality(int)
 	135: {Number: 135, Name: "personality", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}}},
 	// ustat(int, ptr) %%statfs
-	136: {Number: 136, Name: "ustat", Known: true, Traits: 0x40000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	136: {Number: 136, Name: "ustat", Known: true, Traits: 0x100000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
 	// statfs(path, statfs_out) %statfs
-	137: {Number: 137, Name: "statfs", Known: true, Traits: 0x10000, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 69, Len: -1}}},
+	137: {Number: 137, Name: "statfs", Known: true, Traits: 0x40000, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 69, Len: -1}}},
 	// fstatfs(fd, statfs_out) %fstatfs
-	138: {Number: 138, Name: "fstatfs", Known: true, Traits: 0x20000, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 69, Len: -1}}},
+	138: {Number: 138, Name: "fstatfs", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 69, Len: -1}}},
 	// sysfs(int, long int, long int)
 	139: {Number: 139, Name: "sysfs", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
 	// getpriority(enum, int)
@@ -310,13 +310,13 @@ var amd64Calls = []arch.Syscall{
 	// sched_rr_get_interval(pid, timespec_out)
 	148: {Number: 148, Name: "sched_rr_get_interval", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 28, Len: -1}}},
 	// mlock(ptr, size) %memory
-	149: {Number: 149, Name: "mlock", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	149: {Number: 149, Name: "mlock", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
 	// munlock(ptr, size) %memory
-	150: {Number: 150, Name: "munlock", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	150: {Number: 150, Name: "munlock", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
 	// mlockall(flags) %memory
-	151: {Number: 151, Name: "mlockall", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 13, Set: "mlockall", Len: -1}}},
+	151: {Number: 151, Name: "mlockall", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 13, Set: "mlockall", Len: -1}}},
 	// munlockall() %memory
-	152: {Number: 152, Name: "munlockall", Known: true, Traits: 0x800},
+	152: {Number: 152, Name: "munlockall", Known: true, Traits: 0x2000},
 	// vhangup()
 	153: {Number: 153, Name: "vhangup", Known: true},
 	// modify_ldt(int, ptr, size)
@@ -326,11 +326,11 @@ var amd64Calls = []arch.Syscall{
 	// _sysctl(ptr)
 	156: {Number: 156, Name: "_sysctl", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}}},
 	// prctl(enum, long int, long int, long int, long int) !rename %creds
-	157: {Number: 157, Name: "prctl", Known: true, Traits: 0x200080, Dep: &amd64DepPrctl, Args: []arch.Arg{{Kind: 14, Set: "prctl", Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
+	157: {Number: 157, Name: "prctl", Known: true, Traits: 0x800080, Dep: &amd64DepPrctl, Args: []arch.Arg{{Kind: 14, Set: "prctl", Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
 	// arch_prctl(enum, ptr)
 	158: {Number: 158, Name: "arch_prctl", Known: true, Args: []arch.Arg{{Kind: 14, Set: "arch_prctl", Len: -1}, {Kind: 18, Len: -1}}},
 	// adjtimex(ptr) %clock
-	159: {Number: 159, Name: "adjtimex", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 18, Len: -1}}},
+	159: {Number: 159, Name: "adjtimex", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 18, Len: -1}}},
 	// setrlimit(enum, rlimit_in)
 	160: {Number: 160, Name: "setrlimit", Known: true, Args: []arch.Arg{{Kind: 14, Set: "rlimit", Len: -1}, {Kind: 61, Len: -1}}},
 	// chroot(path)
@@ -340,7 +340,7 @@ var amd64Calls = []arch.Syscall{
 	// acct(path)
 	163: {Number: 163, Name: "acct", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}}},
 	// settimeofday(timeval_in, ptr) %clock
-	164: {Number: 164, Name: "settimeofday", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 32, Len: -1}, {Kind: 18, Len: -1}}},
+	164: {Number: 164, Name: "settimeofday", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 32, Len: -1}, {Kind: 18, Len: -1}}},
 	// mount(path, path, string, long flags, ptr)
 	165: {Number: 165, Name: "mount", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 3, Len: -1}, {Kind: 4, Len: -1}, {Kind: 13, Set: "mount", Len: -1, Long: true}, {Kind: 18, Len: -1}}},
 	// umount2(path, flags)
@@ -384,7 +384,7 @@ var amd64Calls = []arch.Syscall{
 	// security: no signature
 	185: {Number: 185, Name: "security"},
 	// gettid() %pure
-	186: {Number: 186, Name: "gettid", Known: true, Traits: 0x100000},
+	186: {Number: 186, Name: "gettid", Known: true, Traits: 0x400000},
 	// readahead(fd, off, size)
 	187: {Number: 187, Name: "readahead", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 21, Len: -1}, {Kind: 12, Len: -1}}},
 	// setxattr(path, string, bufin, size, flags)
@@ -412,9 +412,9 @@ var amd64Calls = []arch.Syscall{
 	// fremovexattr(fd, string)
 	199: {Number: 199, Name: "fremovexattr", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 4, Len: -1}}},
 	// tkill(pid, signal) %process %signal
-	200: {Number: 200, Name: "tkill", Known: true, Traits: 0x600, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 16, Len: -1}}},
+	200: {Number: 200, Name: "tkill", Known: true, Traits: 0x1800, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 16, Len: -1}}},
 	// time(ptr) %clock
-	201: {Number: 201, Name: "time", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 18, Len: -1}}},
+	201: {Number: 201, Name: "time", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 18, Len: -1}}},
 	// futex(ptr, flags, int, futex_timeout_in, ptr, int)
 	202: {Number: 202, Name: "futex", Known: true, Dep: &amd64DepFutex, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 13, Set: "futex", Len: -1}, {Kind: 0, Len: -1}, {Kind: 46, Len: 1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
 	// sched_setaffinity(pid, size, ptr)
@@ -444,7 +444,7 @@ var amd64Calls = []arch.Syscall{
 	// epoll_wait_old: no signature
 	215: {Number: 215, Name: "epoll_wait_old"},
 	// remap_file_pages(ptr, size, long flags, long int, long flags) %memory
-	216: {Number: 216, Name: "remap_file_pages", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "prot", Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 13, Set: "mmap", Len: -1, Long: true}}},
+	216: {Number: 216, Name: "remap_file_pages", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "prot", Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 13, Set: "mmap", Len: -1, Long: true}}},
 	// getdents64(fd, dirents64_out, size)
 	217: {Number: 217, Name: "getdents64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 52, Len: -1}, {Kind: 12, Len: -1}}},
 	// set_tid_address(ptr)
@@ -452,7 +452,7 @@ var amd64Calls = []arch.Syscall{
 	// restart_syscall()
 	219: {Number: 219, Name: "restart_syscall", Known: true},
 	// semtimedop(int, ptr, int, ptr) %ipc
-	220: {Number: 220, Name: "semtimedop", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	220: {Number: 220, Name: "semtimedop", Known: true, Traits: 0x4000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
 	// fadvise64(fd, off, size, enum)
 	221: {Number: 221, Name: "fadvise64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 21, Len: -1}, {Kind: 12, Len: -1}, {Kind: 14, Set: "fadvise", Len: -1}}},
 	// timer_create(enum, ptr, ptr)
@@ -466,31 +466,31 @@ var amd64Calls = []arch.Syscall{
 	// timer_delete(int)
 	226: {Number: 226, Name: "timer_delete", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}}},
 	// clock_settime(enum, timespec_in) %clock
-	227: {Number: 227, Name: "clock_settime", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 27, Len: -1}}},
+	227: {Number: 227, Name: "clock_settime", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 27, Len: -1}}},
 	// clock_gettime(enum, timespec_out) %clock
-	228: {Number: 228, Name: "clock_gettime", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 28, Len: -1}}},
+	228: {Number: 228, Name: "clock_gettime", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 28, Len: -1}}},
 	// clock_getres(enum, timespec_out) %clock
-	229: {Number: 229, Name: "clock_getres", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 28, Len: -1}}},
+	229: {Number: 229, Name: "clock_getres", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 28, Len: -1}}},
 	// clock_nanosleep(enum, flags, timespec_in, ptr) %clock
-	230: {Number: 230, Name: "clock_nanosleep", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 13, Set: "timer", Len: -1}, {Kind: 27, Len: -1}, {Kind: 18, Len: -1}}},
+	230: {Number: 230, Name: "clock_nanosleep", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 13, Set: "timer", Len: -1}, {Kind: 27, Len: -1}, {Kind: 18, Len: -1}}},
 	// exit_group(int) !exit-process %process
-	231: {Number: 231, Name: "exit_group", Known: true, Traits: 0x220, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	231: {Number: 231, Name: "exit_group", Known: true, Traits: 0x820, Args: []arch.Arg{{Kind: 0, Len: -1}}},
 	// epoll_wait(fd, epoll_events_out, int, int)
 	232: {Number: 232, Name: "epoll_wait", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 50, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
 	// epoll_ctl(fd, enum, fd, epoll_event_in)
 	233: {Number: 233, Name: "epoll_ctl", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "epoll_ctl", Len: -1}, {Kind: 1, Len: -1}, {Kind: 49, Len: -1}}},
 	// tgkill(pid, pid, signal) %process %signal
-	234: {Number: 234, Name: "tgkill", Known: true, Traits: 0x600, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 17, Len: -1}, {Kind: 16, Len: -1}}},
+	234: {Number: 234, Name: "tgkill", Known: true, Traits: 0x1800, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 17, Len: -1}, {Kind: 16, Len: -1}}},
 	// utimes(path, timeval2_in)
 	235: {Number: 235, Name: "utimes", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 37, Len: -1}}},
 	// vserver: no signature
 	236: {Number: 236, Name: "vserver"},
 	// mbind(ptr, size, long int, ptr, long int, int) %memory
-	237: {Number: 237, Name: "mbind", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1}}},
+	237: {Number: 237, Name: "mbind", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1}}},
 	// set_mempolicy(int, ptr, long int) %memory
-	238: {Number: 238, Name: "set_mempolicy", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}}},
+	238: {Number: 238, Name: "set_mempolicy", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}}},
 	// get_mempolicy(ptr, ptr, long int, ptr, long int) %memory
-	239: {Number: 239, Name: "get_mempolicy", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}}},
+	239: {Number: 239, Name: "get_mempolicy", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}}},
 	// mq_open(string, flags, mode, ptr)
 	240: {Number: 240, Name: "mq_open", Known: true, Args: []arch.Arg{{Kind: 4, Len: -1}, {Kind: 13, Set: "open", Len: -1}, {Kind: 15, Len: -1}, {Kind: 18, Len: -1}}},
 	// mq_unlink(string)
@@ -506,7 +506,7 @@ var amd64Calls = []arch.Syscall{
 	// kexec_load(ptr, long int, ptr, long int)
 	246: {Number: 246, Name: "kexec_load", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}}},
 	// waitid(enum, pid, siginfo_out, flags, ptr) %process
-	247: {Number: 247, Name: "waitid", Known: true, Traits: 0x200, Args: []arch.Arg{{Kind: 14, Set: "idtype", Len: -1}, {Kind: 17, Len: -1}, {Kind: 55, Len: -1}, {Kind: 13, Set: "wait", Len: -1}, {Kind: 18, Len: -1}}},
+	247: {Number: 247, Name: "waitid", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 14, Set: "idtype", Len: -1}, {Kind: 17, Len: -1}, {Kind: 55, Len: -1}, {Kind: 13, Set: "wait", Len: -1}, {Kind: 18, Len: -1}}},
 	// add_key(string, string, bufin, size, int)
 	248: {Number: 248, Name: "add_key", Known: true, Args: []arch.Arg{{Kind: 4, Len: -1}, {Kind: 4, Len: -1}, {Kind: 5, Len: 3}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}}},
 	// request_key(string, string, string, int)
@@ -524,7 +524,7 @@ var amd64Calls = []arch.Syscall{
 	// inotify_rm_watch(fd, int)
 	255: {Number: 255, Name: "inotify_rm_watch", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}}},
 	// migrate_pages(pid, long int, ptr, ptr) %memory
-	256: {Number: 256, Name: "migrate_pages", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	256: {Number: 256, Name: "migrate_pages", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// openat(dirfd, path, flags, mode)
 	257: {Number: 257, Name: "openat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "open", Len: -1}, {Kind: 15, Len: -1}}},
 	// mkdirat(dirfd, path, mode)
@@ -536,7 +536,7 @@ var amd64Calls = []arch.Syscall{
 	// futimesat(dirfd, path, timeval2_in)
 	261: {Number: 261, Name: "futimesat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 37, Len: -1}}},
 	// newfstatat(dirfd, path, stat_out, flags) %fstat
-	262: {Number: 262, Name: "newfstatat", Known: true, Traits: 0x8000, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 23, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
+	262: {Number: 262, Name: "newfstatat", Known: true, Traits: 0x20000, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 23, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
 	// unlinkat(dirfd, path, flags)
 	263: {Number: 263, Name: "unlinkat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "unlinkat", Len: -1}}},
 	// renameat(dirfd, path, dirfd, path)
@@ -551,12 +551,12 @@ var amd64Calls = []arch.Syscall{
 	268: {Number: 268, Name: "fchmodat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 15, Len: -1}}},
 	// faccessat(dirfd, path, flags)
 	269: {Number: 269, Name: "faccessat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "access", Len: -1}}},
-	// pselect6(int, fdset_inout, fdset_inout, fdset_inout, timespec_inout, ptr)
-	270: {Number: 270, Name: "pselect6", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 48, Len: 0}, {Kind: 48, Len: 0}, {Kind: 48, Len: 0}, {Kind: 35, Len: -1}, {Kind: 18, Len: -1}}},
-	// ppoll(pollfd_inout, int, timespec_inout, sigset_in, size)
-	271: {Number: 271, Name: "ppoll", Known: true, Args: []arch.Arg{{Kind: 31, Len: 1}, {Kind: 0, Len: -1}, {Kind: 35, Len: -1}, {Kind: 59, Len: 4}, {Kind: 12, Len: -1}}},
+	// pselect6(int, fdset_inout, fdset_inout, fdset_inout, timespec_inout, ptr) !sigmask
+	270: {Number: 270, Name: "pselect6", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 48, Len: 0}, {Kind: 48, Len: 0}, {Kind: 48, Len: 0}, {Kind: 35, Len: -1}, {Kind: 18, Len: -1}}},
+	// ppoll(pollfd_inout, int, timespec_inout, sigset_in, size) !sigmask
+	271: {Number: 271, Name: "ppoll", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 31, Len: 1}, {Kind: 0, Len: -1}, {Kind: 35, Len: -1}, {Kind: 59, Len: 4}, {Kind: 12, Len: -1}}},
 	// unshare(long flags) %process
-	272: {Number: 272, Name: "unshare", Known: true, Traits: 0x200, Args: []arch.Arg{{Kind: 13, Set: "unshare", Len: -1, Long: true}}},
+	272: {Number: 272, Name: "unshare", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 13, Set: "unshare", Len: -1, Long: true}}},
 	// set_robust_list(ptr, size)
 	273: {Number: 273, Name: "set_robust_list", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
 	// get_robust_list(pid, ptr, ptr)
@@ -570,13 +570,13 @@ var amd64Calls = []arch.Syscall{
 	// vmsplice(fd, iovin, long int, flags)
 	278: {Number: 278, Name: "vmsplice", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 7, Len: 2}, {Kind: 0, Len: -1, Long: true}, {Kind: 13, Set: "splice", Len: -1}}},
 	// move_pages(pid, long int, ptr, ptr, ptr, int) %memory
-	279: {Number: 279, Name: "move_pages", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	279: {Number: 279, Name: "move_pages", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
 	// utimensat(dirfd, path, timespec2_in, flags)
 	280: {Number: 280, Name: "utimensat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 38, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
-	// epoll_pwait(fd, epoll_events_out, int, int, sigset_in, size)
-	281: {Number: 281, Name: "epoll_pwait", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 50, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 59, Len: 5}, {Kind: 12, Len: -1}}},
+	// epoll_pwait(fd, epoll_events_out, int, int, sigset_in, size) !sigmask
+	281: {Number: 281, Name: "epoll_pwait", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 50, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 59, Len: 5}, {Kind: 12, Len: -1}}},
 	// signalfd(fd, sigset_in, size) %signal
-	282: {Number: 282, Name: "signalfd", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 59, Len: 2}, {Kind: 12, Len: -1}}},
+	282: {Number: 282, Name: "signalfd", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 59, Len: 2}, {Kind: 12, Len: -1}}},
 	// timerfd_create(enum, flags)
 	283: {Number: 283, Name: "timerfd_create", Known: true, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 13, Set: "timerfd", Len: -1}}},
 	// eventfd(int)
@@ -588,9 +588,9 @@ var amd64Calls = []arch.Syscall{
 	// timerfd_gettime(fd, itimerspec_out)
 	287: {Number: 287, Name: "timerfd_gettime", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 41, Len: -1}}},
 	// accept4(fd, sockaddr_out, ptr, flags) %net
-	288: {Number: 288, Name: "accept4", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 22, Len: 2}, {Kind: 18, Len: -1}, {Kind: 13, Set: "sockflags", Len: -1}}},
+	288: {Number: 288, Name: "accept4", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 22, Len: 2}, {Kind: 18, Len: -1}, {Kind: 13, Set: "sockflags", Len: -1}}},
 	// signalfd4(fd, sigset_in, size, flags) %signal
-	289: {Number: 289, Name: "signalfd4", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 59, Len: 2}, {Kind: 12, Len: -1}, {Kind: 13, Set: "signalfd", Len: -1}}},
+	289: {Number: 289, Name: "signalfd4", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 59, Len: 2}, {Kind: 12, Len: -1}, {Kind: 13, Set: "signalfd", Len: -1}}},
 	// eventfd2(int, flags)
 	290: {Number: 290, Name: "eventfd2", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "eventfd", Len: -1}}},
 	// epoll_create1(flags)
@@ -606,11 +606,11 @@ var amd64Calls = []arch.Syscall{
 	// pwritev(fd, iovin, long int, off, off)
 	296: {Number: 296, Name: "pwritev", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 7, Len: 2}, {Kind: 0, Len: -1, Long: true}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}}},
 	// rt_tgsigqueueinfo(pid, pid, signal, siginfo_in) %process %signal
-	297: {Number: 297, Name: "rt_tgsigqueueinfo", Known: true, Traits: 0x600, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 17, Len: -1}, {Kind: 16, Len: -1}, {Kind: 54, Len: -1}}},
+	297: {Number: 297, Name: "rt_tgsigqueueinfo", Known: true, Traits: 0x1800, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 17, Len: -1}, {Kind: 16, Len: -1}, {Kind: 54, Len: -1}}},
 	// perf_event_open(ptr, pid, int, fd, long int)
 	298: {Number: 298, Name: "perf_event_open", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 17, Len: -1}, {Kind: 0, Len: -1}, {Kind: 1, Len: -1}, {Kind: 0, Len: -1, Long: true}}},
 	// recvmmsg(fd, ptr, int, flags, ptr) %net
-	299: {Number: 299, Name: "recvmmsg", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 13, Set: "msg", Len: -1}, {Kind: 18, Len: -1}}},
+	299: {Number: 299, Name: "recvmmsg", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 13, Set: "msg", Len: -1}, {Kind: 18, Len: -1}}},
 	// fanotify_init(flags, flags)
 	300: {Number: 300, Name: "fanotify_init", Known: true, Args: []arch.Arg{{Kind: 13, Set: "fanotify_init", Len: -1}, {Kind: 13, Set: "open", Len: -1}}},
 	// fanotify_mark(fd, flags, long flags, dirfd, path)
@@ -622,13 +622,13 @@ var amd64Calls = []arch.Syscall{
 	// open_by_handle_at(fd, ptr, flags)
 	304: {Number: 304, Name: "open_by_handle_at", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 13, Set: "open", Len: -1}}},
 	// clock_adjtime(enum, ptr) %clock
-	305: {Number: 305, Name: "clock_adjtime", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 18, Len: -1}}},
+	305: {Number: 305, Name: "clock_adjtime", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 18, Len: -1}}},
 	// syncfs(fd)
 	306: {Number: 306, Name: "syncfs", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}}},
 	// sendmmsg(fd, ptr, int, flags) %net
-	307: {Number: 307, Name: "sendmmsg", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 13, Set: "msg", Len: -1}}},
+	307: {Number: 307, Name: "sendmmsg", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 13, Set: "msg", Len: -1}}},
 	// setns(fd, flags) %process
-	308: {Number: 308, Name: "setns", Known: true, Traits: 0x200, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 13, Set: "ns", Len: -1}}},
+	308: {Number: 308, Name: "setns", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 13, Set: "ns", Len: -1}}},
 	// getcpu(ptr, ptr, ptr)
 	309: {Number: 309, Name: "getcpu", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// process_vm_readv(pid, iovout, long int, ptr, long int, long int)
@@ -656,13 +656,13 @@ var amd64Calls = []arch.Syscall{
 	// bpf(enum, ptr, size)
 	321: {Number: 321, Name: "bpf", Known: true, Args: []arch.Arg{{Kind: 14, Set: "bpf", Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
 	// execveat(dirfd, path, argv, envp, flags) !exec %process
-	322: {Number: 322, Name: "execveat", Known: true, Traits: 0x201, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 19, Len: -1}, {Kind: 20, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
+	322: {Number: 322, Name: "execveat", Known: true, Traits: 0x801, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 19, Len: -1}, {Kind: 20, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
 	// userfaultfd(flags)
 	323: {Number: 323, Name: "userfaultfd", Known: true, Args: []arch.Arg{{Kind: 13, Set: "userfaultfd", Len: -1}}},
 	// membarrier(enum, int, int)
 	324: {Number: 324, Name: "membarrier", Known: true, Args: []arch.Arg{{Kind: 14, Set: "membarrier", Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
 	// mlock2(ptr, size, flags) %memory
-	325: {Number: 325, Name: "mlock2", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "mlock2", Len: -1}}},
+	325: {Number: 325, Name: "mlock2", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "mlock2", Len: -1}}},
 	// copy_file_range(fd, ptr, fd, ptr, size, int)
 	326: {Number: 326, Name: "copy_file_range", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}}},
 	// preadv2(fd, iovout, long int, off, off, flags)
@@ -670,15 +670,15 @@ var amd64Calls = []arch.Syscall{
 	// pwritev2(fd, iovin, long int, off, off, flags)
 	328: {Number: 328, Name: "pwritev2", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 7, Len: 2}, {Kind: 0, Len: -1, Long: true}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}, {Kind: 13, Set: "rwf", Len: -1}}},
 	// pkey_mprotect(ptr, size, long flags, int) %memory
-	329: {Number: 329, Name: "pkey_mprotect", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "prot", Len: -1, Long: true}, {Kind: 0, Len: -1}}},
+	329: {Number: 329, Name: "pkey_mprotect", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "prot", Len: -1, Long: true}, {Kind: 0, Len: -1}}},
 	// pkey_alloc(long int, long int)
 	330: {Number: 330, Name: "pkey_alloc", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
 	// pkey_free(int)
 	331: {Number: 331, Name: "pkey_free", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}}},
 	// statx(dirfd, path, flags, flags, statx_out) %fstat
-	332: {Number: 332, Name: "statx", Known: true, Traits: 0x8000, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "statx_at", Len: -1}, {Kind: 13, Set: "statx", Len: -1}, {Kind: 25, Len: -1}}},
-	// io_pgetevents(long int, long int, long int, ptr, ptr, ptr)
-	333: {Number: 333, Name: "io_pgetevents", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	332: {Number: 332, Name: "statx", Known: true, Traits: 0x20000, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "statx_at", Len: -1}, {Kind: 13, Set: "statx", Len: -1}, {Kind: 25, Len: -1}}},
+	// io_pgetevents(long int, long int, long int, ptr, ptr, ptr) !sigmask
+	333: {Number: 333, Name: "io_pgetevents", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// rseq(ptr, size, int, int)
 	334: {Number: 334, Name: "rseq", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
 	// uretprobe()
@@ -686,7 +686,7 @@ var amd64Calls = []arch.Syscall{
 	// uprobe()
 	336: {Number: 336, Name: "uprobe", Known: true},
 	// pidfd_send_signal(fd, signal, ptr, int) %process %signal
-	424: {Number: 424, Name: "pidfd_send_signal", Known: true, Traits: 0x600, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 16, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	424: {Number: 424, Name: "pidfd_send_signal", Known: true, Traits: 0x1800, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 16, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
 	// io_uring_setup(int, ptr)
 	425: {Number: 425, Name: "io_uring_setup", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
 	// io_uring_enter(fd, int, int, flags, ptr, size)
@@ -706,21 +706,21 @@ var amd64Calls = []arch.Syscall{
 	// fspick(dirfd, path, flags)
 	433: {Number: 433, Name: "fspick", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "fspick", Len: -1}}},
 	// pidfd_open(pid, flags) %process
-	434: {Number: 434, Name: "pidfd_open", Known: true, Traits: 0x200, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 13, Set: "pidfd", Len: -1}}},
+	434: {Number: 434, Name: "pidfd_open", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 13, Set: "pidfd", Len: -1}}},
 	// clone3(clone_args_in, size) !fork !clone-args %process
-	435: {Number: 435, Name: "clone3", Known: true, Traits: 0x20a, Args: []arch.Arg{{Kind: 68, Len: 1}, {Kind: 12, Len: -1}}},
+	435: {Number: 435, Name: "clone3", Known: true, Traits: 0x80a, Args: []arch.Arg{{Kind: 68, Len: 1}, {Kind: 12, Len: -1}}},
 	// close_range(fd, fd, flags)
 	436: {Number: 436, Name: "close_range", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 1, Len: -1}, {Kind: 13, Set: "close_range", Len: -1}}},
 	// openat2(dirfd, path, open_how_in, size)
 	437: {Number: 437, Name: "openat2", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 67, Len: 3}, {Kind: 12, Len: -1}}},
 	// pidfd_getfd(fd, int, int) %process
-	438: {Number: 438, Name: "pidfd_getfd", Known: true, Traits: 0x200, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	438: {Number: 438, Name: "pidfd_getfd", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
 	// faccessat2(dirfd, path, flags, flags)
 	439: {Number: 439, Name: "faccessat2", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "access", Len: -1}, {Kind: 13, Set: "faccessat", Len: -1}}},
 	// process_madvise(fd, ptr, long int, enum, int) %memory
-	440: {Number: 440, Name: "process_madvise", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 14, Set: "madvise", Len: -1}, {Kind: 0, Len: -1}}},
-	// epoll_pwait2(fd, epoll_events_out, int, timespec64_in, sigset_in, size)
-	441: {Number: 441, Name: "epoll_pwait2", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 50, Len: -1}, {Kind: 0, Len: -1}, {Kind: 29, Len: -1}, {Kind: 59, Len: 5}, {Kind: 12, Len: -1}}},
+	440: {Number: 440, Name: "process_madvise", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 14, Set: "madvise", Len: -1}, {Kind: 0, Len: -1}}},
+	// epoll_pwait2(fd, epoll_events_out, int, timespec64_in, sigset_in, size) !sigmask
+	441: {Number: 441, Name: "epoll_pwait2", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 50, Len: -1}, {Kind: 0, Len: -1}, {Kind: 29, Len: -1}, {Kind: 59, Len: 5}, {Kind: 12, Len: -1}}},
 	// mount_setattr(dirfd, path, flags, ptr, size)
 	442: {Number: 442, Name: "mount_setattr", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "at", Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
 	// quotactl_fd(fd, int, int, ptr)
@@ -732,19 +732,19 @@ var amd64Calls = []arch.Syscall{
 	// landlock_restrict_self(fd, int)
 	446: {Number: 446, Name: "landlock_restrict_self", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}}},
 	// memfd_secret(flags) %memory
-	447: {Number: 447, Name: "memfd_secret", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 13, Set: "cloexec", Len: -1}}},
+	447: {Number: 447, Name: "memfd_secret", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 13, Set: "cloexec", Len: -1}}},
 	// process_mrelease(fd, int)
 	448: {Number: 448, Name: "process_mrelease", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}}},
 	// futex_waitv(ptr, int, int, timespec64_in, enum)
 	449: {Number: 449, Name: "futex_waitv", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 29, Len: -1}, {Kind: 14, Set: "clockid", Len: -1}}},
 	// set_mempolicy_home_node(ptr, size, long int, long int) %memory
-	450: {Number: 450, Name: "set_mempolicy_home_node", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
+	450: {Number: 450, Name: "set_mempolicy_home_node", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
 	// cachestat(fd, ptr, ptr, int)
 	451: {Number: 451, Name: "cachestat", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
 	// fchmodat2(dirfd, path, mode, flags)
 	452: {Number: 452, Name: "fchmodat2", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 15, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
 	// map_shadow_stack(ptr, size, int) %memory
-	453: {Number: 453, Name: "map_shadow_stack", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}}},
+	453: {Number: 453, Name: "map_shadow_stack", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}}},
 	// futex_wake(ptr, long int, int, int)
 	454: {Number: 454, Name: "futex_wake", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
 	// futex_wait(ptr, long int, long int, int, timespec64_in, enum)
@@ -762,7 +762,7 @@ var amd64Calls = []arch.Syscall{
 	// lsm_list_modules(ptr, ptr, int)
 	461: {Number: 461, Name: "lsm_list_modules", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
 	// mseal(ptr, size, long int) %memory
-	462: {Number: 462, Name: "mseal", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1, Long: true}}},
+	462: {Number: 462, Name: "mseal", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1, Long: true}}},
 	// setxattrat(dirfd, path, flags, string, ptr, size)
 	463: {Number: 463, Name: "setxattrat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "at", Len: -1}, {Kind: 4, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
 	// getxattrat(dirfd, path, flags, string, ptr, size)

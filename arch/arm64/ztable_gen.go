@@ -55,8 +55,8 @@ var arm64Calls = []arch.Syscall{
 	20: {Number: 20, Name: "epoll_create1", Known: true, Args: []arch.Arg{{Kind: 13, Set: "epoll_create", Len: -1}}},
 	// epoll_ctl(fd, enum, fd, epoll_event_in)
 	21: {Number: 21, Name: "epoll_ctl", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "epoll_ctl", Len: -1}, {Kind: 1, Len: -1}, {Kind: 49, Len: -1}}},
-	// epoll_pwait(fd, epoll_events_out, int, int, sigset_in, size)
-	22: {Number: 22, Name: "epoll_pwait", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 50, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 59, Len: 5}, {Kind: 12, Len: -1}}},
+	// epoll_pwait(fd, epoll_events_out, int, int, sigset_in, size) !sigmask
+	22: {Number: 22, Name: "epoll_pwait", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 50, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 59, Len: 5}, {Kind: 12, Len: -1}}},
 	// dup(fd)
 	23: {Number: 23, Name: "dup", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}}},
 	// dup3(fd, fd, flags)
@@ -98,9 +98,9 @@ var arm64Calls = []arch.Syscall{
 	// nfsservctl(int, ptr, ptr)
 	42: {Number: 42, Name: "nfsservctl", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// statfs(path, statfs_out) %statfs
-	43: {Number: 43, Name: "statfs", Known: true, Traits: 0x10000, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 69, Len: -1}}},
+	43: {Number: 43, Name: "statfs", Known: true, Traits: 0x40000, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 69, Len: -1}}},
 	// fstatfs(fd, statfs_out) %fstatfs
-	44: {Number: 44, Name: "fstatfs", Known: true, Traits: 0x20000, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 69, Len: -1}}},
+	44: {Number: 44, Name: "fstatfs", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 69, Len: -1}}},
 	// truncate(path, off)
 	45: {Number: 45, Name: "truncate", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 21, Len: -1}}},
 	// ftruncate(fd, off)
@@ -155,12 +155,12 @@ var arm64Calls = []arch.Syscall{
 	70: {Number: 70, Name: "pwritev", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 7, Len: 2}, {Kind: 0, Len: -1, Long: true}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}}},
 	// sendfile(fd, fd, ptr, size)
 	71: {Number: 71, Name: "sendfile", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
-	// pselect6(int, fdset_inout, fdset_inout, fdset_inout, timespec_inout, ptr)
-	72: {Number: 72, Name: "pselect6", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 48, Len: 0}, {Kind: 48, Len: 0}, {Kind: 48, Len: 0}, {Kind: 35, Len: -1}, {Kind: 18, Len: -1}}},
-	// ppoll(pollfd_inout, int, timespec_inout, sigset_in, size)
-	73: {Number: 73, Name: "ppoll", Known: true, Args: []arch.Arg{{Kind: 31, Len: 1}, {Kind: 0, Len: -1}, {Kind: 35, Len: -1}, {Kind: 59, Len: 4}, {Kind: 12, Len: -1}}},
+	// pselect6(int, fdset_inout, fdset_inout, fdset_inout, timespec_inout, ptr) !sigmask
+	72: {Number: 72, Name: "pselect6", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 48, Len: 0}, {Kind: 48, Len: 0}, {Kind: 48, Len: 0}, {Kind: 35, Len: -1}, {Kind: 18, Len: -1}}},
+	// ppoll(pollfd_inout, int, timespec_inout, sigset_in, size) !sigmask
+	73: {Number: 73, Name: "ppoll", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 31, Len: 1}, {Kind: 0, Len: -1}, {Kind: 35, Len: -1}, {Kind: 59, Len: 4}, {Kind: 12, Len: -1}}},
 	// signalfd4(fd, sigset_in, size, flags) %signal
-	74: {Number: 74, Name: "signalfd4", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 59, Len: 2}, {Kind: 12, Len: -1}, {Kind: 13, Set: "signalfd", Len: -1}}},
+	74: {Number: 74, Name: "signalfd4", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 59, Len: 2}, {Kind: 12, Len: -1}, {Kind: 13, Set: "signalfd", Len: -1}}},
 	// vmsplice(fd, iovin, long int, flags)
 	75: {Number: 75, Name: "vmsplice", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 7, Len: 2}, {Kind: 0, Len: -1, Long: true}, {Kind: 13, Set: "splice", Len: -1}}},
 	// splice(fd, ptr, fd, ptr, size, flags)
@@ -170,9 +170,9 @@ var arm64Calls = []arch.Syscall{
 	// readlinkat(dirfd, path, text_out, size)
 	78: {Number: 78, Name: "readlinkat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 51, Len: -1}, {Kind: 12, Len: -1}}},
 	// newfstatat(dirfd, path, stat_out, flags) %fstat
-	79: {Number: 79, Name: "newfstatat", Known: true, Traits: 0x8000, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 23, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
+	79: {Number: 79, Name: "newfstatat", Known: true, Traits: 0x20000, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 23, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
 	// fstat(fd, stat_out) %fstat
-	80: {Number: 80, Name: "fstat", Known: true, Traits: 0x8000, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 23, Len: -1}}},
+	80: {Number: 80, Name: "fstat", Known: true, Traits: 0x20000, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 23, Len: -1}}},
 	// sync()
 	81: {Number: 81, Name: "sync", Known: true},
 	// fsync(fd)
@@ -192,21 +192,21 @@ var arm64Calls = []arch.Syscall{
 	// acct(path)
 	89: {Number: 89, Name: "acct", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}}},
 	// capget(ptr, ptr) %creds
-	90: {Number: 90, Name: "capget", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	90: {Number: 90, Name: "capget", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// capset(ptr, ptr) %creds
-	91: {Number: 91, Name: "capset", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	91: {Number: 91, Name: "capset", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// personality(int)
 	92: {Number: 92, Name: "personality", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}}},
 	// exit(int) !exit-thread %process
-	93: {Number: 93, Name: "exit", Known: true, Traits: 0x210, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	93: {Number: 93, Name: "exit", Known: true, Traits: 0x810, Args: []arch.Arg{{Kind: 0, Len: -1}}},
 	// exit_group(int) !exit-process %process
-	94: {Number: 94, Name: "exit_group", Known: true, Traits: 0x220, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	94: {Number: 94, Name: "exit_group", Known: true, Traits: 0x820, Args: []arch.Arg{{Kind: 0, Len: -1}}},
 	// waitid(enum, pid, siginfo_out, flags, ptr) %process
-	95: {Number: 95, Name: "waitid", Known: true, Traits: 0x200, Args: []arch.Arg{{Kind: 14, Set: "idtype", Len: -1}, {Kind: 17, Len: -1}, {Kind: 55, Len: -1}, {Kind: 13, Set: "wait", Len: -1}, {Kind: 18, Len: -1}}},
+	95: {Number: 95, Name: "waitid", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 14, Set: "idtype", Len: -1}, {Kind: 17, Len: -1}, {Kind: 55, Len: -1}, {Kind: 13, Set: "wait", Len: -1}, {Kind: 18, Len: -1}}},
 	// set_tid_address(ptr)
 	96: {Number: 96, Name: "set_tid_address", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}}},
 	// unshare(long flags) %process
-	97: {Number: 97, Name: "unshare", Known: true, Traits: 0x200, Args: []arch.Arg{{Kind: 13, Set: "unshare", Len: -1, Long: true}}},
+	97: {Number: 97, Name: "unshare", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 13, Set: "unshare", Len: -1, Long: true}}},
 	// futex(ptr, flags, int, futex_timeout_in, ptr, int)
 	98: {Number: 98, Name: "futex", Known: true, Dep: &arm64DepFutex, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 13, Set: "futex", Len: -1}, {Kind: 0, Len: -1}, {Kind: 46, Len: 1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
 	// set_robust_list(ptr, size)
@@ -236,13 +236,13 @@ var arm64Calls = []arch.Syscall{
 	// timer_delete(int)
 	111: {Number: 111, Name: "timer_delete", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}}},
 	// clock_settime(enum, timespec_in) %clock
-	112: {Number: 112, Name: "clock_settime", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 27, Len: -1}}},
+	112: {Number: 112, Name: "clock_settime", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 27, Len: -1}}},
 	// clock_gettime(enum, timespec_out) %clock
-	113: {Number: 113, Name: "clock_gettime", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 28, Len: -1}}},
+	113: {Number: 113, Name: "clock_gettime", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 28, Len: -1}}},
 	// clock_getres(enum, timespec_out) %clock
-	114: {Number: 114, Name: "clock_getres", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 28, Len: -1}}},
+	114: {Number: 114, Name: "clock_getres", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 28, Len: -1}}},
 	// clock_nanosleep(enum, flags, timespec_in, ptr) %clock
-	115: {Number: 115, Name: "clock_nanosleep", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 13, Set: "timer", Len: -1}, {Kind: 27, Len: -1}, {Kind: 18, Len: -1}}},
+	115: {Number: 115, Name: "clock_nanosleep", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 13, Set: "timer", Len: -1}, {Kind: 27, Len: -1}, {Kind: 18, Len: -1}}},
 	// syslog(int, bufout, int)
 	116: {Number: 116, Name: "syslog", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 6, Len: 2}, {Kind: 0, Len: -1}}},
 	// ptrace(long enum, long pid, ptr, ptr)
@@ -270,27 +270,27 @@ var arm64Calls = []arch.Syscall{
 	// restart_syscall()
 	128: {Number: 128, Name: "restart_syscall", Known: true},
 	// kill(pid, signal) %process %signal
-	129: {Number: 129, Name: "kill", Known: true, Traits: 0x600, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 16, Len: -1}}},
+	129: {Number: 129, Name: "kill", Known: true, Traits: 0x1800, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 16, Len: -1}}},
 	// tkill(pid, signal) %process %signal
-	130: {Number: 130, Name: "tkill", Known: true, Traits: 0x600, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 16, Len: -1}}},
+	130: {Number: 130, Name: "tkill", Known: true, Traits: 0x1800, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 16, Len: -1}}},
 	// tgkill(pid, pid, signal) %process %signal
-	131: {Number: 131, Name: "tgkill", Known: true, Traits: 0x600, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 17, Len: -1}, {Kind: 16, Len: -1}}},
+	131: {Number: 131, Name: "tgkill", Known: true, Traits: 0x1800, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 17, Len: -1}, {Kind: 16, Len: -1}}},
 	// sigaltstack(ptr, ptr) %signal
-	132: {Number: 132, Name: "sigaltstack", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
-	// rt_sigsuspend(sigset_in, size) %signal
-	133: {Number: 133, Name: "rt_sigsuspend", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 59, Len: 1}, {Kind: 12, Len: -1}}},
-	// rt_sigaction(signal, sigaction_in, sigaction_out, size) !sighandler %signal
-	134: {Number: 134, Name: "rt_sigaction", Known: true, Traits: 0x440, Args: []arch.Arg{{Kind: 16, Len: -1}, {Kind: 57, Len: -1}, {Kind: 58, Len: -1}, {Kind: 12, Len: -1}}},
+	132: {Number: 132, Name: "sigaltstack", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	// rt_sigsuspend(sigset_in, size) !sigmask %signal
+	133: {Number: 133, Name: "rt_sigsuspend", Known: true, Traits: 0x1100, Args: []arch.Arg{{Kind: 59, Len: 1}, {Kind: 12, Len: -1}}},
+	// rt_sigaction(signal, sigaction_in, sigaction_out, size) !sighandler !sigdisp %signal
+	134: {Number: 134, Name: "rt_sigaction", Known: true, Traits: 0x1240, Args: []arch.Arg{{Kind: 16, Len: -1}, {Kind: 57, Len: -1}, {Kind: 58, Len: -1}, {Kind: 12, Len: -1}}},
 	// rt_sigprocmask(enum, sigset_in, sigset_out, size) %signal
-	135: {Number: 135, Name: "rt_sigprocmask", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 14, Set: "sighow", Len: -1}, {Kind: 59, Len: 3}, {Kind: 60, Len: 3}, {Kind: 12, Len: -1}}},
+	135: {Number: 135, Name: "rt_sigprocmask", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 14, Set: "sighow", Len: -1}, {Kind: 59, Len: 3}, {Kind: 60, Len: 3}, {Kind: 12, Len: -1}}},
 	// rt_sigpending(sigset_out, size) %signal
-	136: {Number: 136, Name: "rt_sigpending", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 60, Len: 1}, {Kind: 12, Len: -1}}},
+	136: {Number: 136, Name: "rt_sigpending", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 60, Len: 1}, {Kind: 12, Len: -1}}},
 	// rt_sigtimedwait(sigset_in, siginfo_out, timespec_in, size) %signal
-	137: {Number: 137, Name: "rt_sigtimedwait", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 59, Len: 3}, {Kind: 55, Len: -1}, {Kind: 27, Len: -1}, {Kind: 12, Len: -1}}},
+	137: {Number: 137, Name: "rt_sigtimedwait", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 59, Len: 3}, {Kind: 55, Len: -1}, {Kind: 27, Len: -1}, {Kind: 12, Len: -1}}},
 	// rt_sigqueueinfo(pid, signal, siginfo_in) %process %signal
-	138: {Number: 138, Name: "rt_sigqueueinfo", Known: true, Traits: 0x600, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 16, Len: -1}, {Kind: 54, Len: -1}}},
+	138: {Number: 138, Name: "rt_sigqueueinfo", Known: true, Traits: 0x1800, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 16, Len: -1}, {Kind: 54, Len: -1}}},
 	// rt_sigreturn() %signal
-	139: {Number: 139, Name: "rt_sigreturn", Known: true, Traits: 0x400},
+	139: {Number: 139, Name: "rt_sigreturn", Known: true, Traits: 0x1000},
 	// setpriority(enum, int, int)
 	140: {Number: 140, Name: "setpriority", Known: true, Args: []arch.Arg{{Kind: 14, Set: "prio", Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
 	// getpriority(enum, int)
@@ -298,25 +298,25 @@ var arm64Calls = []arch.Syscall{
 	// reboot(int, int, enum, ptr)
 	142: {Number: 142, Name: "reboot", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 14, Set: "reboot", Len: -1}, {Kind: 18, Len: -1}}},
 	// setregid(int, int) %creds
-	143: {Number: 143, Name: "setregid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	143: {Number: 143, Name: "setregid", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
 	// setgid(int) %creds
-	144: {Number: 144, Name: "setgid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	144: {Number: 144, Name: "setgid", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
 	// setreuid(int, int) %creds
-	145: {Number: 145, Name: "setreuid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	145: {Number: 145, Name: "setreuid", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
 	// setuid(int) %creds
-	146: {Number: 146, Name: "setuid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	146: {Number: 146, Name: "setuid", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
 	// setresuid(int, int, int) %creds
-	147: {Number: 147, Name: "setresuid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	147: {Number: 147, Name: "setresuid", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
 	// getresuid(ptr, ptr, ptr) %creds
-	148: {Number: 148, Name: "getresuid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	148: {Number: 148, Name: "getresuid", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// setresgid(int, int, int) %creds
-	149: {Number: 149, Name: "setresgid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	149: {Number: 149, Name: "setresgid", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
 	// getresgid(ptr, ptr, ptr) %creds
-	150: {Number: 150, Name: "getresgid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	150: {Number: 150, Name: "getresgid", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// setfsuid(int) %creds
-	151: {Number: 151, Name: "setfsuid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	151: {Number: 151, Name: "setfsuid", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
 	// setfsgid(int) %creds
-	152: {Number: 152, Name: "setfsgid", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
+	152: {Number: 152, Name: "setfsgid", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 0, Len: -1}}},
 	// times(ptr)
 	153: {Number: 153, Name: "times", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}}},
 	// setpgid(pid, pid)
@@ -328,9 +328,9 @@ var arm64Calls = []arch.Syscall{
 	// setsid()
 	157: {Number: 157, Name: "setsid", Known: true},
 	// getgroups(int, ptr) %creds
-	158: {Number: 158, Name: "getgroups", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	158: {Number: 158, Name: "getgroups", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
 	// setgroups(int, ptr) %creds
-	159: {Number: 159, Name: "setgroups", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	159: {Number: 159, Name: "setgroups", Known: true, Traits: 0x800000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
 	// uname(utsname_out)
 	160: {Number: 160, Name: "uname", Known: true, Args: []arch.Arg{{Kind: 65, Len: -1}}},
 	// sethostname(bufin, size)
@@ -346,29 +346,29 @@ var arm64Calls = []arch.Syscall{
 	// umask(mode)
 	166: {Number: 166, Name: "umask", Known: true, Args: []arch.Arg{{Kind: 15, Len: -1}}},
 	// prctl(enum, long int, long int, long int, long int) !rename %creds
-	167: {Number: 167, Name: "prctl", Known: true, Traits: 0x200080, Dep: &arm64DepPrctl, Args: []arch.Arg{{Kind: 14, Set: "prctl", Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
+	167: {Number: 167, Name: "prctl", Known: true, Traits: 0x800080, Dep: &arm64DepPrctl, Args: []arch.Arg{{Kind: 14, Set: "prctl", Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
 	// getcpu(ptr, ptr, ptr)
 	168: {Number: 168, Name: "getcpu", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// gettimeofday(timeval_out, ptr) %clock
-	169: {Number: 169, Name: "gettimeofday", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 33, Len: -1}, {Kind: 18, Len: -1}}},
+	169: {Number: 169, Name: "gettimeofday", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 33, Len: -1}, {Kind: 18, Len: -1}}},
 	// settimeofday(timeval_in, ptr) %clock
-	170: {Number: 170, Name: "settimeofday", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 32, Len: -1}, {Kind: 18, Len: -1}}},
+	170: {Number: 170, Name: "settimeofday", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 32, Len: -1}, {Kind: 18, Len: -1}}},
 	// adjtimex(ptr) %clock
-	171: {Number: 171, Name: "adjtimex", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 18, Len: -1}}},
+	171: {Number: 171, Name: "adjtimex", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 18, Len: -1}}},
 	// getpid() %pure
-	172: {Number: 172, Name: "getpid", Known: true, Traits: 0x100000},
+	172: {Number: 172, Name: "getpid", Known: true, Traits: 0x400000},
 	// getppid() %pure
-	173: {Number: 173, Name: "getppid", Known: true, Traits: 0x100000},
+	173: {Number: 173, Name: "getppid", Known: true, Traits: 0x400000},
 	// getuid() %pure %creds
-	174: {Number: 174, Name: "getuid", Known: true, Traits: 0x300000},
+	174: {Number: 174, Name: "getuid", Known: true, Traits: 0xc00000},
 	// geteuid() %pure %creds
-	175: {Number: 175, Name: "geteuid", Known: true, Traits: 0x300000},
+	175: {Number: 175, Name: "geteuid", Known: true, Traits: 0xc00000},
 	// getgid() %pure %creds
-	176: {Number: 176, Name: "getgid", Known: true, Traits: 0x300000},
+	176: {Number: 176, Name: "getgid", Known: true, Traits: 0xc00000},
 	// getegid() %pure %creds
-	177: {Number: 177, Name: "getegid", Known: true, Traits: 0x300000},
+	177: {Number: 177, Name: "getegid", Known: true, Traits: 0xc00000},
 	// gettid() %pure
-	178: {Number: 178, Name: "gettid", Known: true, Traits: 0x100000},
+	178: {Number: 178, Name: "gettid", Known: true, Traits: 0x400000},
 	// sysinfo(sysinfo_out)
 	179: {Number: 179, Name: "sysinfo", Known: true, Args: []arch.Arg{{Kind: 66, Len: -1}}},
 	// mq_open(string, flags, mode, ptr)
@@ -384,67 +384,67 @@ var arm64Calls = []arch.Syscall{
 	// mq_getsetattr(int, ptr, ptr)
 	185: {Number: 185, Name: "mq_getsetattr", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// msgget(int, flags) %ipc
-	186: {Number: 186, Name: "msgget", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "ipcget", Len: -1}}},
+	186: {Number: 186, Name: "msgget", Known: true, Traits: 0x4000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "ipcget", Len: -1}}},
 	// msgctl(int, flags, ptr) %ipc
-	187: {Number: 187, Name: "msgctl", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "msgctl", Len: -1}, {Kind: 18, Len: -1}}},
+	187: {Number: 187, Name: "msgctl", Known: true, Traits: 0x4000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "msgctl", Len: -1}, {Kind: 18, Len: -1}}},
 	// msgrcv(int, ptr, size, long int, flags) %ipc
-	188: {Number: 188, Name: "msgrcv", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 13, Set: "msgflg", Len: -1}}},
+	188: {Number: 188, Name: "msgrcv", Known: true, Traits: 0x4000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 13, Set: "msgflg", Len: -1}}},
 	// msgsnd(int, ptr, size, flags) %ipc
-	189: {Number: 189, Name: "msgsnd", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "msgflg", Len: -1}}},
+	189: {Number: 189, Name: "msgsnd", Known: true, Traits: 0x4000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "msgflg", Len: -1}}},
 	// semget(int, int, flags) %ipc
-	190: {Number: 190, Name: "semget", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 13, Set: "ipcget", Len: -1}}},
+	190: {Number: 190, Name: "semget", Known: true, Traits: 0x4000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 13, Set: "ipcget", Len: -1}}},
 	// semctl(int, int, flags, ptr) %ipc
-	191: {Number: 191, Name: "semctl", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 13, Set: "semctl", Len: -1}, {Kind: 18, Len: -1}}},
+	191: {Number: 191, Name: "semctl", Known: true, Traits: 0x4000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 13, Set: "semctl", Len: -1}, {Kind: 18, Len: -1}}},
 	// semtimedop(int, ptr, int, ptr) %ipc
-	192: {Number: 192, Name: "semtimedop", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
+	192: {Number: 192, Name: "semtimedop", Known: true, Traits: 0x4000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
 	// semop(int, ptr, int) %ipc
-	193: {Number: 193, Name: "semop", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	193: {Number: 193, Name: "semop", Known: true, Traits: 0x4000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
 	// shmget(int, size, flags) %ipc
-	194: {Number: 194, Name: "shmget", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "ipcget", Len: -1}}},
+	194: {Number: 194, Name: "shmget", Known: true, Traits: 0x4000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "ipcget", Len: -1}}},
 	// shmctl(int, flags, ptr) %ipc
-	195: {Number: 195, Name: "shmctl", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "shmctl", Len: -1}, {Kind: 18, Len: -1}}},
+	195: {Number: 195, Name: "shmctl", Known: true, Traits: 0x4000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 13, Set: "shmctl", Len: -1}, {Kind: 18, Len: -1}}},
 	// shmat(int, ptr, flags) %ipc
-	196: {Number: 196, Name: "shmat", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 13, Set: "shmat", Len: -1}}},
+	196: {Number: 196, Name: "shmat", Known: true, Traits: 0x4000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 13, Set: "shmat", Len: -1}}},
 	// shmdt(ptr) %ipc
-	197: {Number: 197, Name: "shmdt", Known: true, Traits: 0x1000, Args: []arch.Arg{{Kind: 18, Len: -1}}},
+	197: {Number: 197, Name: "shmdt", Known: true, Traits: 0x4000, Args: []arch.Arg{{Kind: 18, Len: -1}}},
 	// socket(enum, flags, int) %net
-	198: {Number: 198, Name: "socket", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 14, Set: "af", Len: -1}, {Kind: 13, Set: "socktype", Len: -1}, {Kind: 0, Len: -1}}},
+	198: {Number: 198, Name: "socket", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 14, Set: "af", Len: -1}, {Kind: 13, Set: "socktype", Len: -1}, {Kind: 0, Len: -1}}},
 	// socketpair(enum, flags, int, fds2_out) %net
-	199: {Number: 199, Name: "socketpair", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 14, Set: "af", Len: -1}, {Kind: 13, Set: "socktype", Len: -1}, {Kind: 0, Len: -1}, {Kind: 26, Len: -1}}},
+	199: {Number: 199, Name: "socketpair", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 14, Set: "af", Len: -1}, {Kind: 13, Set: "socktype", Len: -1}, {Kind: 0, Len: -1}, {Kind: 26, Len: -1}}},
 	// bind(fd, sockaddr, size) %net
-	200: {Number: 200, Name: "bind", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 11, Len: 2}, {Kind: 12, Len: -1}}},
+	200: {Number: 200, Name: "bind", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 11, Len: 2}, {Kind: 12, Len: -1}}},
 	// listen(fd, int) %net
-	201: {Number: 201, Name: "listen", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}}},
+	201: {Number: 201, Name: "listen", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}}},
 	// accept(fd, sockaddr_out, ptr) %net
-	202: {Number: 202, Name: "accept", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 22, Len: 2}, {Kind: 18, Len: -1}}},
+	202: {Number: 202, Name: "accept", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 22, Len: 2}, {Kind: 18, Len: -1}}},
 	// connect(fd, sockaddr, size) %net
-	203: {Number: 203, Name: "connect", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 11, Len: 2}, {Kind: 12, Len: -1}}},
+	203: {Number: 203, Name: "connect", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 11, Len: 2}, {Kind: 12, Len: -1}}},
 	// getsockname(fd, sockaddr_out, ptr) %net
-	204: {Number: 204, Name: "getsockname", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 22, Len: 2}, {Kind: 18, Len: -1}}},
+	204: {Number: 204, Name: "getsockname", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 22, Len: 2}, {Kind: 18, Len: -1}}},
 	// getpeername(fd, sockaddr_out, ptr) %net
-	205: {Number: 205, Name: "getpeername", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 22, Len: 2}, {Kind: 18, Len: -1}}},
+	205: {Number: 205, Name: "getpeername", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 22, Len: 2}, {Kind: 18, Len: -1}}},
 	// sendto(fd, bufin, size, flags, sockaddr, size) %net
-	206: {Number: 206, Name: "sendto", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 5, Len: 2}, {Kind: 12, Len: -1}, {Kind: 13, Set: "msg", Len: -1}, {Kind: 11, Len: 5}, {Kind: 12, Len: -1}}},
+	206: {Number: 206, Name: "sendto", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 5, Len: 2}, {Kind: 12, Len: -1}, {Kind: 13, Set: "msg", Len: -1}, {Kind: 11, Len: 5}, {Kind: 12, Len: -1}}},
 	// recvfrom(fd, bufout, size, flags, sockaddr_out, ptr) %net
-	207: {Number: 207, Name: "recvfrom", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 6, Len: 2}, {Kind: 12, Len: -1}, {Kind: 13, Set: "msg", Len: -1}, {Kind: 22, Len: 5}, {Kind: 18, Len: -1}}},
+	207: {Number: 207, Name: "recvfrom", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 6, Len: 2}, {Kind: 12, Len: -1}, {Kind: 13, Set: "msg", Len: -1}, {Kind: 22, Len: 5}, {Kind: 18, Len: -1}}},
 	// setsockopt(fd, enum, int, bufin, size) %net
-	208: {Number: 208, Name: "setsockopt", Known: true, Traits: 0x100, Dep: &arm64DepSetsockopt, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "sollevel", Len: -1}, {Kind: 0, Len: -1}, {Kind: 5, Len: 4}, {Kind: 12, Len: -1}}},
+	208: {Number: 208, Name: "setsockopt", Known: true, Traits: 0x400, Dep: &arm64DepSetsockopt, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "sollevel", Len: -1}, {Kind: 0, Len: -1}, {Kind: 5, Len: 4}, {Kind: 12, Len: -1}}},
 	// getsockopt(fd, enum, int, ptr, ptr) %net
-	209: {Number: 209, Name: "getsockopt", Known: true, Traits: 0x100, Dep: &arm64DepGetsockopt, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "sollevel", Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	209: {Number: 209, Name: "getsockopt", Known: true, Traits: 0x400, Dep: &arm64DepGetsockopt, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "sollevel", Len: -1}, {Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// shutdown(fd, enum) %net
-	210: {Number: 210, Name: "shutdown", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "shutdown", Len: -1}}},
+	210: {Number: 210, Name: "shutdown", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 14, Set: "shutdown", Len: -1}}},
 	// sendmsg(fd, msgin, flags) %net
-	211: {Number: 211, Name: "sendmsg", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 9, Len: -1}, {Kind: 13, Set: "msg", Len: -1}}},
+	211: {Number: 211, Name: "sendmsg", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 9, Len: -1}, {Kind: 13, Set: "msg", Len: -1}}},
 	// recvmsg(fd, msgout, flags) %net
-	212: {Number: 212, Name: "recvmsg", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 10, Len: -1}, {Kind: 13, Set: "msg", Len: -1}}},
+	212: {Number: 212, Name: "recvmsg", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 10, Len: -1}, {Kind: 13, Set: "msg", Len: -1}}},
 	// readahead(fd, off, size)
 	213: {Number: 213, Name: "readahead", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 21, Len: -1}, {Kind: 12, Len: -1}}},
 	// brk(ptr) %memory
-	214: {Number: 214, Name: "brk", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}}},
+	214: {Number: 214, Name: "brk", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}}},
 	// munmap(ptr, size) %memory
-	215: {Number: 215, Name: "munmap", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	215: {Number: 215, Name: "munmap", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
 	// mremap(ptr, size, size, long flags, ptr) %memory
-	216: {Number: 216, Name: "mremap", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "mremap", Len: -1, Long: true}, {Kind: 18, Len: -1}}},
+	216: {Number: 216, Name: "mremap", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "mremap", Len: -1, Long: true}, {Kind: 18, Len: -1}}},
 	// add_key(string, string, bufin, size, int)
 	217: {Number: 217, Name: "add_key", Known: true, Args: []arch.Arg{{Kind: 4, Len: -1}, {Kind: 4, Len: -1}, {Kind: 5, Len: 3}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}}},
 	// request_key(string, string, string, int)
@@ -452,11 +452,11 @@ var arm64Calls = []arch.Syscall{
 	// keyctl(int, long int, long int, long int, long int)
 	219: {Number: 219, Name: "keyctl", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
 	// clone(long flags, ptr, ptr, ptr, ptr) !fork !clone-flags %process
-	220: {Number: 220, Name: "clone", Known: true, Traits: 0x206, Args: []arch.Arg{{Kind: 13, Set: "clone", Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	220: {Number: 220, Name: "clone", Known: true, Traits: 0x806, Args: []arch.Arg{{Kind: 13, Set: "clone", Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// execve(path, argv, envp) !exec %process
-	221: {Number: 221, Name: "execve", Known: true, Traits: 0x201, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 19, Len: -1}, {Kind: 20, Len: -1}}},
+	221: {Number: 221, Name: "execve", Known: true, Traits: 0x801, Args: []arch.Arg{{Kind: 3, Len: -1}, {Kind: 19, Len: -1}, {Kind: 20, Len: -1}}},
 	// mmap(ptr, size, long flags, long flags, fd, off) %memory
-	222: {Number: 222, Name: "mmap", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "prot", Len: -1, Long: true}, {Kind: 13, Set: "mmap", Len: -1, Long: true}, {Kind: 1, Len: -1}, {Kind: 21, Len: -1}}},
+	222: {Number: 222, Name: "mmap", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "prot", Len: -1, Long: true}, {Kind: 13, Set: "mmap", Len: -1, Long: true}, {Kind: 1, Len: -1}, {Kind: 21, Len: -1}}},
 	// fadvise64(fd, off, size, enum)
 	223: {Number: 223, Name: "fadvise64", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 21, Len: -1}, {Kind: 12, Len: -1}, {Kind: 14, Set: "fadvise", Len: -1}}},
 	// swapon(path, int)
@@ -464,43 +464,43 @@ var arm64Calls = []arch.Syscall{
 	// swapoff(path)
 	225: {Number: 225, Name: "swapoff", Known: true, Args: []arch.Arg{{Kind: 3, Len: -1}}},
 	// mprotect(ptr, size, long flags) %memory
-	226: {Number: 226, Name: "mprotect", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "prot", Len: -1, Long: true}}},
+	226: {Number: 226, Name: "mprotect", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "prot", Len: -1, Long: true}}},
 	// msync(ptr, size, flags) %memory
-	227: {Number: 227, Name: "msync", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "msync", Len: -1}}},
+	227: {Number: 227, Name: "msync", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "msync", Len: -1}}},
 	// mlock(ptr, size) %memory
-	228: {Number: 228, Name: "mlock", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	228: {Number: 228, Name: "mlock", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
 	// munlock(ptr, size) %memory
-	229: {Number: 229, Name: "munlock", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
+	229: {Number: 229, Name: "munlock", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
 	// mlockall(flags) %memory
-	230: {Number: 230, Name: "mlockall", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 13, Set: "mlockall", Len: -1}}},
+	230: {Number: 230, Name: "mlockall", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 13, Set: "mlockall", Len: -1}}},
 	// munlockall() %memory
-	231: {Number: 231, Name: "munlockall", Known: true, Traits: 0x800},
+	231: {Number: 231, Name: "munlockall", Known: true, Traits: 0x2000},
 	// mincore(ptr, size, ptr) %memory
-	232: {Number: 232, Name: "mincore", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 18, Len: -1}}},
+	232: {Number: 232, Name: "mincore", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 18, Len: -1}}},
 	// madvise(ptr, size, enum) %memory
-	233: {Number: 233, Name: "madvise", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 14, Set: "madvise", Len: -1}}},
+	233: {Number: 233, Name: "madvise", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 14, Set: "madvise", Len: -1}}},
 	// remap_file_pages(ptr, size, long flags, long int, long flags) %memory
-	234: {Number: 234, Name: "remap_file_pages", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "prot", Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 13, Set: "mmap", Len: -1, Long: true}}},
+	234: {Number: 234, Name: "remap_file_pages", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "prot", Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 13, Set: "mmap", Len: -1, Long: true}}},
 	// mbind(ptr, size, long int, ptr, long int, int) %memory
-	235: {Number: 235, Name: "mbind", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1}}},
+	235: {Number: 235, Name: "mbind", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1}}},
 	// get_mempolicy(ptr, ptr, long int, ptr, long int) %memory
-	236: {Number: 236, Name: "get_mempolicy", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}}},
+	236: {Number: 236, Name: "get_mempolicy", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}}},
 	// set_mempolicy(int, ptr, long int) %memory
-	237: {Number: 237, Name: "set_mempolicy", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}}},
+	237: {Number: 237, Name: "set_mempolicy", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}}},
 	// migrate_pages(pid, long int, ptr, ptr) %memory
-	238: {Number: 238, Name: "migrate_pages", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	238: {Number: 238, Name: "migrate_pages", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// move_pages(pid, long int, ptr, ptr, ptr, int) %memory
-	239: {Number: 239, Name: "move_pages", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	239: {Number: 239, Name: "move_pages", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
 	// rt_tgsigqueueinfo(pid, pid, signal, siginfo_in) %process %signal
-	240: {Number: 240, Name: "rt_tgsigqueueinfo", Known: true, Traits: 0x600, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 17, Len: -1}, {Kind: 16, Len: -1}, {Kind: 54, Len: -1}}},
+	240: {Number: 240, Name: "rt_tgsigqueueinfo", Known: true, Traits: 0x1800, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 17, Len: -1}, {Kind: 16, Len: -1}, {Kind: 54, Len: -1}}},
 	// perf_event_open(ptr, pid, int, fd, long int)
 	241: {Number: 241, Name: "perf_event_open", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 17, Len: -1}, {Kind: 0, Len: -1}, {Kind: 1, Len: -1}, {Kind: 0, Len: -1, Long: true}}},
 	// accept4(fd, sockaddr_out, ptr, flags) %net
-	242: {Number: 242, Name: "accept4", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 22, Len: 2}, {Kind: 18, Len: -1}, {Kind: 13, Set: "sockflags", Len: -1}}},
+	242: {Number: 242, Name: "accept4", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 22, Len: 2}, {Kind: 18, Len: -1}, {Kind: 13, Set: "sockflags", Len: -1}}},
 	// recvmmsg(fd, ptr, int, flags, ptr) %net
-	243: {Number: 243, Name: "recvmmsg", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 13, Set: "msg", Len: -1}, {Kind: 18, Len: -1}}},
+	243: {Number: 243, Name: "recvmmsg", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 13, Set: "msg", Len: -1}, {Kind: 18, Len: -1}}},
 	// wait4(pid, wstatus_out, flags, ptr) %process
-	260: {Number: 260, Name: "wait4", Known: true, Traits: 0x200, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 56, Len: -1}, {Kind: 13, Set: "wait", Len: -1}, {Kind: 18, Len: -1}}},
+	260: {Number: 260, Name: "wait4", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 56, Len: -1}, {Kind: 13, Set: "wait", Len: -1}, {Kind: 18, Len: -1}}},
 	// prlimit64(pid, enum, rlimit64_in, rlimit64_out)
 	261: {Number: 261, Name: "prlimit64", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 14, Set: "rlimit", Len: -1}, {Kind: 63, Len: -1}, {Kind: 64, Len: -1}}},
 	// fanotify_init(flags, flags)
@@ -512,13 +512,13 @@ var arm64Calls = []arch.Syscall{
 	// open_by_handle_at(fd, ptr, flags)
 	265: {Number: 265, Name: "open_by_handle_at", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 13, Set: "open", Len: -1}}},
 	// clock_adjtime(enum, ptr) %clock
-	266: {Number: 266, Name: "clock_adjtime", Known: true, Traits: 0x80000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 18, Len: -1}}},
+	266: {Number: 266, Name: "clock_adjtime", Known: true, Traits: 0x200000, Args: []arch.Arg{{Kind: 14, Set: "clockid", Len: -1}, {Kind: 18, Len: -1}}},
 	// syncfs(fd)
 	267: {Number: 267, Name: "syncfs", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}}},
 	// setns(fd, flags) %process
-	268: {Number: 268, Name: "setns", Known: true, Traits: 0x200, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 13, Set: "ns", Len: -1}}},
+	268: {Number: 268, Name: "setns", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 13, Set: "ns", Len: -1}}},
 	// sendmmsg(fd, ptr, int, flags) %net
-	269: {Number: 269, Name: "sendmmsg", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 13, Set: "msg", Len: -1}}},
+	269: {Number: 269, Name: "sendmmsg", Known: true, Traits: 0x400, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 13, Set: "msg", Len: -1}}},
 	// process_vm_readv(pid, iovout, long int, ptr, long int, long int)
 	270: {Number: 270, Name: "process_vm_readv", Known: true, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 8, Len: 2}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
 	// process_vm_writev(pid, iovin, long int, ptr, long int, long int)
@@ -542,13 +542,13 @@ var arm64Calls = []arch.Syscall{
 	// bpf(enum, ptr, size)
 	280: {Number: 280, Name: "bpf", Known: true, Args: []arch.Arg{{Kind: 14, Set: "bpf", Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
 	// execveat(dirfd, path, argv, envp, flags) !exec %process
-	281: {Number: 281, Name: "execveat", Known: true, Traits: 0x201, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 19, Len: -1}, {Kind: 20, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
+	281: {Number: 281, Name: "execveat", Known: true, Traits: 0x801, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 19, Len: -1}, {Kind: 20, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
 	// userfaultfd(flags)
 	282: {Number: 282, Name: "userfaultfd", Known: true, Args: []arch.Arg{{Kind: 13, Set: "userfaultfd", Len: -1}}},
 	// membarrier(enum, int, int)
 	283: {Number: 283, Name: "membarrier", Known: true, Args: []arch.Arg{{Kind: 14, Set: "membarrier", Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
 	// mlock2(ptr, size, flags) %memory
-	284: {Number: 284, Name: "mlock2", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "mlock2", Len: -1}}},
+	284: {Number: 284, Name: "mlock2", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "mlock2", Len: -1}}},
 	// copy_file_range(fd, ptr, fd, ptr, size, int)
 	285: {Number: 285, Name: "copy_file_range", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}}},
 	// preadv2(fd, iovout, long int, off, off, flags)
@@ -556,21 +556,21 @@ var arm64Calls = []arch.Syscall{
 	// pwritev2(fd, iovin, long int, off, off, flags)
 	287: {Number: 287, Name: "pwritev2", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 7, Len: 2}, {Kind: 0, Len: -1, Long: true}, {Kind: 21, Len: -1}, {Kind: 21, Len: -1}, {Kind: 13, Set: "rwf", Len: -1}}},
 	// pkey_mprotect(ptr, size, long flags, int) %memory
-	288: {Number: 288, Name: "pkey_mprotect", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "prot", Len: -1, Long: true}, {Kind: 0, Len: -1}}},
+	288: {Number: 288, Name: "pkey_mprotect", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 13, Set: "prot", Len: -1, Long: true}, {Kind: 0, Len: -1}}},
 	// pkey_alloc(long int, long int)
 	289: {Number: 289, Name: "pkey_alloc", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
 	// pkey_free(int)
 	290: {Number: 290, Name: "pkey_free", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}}},
 	// statx(dirfd, path, flags, flags, statx_out) %fstat
-	291: {Number: 291, Name: "statx", Known: true, Traits: 0x8000, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "statx_at", Len: -1}, {Kind: 13, Set: "statx", Len: -1}, {Kind: 25, Len: -1}}},
-	// io_pgetevents(long int, long int, long int, ptr, ptr, ptr)
-	292: {Number: 292, Name: "io_pgetevents", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
+	291: {Number: 291, Name: "statx", Known: true, Traits: 0x20000, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "statx_at", Len: -1}, {Kind: 13, Set: "statx", Len: -1}, {Kind: 25, Len: -1}}},
+	// io_pgetevents(long int, long int, long int, ptr, ptr, ptr) !sigmask
+	292: {Number: 292, Name: "io_pgetevents", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}}},
 	// rseq(ptr, size, int, int)
 	293: {Number: 293, Name: "rseq", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
 	// kexec_file_load(fd, fd, size, bufin, long int)
 	294: {Number: 294, Name: "kexec_file_load", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 1, Len: -1}, {Kind: 12, Len: -1}, {Kind: 5, Len: 2}, {Kind: 0, Len: -1, Long: true}}},
 	// pidfd_send_signal(fd, signal, ptr, int) %process %signal
-	424: {Number: 424, Name: "pidfd_send_signal", Known: true, Traits: 0x600, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 16, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
+	424: {Number: 424, Name: "pidfd_send_signal", Known: true, Traits: 0x1800, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 16, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
 	// io_uring_setup(int, ptr)
 	425: {Number: 425, Name: "io_uring_setup", Known: true, Args: []arch.Arg{{Kind: 0, Len: -1}, {Kind: 18, Len: -1}}},
 	// io_uring_enter(fd, int, int, flags, ptr, size)
@@ -590,21 +590,21 @@ var arm64Calls = []arch.Syscall{
 	// fspick(dirfd, path, flags)
 	433: {Number: 433, Name: "fspick", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "fspick", Len: -1}}},
 	// pidfd_open(pid, flags) %process
-	434: {Number: 434, Name: "pidfd_open", Known: true, Traits: 0x200, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 13, Set: "pidfd", Len: -1}}},
+	434: {Number: 434, Name: "pidfd_open", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 17, Len: -1}, {Kind: 13, Set: "pidfd", Len: -1}}},
 	// clone3(clone_args_in, size) !fork !clone-args %process
-	435: {Number: 435, Name: "clone3", Known: true, Traits: 0x20a, Args: []arch.Arg{{Kind: 68, Len: 1}, {Kind: 12, Len: -1}}},
+	435: {Number: 435, Name: "clone3", Known: true, Traits: 0x80a, Args: []arch.Arg{{Kind: 68, Len: 1}, {Kind: 12, Len: -1}}},
 	// close_range(fd, fd, flags)
 	436: {Number: 436, Name: "close_range", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 1, Len: -1}, {Kind: 13, Set: "close_range", Len: -1}}},
 	// openat2(dirfd, path, open_how_in, size)
 	437: {Number: 437, Name: "openat2", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 67, Len: 3}, {Kind: 12, Len: -1}}},
 	// pidfd_getfd(fd, int, int) %process
-	438: {Number: 438, Name: "pidfd_getfd", Known: true, Traits: 0x200, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
+	438: {Number: 438, Name: "pidfd_getfd", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
 	// faccessat2(dirfd, path, flags, flags)
 	439: {Number: 439, Name: "faccessat2", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "access", Len: -1}, {Kind: 13, Set: "faccessat", Len: -1}}},
 	// process_madvise(fd, ptr, long int, enum, int) %memory
-	440: {Number: 440, Name: "process_madvise", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 14, Set: "madvise", Len: -1}, {Kind: 0, Len: -1}}},
-	// epoll_pwait2(fd, epoll_events_out, int, timespec64_in, sigset_in, size)
-	441: {Number: 441, Name: "epoll_pwait2", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 50, Len: -1}, {Kind: 0, Len: -1}, {Kind: 29, Len: -1}, {Kind: 59, Len: 5}, {Kind: 12, Len: -1}}},
+	440: {Number: 440, Name: "process_madvise", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 14, Set: "madvise", Len: -1}, {Kind: 0, Len: -1}}},
+	// epoll_pwait2(fd, epoll_events_out, int, timespec64_in, sigset_in, size) !sigmask
+	441: {Number: 441, Name: "epoll_pwait2", Known: true, Traits: 0x100, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 50, Len: -1}, {Kind: 0, Len: -1}, {Kind: 29, Len: -1}, {Kind: 59, Len: 5}, {Kind: 12, Len: -1}}},
 	// mount_setattr(dirfd, path, flags, ptr, size)
 	442: {Number: 442, Name: "mount_setattr", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "at", Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
 	// quotactl_fd(fd, int, int, ptr)
@@ -616,19 +616,19 @@ var arm64Calls = []arch.Syscall{
 	// landlock_restrict_self(fd, int)
 	446: {Number: 446, Name: "landlock_restrict_self", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}}},
 	// memfd_secret(flags) %memory
-	447: {Number: 447, Name: "memfd_secret", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 13, Set: "cloexec", Len: -1}}},
+	447: {Number: 447, Name: "memfd_secret", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 13, Set: "cloexec", Len: -1}}},
 	// process_mrelease(fd, int)
 	448: {Number: 448, Name: "process_mrelease", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 0, Len: -1}}},
 	// futex_waitv(ptr, int, int, timespec64_in, enum)
 	449: {Number: 449, Name: "futex_waitv", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}, {Kind: 29, Len: -1}, {Kind: 14, Set: "clockid", Len: -1}}},
 	// set_mempolicy_home_node(ptr, size, long int, long int) %memory
-	450: {Number: 450, Name: "set_mempolicy_home_node", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
+	450: {Number: 450, Name: "set_mempolicy_home_node", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1, Long: true}}},
 	// cachestat(fd, ptr, ptr, int)
 	451: {Number: 451, Name: "cachestat", Known: true, Args: []arch.Arg{{Kind: 1, Len: -1}, {Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
 	// fchmodat2(dirfd, path, mode, flags)
 	452: {Number: 452, Name: "fchmodat2", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 15, Len: -1}, {Kind: 13, Set: "at", Len: -1}}},
 	// map_shadow_stack(ptr, size, int) %memory
-	453: {Number: 453, Name: "map_shadow_stack", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}}},
+	453: {Number: 453, Name: "map_shadow_stack", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1}}},
 	// futex_wake(ptr, long int, int, int)
 	454: {Number: 454, Name: "futex_wake", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 0, Len: -1, Long: true}, {Kind: 0, Len: -1}, {Kind: 0, Len: -1}}},
 	// futex_wait(ptr, long int, long int, int, timespec64_in, enum)
@@ -646,7 +646,7 @@ var arm64Calls = []arch.Syscall{
 	// lsm_list_modules(ptr, ptr, int)
 	461: {Number: 461, Name: "lsm_list_modules", Known: true, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 18, Len: -1}, {Kind: 0, Len: -1}}},
 	// mseal(ptr, size, long int) %memory
-	462: {Number: 462, Name: "mseal", Known: true, Traits: 0x800, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1, Long: true}}},
+	462: {Number: 462, Name: "mseal", Known: true, Traits: 0x2000, Args: []arch.Arg{{Kind: 18, Len: -1}, {Kind: 12, Len: -1}, {Kind: 0, Len: -1, Long: true}}},
 	// setxattrat(dirfd, path, flags, string, ptr, size)
 	463: {Number: 463, Name: "setxattrat", Known: true, Args: []arch.Arg{{Kind: 2, Len: -1}, {Kind: 3, Len: -1}, {Kind: 13, Set: "at", Len: -1}, {Kind: 4, Len: -1}, {Kind: 18, Len: -1}, {Kind: 12, Len: -1}}},
 	// getxattrat(dirfd, path, flags, string, ptr, size)

@@ -1,0 +1,204 @@
+package tracer
+
+import (
+	"bufio"
+	"bytes"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ktrace-linux/ktrace/arch"
+	"github.com/ktrace-linux/ktrace/format"
+)
+
+// sigShareSource is a C program whose signal dispositions the tracer
+// must learn from /proc: it catches SIGURG with SA_RESETHAND, says
+// "ready" and waits for a byte on stdin (the tracer attaches meanwhile,
+// and never sees the handler installed). Then it forks argv[1] children
+// before any signal, each of which forks a grandchild and waits for it
+// (a SIGCHLD each), and waits for them (SIGCHLD). Last it forks one more
+// child; the parent sends itself SIGURG (caught, resetting the handler),
+// lets the child do the same twice (caught, then default), waits for it
+// and sends itself SIGURG again (default: ignored). It exits 0, 2 on a
+// failure, 3 when a handler ran a number of times other than once.
+const sigShareSource = `
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t caught;
+static void on_urg(int s) { (void)s; caught++; }
+
+/* kill(2) itself: raise(3) blocks every signal around its call. */
+static void urg(void) { syscall(SYS_kill, getpid(), SIGURG); }
+
+int main(int argc, char **argv) {
+	struct sigaction sa;
+	char c;
+	int p[2], st, i, n = atoi(argv[1]);
+	pid_t pid;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_urg;
+	sa.sa_flags = SA_RESETHAND;
+	if (sigaction(SIGURG, &sa, NULL) != 0 || write(1, "ready\n", 6) != 6 || read(0, &c, 1) != 1)
+		return 2;
+	for (i = 0; i < n; i++) {
+		if ((pid = fork()) < 0)
+			return 2;
+		if (pid == 0) {
+			pid_t g = fork();
+			if (g < 0)
+				_exit(2);
+			if (g == 0)
+				_exit(0);
+			_exit(waitpid(g, &st, 0) == g && st == 0 ? 0 : 2);
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (wait(&st) < 0 || st != 0)
+			return 2;
+	if (pipe(p) != 0 || (pid = fork()) < 0)
+		return 2;
+	if (pid == 0) {
+		if (read(p[0], &c, 1) != 1)
+			_exit(2);
+		urg();
+		urg();
+		_exit(caught == 1 ? 0 : 3);
+	}
+	urg();
+	if (write(p[1], &c, 1) != 1 || waitpid(pid, &st, 0) != pid || st != 0)
+		return 2;
+	urg();
+	return caught == 1 ? 0 : 3;
+}
+`
+
+// TestSignalDispositionsShared checks that processes forked from one
+// another share what /proc said of their signal dispositions until one
+// may have changed them (sigstate.go): the tree of sigShare reads /proc
+// once for all its SIGCHLDs, where each child read it before; and a
+// handler reset by its first signal is seen reset in the process that
+// took it, and still installed in the child forked before, then reset
+// there too. Every PSIG must say what the process did with the signal.
+func TestSignalDispositionsShared(t *testing.T) {
+	canPtrace(t)
+	const children = 8
+	bin := buildC(t, t.TempDir(), "sigShare", sigShareSource)
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	cmd := exec.Command(bin, strconv.Itoa(children))
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	}()
+	if line, err := bufio.NewReader(stdout).ReadString('\n'); line != "ready\n" {
+		t.Fatalf("sigShare said %q (%v), want ready", line, err)
+	}
+	var buf bytes.Buffer
+	w := format.NewWriter(&buf)
+	if err := WriteStart(w); err != nil {
+		t.Fatal(err)
+	}
+	tr, err := New(w, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.AttachAll([]int{cmd.Process.Pid}, Settings{Facilities: DefaultFacilities, Inherit: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stdin.Write([]byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.Run(nil); err != nil {
+		t.Fatal(err)
+	}
+	parent := int32(cmd.Process.Pid)
+	var exit uint32
+	type psig struct {
+		pid    int32
+		sig    unix.Signal
+		action format.SigAction
+	}
+	var sigs []psig
+	eachRecord(t, buf.Bytes(), func(rec *format.Record, _ *arch.Table) {
+		switch rec.Type {
+		case format.TypePsig:
+			p, err := rec.Psig()
+			if err != nil {
+				t.Fatal(err)
+			}
+			sigs = append(sigs, psig{rec.PID, unix.Signal(p.Signal), p.Action})
+		case format.TypeExit:
+			if rec.PID == parent {
+				e, err := rec.Exit()
+				if err != nil {
+					t.Fatal(err)
+				}
+				exit = e.Status
+			}
+		}
+	})
+	if ws := unix.WaitStatus(exit); !ws.Exited() || ws.ExitStatus() != 0 {
+		t.Fatalf("sigShare ended with status %#x, want exit 0", exit)
+	}
+	chld := map[int32]int{}
+	urg := map[int32][]format.SigAction{}
+	for _, s := range sigs {
+		switch s.sig {
+		case unix.SIGCHLD:
+			chld[s.pid]++
+			if s.action != format.SigDefault {
+				t.Errorf("process %d: SIGCHLD %v, want default", s.pid, s.action)
+			}
+		case unix.SIGURG:
+			urg[s.pid] = append(urg[s.pid], s.action)
+		default:
+			t.Errorf("process %d: unexpected %v", s.pid, s.sig)
+		}
+	}
+	// A SIGCHLD each for the children; the parent's may merge, as
+	// pending signals do, but the last child's comes alone.
+	if len(chld) != children+1 || chld[parent] < 2 {
+		t.Errorf("SIGCHLD records by process: %v, want one in each of %d children and two or more in the parent %d", chld, children, parent)
+	}
+	for pid, n := range chld {
+		if pid != parent && n != 1 {
+			t.Errorf("process %d: %d SIGCHLD, want 1", pid, n)
+		}
+	}
+	want := []format.SigAction{format.SigCaught, format.SigDefault}
+	if len(urg) != 2 || len(urg[parent]) == 0 {
+		t.Fatalf("SIGURG records by process: %v, want %v in the parent %d and one child", urg, want, parent)
+	}
+	for pid, got := range urg {
+		if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+			t.Errorf("process %d: SIGURG %v, want %v", pid, got, want)
+		}
+	}
+	// One read for the tree, whose dispositions then serve the first
+	// SIGURG of the parent and of the last child; one for the child's
+	// second SIGURG, one for the parent's SIGCHLD after its handler was
+	// reset (its second SIGURG knows then).
+	if tr.sigReads > 3 {
+		t.Errorf("%d reads of /proc for signal state, want at most 3", tr.sigReads)
+	}
+}
