@@ -61,8 +61,10 @@ func frameKey(h []byte) uint32 { return crc32.Checksum(h[8:16], castagnoli()) }
 
 // headCheck returns the head check of a version 2 record whose length
 // and type-and-flags byte are head.
-func headCheck(key uint32, head []byte) byte {
-	c := crc32.Update(key, castagnoli(), head)
+func headCheck(key uint32, head []byte) byte { return foldCheck(crc32.Update(key, castagnoli(), head)) }
+
+// foldCheck folds the CRC of a record's head into its head check.
+func foldCheck(c uint32) byte {
 	return byte(c ^ c>>8 ^ c>>16 ^ c>>24)
 }
 
@@ -80,13 +82,29 @@ func contextOf(h *Header) context {
 
 // frameWriter is the state of the frame a version 2 Writer fills.
 type frameWriter struct {
-	start int    // offset of the frame header in the buffer, -1: none open
-	base  int64  // base time
-	key   uint32 // record CRC seed
+	start int          // offset of the frame header in the buffer, -1: none open
+	base  int64        // base time
+	key   uint32       // record CRC seed
+	tab   *crc32.Table // castagnoli(), at hand for every record
 	ctxs  map[context]uint32
 	last  context // context of the last record, a cache of ctxs
 	lastN uint32
 	n     uint32 // contexts defined
+	// recent caches ctxs by thread id (low bits): a record's thread is
+	// often not the last one's (a process tree) but was seen lately in
+	// the frame. An entry is valid while its frame number is serial.
+	recent [recentContexts]recentContext
+	serial uint32 // frames opened
+}
+
+// recentContexts is the size of frameWriter.recent, a power of 2.
+const recentContexts = 64
+
+// recentContext is an entry of frameWriter.recent.
+type recentContext struct {
+	c      context
+	n      uint32
+	serial uint32
 }
 
 // openFrame appends the header of a new frame whose base time is t.
@@ -98,12 +116,17 @@ func (w *Writer) openFrame(t int64) {
 	w.buf = le.AppendUint64(w.buf, uint64(t))
 	w.buf = append(w.buf, 0, 0, 0, 0)
 	f.key = frameKey(w.buf[f.start:])
+	f.tab = castagnoli()
 	if f.ctxs == nil {
 		f.ctxs = make(map[context]uint32)
 	} else {
 		clear(f.ctxs)
 	}
 	f.n = 0
+	if f.serial++; f.serial == 0 { // wrapped: no entry may look current
+		f.recent = [recentContexts]recentContext{}
+		f.serial = 1
+	}
 }
 
 // sealFrame writes the length and check of the open frame, if any, and
@@ -129,6 +152,11 @@ func (w *Writer) context(h *Header) (uint32, bool) {
 		return f.lastN, false
 	}
 	c := contextOf(h)
+	r := &f.recent[uint32(h.TID)%recentContexts]
+	if r.serial == f.serial && r.c == c {
+		f.last, f.lastN = c, r.n
+		return r.n, false
+	}
 	n, ok := f.ctxs[c]
 	if !ok {
 		n = f.n
@@ -136,6 +164,7 @@ func (w *Writer) context(h *Header) (uint32, bool) {
 		f.ctxs[c] = n
 	}
 	f.last, f.lastN = c, n
+	*r = recentContext{c: c, n: n, serial: f.serial}
 	return n, !ok
 }
 
@@ -199,9 +228,9 @@ func (w *Writer) end2(start int) error {
 	} else {
 		w.buf[start] = byte(n)
 	}
-	key := w.fr.key
-	w.buf[start+k+1] = headCheck(key, w.buf[start:start+k+1])
-	w.buf = le.AppendUint32(w.buf, crc32.Update(key, castagnoli(), w.buf[start:]))
+	key, tab := w.fr.key, w.fr.tab
+	w.buf[start+k+1] = foldCheck(crc32.Update(key, tab, w.buf[start:start+k+1]))
+	w.buf = le.AppendUint32(w.buf, crc32.Update(key, tab, w.buf[start:]))
 	w.pending++
 	if len(w.buf) > w.size {
 		return w.Flush()

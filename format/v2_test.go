@@ -464,3 +464,45 @@ func ExampleAppendVersion() {
 	fmt.Println(AppendVersion(bytes.NewReader(b.Bytes())), AppendVersion(bytes.NewReader(nil)))
 	// Output: 1 2
 }
+
+// TestContextsInterleaved writes the records of many threads in turn, as
+// a process tree's stops come, some few enough for the Writer's cache of
+// recent contexts and some too many, threads renamed and changing ABI on
+// the way, and a buffer small enough that frames end often: each record
+// must read back with its own thread, command name and ABI.
+func TestContextsInterleaved(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewWriterSize(&buf, 4096)
+	if err := w.WriteStart(hdr(1, 1, 1), &Start{Version: Version, Machine: arch.MachineAmd64}); err != nil {
+		t.Fatal(err)
+	}
+	want := []Header{*hdr(1, 1, 1)}
+	for i := 0; i < 5000; i++ {
+		k := (i * 7) % 48 // 48 threads in turn: the cache holds them
+		if i%500 > 400 {
+			k = (i * 7919) % 300 // then 300: it cannot
+		}
+		h := Header{PID: int32(1000 + k/3), TID: int32(1000 + k), Time: int64(i) * 1000}
+		h.SetComm(fmt.Sprintf("c%d-%d", k, i/700)) // renamed now and then
+		h.ABI = arch.ABIAmd64
+		if i%1000 > 700 && k%2 == 0 {
+			h.ABI = arch.ABII386
+		}
+		if err := w.WriteCall(&h, 39, nil); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, h)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	recs, damage := readAll(t, buf.Bytes())
+	if len(damage) > 0 || len(recs) != len(want) {
+		t.Fatalf("%d records, %d damaged; want %d", len(recs), len(damage), len(want))
+	}
+	for i, rec := range recs {
+		if h, w := rec.Header, want[i]; h.PID != w.PID || h.TID != w.TID || h.Comm != w.Comm || h.ABI != w.ABI || h.Time != w.Time {
+			t.Fatalf("record %d: %+v, want %+v", i, rec.Header, w)
+		}
+	}
+}

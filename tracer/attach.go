@@ -223,7 +223,7 @@ func (t *Tracer) releaseNow(p *process) {
 	tids := make([]int, 0, len(p.threads))
 	for _, th := range p.threads {
 		tids = append(tids, th.tid)
-		delete(t.threads, th.tid)
+		t.threads.delete(th.tid)
 	}
 	p.threads = nil
 	delete(t.procs, p.pid)

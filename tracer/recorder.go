@@ -2,6 +2,7 @@ package tracer
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ktrace-linux/ktrace/arch"
@@ -21,9 +22,10 @@ import (
 // request, and otherwise within the flush interval, so that the records
 // of a tracee that blocks for long are not held back.
 type recorder struct {
-	mu   sync.Mutex // guards w against the flusher
-	w    *format.Writer
-	lost uint64 // records the tracer knows were lost (LOST records' counts)
+	mu     sync.Mutex // guards w against the flusher
+	w      *format.Writer
+	failed atomic.Bool // w has an error: err need not lock otherwise
+	lost   uint64      // records the tracer knows were lost (LOST records' counts)
 
 	interval time.Duration
 	stop     chan struct{} // closed to stop the flusher
@@ -68,7 +70,7 @@ func (r *recorder) finish() {
 // flush writes out buffered records.
 func (r *recorder) flush() {
 	r.mu.Lock()
-	_ = r.w.Flush()
+	r.check(r.w.Flush())
 	r.mu.Unlock()
 }
 
@@ -76,8 +78,20 @@ func (r *recorder) flush() {
 // it gone before the tracer sees anything more of it.
 func (r *recorder) processEnding() { r.flush() }
 
-// err returns the first write error, or nil.
+// check notes the error a write under r.mu returned when it is the
+// Writer's (a failed write to the file).
+func (r *recorder) check(err error) {
+	if err != nil && r.w.Err() != nil {
+		r.failed.Store(true)
+	}
+}
+
+// err returns the first write error, or nil. The tracer asks after every
+// stop: without an error it takes no lock.
 func (r *recorder) err() error {
+	if !r.failed.Load() {
+		return nil
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.w.Err()
@@ -86,21 +100,21 @@ func (r *recorder) err() error {
 // call writes a CALL record.
 func (r *recorder) call(h *format.Header, nr uint32, args []uint64) {
 	r.mu.Lock()
-	_ = r.w.WriteCall(h, nr, args)
+	r.check(r.w.WriteCall(h, nr, args))
 	r.mu.Unlock()
 }
 
 // ret writes a RET record.
 func (r *recorder) ret(h *format.Header, ret format.Ret) {
 	r.mu.Lock()
-	_ = r.w.WriteRet(h, ret)
+	r.check(r.w.WriteRet(h, ret))
 	r.mu.Unlock()
 }
 
 // emul writes an EMUL record.
 func (r *recorder) emul(h *format.Header, abi arch.ABI) {
 	r.mu.Lock()
-	_ = r.w.WriteEmul(h, abi)
+	r.check(r.w.WriteEmul(h, abi))
 	r.mu.Unlock()
 }
 
@@ -108,28 +122,28 @@ func (r *recorder) emul(h *format.Header, abi arch.ABI) {
 // ENVS).
 func (r *recorder) bytes(h *format.Header, typ format.Type, b []byte) {
 	r.mu.Lock()
-	_ = r.w.WriteBytes(h, typ, b)
+	r.check(r.w.WriteBytes(h, typ, b))
 	r.mu.Unlock()
 }
 
 // exit writes an EXIT record.
 func (r *recorder) exit(h *format.Header, e format.Exit) {
 	r.mu.Lock()
-	_ = r.w.WriteExit(h, e)
+	r.check(r.w.WriteExit(h, e))
 	r.mu.Unlock()
 }
 
 // labeled writes a USER or STRU record.
 func (r *recorder) labeled(h *format.Header, typ format.Type, label string, data []byte) {
 	r.mu.Lock()
-	_ = r.w.WriteLabeled(h, typ, label, data)
+	r.check(r.w.WriteLabeled(h, typ, label, data))
 	r.mu.Unlock()
 }
 
 // genio writes a GIO record.
 func (r *recorder) genio(h *format.Header, g *format.Genio) {
 	r.mu.Lock()
-	_ = r.w.WriteGenio(h, g)
+	r.check(r.w.WriteGenio(h, g))
 	r.mu.Unlock()
 }
 
@@ -137,9 +151,9 @@ func (r *recorder) genio(h *format.Header, g *format.Genio) {
 // process.
 func (r *recorder) signal(h *format.Header, ps *format.Psig, flush bool) {
 	r.mu.Lock()
-	_ = r.w.WritePsig(h, ps)
+	r.check(r.w.WritePsig(h, ps))
 	if flush {
-		_ = r.w.Flush()
+		r.check(r.w.Flush())
 	}
 	r.mu.Unlock()
 }
@@ -147,7 +161,7 @@ func (r *recorder) signal(h *format.Header, ps *format.Psig, flush bool) {
 // csw writes a CSW record.
 func (r *recorder) csw(h *format.Header, c *format.Csw) {
 	r.mu.Lock()
-	_ = r.w.WriteCsw(h, c)
+	r.check(r.w.WriteCsw(h, c))
 	r.mu.Unlock()
 }
 
@@ -157,6 +171,6 @@ func (r *recorder) lostRecords(h *format.Header, n uint64, reason []byte) {
 	l := format.Lost{Records: n, Reason: reason}
 	r.mu.Lock()
 	r.lost += n
-	_ = r.w.WriteLost(h, &l)
+	r.check(r.w.WriteLost(h, &l))
 	r.mu.Unlock()
 }

@@ -177,7 +177,7 @@ func (p *process) setFacilities(f Facilities) {
 type Tracer struct {
 	opts    Options
 	rec     *recorder
-	threads map[int]*thread
+	threads threadTable
 	procs   map[int]*process
 
 	native  *arch.Table
@@ -233,7 +233,6 @@ func New(w *format.Writer, opts Options) (*Tracer, error) {
 		opts:    opts,
 		rec:     newRecorder(w, opts.FlushInterval),
 		iov:     make([]unix.RemoteIovec, 0, maxIov),
-		threads: make(map[int]*thread),
 		procs:   make(map[int]*process),
 		native:  native,
 		compat:  tables.For(arch.ABII386),
@@ -304,10 +303,10 @@ func (t *Tracer) Run(ctl Controller) error {
 	defer ctl.Shutdown()
 	for {
 		ctl.Serve()
-		if len(t.threads) == 0 && len(t.orphans) > 0 {
+		if t.threads.len() == 0 && len(t.orphans) > 0 {
 			t.adoptOrphans()
 		}
-		if len(t.threads) == 0 {
+		if t.threads.len() == 0 {
 			return nil
 		}
 		var ws unix.WaitStatus
@@ -345,7 +344,7 @@ func needExit(th *thread) bool {
 
 // handle processes one wait status.
 func (t *Tracer) handle(tid int, ws unix.WaitStatus) {
-	th := t.threads[tid]
+	th := t.threads.get(tid)
 	if th == nil {
 		if !ws.Stopped() {
 			return // a doorbell, or a child we let go
@@ -445,7 +444,7 @@ func (t *Tracer) adopt(tid int) *thread {
 
 // childEvent handles a fork, vfork or clone event of th.
 func (t *Tracer) childEvent(th *thread, child int, event int) {
-	if t.threads[child] != nil {
+	if t.threads.get(child) != nil {
 		return // seen already, through adopt
 	}
 	if event == evClone && t.cloneMakesThread(th, child) {
@@ -524,7 +523,7 @@ func (t *Tracer) addThread(tid int, p *process, from *thread) *thread {
 		procfs.Comm(tid, &th.comm, t.scratch)
 	}
 	p.threads = append(p.threads, th)
-	t.threads[tid] = th
+	t.threads.set(tid, th)
 	return th
 }
 
@@ -556,15 +555,15 @@ func (t *Tracer) execEvent(th *thread) {
 	if msg, err := eventMsg(th.tid); err == nil && int(msg) != th.tid {
 		// A non-leader thread exec'd: the kernel gave it the leader's tid,
 		// and the old leader is gone without a report.
-		old := t.threads[int(msg)]
+		old := t.threads.get(int(msg))
 		if old != nil && old != th {
 			if th.csw != nil {
 				t.cswClose(th) // the old leader's watch
 			}
-			delete(t.threads, old.tid)
+			t.threads.delete(old.tid)
 			p.removeThread(th)
 			old.tid = th.tid
-			t.threads[th.tid] = old
+			t.threads.set(th.tid, old)
 			th = old
 		}
 	}
@@ -592,7 +591,7 @@ func (t *Tracer) releaseAll() {
 		t.startDetach(p)
 	}
 	deadline := time.Now().Add(5 * time.Second)
-	for len(t.threads) > 0 && time.Now().Before(deadline) {
+	for t.threads.len() > 0 && time.Now().Before(deadline) {
 		var ws unix.WaitStatus
 		tid, err := unix.Wait4(-1, &ws, unix.WALL, nil)
 		if err != nil {
@@ -610,7 +609,7 @@ func (t *Tracer) forget(th *thread) {
 	if th.csw != nil {
 		t.cswClose(th)
 	}
-	delete(t.threads, th.tid)
+	t.threads.delete(th.tid)
 	p := th.proc
 	p.removeThread(th)
 	if len(p.threads) == 0 {
