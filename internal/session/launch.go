@@ -598,11 +598,18 @@ func serveMain(cfg helperConfig, fds serveFds) int {
 	}
 	to.Write([]byte("ok\n"))
 	to.Close()
+	code := 0
 	if err := t.Run(srv); err != nil {
 		report(ErrorText(err), cfg.Req.Op == "command")
-		return 1
+		code = 1
 	}
-	return 0
+	// The tracer holds the command's stderr: whoever reads the command's
+	// output to its end (a shell's $(...), a test harness) waits for the
+	// tracer too. Let it go now, the trace written, rather than when the
+	// exit has stopped the runtime's threads and unmapped their memory
+	// (the kernel closes descriptors last).
+	_ = unix.Close(2)
+	return code
 }
 
 // report says why tracing stopped. A command's tracer says it on the
