@@ -62,15 +62,7 @@ func cswTrace(tb testing.TB, argv []string, s Settings, opts Options, setup func
 	if err := cmd.Start(); err != nil {
 		tb.Fatal(err)
 	}
-	var buf bytes.Buffer
-	w := format.NewWriter(&buf)
-	if err := WriteStart(w); err != nil {
-		tb.Fatal(err)
-	}
-	tr, err := New(w, opts)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	tr, buf := newTestTracer(tb, opts)
 	if setup != nil {
 		setup(tr)
 	}
@@ -441,15 +433,7 @@ const (
 // the stop's switch-out seen late, preemptions, a lost event and a
 // wrapping ring, and checks which switches are recorded.
 func TestCswDrain(t *testing.T) {
-	var buf bytes.Buffer
-	w := format.NewWriter(&buf)
-	if err := WriteStart(w); err != nil {
-		t.Fatal(err)
-	}
-	tr, err := New(w, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr, buf := newTestTracer(t, Options{})
 	th := &thread{tid: 7, proc: newProcess(7, Settings{Facilities: FacCsw}, true), phase: phaseInCall}
 	th.call, _ = tables.Native().ByName("read")
 	f := newFakeRing(256) // small: records of 24 bytes wrap
@@ -499,7 +483,8 @@ func TestCswDrain(t *testing.T) {
 	if f.head <= uint64(len(f.data)) {
 		t.Fatal("the ring did not wrap")
 	}
-	if err := w.Flush(); err != nil {
+	tr.Flush()
+	if err := tr.rec.err(); err != nil {
 		t.Fatal(err)
 	}
 	var got []string

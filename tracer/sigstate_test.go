@@ -2,7 +2,6 @@ package tracer
 
 import (
 	"bufio"
-	"bytes"
 	"os/exec"
 	"runtime"
 	"strconv"
@@ -113,15 +112,7 @@ func TestSignalDispositionsShared(t *testing.T) {
 	if line, err := bufio.NewReader(stdout).ReadString('\n'); line != "ready\n" {
 		t.Fatalf("sigShare said %q (%v), want ready", line, err)
 	}
-	var buf bytes.Buffer
-	w := format.NewWriter(&buf)
-	if err := WriteStart(w); err != nil {
-		t.Fatal(err)
-	}
-	tr, err := New(w, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr, buf := newTestTracer(t, Options{})
 	if err := tr.AttachAll([]int{cmd.Process.Pid}, Settings{Facilities: DefaultFacilities, Inherit: true}); err != nil {
 		t.Fatal(err)
 	}

@@ -87,6 +87,22 @@ func buildC(t testing.TB, dir, name, src string) string {
 	return bin
 }
 
+// newTestTracer returns a Tracer with opts writing to a buffer that holds
+// the START record.
+func newTestTracer(tb testing.TB, opts Options) (*Tracer, *bytes.Buffer) {
+	tb.Helper()
+	buf := new(bytes.Buffer)
+	w := format.NewWriter(buf)
+	if err := WriteStart(w); err != nil {
+		tb.Fatal(err)
+	}
+	tr, err := New(w, opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return tr, buf
+}
+
 // canPtrace skips the test where this process may not trace.
 func canPtrace(t testing.TB) {
 	t.Helper()
@@ -286,15 +302,7 @@ func traceSeizedInExec(t *testing.T, bin string, opts Options) []byte {
 	}
 	cmd := exec.Command("/bin/sh", args...)
 	cmd.Stdin = strings.NewReader("go\nx")
-	var buf bytes.Buffer
-	w := format.NewWriter(&buf)
-	if err := WriteStart(w); err != nil {
-		t.Fatal(err)
-	}
-	tr, err := New(w, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr, buf := newTestTracer(t, opts)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
