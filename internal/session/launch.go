@@ -25,7 +25,7 @@ import (
 
 // helperEnv names the environment variable that turns the ktrace binary
 // into one of its helper processes.
-const helperEnv = "KTRACE_HELPER"
+const helperEnv = stdfds.HelperEnv
 
 // Helper roles.
 const (

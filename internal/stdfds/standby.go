@@ -26,9 +26,8 @@ import (
 //
 // There is no standby when the program was linked without LinkFlag, when
 // the socket pair or a fork fails, or when the first environment variable
-// starts with "KTRACE_": ktrace's own helpers (DetachEnv, the helper
-// configuration) start so, and so may a user who wants none
-// (KTRACE_NO_STANDBY=1 first in the environment). A program always has
+// is one of ktrace's own helpers' (DetachEnv, HelperEnv) or
+// KTRACE_NO_STANDBY, for a user who wants none (standbyPrefixes). A program always has
 // another way to start what the standby would have been.
 
 // standby says what the entry point made of this process, standbyPair
@@ -110,9 +109,23 @@ func ReapStandbyParent() {
 	}
 }
 
-// standbyPrefix is the start of a first environment variable that keeps
-// the entry point from forking a standby, NUL-terminated.
-var standbyPrefix = [...]byte{'K', 'T', 'R', 'A', 'C', 'E', '_', 0}
+// standbyPrefixes are the starts of a first environment variable that
+// keep the entry point from forking a standby, each NUL-terminated, and
+// an empty one last: ktrace's helpers (HelperEnv, DetachEnv) and the
+// user's KTRACE_NO_STANDBY. Only those: a variable of the user's own
+// that happens to come first (KTRACE_BENCH_ROUNDS=3 ktrace ...) keeps
+// the standby.
+var standbyPrefixes = [...]byte{
+	'K', 'T', 'R', 'A', 'C', 'E', '_', 'H', 'E', 'L', 'P', 'E', 'R', '=', 0,
+	'K', 'T', 'R', 'A', 'C', 'E', '_', 'D', 'E', 'T', 'A', 'C', 'H', '=', 0,
+	'K', 'T', 'R', 'A', 'C', 'E', '_', 'N', 'O', '_', 'S', 'T', 'A', 'N', 'D',
+	'B', 'Y', '=', 0, 0,
+}
+
+// HelperEnv names the environment variable that, first in the
+// environment, makes ktrace one of its own helper processes (see package
+// session).
+const HelperEnv = "KTRACE_HELPER"
 
 // standby is the standby part of the entry point (standby_*.s).
 func standbyEntry()
@@ -120,7 +133,7 @@ func standbyEntry()
 // The standby code is called by no Go code, and reads its data there.
 var (
 	_ = standbyEntry
-	_ = standbyPrefix
+	_ = standbyPrefixes
 	_ = devNull
 	_ = standbyCPU
 	_ = standbyMask

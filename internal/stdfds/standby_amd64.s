@@ -3,7 +3,7 @@
 
 // standbyEntry runs after entry and detach, before the runtime (see
 // standby.go). Unless a standard descriptor was closed at start or
-// envp[0] starts with ·standbyPrefix, it makes the socket pair, forks a
+// envp[0] starts with one of ·standbyPrefixes, it makes the socket pair, forks a
 // process that forks the standby and exits, notes that process's pid for
 // ReapStandbyParent (waiting for it here would let the standby take this
 // CPU while the other stays idle), and goes on to the runtime's entry
@@ -15,19 +15,28 @@ TEXT ·standbyEntry(SB),NOSPLIT|NOFRAME,$0
 	MOVQ	DX, R12
 	TESTB	$7, ·atStart(SB)	// a standard descriptor was closed
 	JNZ	start
-	MOVQ	R9, BX			// envp[0] (see detach)
-	TESTQ	BX, BX
+	TESTQ	R9, R9			// envp[0] (see detach)
 	JZ	pair
-	LEAQ	·standbyPrefix(SB), CX
+	LEAQ	·standbyPrefixes(SB), CX
+next:
+	CMPB	0(CX), $0
+	JEQ	pair			// envp[0] starts with none of them
+	MOVQ	R9, BX
 prefix:
 	MOVB	0(CX), R8
 	TESTB	R8, R8
-	JZ	start			// envp[0] starts with the prefix
+	JZ	start			// envp[0] starts with this prefix
 	CMPB	R8, 0(BX)
-	JNE	pair
+	JNE	skip
 	INCQ	CX
 	INCQ	BX
 	JMP	prefix
+skip:
+	MOVB	0(CX), R8		// past this prefix's NUL
+	INCQ	CX
+	TESTB	R8, R8
+	JNZ	skip
+	JMP	next
 pair:
 	// The standby is to start on another CPU than this process (see
 	// standby.go): the mask without this CPU, computed before the

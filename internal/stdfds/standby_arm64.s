@@ -8,18 +8,26 @@ TEXT ·standbyEntry(SB),NOSPLIT|NOFRAME,$0
 	MOVBU	·atStart(SB), R0
 	TST	$7, R0			// a standard descriptor was closed
 	BNE	start
-	MOVD	R6, R1			// envp[0] (see detach)
-	CBZ	R1, pair
-	MOVD	$·standbyPrefix(SB), R2
+	CBZ	R6, pair		// envp[0] (see detach)
+	MOVD	$·standbyPrefixes(SB), R2
+next:
+	MOVBU	(R2), R3
+	CBZ	R3, pair		// envp[0] starts with none of them
+	MOVD	R6, R1
 prefix:
 	MOVBU	(R2), R3
-	CBZ	R3, start		// envp[0] starts with the prefix
+	CBZ	R3, start		// envp[0] starts with this prefix
 	MOVBU	(R1), R4
 	CMP	R3, R4
-	BNE	pair
+	BNE	skip
 	ADD	$1, R1, R1
 	ADD	$1, R2, R2
 	B	prefix
+skip:
+	MOVBU	(R2), R3		// past this prefix's NUL
+	ADD	$1, R2, R2
+	CBNZ	R3, skip
+	B	next
 pair:
 	// The standby is to start on another CPU than this process (see
 	// standby.go and standby_amd64.s).

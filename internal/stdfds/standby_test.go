@@ -1,9 +1,11 @@
 package stdfds
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -86,17 +88,29 @@ func TestStandby(t *testing.T) {
 	}
 }
 
-// TestStandbyNone: no standby when the first environment variable starts
-// with KTRACE_ (ktrace's helpers, KTRACE_NO_STANDBY=1), when a standard
+// TestStandbyNone: no standby when the first environment variable is
+// one of ktrace's helpers' or KTRACE_NO_STANDBY, when a standard
 // descriptor is closed (the standby could not know which to keep), or
-// without the entry point.
+// without the entry point; but one when the first variable is another
+// that starts like them (a user's KTRACE_BENCH_ROUNDS=3 ktrace ...).
 func TestStandbyNone(t *testing.T) {
 	prog := buildTestProg(t, "standbyprog", true)
-	if out := runStandbyProg(t, prog, "report", []string{"KTRACE_NO_STANDBY=1", "A=1"}); out != "none\n" {
-		t.Errorf("KTRACE_NO_STANDBY=1 first: %q, want none", out)
+	for _, env0 := range []string{"KTRACE_NO_STANDBY=1", "KTRACE_NO_STANDBY=", HelperEnv + "={}"} {
+		if out := runStandbyProg(t, prog, "report", []string{env0, "A=1"}); out != "none\n" {
+			t.Errorf("%s first: %q, want none", env0, out)
+		}
 	}
-	if out := runStandbyProg(t, prog, "report", []string{"A=1", "KTRACE_NO_STANDBY=1"}); out == "none\n" {
-		t.Errorf("KTRACE_NO_STANDBY=1 second: %q, want a standby", out)
+	for _, env := range [][]string{
+		{"A=1", "KTRACE_NO_STANDBY=1"},
+		{"KTRACE_BENCH_ROUNDS=3", "KTRACE_NO_STANDBY=1"},
+		{"KTRACE_NO_STANDBYS=1"},
+		{"KTRACE_=1"},
+		{"KTRACE_HELPER2=1"},
+		{"K=1"},
+	} {
+		if out := runStandbyProg(t, prog, "report", env); out == "none\n" {
+			t.Errorf("environment %q: %q, want a standby", env, out)
+		}
 	}
 	sh, err := exec.LookPath("sh")
 	if err != nil {
@@ -109,6 +123,25 @@ func TestStandbyNone(t *testing.T) {
 	plain := buildTestProg(t, "standbyprog", false)
 	if out := runStandbyProg(t, plain, "report", nil); out != "none\n" {
 		t.Errorf("without the entry point: %q, want none", out)
+	}
+}
+
+// TestStandbyPrefixes checks the entry point's table of the first
+// environment variables that keep a standby from starting.
+func TestStandbyPrefixes(t *testing.T) {
+	var got []string
+	for rest := standbyPrefixes[:]; len(rest) > 0 && rest[0] != 0; {
+		i := bytes.IndexByte(rest, 0)
+		got = append(got, string(rest[:i]))
+		rest = rest[i+1:]
+	}
+	detachName, _, _ := strings.Cut(DetachEnv, "=")
+	want := []string{HelperEnv + "=", detachName + "=", "KTRACE_NO_STANDBY="}
+	if !slices.Equal(got, want) {
+		t.Errorf("standbyPrefixes: %q, want %q", got, want)
+	}
+	if standbyPrefixes[len(standbyPrefixes)-1] != 0 || standbyPrefixes[len(standbyPrefixes)-2] != 0 {
+		t.Error("standbyPrefixes does not end with an empty prefix")
 	}
 }
 
