@@ -27,8 +27,9 @@ import (
 // There is no standby when the program was linked without LinkFlag, when
 // the socket pair or a fork fails, or when the first environment variable
 // is one of ktrace's own helpers' (DetachEnv, HelperEnv) or
-// KTRACE_NO_STANDBY, for a user who wants none (standbyPrefixes). A program always has
-// another way to start what the standby would have been.
+// KTRACE_NO_STANDBY, for a user who wants none (standbyPrefixes). A
+// program always has another way to start what the standby would have
+// been.
 
 // standby says what the entry point made of this process, standbyPair
 // is the socket pair (see above), and standbyParent the pid of the
