@@ -166,7 +166,7 @@ func (r *Reader) candidateInFrame() (good, more bool, err error) {
 	}
 	key := r.fr.key
 	r.work += int64(k + 1)
-	if headCheck(key, r.buf[r.lo:r.lo+k+1]) != r.buf[r.lo+k+1] {
+	if headCheck(key, castagnoli(), r.buf[r.lo:r.lo+k+1]) != r.buf[r.lo+k+1] {
 		return false, true, nil
 	}
 	if ok, err := r.ensure(total); !ok || err != nil {

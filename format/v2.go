@@ -60,11 +60,9 @@ func frameHeaderOK(h []byte) bool {
 func frameKey(h []byte) uint32 { return crc32.Checksum(h[8:16], castagnoli()) }
 
 // headCheck returns the head check of a version 2 record whose length
-// and type-and-flags byte are head.
-func headCheck(key uint32, head []byte) byte { return foldCheck(crc32.Update(key, castagnoli(), head)) }
-
-// foldCheck folds the CRC of a record's head into its head check.
-func foldCheck(c uint32) byte {
+// and type-and-flags byte are head; tab is castagnoli().
+func headCheck(key uint32, tab *crc32.Table, head []byte) byte {
+	c := crc32.Update(key, tab, head)
 	return byte(c ^ c>>8 ^ c>>16 ^ c>>24)
 }
 
@@ -229,7 +227,7 @@ func (w *Writer) end2(start int) error {
 		w.buf[start] = byte(n)
 	}
 	key, tab := w.fr.key, w.fr.tab
-	w.buf[start+k+1] = foldCheck(crc32.Update(key, tab, w.buf[start:start+k+1]))
+	w.buf[start+k+1] = headCheck(key, tab, w.buf[start:start+k+1])
 	w.buf = le.AppendUint32(w.buf, crc32.Update(key, tab, w.buf[start:]))
 	w.pending++
 	if len(w.buf) > w.size {
