@@ -3,6 +3,7 @@ package session
 import (
 	"encoding/json"
 	"errors"
+	"os"
 	"strconv"
 
 	"golang.org/x/sys/unix"
@@ -53,7 +54,7 @@ func sendStandby(sock int, cfg []byte, fds [sbFds]int) error {
 // started with them would have them, and serves as that tracer. It exits
 // quietly at the end of the socket.
 func standbyMain(sock int) int {
-	go tracer.Prepare()
+	go warmUp()
 	buf := make([]byte, maxStandbyMsg)
 	oob := make([]byte, unix.CmsgSpace(4*sbFds))
 	var n, oobn, flags int
@@ -82,6 +83,30 @@ func standbyMain(sock int) int {
 	unix.Close(fds[sbStderr])
 	return serveMain(cfg, serveFds{fds[sbTraceFile], fds[sbFromKtrace], fds[sbToKtrace]})
 }
+
+// warmUp does, while the standby waits, what the calls a tracer makes
+// between taking its configuration and answering ktrace do only the first
+// time in a process, and ktrace's command waits for that answer:
+// encoding/json builds its decoder of the configuration's types, the
+// runtime starts its poller at the first descriptor it is given, the
+// kernel sets up a process's first getrandom (the control socket's name),
+// package format builds its tables. What they return is thrown away.
+func warmUp() {
+	tracer.Prepare()
+	var cfg helperConfig
+	_ = json.Unmarshal(warmConfig, &cfg)
+	if f, err := os.Open(os.DevNull); err == nil {
+		f.Close()
+	}
+	var b [8]byte
+	_, _ = unix.Getrandom(b[:], unix.GRND_NONBLOCK)
+}
+
+// warmConfig is a configuration like the one a standby receives, with
+// every kind of field, for warmUp.
+var warmConfig = []byte(`{"Role":"serve","File":"ktrace.out","ForceRegisters":true,"NoGo":true,` +
+	`"Req":{"Op":"command","PIDs":[1],"Facilities":1,"Inherit":true,"GenioSize":1,` +
+	`"Syscalls":["read"],"Seccomp":true,"File":"ktrace.out"}}`)
 
 // receivedFds returns the descriptors of the SCM_RIGHTS message in oob,
 // which must be sbFds of them.
