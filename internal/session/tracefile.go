@@ -33,8 +33,10 @@ func OpenTraceFile(path string, appendTo bool) (*os.File, error) {
 		return openAppend(path)
 	}
 	if err == nil {
-		if pid, ok := liveTracer(filePrefix(os.Geteuid(), st.Dev, st.Ino)); ok {
-			return nil, fmt.Errorf("%s: tracer %d is writing it: add to it with -a", path, pid)
+		if !unlocked(path, &st) {
+			if pid, ok := liveTracer(filePrefix(os.Geteuid(), st.Dev, st.Ino)); ok {
+				return nil, fmt.Errorf("%s: tracer %d is writing it: add to it with -a", path, pid)
+			}
 		}
 		if err := unix.Unlink(path); err != nil && err != unix.ENOENT {
 			return nil, fmt.Errorf("%s: %w", path, err)
@@ -109,6 +111,31 @@ func openError(path string, err error) error {
 		return fmt.Errorf("%s: not a regular file", path)
 	}
 	return fmt.Errorf("%s: %w", path, err)
+}
+
+// unlocked reports whether no tracer can be writing the file at path,
+// which lstat found to be st, without looking for one (liveTracer reads
+// /proc/net/unix, as long as the machine has sockets): every tracer holds
+// an exclusive flock(2) on its trace file while it serves it (see listen),
+// so a shared lock granted at once says none does. It opens only a regular
+// file of the caller's, without following a symbolic link or waiting, and
+// says no when the file at path is no longer the one lstat found; the lock
+// goes with the descriptor, closed before it returns.
+func unlocked(path string, st *unix.Stat_t) bool {
+	if st.Mode&unix.S_IFMT != unix.S_IFREG || int(st.Uid) != os.Geteuid() {
+		return false
+	}
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return false
+	}
+	defer unix.Close(fd)
+	var now unix.Stat_t
+	if err := unix.Fstat(fd, &now); err != nil || now.Dev != st.Dev || now.Ino != st.Ino ||
+		now.Mode&unix.S_IFMT != unix.S_IFREG {
+		return false
+	}
+	return unix.Flock(fd, unix.LOCK_SH|unix.LOCK_NB) == nil
 }
 
 // liveTracer reports whether a tracer of the sockets of prefix still

@@ -66,3 +66,90 @@ func TestOpenTraceFile(t *testing.T) {
 		}
 	}
 }
+
+// TestUnlocked: a file no tracer holds is known free without a look at
+// the sockets; a file locked as a tracer locks it, or that is not the one
+// lstat saw, or not a regular file of ours, is not.
+func TestUnlocked(t *testing.T) {
+	dir := t.TempDir()
+	lstat := func(path string) *unix.Stat_t {
+		t.Helper()
+		var st unix.Stat_t
+		if err := unix.Lstat(path, &st); err != nil {
+			t.Fatal(err)
+		}
+		return &st
+	}
+	reg := filepath.Join(dir, "t.out")
+	other := filepath.Join(dir, "other.out")
+	for _, p := range []string{reg, other} {
+		if err := os.WriteFile(p, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !unlocked(reg, lstat(reg)) {
+		t.Errorf("unlocked(a file no one locks) = false")
+	}
+	f, err := os.Open(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_SH); err != nil {
+		t.Fatal(err)
+	}
+	if !unlocked(reg, lstat(reg)) {
+		t.Errorf("unlocked(a file under a shared lock) = false: tracers lock exclusively")
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	if unlocked(reg, lstat(reg)) {
+		t.Errorf("unlocked(a file locked as a tracer locks it) = true")
+	}
+	if !unlocked(other, lstat(other)) {
+		t.Errorf("unlocked(another file) = false")
+	}
+	// What lstat saw is gone: the path names another file now.
+	if unlocked(other, lstat(reg)) {
+		t.Errorf("unlocked(a path whose file changed since lstat) = true")
+	}
+	link := filepath.Join(dir, "link")
+	fifo := filepath.Join(dir, "fifo")
+	if err := os.Symlink(other, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{link, fifo, dir} {
+		if unlocked(p, lstat(p)) {
+			t.Errorf("unlocked(%s) = true, want false: not a regular file", p)
+		}
+	}
+	// A file that became a symbolic link to a free file after lstat.
+	st := lstat(other)
+	moved := filepath.Join(dir, "moved")
+	if err := os.Rename(other, moved); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(moved, other); err != nil {
+		t.Fatal(err)
+	}
+	if unlocked(other, st) {
+		t.Errorf("unlocked(a path made a symbolic link since lstat) = true")
+	}
+	// Not ours: only root can make one.
+	if os.Geteuid() == 0 {
+		theirs := filepath.Join(dir, "theirs.out")
+		if err := os.WriteFile(theirs, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chown(theirs, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+		if unlocked(theirs, lstat(theirs)) {
+			t.Errorf("unlocked(another user's file) = true")
+		}
+	}
+}
