@@ -215,10 +215,6 @@ func requestFileTracer(f *os.File, path string, req *Request, opts tracer.Option
 // its runtime starts, and exits), or, in a ktrace linked without the entry
 // point that does those, one a short-lived helper starts before it exits.
 func startTracer(file *os.File, path string, req *Request, opts tracer.Options, before func(int)) (err error) {
-	self, err := os.Executable()
-	if err != nil {
-		return fmt.Errorf("find own executable: %w", err)
-	}
 	detach := stdfds.CanDetach()
 	role := roleSpawn
 	if detach {
@@ -242,9 +238,9 @@ func startTracer(file *os.File, path string, req *Request, opts tracer.Options, 
 	// The standby forked at our start becomes the tracer if it can; a
 	// standby that took nothing (gone before it could: it exits at once
 	// where the kernel lacks close_range) leaves the job to a helper.
-	link, tracerPid, err := launchTracer(self, cfg, file, stderr, detach)
+	link, tracerPid, err := launchTracer(cfg, file, stderr, detach)
 	if errors.Is(err, errStandbyGone) {
-		link, tracerPid, err = launchTracer(self, cfg, file, stderr, detach)
+		link, tracerPid, err = launchTracer(cfg, file, stderr, detach)
 	}
 	if err != nil {
 		return err
@@ -295,7 +291,7 @@ func (l tracerLink) close() {
 // helper; it returns the handshake and the pid the tracer says first. A
 // standby that ends without saying it fails with errStandbyGone: it did
 // not seize anything, and another tracer may be started.
-func launchTracer(self string, cfg []byte, file, stderr *os.File, detach bool) (link tracerLink, pid int, err error) {
+func launchTracer(cfg []byte, file, stderr *os.File, detach bool) (link tracerLink, pid int, err error) {
 	// Raw blocking pipes, closed on exec: the handshake runs on the
 	// calling thread alone, with no help from the runtime's poller, and
 	// the thread of a command waits in read when it is seized. From
@@ -322,7 +318,12 @@ func launchTracer(self string, cfg []byte, file, stderr *os.File, detach bool) (
 		if detach {
 			mode = helperDetach
 		}
-		helper, err = startHelper(self, cfg, stderr, []int{int(file.Fd()), to[0], from[1]}, mode)
+		var self string
+		if self, err = os.Executable(); err != nil {
+			err = fmt.Errorf("find own executable: %w", err)
+		} else {
+			helper, err = startHelper(self, cfg, stderr, []int{int(file.Fd()), to[0], from[1]}, mode)
+		}
 	}
 	unix.Close(to[0])
 	unix.Close(from[1])
@@ -548,7 +549,7 @@ func serveMain(cfg helperConfig, fds serveFds) int {
 		fmt.Fprintf(to, "error: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(to, "pid %d\n", os.Getpid())
+	_, _ = to.WriteString("pid " + strconv.Itoa(os.Getpid()) + "\n")
 	if cfg.NoGo {
 		// ktrace writes nothing, but holds the other end until it
 		// execs or returns: if it is closed already, ktrace is gone

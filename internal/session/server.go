@@ -54,7 +54,7 @@ func listen(t *tracer.Tracer, file *os.File, name string) (*server, error) {
 		if err != nil {
 			return nil, err
 		}
-		l, err = net.ListenUnix("unix", &net.UnixAddr{Name: "@" + sock, Net: "unix"})
+		l, err = listenAbstract(sock)
 		if err == nil {
 			break
 		}
@@ -65,6 +65,34 @@ func listen(t *tracer.Tracer, file *os.File, name string) (*server, error) {
 	s := &server{t: t, file: file, fileName: name, listener: l, reqs: make(chan pending, 16)}
 	go serveControl(l, s.reqs, ringDoorbell)
 	return s, nil
+}
+
+// controlBacklog is the control socket's backlog: ktrace commands that may
+// wait to be accepted at once.
+const controlBacklog = 128
+
+// listenAbstract listens on a new stream socket bound to the abstract
+// name, without what net.ListenUnix does at its first call in a process,
+// which a traced command waits for: read the system's largest backlog
+// from /proc.
+func listenAbstract(name string) (*net.UnixListener, error) {
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	f := os.NewFile(uintptr(fd), "@"+name)
+	defer f.Close()
+	if err := unix.Bind(fd, &unix.SockaddrUnix{Name: "@" + name}); err != nil {
+		return nil, err
+	}
+	if err := unix.Listen(fd, controlBacklog); err != nil {
+		return nil, err
+	}
+	l, err := net.FileListener(f) // a duplicate of fd
+	if err != nil {
+		return nil, err
+	}
+	return l.(*net.UnixListener), nil
 }
 
 // ringDoorbell wakes the tracer thread from wait4: it starts a child that
