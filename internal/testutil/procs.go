@@ -4,13 +4,17 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/ktrace-linux/ktrace/internal/procfs"
+	ktracer "github.com/ktrace-linux/ktrace/tracer"
 )
 
 // ProcsRunning returns the ids of the processes whose executable is exe.
@@ -104,7 +108,9 @@ func StatField(pid, n int) int {
 }
 
 // CheckTracerPlace fails t unless tracer is placed as ktrace places its
-// background tracer: in a process group of its own (terminal signals go to
+// background tracer: its thread (the main one) asks for a short time slice
+// (tracer.ThreadSlice), where the kernel keeps one (CustomSlices); it is
+// in a process group of its own (terminal signals go to
 // the foreground group), in the session of the process that started it,
 // sid, and, where the kernel groups sessions for the scheduler
 // (/proc/PID/autogroup), in the same scheduling group as its tracee: a
@@ -118,6 +124,13 @@ func CheckTracerPlace(t testing.TB, tracer, sid, tracee int) {
 	if s := StatField(tracer, 6); s != sid {
 		t.Errorf("tracer %d is in session %d, want %d (where ktrace ran)", tracer, s, sid)
 	}
+	if CustomSlices() {
+		if attr, err := unix.SchedGetAttr(tracer, 0); err != nil {
+			t.Errorf("tracer %d: sched_getattr: %v", tracer, err)
+		} else if time.Duration(attr.Runtime) != ktracer.ThreadSlice {
+			t.Errorf("tracer %d's thread has a time slice of %v, want %v", tracer, time.Duration(attr.Runtime), ktracer.ThreadSlice)
+		}
+	}
 	ag, err := os.ReadFile(procfs.Path(tracer, "autogroup"))
 	if err != nil {
 		return // no autogroups here (or the tracer is gone: the checks above said so)
@@ -125,6 +138,31 @@ func CheckTracerPlace(t testing.TB, tracer, sid, tracee int) {
 	if tag, err := os.ReadFile(procfs.Path(tracee, "autogroup")); err == nil && !bytes.Equal(firstField(ag), firstField(tag)) {
 		t.Errorf("tracer %d is in autogroup %s, its tracee %d in %s: want the same", tracer, firstField(ag), tracee, firstField(tag))
 	}
+}
+
+// CustomSlices reports whether this kernel keeps a time slice asked for
+// with sched_setattr under the normal policy (Linux 6.12 and later). It
+// asks on a thread of its own, which ends with the answer.
+func CustomSlices() bool {
+	kept := make(chan bool)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread goes away with its slice
+		attr, err := unix.SchedGetAttr(0, 0)
+		if err != nil || attr.Policy != unix.SCHED_NORMAL {
+			kept <- false
+			return
+		}
+		const want = 200 * time.Microsecond
+		attr.Flags = 0
+		attr.Runtime = uint64(want)
+		if unix.SchedSetAttr(0, attr, 0) != nil {
+			kept <- false
+			return
+		}
+		attr, err = unix.SchedGetAttr(0, 0)
+		kept <- err == nil && time.Duration(attr.Runtime) == want
+	}()
+	return <-kept
 }
 
 // Holds reports whether process pid has a descriptor open on target (as
