@@ -76,7 +76,7 @@ const controlBacklog = 128
 // which a traced command waits for: read the system's largest backlog
 // from /proc.
 func listenAbstract(name string) (*net.UnixListener, error) {
-	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +88,7 @@ func listenAbstract(name string) (*net.UnixListener, error) {
 	if err := unix.Listen(fd, controlBacklog); err != nil {
 		return nil, err
 	}
-	l, err := net.FileListener(f) // a duplicate of fd
+	l, err := net.FileListener(f) // a non-blocking duplicate of fd
 	if err != nil {
 		return nil, err
 	}
