@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os/exec"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -224,4 +225,61 @@ func TestRaceOneFile(t *testing.T) {
 	if st := testutil.ProcState(loop.pid); st == 0 || st == 'Z' {
 		t.Errorf("the loop is gone: %s", testutil.ProcStat(loop.pid))
 	}
+}
+
+// TestRaceRemake: ktrace without -a makes its file anew unless a tracer
+// is writing it, while on the same file a tracer starts (ktrace -a -p)
+// and ends (ktrace -c) in a loop: every run either traces its command
+// into a new file, or refuses, naming the tracer or saying the file was
+// made by someone else (ktrace -a) between its removal and its creation,
+// and nothing else (the lock that says no tracer holds the file is asked
+// while tracers take it and let it go).
+func TestRaceRemake(t *testing.T) {
+	e := atSetup(t)
+	e.timeout = 30 * time.Second // a hang, not a slow machine
+	tf := e.path("remake.out")
+	e.mustKt(t, "-f", tf, "--", "true")
+	loop := atLoop(t, "m", 1<<20, 0, nil)
+	defer func() {
+		syscall.Kill(loop.pid, syscall.SIGKILL)
+		loop.drain()
+	}()
+	rounds := raceRounds()
+	refusal := regexp.MustCompile(`^ktrace: ` + regexp.QuoteMeta(tf) +
+		`: (tracer \d+ is writing it: add to it with -a|made again by someone else while it was being made anew)\n$`)
+	stop := make(chan struct{})
+	churned := make(chan int)
+	go func() {
+		n := 0
+		defer func() { churned <- n }()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			e.kt(t, "-a", "-f", tf, "-p", strconv.Itoa(loop.pid))
+			e.kt(t, "-c", "-f", tf)
+			n++
+		}
+	}()
+	made, refused := 0, 0
+	for round := range rounds {
+		res := e.kt(t, "-f", tf, "--", "true")
+		switch {
+		case res.Err == nil && len(res.Stderr) == 0:
+			made++
+		case res.Err != nil && refusal.Match(res.Stderr):
+			refused++
+		default:
+			t.Errorf("round %d: ktrace -f %s -- true: %s", round, tf, res)
+		}
+	}
+	close(stop)
+	n := <-churned
+	t.Logf("%d rounds: %d made anew, %d refused; %d tracers started and cleared meanwhile", rounds, made, refused, n)
+	// The last tracer may write a file made anew since: it is cleared
+	// by the loop's pid.
+	e.mustKt(t, "-c", "-p", strconv.Itoa(loop.pid))
+	atRequireUntraced(t, loop.pid, "after the race")
 }
