@@ -81,21 +81,26 @@ func (w *waiter) init() {
 	if runtime.GOMAXPROCS(0) < minProcs {
 		runtime.GOMAXPROCS(minProcs)
 	}
-	shortenSlice()
+	AskThreadSlice()
 }
 
-// shortenSlice asks for ThreadSlice as the calling thread's time slice,
-// if it runs under the normal policy (one that chrt made otherwise keeps
-// its policy). It needs no privilege; a kernel that does not know the
-// setting, or refuses it, leaves the slice as it was.
-func shortenSlice() {
+// AskThreadSlice asks the scheduler for ThreadSlice as the calling
+// thread's time slice, if it runs under the normal policy (one that chrt
+// made otherwise keeps its policy), and reports whether the kernel keeps
+// it. It needs no privilege; a kernel that does not know the setting, or
+// refuses it, leaves the slice as it was.
+func AskThreadSlice() bool {
 	attr, err := unix.SchedGetAttr(0, 0)
 	if err != nil || attr.Policy != unix.SCHED_NORMAL {
-		return
+		return false
 	}
 	attr.Flags = 0
 	attr.Runtime = uint64(ThreadSlice.Nanoseconds())
-	_ = unix.SchedSetAttr(0, attr, 0)
+	if unix.SchedSetAttr(0, attr, 0) != nil {
+		return false
+	}
+	attr, err = unix.SchedGetAttr(0, 0)
+	return err == nil && time.Duration(attr.Runtime) == ThreadSlice
 }
 
 // wait returns the next wait status of any tracee.

@@ -140,27 +140,14 @@ func CheckTracerPlace(t testing.TB, tracer, sid, tracee int) {
 	}
 }
 
-// CustomSlices reports whether this kernel keeps a time slice asked for
-// with sched_setattr under the normal policy (Linux 6.12 and later). It
+// CustomSlices reports whether this kernel keeps the time slice the
+// tracer thread asks for (tracer.AskThreadSlice; Linux 6.12 and later). It
 // asks on a thread of its own, which ends with the answer.
 func CustomSlices() bool {
 	kept := make(chan bool)
 	go func() {
 		runtime.LockOSThread() // never unlocked: the thread goes away with its slice
-		attr, err := unix.SchedGetAttr(0, 0)
-		if err != nil || attr.Policy != unix.SCHED_NORMAL {
-			kept <- false
-			return
-		}
-		const want = 200 * time.Microsecond
-		attr.Flags = 0
-		attr.Runtime = uint64(want)
-		if unix.SchedSetAttr(0, attr, 0) != nil {
-			kept <- false
-			return
-		}
-		attr, err = unix.SchedGetAttr(0, 0)
-		kept <- err == nil && time.Duration(attr.Runtime) == want
+		kept <- ktracer.AskThreadSlice()
 	}()
 	return <-kept
 }
