@@ -116,7 +116,9 @@ func (t *Tracer) cswDrain(th *thread, s *cswState) {
 		w := r.word(tail)
 		typ, misc, size := ne.Uint32(w), ne.Uint16(w[4:]), uint64(ne.Uint16(w[6:]))
 		if size < 8 || size%8 != 0 || size > head-tail {
-			// Not a record boundary: give up on what is there.
+			// Not a record boundary: give up on what is there, and
+			// say so, as for events the kernel dropped.
+			t.cswLostBytes(th, head-tail, unreadableReason)
 			tail, s.hasOut = head, false
 			break
 		}
@@ -174,5 +176,15 @@ func (t *Tracer) cswLost(th *thread, n uint64) {
 	t.rec.lostRecords(t.header(th, th.lastABI), n, lostReason)
 }
 
+// cswLostBytes records that n bytes of switch events of th could not be
+// read: about one switch event per perfSwitchLen bytes.
+func (t *Tracer) cswLostBytes(th *thread, n uint64, reason []byte) {
+	t.rec.lostRecords(t.header(th, th.lastABI), max(1, n/perfSwitchLen), reason)
+}
+
 // lostReason says why context-switch records were lost.
 var lostReason = []byte("context switch events: ring buffer full")
+
+// unreadableReason says why context-switch records were lost when the
+// ring held no record where one should start.
+var unreadableReason = []byte("context switch events: ring buffer unreadable")

@@ -102,7 +102,7 @@ type cswRec struct {
 	tid   int32
 	time  int64
 	flags format.Flags
-	name  string // system call of a CALL or RET
+	name  string // system call of a CALL or RET; what a LOST says
 	csw   format.Csw
 }
 
@@ -126,6 +126,12 @@ func cswRecords(tb testing.TB, trace []byte) []cswRec {
 			}
 			v.WaitFor = bytes.Clone(v.WaitFor)
 			c.csw = v
+		case format.TypeLost:
+			v, err := rec.Lost()
+			if err != nil {
+				tb.Fatal(err)
+			}
+			c.name = fmt.Sprintf("%d records: %s", v.Records, v.Reason)
 		}
 		recs = append(recs, c)
 	})
@@ -227,6 +233,9 @@ func checkSleeps(t *testing.T, run cswRun, flags format.Flags) {
 	for _, r := range recs {
 		if r.typ == format.TypeCall {
 			calls++
+		}
+		if r.typ == format.TypeLost {
+			t.Errorf("LOST %s", r.name)
 		}
 	}
 	var sleeps, reads, voluntary int
@@ -430,8 +439,9 @@ const (
 )
 
 // TestCswDrain feeds cswDrain switch events around ptrace stops, with
-// the stop's switch-out seen late, preemptions, a lost event and a
-// wrapping ring, and checks which switches are recorded.
+// the stop's switch-out seen late, preemptions, a lost event, a ring
+// out of step and a wrapping ring, and checks which switches are
+// recorded.
 func TestCswDrain(t *testing.T) {
 	tr, buf := newTestTracer(t, Options{})
 	th := &thread{tid: 7, proc: newProcess(7, Settings{Facilities: FacCsw}, true), phase: phaseInCall}
@@ -480,6 +490,21 @@ func TestCswDrain(t *testing.T) {
 	f.switchRec(swIn, 430)
 	f.switchRec(swOut, 440)
 	stop()
+	// Stop 6: the resume's switch-in, then a header that is no record
+	// boundary (a size of 12) and two events behind it: all three are
+	// given up and said lost; stop 7 reads on.
+	f.switchRec(swIn, 510)
+	f.put(unix.PERF_RECORD_SWITCH, swOut, 7|7<<32, 520)
+	ne := binary.NativeEndian
+	ne.PutUint16(f.word(f.head - perfSwitchLen)[6:], 12)
+	f.switchRec(swIn, 530)
+	f.switchRec(swOut, 540)
+	stop()
+	f.switchRec(swIn, 610)
+	f.switchRec(swOut, 620)
+	f.switchRec(swIn, 630)
+	f.switchRec(swOut, 640)
+	stop()
 	if f.head <= uint64(len(f.data)) {
 		t.Fatal("the ring did not wrap")
 	}
@@ -516,6 +541,9 @@ func TestCswDrain(t *testing.T) {
 		`240 CSW out=false user=false ""`,
 		`420 CSW out=true user=false "read"`,
 		`430 CSW out=false user=false ""`,
+		`LOST 3 context switch events: ring buffer unreadable`,
+		`620 CSW out=true user=false "read"`,
+		`630 CSW out=false user=false ""`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("records:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
