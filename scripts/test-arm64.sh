@@ -16,7 +16,9 @@
 #     internal/testutil.Prebuilt), prints one line per package and a total,
 #     and powers off;
 #   - boots it, shows the guest's output as it comes, and exits non-zero if a
-#     package failed or the guest did not finish in time.
+#     package failed or the guest did not finish in time. A crash of the
+#     guest's kernel itself (an oops or a panic before the tests report) is
+#     shown and gets one more boot; a second crash fails.
 #
 # Downloads are cached under .cache/arm64 (KTRACE_ARM64_CACHE); a second run
 # downloads nothing. Settings (environment):
@@ -29,6 +31,8 @@
 #   KTRACE_ARM64_CPU      qemu's -cpu (default max,pauth-impdef=on: every
 #                         feature, with the pointer authentication that TCG
 #                         emulates fast)
+#   KTRACE_ARM64_BOOTS    boots at most when the guest's kernel crashes
+#                         before the tests report (default 2)
 #   KTRACE_ARM64_CMD      a shell command to run in the guest (in /ktrace, with
 #                         bin/ and progs/ in .bin and .progs) instead of the
 #                         tests: for looking into an arm64 failure by hand
@@ -297,20 +301,51 @@ initrd=$cache/initrd.cpio
 say "initramfs $(du -h "$initrd" | cut -f1), kernel $(basename "$kernel")"
 
 # --- boot ---------------------------------------------------------------------
+# The guest's kernel prints its warnings (loglevel 5): a WARN before a crash
+# is the first thing to read.
 log=$cache/guest.log
-say "booting qemu-system-aarch64 (TCG, $smp CPUs, ${mem} MiB, timeout ${timeout_s}s)"
-start=$(date +%s)
-set +e
-timeout --foreground -k 10 "$timeout_s" qemu-system-aarch64 \
-	-M virt -cpu "$cpu" -smp "$smp" -m "$mem" \
-	-display none -monitor none -serial stdio -nic none -no-reboot \
-	-kernel "$kernel" -initrd "$initrd" \
-	-append "console=ttyAMA0 quiet panic=-1" </dev/null 2>&1 | tr -d '\r' | tee "$log"
-qrc=${PIPESTATUS[0]}
-set -e
-secs=$(($(date +%s) - start))
+boot() {
+	say "booting qemu-system-aarch64 (TCG, $smp CPUs, ${mem} MiB, timeout ${timeout_s}s)"
+	start=$(date +%s)
+	set +e
+	timeout --foreground -k 10 "$timeout_s" qemu-system-aarch64 \
+		-M virt -cpu "$cpu" -smp "$smp" -m "$mem" \
+		-display none -monitor none -serial stdio -nic none -no-reboot \
+		-kernel "$kernel" -initrd "$initrd" \
+		-append "console=ttyAMA0 quiet loglevel=5 panic=-1" </dev/null 2>&1 | tr -d '\r' | tee "$log"
+	qrc=${PIPESTATUS[0]}
+	set -e
+	secs=$(($(date +%s) - start))
+}
+# kernel_crashed tells whether the guest's kernel died (an oops or a
+# panic) before the tests reported: the emulated machine's fault, not a
+# test's. It shows the crash's first lines.
+kernel_crashed() {
+	! grep -q '^ARM64-RESULT: ' "$log" &&
+		grep -q -E 'Kernel panic - not syncing|Internal error: |Unable to handle kernel' "$log" || return 1
+	say "the guest's kernel crashed before the tests reported:"
+	grep -m1 -n -E 'WARNING: |Internal error: |Unable to handle kernel|Kernel panic' "$log" >&2
+	grep -E '^\[ *[0-9.]+\] +(pc|lr) : ' "$log" >&2 || true
+}
 
-if [ -n "${KTRACE_ARM64_CMD:-}" ]; then
+# A crash of the guest's kernel boots it once more (KTRACE_ARM64_BOOTS,
+# default 2, boots in all); its log is kept beside guest.log. A test that
+# fails, a guest that hangs or a second crash fail at once.
+boots=${KTRACE_ARM64_BOOTS:-2}
+rm -f "$cache"/guest-crash-*.log
+for ((n = 1; ; n++)); do
+	boot
+	if [ "$n" -lt "$boots" ] && kernel_crashed; then
+		cp "$log" "$cache/guest-crash-$n.log"
+		say "booting again (boot $((n + 1)) of at most $boots); the crashed boot's log: $cache/guest-crash-$n.log"
+		continue
+	fi
+	break
+done
+
+if kernel_crashed; then
+	die "the guest's kernel crashed at each of $n boots (log: $log)"
+elif [ -n "${KTRACE_ARM64_CMD:-}" ]; then
 	grep '^ARM64-RESULT: command exited 0$' "$log" >/dev/null || die "the command failed or did not finish (log: $log)"
 	exit 0
 elif grep -q '^ARM64-RESULT: PASS$' "$log"; then
