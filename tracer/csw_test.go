@@ -432,6 +432,15 @@ func (f *fakeRing) switchRec(misc uint16, when int64) {
 	f.put(unix.PERF_RECORD_SWITCH, misc, 7|7<<32, uint64(when))
 }
 
+// sleepBetween appends the switches of a thread resumed at resume that
+// sleeps from out to in, then stops at stop.
+func (f *fakeRing) sleepBetween(resume, out, in, stop int64) {
+	f.switchRec(swIn, resume)
+	f.switchRec(swOut, out)
+	f.switchRec(swIn, in)
+	f.switchRec(swOut, stop)
+}
+
 const (
 	swOut     = unix.PERF_RECORD_MISC_SWITCH_OUT
 	swPreempt = unix.PERF_RECORD_MISC_SWITCH_OUT | unix.PERF_RECORD_MISC_SWITCH_OUT_PREEMPT
@@ -485,10 +494,7 @@ func TestCswDrain(t *testing.T) {
 	// Stop 5: the resume's switch-in stamped before the tracer's clock
 	// said it resumed (another CPU's clock, behind), a sleep (420..430),
 	// stop 5: the ring's order, not the times, tells the resume's.
-	f.switchRec(swIn, 400)
-	f.switchRec(swOut, 420)
-	f.switchRec(swIn, 430)
-	f.switchRec(swOut, 440)
+	f.sleepBetween(400, 420, 430, 440)
 	stop()
 	// Stop 6: the resume's switch-in, then a header that is no record
 	// boundary (a size of 12) and two events behind it: all three are
@@ -500,10 +506,7 @@ func TestCswDrain(t *testing.T) {
 	f.switchRec(swIn, 530)
 	f.switchRec(swOut, 540)
 	stop()
-	f.switchRec(swIn, 610)
-	f.switchRec(swOut, 620)
-	f.switchRec(swIn, 630)
-	f.switchRec(swOut, 640)
+	f.sleepBetween(610, 620, 630, 640)
 	stop()
 	if f.head <= uint64(len(f.data)) {
 		t.Fatal("the ring did not wrap")
