@@ -118,7 +118,7 @@ func (t *Tracer) cswDrain(th *thread, s *cswState) {
 		if size < 8 || size%8 != 0 || size > head-tail {
 			// Not a record boundary: give up on what is there, and
 			// say so, as for events the kernel dropped.
-			t.cswLostBytes(th, head-tail, unreadableReason)
+			t.cswLost(th, max(1, (head-tail)/perfSwitchLen), unreadableReason)
 			tail, s.hasOut = head, false
 			break
 		}
@@ -132,7 +132,7 @@ func (t *Tracer) cswDrain(th *thread, s *cswState) {
 				t.cswIn(th, s, when)
 			}
 		case typ == unix.PERF_RECORD_LOST && size >= perfLostLen:
-			t.cswLost(th, ne.Uint64(r.word(tail+perfLostCount)))
+			t.cswLost(th, ne.Uint64(r.word(tail+perfLostCount)), lostReason)
 			s.hasOut = false
 		}
 		tail += size
@@ -170,16 +170,11 @@ func (t *Tracer) cswIn(th *thread, s *cswState, when int64) {
 	t.cswPair(th, s.out.when, when, s.out.preempt, 0)
 }
 
-// cswLost records that the kernel dropped n switch events of th: the
-// ring filled up between two stops.
-func (t *Tracer) cswLost(th *thread, n uint64) {
-	t.rec.lostRecords(t.header(th, th.lastABI), n, lostReason)
-}
-
-// cswLostBytes records that n bytes of switch events of th could not be
-// read: about one switch event per perfSwitchLen bytes.
-func (t *Tracer) cswLostBytes(th *thread, n uint64, reason []byte) {
-	t.rec.lostRecords(t.header(th, th.lastABI), max(1, n/perfSwitchLen), reason)
+// cswLost records that n switch events of th were lost, and why: the
+// kernel dropped them (the ring filled up between two stops), or the ring
+// could not be read (about one event per perfSwitchLen bytes given up).
+func (t *Tracer) cswLost(th *thread, n uint64, reason []byte) {
+	t.rec.lostRecords(t.header(th, th.lastABI), n, reason)
 }
 
 // lostReason says why context-switch records were lost.

@@ -131,9 +131,8 @@ func unlocked(path string, st *unix.Stat_t) bool {
 	}
 	defer unix.Close(fd)
 	var now unix.Stat_t
-	if err := unix.Fstat(fd, &now); err != nil || now.Dev != st.Dev || now.Ino != st.Ino ||
-		now.Mode&unix.S_IFMT != unix.S_IFREG {
-		return false
+	if err := unix.Fstat(fd, &now); err != nil || now.Dev != st.Dev || now.Ino != st.Ino {
+		return false // not the regular file lstat found
 	}
 	return unix.Flock(fd, unix.LOCK_SH|unix.LOCK_NB) == nil
 }
