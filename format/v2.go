@@ -265,12 +265,20 @@ func (w *Writer) writeRet2(h *Header, r Ret) error {
 	return w.end2(start)
 }
 
+// appendProbeSize is the buffer AppendVersion starts with: room for any
+// START record ktrace writes.
+const appendProbeSize = 4 << 10
+
 // AppendVersion returns the format version a Writer appending to the
 // trace that r reads from its start should write: Version1 for a trace
 // that begins with a version 1 START record, so that the file stays one
 // an older kdump reads, else Version (an empty file among them).
+//
+// It reads with a small buffer, which grows only for a START record
+// that does not fit it: a tracer starting on a new file calls it, and a
+// command waits for that tracer.
 func AppendVersion(r io.Reader) int {
-	rec, err := NewReader(r).Next()
+	rec, err := (&Reader{r: r, buf: make([]byte, appendProbeSize)}).Next()
 	if err != nil {
 		return Version
 	}

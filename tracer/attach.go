@@ -20,6 +20,9 @@ type Controller interface {
 	// Released is called when process pid is traced no longer: it
 	// exited, or it was released.
 	Released(pid int)
+	// Ended is called once the last tracee is gone and the trace is
+	// written, before Shutdown; not when tracing stops on an error.
+	Ended()
 	// Shutdown is called once, when Run ends.
 	Shutdown()
 }
@@ -29,6 +32,7 @@ type noController struct{}
 
 func (noController) Serve()       {}
 func (noController) Released(int) {}
+func (noController) Ended()       {}
 func (noController) Shutdown()    {}
 
 // Tracing reports whether process pid is being traced.

@@ -66,7 +66,7 @@ func cswTrace(tb testing.TB, argv []string, s Settings, opts Options, setup func
 	if setup != nil {
 		setup(tr)
 	}
-	if err := tr.SeizeCommand(cmd.Process.Pid, s); err != nil {
+	if err := tr.SeizeCommand(cmd.Process.Pid, "", s); err != nil {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
 		tb.Fatal(err)

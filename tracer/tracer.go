@@ -272,7 +272,10 @@ func ptraceOptions(s Settings) uintptr {
 // SeizeCommand seizes the process pid that is about to execute a
 // command, ktrace style: its records start at its first execve. The
 // process must be single-threaded or pid its only thread to run the exec.
-func (t *Tracer) SeizeCommand(pid int, s Settings) error {
+// comm is its name, which the records of its execve carry; "" reads it
+// from /proc (a process that says its own name spares the tracer that
+// read, which the command waits for).
+func (t *Tracer) SeizeCommand(pid int, comm string, s Settings) error {
 	if t.procs[pid] != nil {
 		return fmt.Errorf("%d: already traced", pid)
 	}
@@ -281,7 +284,12 @@ func (t *Tracer) SeizeCommand(pid int, s Settings) error {
 	}
 	p := newProcess(pid, s, false)
 	t.procs[pid] = p
-	t.addThread(pid, p, nil)
+	if comm == "" {
+		t.addThread(pid, p, nil)
+	} else {
+		th := t.newThread(pid, p)
+		copy(th.comm[:len(th.comm)-1], comm)
+	}
 	// Stop it once so that it runs on under PTRACE_SYSCALL from here.
 	if err := ptrace(ptInterrupt, pid, 0, 0); err != nil {
 		return fmt.Errorf("interrupt %d: %w", pid, err)
@@ -307,6 +315,13 @@ func (t *Tracer) Run(ctl Controller) error {
 			t.adoptOrphans()
 		}
 		if t.threads.len() == 0 {
+			// Whoever waits for the tracer's end (its stderr's, say)
+			// need not wait for its goroutines to stop.
+			t.rec.flush()
+			if err := t.rec.err(); err != nil {
+				return err
+			}
+			ctl.Ended()
 			return nil
 		}
 		var ws unix.WaitStatus
@@ -514,7 +529,7 @@ func (t *Tracer) newChild(pid int, parent *process, pth *thread) *thread {
 // addThread registers a new thread of p, copying what it shares with the
 // thread that made it.
 func (t *Tracer) addThread(tid int, p *process, from *thread) *thread {
-	th := &thread{tid: tid, proc: p, options: ptraceOptions(p.Settings), maskUnsure: true}
+	th := t.newThread(tid, p)
 	if from != nil {
 		th.comm = from.comm
 		th.lastABI = from.lastABI
@@ -522,6 +537,12 @@ func (t *Tracer) addThread(tid int, p *process, from *thread) *thread {
 	} else {
 		procfs.Comm(tid, &th.comm, t.scratch)
 	}
+	return th
+}
+
+// newThread makes thread tid of p known, without a name.
+func (t *Tracer) newThread(tid int, p *process) *thread {
+	th := &thread{tid: tid, proc: p, options: ptraceOptions(p.Settings), maskUnsure: true}
 	p.threads = append(p.threads, th)
 	t.threads.set(tid, th)
 	return th

@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -307,7 +308,7 @@ func traceSeizedInExec(t *testing.T, bin string, opts Options) []byte {
 		t.Fatal(err)
 	}
 	defer func() { _ = cmd.Wait() }()
-	if err := tr.SeizeCommand(cmd.Process.Pid, Settings{Facilities: DefaultFacilities}); err != nil {
+	if err := tr.SeizeCommand(cmd.Process.Pid, "", Settings{Facilities: DefaultFacilities}); err != nil {
 		_ = cmd.Process.Kill()
 		t.Fatal(err)
 	}
@@ -316,3 +317,144 @@ func traceSeizedInExec(t *testing.T, bin string, opts Options) []byte {
 	}
 	return buf.Bytes()
 }
+
+// TestSeizeCommandComm checks that the execve of a command seized with a
+// name carries that name, not the one /proc gives (sh), and that one
+// seized without a name carries /proc's; after the execve, records carry
+// the new program's name either way.
+func TestSeizeCommandComm(t *testing.T) {
+	canPtrace(t)
+	for _, c := range []struct{ given, want string }{{"front-name", "front-name"}, {"", "sh"}} {
+		trace := traceCommand(t, c.given)
+		var execve, after string
+		eachRecord(t, trace, func(rec *format.Record, tab *arch.Table) {
+			if rec.Type != format.TypeCall {
+				return
+			}
+			call, _ := rec.Call()
+			name := tab.Lookup(call.Number).Name
+			switch {
+			case execve == "" && name == "execve":
+				execve = rec.CommString()
+			case execve != "" && after == "" && name != "execve": // the shell tries each PATH entry
+				after = rec.CommString()
+			}
+		})
+		if execve != c.want || after != "true" {
+			t.Errorf("seized with name %q: execve by %q, then %q; want %q, then true", c.given, execve, after, c.want)
+		}
+	}
+}
+
+// traceCommand runs a shell that reads a line and execs true, seized as a
+// command with name comm before it has the line, and returns the trace.
+func traceCommand(t *testing.T, comm string) []byte {
+	t.Helper()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	tr, buf := newTestTracer(t, Options{})
+	cmd := seizeReadingShell(t, tr, comm)
+	defer func() { _ = cmd.Wait() }()
+	if err := tr.Run(nil); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// seizeReadingShell starts a shell that reads a line and execs true, seizes
+// it with tr as a command named comm once it waits for the line, as a
+// command's process waits for its tracer, and gives it the line. The
+// caller runs tr and waits for the shell.
+func seizeReadingShell(t *testing.T, tr *Tracer, comm string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command("/bin/sh", "-c", `read x; exec true`)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Seized inside its own execve, the shell would be renamed by that
+	// exec's event: wait until it sleeps in read, named sh.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		name, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", cmd.Process.Pid))
+		stat, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", cmd.Process.Pid))
+		_, state, _ := strings.Cut(string(stat), ") ")
+		if strings.HasPrefix(state, "S") && string(name) == "sh\n" {
+			break
+		}
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+			t.Fatalf("the shell never slept in read (comm %q)", name)
+		}
+	}
+	if err := tr.SeizeCommand(cmd.Process.Pid, comm, Settings{Facilities: DefaultFacilities}); err != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		t.Fatal(err)
+	}
+	if _, err := stdin.Write([]byte("go\n")); err != nil {
+		t.Fatal(err)
+	}
+	stdin.Close()
+	return cmd
+}
+
+// orderController notes the Controller calls that end a Run, and runs
+// atEnded in Ended.
+type orderController struct {
+	calls   []string
+	atEnded func()
+}
+
+func (c *orderController) Serve()       {}
+func (c *orderController) Released(int) {}
+func (c *orderController) Shutdown()    { c.calls = append(c.calls, "Shutdown") }
+
+func (c *orderController) Ended() {
+	c.calls = append(c.calls, "Ended")
+	c.atEnded()
+}
+
+// TestRunEnded checks that a Run whose tracees all ended calls Ended, with
+// the trace written (a command's tracer lets go of its stderr there), then
+// Shutdown; and that one that stops on a write error calls Shutdown alone.
+func TestRunEnded(t *testing.T) {
+	canPtrace(t)
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	for _, failing := range []bool{false, true} {
+		buf := new(bytes.Buffer)
+		var w io.Writer = buf
+		if failing {
+			w = failingWriter{}
+		}
+		fw := format.NewWriter(w)
+		tr, err := New(fw, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd := seizeReadingShell(t, tr, "")
+		written := false
+		ctl := &orderController{atEnded: func() { written = bytes.Contains(buf.Bytes(), []byte("true")) }}
+		runErr := tr.Run(ctl)
+		_ = cmd.Wait()
+		want := "Ended Shutdown"
+		if failing {
+			want = "Shutdown"
+		}
+		if got := strings.Join(ctl.calls, " "); got != want || (runErr != nil) != failing {
+			t.Errorf("write error %t: calls %q, Run error %v; want %q", failing, got, runErr, want)
+		}
+		if !failing && !written {
+			t.Error("the trace was not written out when Ended was called")
+		}
+	}
+}
+
+// failingWriter is a writer whose every write fails.
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("no space left (test)") }

@@ -101,6 +101,9 @@ type Request struct {
 	Seccomp bool
 	// File is the trace file's name, for messages.
 	File string
+	// Comm is the name of the process of a "command", which its
+	// execve's records carry; "" leaves the tracer to read it.
+	Comm string `json:",omitempty"`
 }
 
 // Reply is a tracer's answer.

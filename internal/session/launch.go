@@ -15,6 +15,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -88,7 +89,8 @@ func ExecTraced(path string, appendTo bool, s tracer.Settings, opts tracer.Optio
 	// wait would stop).
 	stdfds.ReapStandbyParent()
 	req := &Request{Op: "command", PIDs: []int{os.Getpid()}, Facilities: s.Facilities,
-		Inherit: s.Inherit, GenioSize: s.GenioSize, Syscalls: s.Syscalls, Seccomp: filter != nil, File: path}
+		Inherit: s.Inherit, GenioSize: s.GenioSize, Syscalls: s.Syscalls, Seccomp: filter != nil, File: path,
+		Comm: threadName()}
 	f, err := OpenTraceFile(path, appendTo)
 	if err != nil {
 		return err
@@ -115,6 +117,15 @@ func ExecTraced(path string, appendTo bool, s tracer.Settings, opts tracer.Optio
 		return fmt.Errorf("standard descriptors: %w", err)
 	}
 	return &ExecError{Name: argv[0], Err: syscall.Exec(cmdPath, argv, env)}
+}
+
+// threadName returns the calling thread's name (PR_GET_NAME), or "".
+func threadName() string {
+	var b [16]byte
+	if err := unix.Prctl(unix.PR_GET_NAME, uintptr(unsafe.Pointer(&b[0])), 0, 0, 0); err != nil {
+		return ""
+	}
+	return unix.ByteSliceToString(b[:])
 }
 
 // ExecError reports a command that could not be executed once tracing
@@ -599,17 +610,27 @@ func serveMain(cfg helperConfig, fds serveFds) int {
 	}
 	to.Write([]byte("ok\n"))
 	to.Close()
+	// The tracer holds the command's stderr: whoever reads the command's
+	// output to its end (a shell's $(...), a test harness) waits for the
+	// tracer too. Let it go as soon as the trace is written, rather than
+	// once the control socket's goroutine and the flusher have stopped
+	// (handoffs between threads), or when the exit has stopped the
+	// runtime's threads and unmapped their memory (the kernel closes
+	// descriptors last). Tracing that stops on an error keeps it, to say
+	// why.
+	stderrClosed := false
+	srv.ended = func() {
+		_ = unix.Close(2)
+		stderrClosed = true
+	}
 	code := 0
 	if err := t.Run(srv); err != nil {
 		report(ErrorText(err), cfg.Req.Op == "command")
 		code = 1
 	}
-	// The tracer holds the command's stderr: whoever reads the command's
-	// output to its end (a shell's $(...), a test harness) waits for the
-	// tracer too. Let it go now, the trace written, rather than when the
-	// exit has stopped the runtime's threads and unmapped their memory
-	// (the kernel closes descriptors last).
-	_ = unix.Close(2)
+	if !stderrClosed {
+		_ = unix.Close(2)
+	}
 	return code
 }
 

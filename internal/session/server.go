@@ -25,6 +25,9 @@ type server struct {
 	listener net.Listener
 	reqs     chan pending
 	waiters  []clearWaiter
+	// ended is called when tracing ended with the trace written (see
+	// tracer.Controller), or is nil.
+	ended func()
 }
 
 // clearWaiter is a clear request waiting for its processes to be
@@ -134,7 +137,7 @@ func (s *server) handle(req *Request, reply chan *Reply) *Reply {
 		if len(req.PIDs) != 1 {
 			return errorReply(errors.New("command: one pid expected"))
 		}
-		if err := s.t.SeizeCommand(req.PIDs[0], set); err != nil {
+		if err := s.t.SeizeCommand(req.PIDs[0], req.Comm, set); err != nil {
 			return errorReply(err)
 		}
 	case "attach":
@@ -171,6 +174,13 @@ func (s *server) Released(pid int) {
 		w.reply <- &Reply{OK: true}
 	}
 	s.waiters = kept
+}
+
+// Ended runs the server's ended function, if it has one.
+func (s *server) Ended() {
+	if s.ended != nil {
+		s.ended()
+	}
 }
 
 // Shutdown stops serving: the control socket closes, and requests that

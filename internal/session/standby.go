@@ -106,7 +106,7 @@ func warmUp() {
 // every kind of field, for warmUp.
 var warmConfig = []byte(`{"Role":"serve","File":"ktrace.out","ForceRegisters":true,"NoGo":true,` +
 	`"Req":{"Op":"command","PIDs":[1],"Facilities":1,"Inherit":true,"GenioSize":1,` +
-	`"Syscalls":["read"],"Seccomp":true,"File":"ktrace.out"}}`)
+	`"Syscalls":["read"],"Seccomp":true,"File":"ktrace.out","Comm":"ktrace"}}`)
 
 // receivedFds returns the descriptors of the SCM_RIGHTS message in oob,
 // which must be sbFds of them.
