@@ -20,6 +20,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/ktrace-linux/ktrace/format"
+	"github.com/ktrace-linux/ktrace/internal/procfs"
 	"github.com/ktrace-linux/ktrace/internal/stdfds"
 	"github.com/ktrace-linux/ktrace/tracer"
 )
@@ -234,7 +235,7 @@ func startTracer(file *os.File, path string, req *Request, opts tracer.Options, 
 	// The tracer waits for our go after saying its pid only when we
 	// must declare it our tracer first: under Yama's ptrace_scope 1.
 	noGo := before == nil || !yamaRelational(yamaPtraceScope)
-	cfg, _ := json.Marshal(helperConfig{Role: role, File: path, ForceRegisters: opts.ForceRegisters, Req: req, NoGo: noGo})
+	cfg := marshalConfig(helperConfig{Role: role, File: path, ForceRegisters: opts.ForceRegisters, Req: req, NoGo: noGo})
 	// The tracer of a command may report on the command's stderr, which
 	// the command holds anyway. One started by ktrace -p must not keep
 	// our stderr open once we return (a pipe would never see its end),
@@ -417,7 +418,8 @@ const yamaPtraceScope = "/proc/sys/kernel/yama/ptrace_scope"
 // the file scope), or may: a scope that cannot be read counts as 1 if the
 // file is there.
 func yamaRelational(scope string) bool {
-	b, err := os.ReadFile(scope)
+	var buf [16]byte
+	b, err := procfs.ReadSmall(scope, buf[:])
 	if err != nil {
 		return !errors.Is(err, fs.ErrNotExist)
 	}
@@ -475,7 +477,7 @@ func spawnTracer(cfg helperConfig) int {
 		return 1
 	}
 	cfg.Role = roleServe
-	b, _ := json.Marshal(cfg)
+	b := marshalConfig(cfg)
 	if _, err := startHelper(self, b, os.Stderr, []int{fdTraceFile, fdFromKtrace, fdToKtrace}, helperSetpgid); err != nil {
 		fmt.Fprintf(os.Stderr, "ktrace: start tracer: %v\n", err)
 		return 1
