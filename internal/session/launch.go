@@ -548,13 +548,19 @@ func waitHelper(pid int) error {
 	}
 }
 
+// ignoreSignals ignores the signals a background tracer must not die or
+// stop of: its stderr gone, its terminal's, its session's end.
+func ignoreSignals() {
+	signal.Ignore(syscall.SIGPIPE, syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT,
+		syscall.SIGTSTP, syscall.SIGTTOU, syscall.SIGTTIN)
+}
+
 // serveMain is the background tracer of one trace file.
 func serveMain(cfg helperConfig, fds serveFds) int {
 	go tracer.Prepare() // done already in a standby
 	runtime.LockOSThread()
 	nameTracer()
-	signal.Ignore(syscall.SIGPIPE, syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT,
-		syscall.SIGTSTP, syscall.SIGTTOU, syscall.SIGTTIN)
+	ignoreSignals()
 	file := os.NewFile(uintptr(fds.traceFile), cfg.File)
 	from := os.NewFile(uintptr(fds.fromKtrace), "from-ktrace")
 	to := os.NewFile(uintptr(fds.toKtrace), "to-ktrace")
@@ -583,9 +589,13 @@ func serveMain(cfg helperConfig, fds serveFds) int {
 	}
 	w := format.NewWriter(file)
 	// Appended to a version 1 trace, records stay in version 1, so
-	// that the file stays one an older kdump reads.
-	if err := w.SetVersion(format.AppendVersion(io.NewSectionReader(file, 0, format.MaxRecordLen))); err != nil {
-		return fail(err)
+	// that the file stays one an older kdump reads. A new file (empty)
+	// is written in the current version without a read.
+	var st unix.Stat_t
+	if err := unix.Fstat(fds.traceFile, &st); err != nil || st.Size > 0 {
+		if err := w.SetVersion(format.AppendVersion(io.NewSectionReader(file, 0, format.MaxRecordLen))); err != nil {
+			return fail(err)
+		}
 	}
 	t, err := tracer.New(w, tracer.Options{ForceRegisters: cfg.ForceRegisters})
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"runtime"
 	"strconv"
 
 	"golang.org/x/sys/unix"
@@ -88,13 +89,18 @@ func standbyMain(sock int) int {
 // between taking its configuration and answering ktrace do only the first
 // time in a process, and ktrace's command waits for that answer:
 // encoding/json builds its decoder of the configuration's types, the
-// runtime starts its poller at the first descriptor it is given, the
+// runtime starts its poller at the first descriptor it is given and the
+// thread it starts threads from at the first runtime.LockOSThread, the
 // kernel sets up a process's first getrandom (the control socket's name),
-// package format builds its tables. What they return is thrown away.
+// package format builds its tables. What they return is thrown away. It
+// also ignores the signals a tracer ignores (see serveMain), once.
 func warmUp() {
-	tracer.Prepare()
 	var cfg helperConfig
 	_ = json.Unmarshal(warmConfig, &cfg)
+	runtime.LockOSThread()
+	runtime.UnlockOSThread()
+	ignoreSignals()
+	tracer.Prepare()
 	if f, err := os.Open(os.DevNull); err == nil {
 		f.Close()
 	}
