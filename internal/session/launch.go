@@ -235,7 +235,7 @@ func startTracer(file *os.File, path string, req *Request, opts tracer.Options, 
 	// The tracer waits for our go after saying its pid only when we
 	// must declare it our tracer first: under Yama's ptrace_scope 1.
 	noGo := before == nil || !yamaRelational(yamaPtraceScope)
-	cfg := marshalConfig(helperConfig{Role: role, File: path, ForceRegisters: opts.ForceRegisters, Req: req, NoGo: noGo})
+	cfg := helperConfig{Role: role, File: path, ForceRegisters: opts.ForceRegisters, Req: req, NoGo: noGo}
 	// The tracer of a command may report on the command's stderr, which
 	// the command holds anyway. One started by ktrace -p must not keep
 	// our stderr open once we return (a pipe would never see its end),
@@ -303,7 +303,7 @@ func (l tracerLink) close() {
 // helper; it returns the handshake and the pid the tracer says first. A
 // standby that ends without saying it fails with errStandbyGone: it did
 // not seize anything, and another tracer may be started.
-func launchTracer(cfg []byte, file, stderr *os.File, detach bool) (link tracerLink, pid int, err error) {
+func launchTracer(cfg helperConfig, file, stderr *os.File, detach bool) (link tracerLink, pid int, err error) {
 	// Raw blocking pipes, closed on exec: the handshake runs on the
 	// calling thread alone, with no help from the runtime's poller, and
 	// the thread of a command waits in read when it is seized. From
@@ -322,7 +322,7 @@ func launchTracer(cfg []byte, file, stderr *os.File, detach bool) (link tracerLi
 	helper := 0
 	standby := false
 	if sb, ok := stdfds.TakeStandby(); ok {
-		standby = sendStandby(sb, cfg, [sbFds]int{int(file.Fd()), to[0], from[1], int(stderr.Fd())}) == nil
+		standby = sendStandby(sb, appendConfig(nil, &cfg), [sbFds]int{int(file.Fd()), to[0], from[1], int(stderr.Fd())}) == nil
 		unix.Close(sb)
 	}
 	if !standby {
@@ -334,7 +334,8 @@ func launchTracer(cfg []byte, file, stderr *os.File, detach bool) (link tracerLi
 		if self, err = os.Executable(); err != nil {
 			err = fmt.Errorf("find own executable: %w", err)
 		} else {
-			helper, err = startHelper(self, cfg, stderr, []int{int(file.Fd()), to[0], from[1]}, mode)
+			b, _ := json.Marshal(cfg)
+			helper, err = startHelper(self, b, stderr, []int{int(file.Fd()), to[0], from[1]}, mode)
 		}
 	}
 	unix.Close(to[0])
@@ -477,7 +478,7 @@ func spawnTracer(cfg helperConfig) int {
 		return 1
 	}
 	cfg.Role = roleServe
-	b := marshalConfig(cfg)
+	b, _ := json.Marshal(cfg)
 	if _, err := startHelper(self, b, os.Stderr, []int{fdTraceFile, fdFromKtrace, fdToKtrace}, helperSetpgid); err != nil {
 		fmt.Fprintf(os.Stderr, "ktrace: start tracer: %v\n", err)
 		return 1

@@ -1,7 +1,6 @@
 package session
 
 import (
-	"encoding/json"
 	"errors"
 	"os"
 	"runtime"
@@ -71,8 +70,8 @@ func standbyMain(sock int) int {
 		return 0 // ktrace needed no tracer, or is gone
 	}
 	fds, ferr := receivedFds(oob[:oobn])
-	var cfg helperConfig
-	if ferr != nil || flags&(unix.MSG_TRUNC|unix.MSG_CTRUNC) != 0 || json.Unmarshal(buf[:n], &cfg) != nil || cfg.Role != roleServe {
+	cfg, cerr := parseConfig(buf[:n])
+	if ferr != nil || flags&(unix.MSG_TRUNC|unix.MSG_CTRUNC) != 0 || cerr != nil || cfg.Role != roleServe {
 		for _, fd := range fds {
 			unix.Close(fd)
 		}
@@ -87,16 +86,14 @@ func standbyMain(sock int) int {
 
 // warmUp does, while the standby waits, what the calls a tracer makes
 // between taking its configuration and answering ktrace do only the first
-// time in a process, and ktrace's command waits for that answer:
-// encoding/json builds its decoder of the configuration's types, the
-// runtime starts its poller at the first descriptor it is given and the
-// thread it starts threads from at the first runtime.LockOSThread, the
-// kernel sets up a process's first getrandom (the control socket's name),
-// package format builds its tables. What they return is thrown away. It
-// also ignores the signals a tracer ignores (see serveMain), once.
+// time in a process, and ktrace's command waits for that answer: the
+// runtime starts the thread it starts threads from at the first
+// runtime.LockOSThread and its poller at the first descriptor it is
+// given, the kernel sets up a process's first getrandom (the control
+// socket's name), package format builds its tables. What they return is
+// thrown away. It also ignores the signals a tracer ignores (see
+// serveMain), once.
 func warmUp() {
-	var cfg helperConfig
-	_ = json.Unmarshal(warmConfig, &cfg)
 	runtime.LockOSThread()
 	runtime.UnlockOSThread()
 	ignoreSignals()
@@ -107,12 +104,6 @@ func warmUp() {
 	var b [8]byte
 	_, _ = unix.Getrandom(b[:], unix.GRND_NONBLOCK)
 }
-
-// warmConfig is a configuration like the one a standby receives, with
-// every kind of field, for warmUp.
-var warmConfig = []byte(`{"Role":"serve","File":"ktrace.out","ForceRegisters":true,"NoGo":true,` +
-	`"Req":{"Op":"command","PIDs":[1],"Facilities":1,"Inherit":true,"GenioSize":1,` +
-	`"Syscalls":["read"],"Seccomp":true,"File":"ktrace.out","Comm":"ktrace"}}`)
 
 // receivedFds returns the descriptors of the SCM_RIGHTS message in oob,
 // which must be sbFds of them.
