@@ -438,7 +438,9 @@ func TestRunEnded(t *testing.T) {
 		}
 		cmd := seizeReadingShell(t, tr, "")
 		written := false
-		ctl := &orderController{atEnded: func() { written = bytes.Contains(buf.Bytes(), []byte("true")) }}
+		ctl := &orderController{atEnded: func() {
+			written = fw.Buffered() == 0 && bytes.Contains(buf.Bytes(), []byte("true"))
+		}}
 		runErr := tr.Run(ctl)
 		_ = cmd.Wait()
 		want := "Ended Shutdown"

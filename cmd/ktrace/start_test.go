@@ -207,3 +207,41 @@ func TestStandbyGoneHammer(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestCommandStderrEndsTraceWhole: a harness that reads a command's output
+// to its end, as exec.Cmd.CombinedOutput does, sees that end only once the
+// trace is written, though the tracer lets go of the command's stderr as
+// soon as that is so, before its own shutdown: the command's exit record
+// is in the file when the harness reads it, in 100 runs, 4 at a time.
+func TestCommandStderrEndsTraceWhole(t *testing.T) {
+	e := itSetup(t)
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 25; i++ {
+				round := fmt.Sprintf("%d.%d", w, i)
+				file := e.path("whole" + round + ".out")
+				cmd := exec.Command(e.ktrace, "-f", file, "/bin/sh", "-c", "echo out "+round+"; echo err >&2; exit 3")
+				out, err := cmd.CombinedOutput()
+				if cmd.ProcessState == nil || cmd.ProcessState.ExitCode() != 3 || string(out) != "out "+round+"\nerr\n" {
+					t.Errorf("round %s: %q, %v; want the command's output and exit status 3", round, out, err)
+					return
+				}
+				f, err := os.Open(file)
+				if err != nil {
+					t.Errorf("round %s: %v", round, err)
+					return
+				}
+				recs, err := testutil.LoadTrace(f)
+				f.Close()
+				if err != nil || testutil.Count(recs, testutil.IsExit(3, 0)) != 1 {
+					t.Errorf("round %s: the trace lacks the command's exit (%v):\n%s", round, err, testutil.Describe(recs))
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
