@@ -178,34 +178,51 @@ func TestStandbyGoneHammer(t *testing.T) {
 		}()
 	}
 	defer func() { stop.Store(true); spin.Wait() }()
+	inRounds(t, 4, 50, func(round string) error {
+		file := e.path("gone" + round + ".out")
+		out, err := exec.Command(noCloseRange, e.ktrace, "-f", file, "/bin/echo", "round", round).CombinedOutput()
+		if err != nil || string(out) != "round "+round+"\n" {
+			return fmt.Errorf("%q, %v", out, err)
+		}
+		return traceHas(file, 1, testutil.IsNami("/bin/echo"), "NAMI /bin/echo records")
+	})
+}
+
+// inRounds calls round in workers goroutines at once, n times in each,
+// with a name for each round ("worker.round"), and reports the first
+// error of each worker, which stops it.
+func inRounds(t *testing.T, workers, n int, round func(name string) error) {
+	t.Helper()
 	var wg sync.WaitGroup
-	for w := 0; w < 4; w++ {
+	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := 0; i < 50; i++ {
-				round := fmt.Sprintf("%d.%d", w, i)
-				file := e.path("gone" + round + ".out")
-				out, err := exec.Command(noCloseRange, e.ktrace, "-f", file, "/bin/echo", "round", round).CombinedOutput()
-				if err != nil || string(out) != "round "+round+"\n" {
-					t.Errorf("round %s: %q, %v", round, out, err)
-					return
-				}
-				f, err := os.Open(file)
-				if err != nil {
-					t.Errorf("round %s: %v", round, err)
-					return
-				}
-				recs, err := testutil.LoadTrace(f)
-				f.Close()
-				if err != nil || testutil.Count(recs, testutil.IsNami("/bin/echo")) != 1 {
-					t.Errorf("round %s: want one NAMI /bin/echo record (%v):\n%s", round, err, testutil.Describe(recs))
+			for i := 0; i < n; i++ {
+				name := fmt.Sprintf("%d.%d", w, i)
+				if err := round(name); err != nil {
+					t.Errorf("round %s: %v", name, err)
 					return
 				}
 			}
 		}()
 	}
 	wg.Wait()
+}
+
+// traceHas fails unless the trace file holds want records that m
+// matches (what names them).
+func traceHas(file string, want int, m testutil.Match, what string) error {
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	recs, err := testutil.LoadTrace(f)
+	if n := testutil.Count(recs, m); err != nil || n != want {
+		return fmt.Errorf("%d %s, want %d (%v):\n%s", n, what, want, err, testutil.Describe(recs))
+	}
+	return nil
 }
 
 // TestCommandStderrEndsTraceWhole: a harness that reads a command's output
@@ -215,33 +232,13 @@ func TestStandbyGoneHammer(t *testing.T) {
 // is in the file when the harness reads it, in 100 runs, 4 at a time.
 func TestCommandStderrEndsTraceWhole(t *testing.T) {
 	e := itSetup(t)
-	var wg sync.WaitGroup
-	for w := 0; w < 4; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; i < 25; i++ {
-				round := fmt.Sprintf("%d.%d", w, i)
-				file := e.path("whole" + round + ".out")
-				cmd := exec.Command(e.ktrace, "-f", file, "/bin/sh", "-c", "echo out "+round+"; echo err >&2; exit 3")
-				out, err := cmd.CombinedOutput()
-				if cmd.ProcessState == nil || cmd.ProcessState.ExitCode() != 3 || string(out) != "out "+round+"\nerr\n" {
-					t.Errorf("round %s: %q, %v; want the command's output and exit status 3", round, out, err)
-					return
-				}
-				f, err := os.Open(file)
-				if err != nil {
-					t.Errorf("round %s: %v", round, err)
-					return
-				}
-				recs, err := testutil.LoadTrace(f)
-				f.Close()
-				if err != nil || testutil.Count(recs, testutil.IsExit(3, 0)) != 1 {
-					t.Errorf("round %s: the trace lacks the command's exit (%v):\n%s", round, err, testutil.Describe(recs))
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	inRounds(t, 4, 25, func(round string) error {
+		file := e.path("whole" + round + ".out")
+		cmd := exec.Command(e.ktrace, "-f", file, "/bin/sh", "-c", "echo out "+round+"; echo err >&2; exit 3")
+		out, err := cmd.CombinedOutput()
+		if cmd.ProcessState == nil || cmd.ProcessState.ExitCode() != 3 || string(out) != "out "+round+"\nerr\n" {
+			return fmt.Errorf("%q, %v; want the command's output and exit status 3", out, err)
+		}
+		return traceHas(file, 1, testutil.IsExit(3, 0), "exits of the command")
+	})
 }

@@ -145,18 +145,13 @@ func (d *configDecoder) bool() bool {
 	return false
 }
 
-func (d *configDecoder) uvarint() uint64 {
-	v, n := binary.Uvarint(d.b)
-	if d.bad || n <= 0 {
-		d.bad = true
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
+func (d *configDecoder) uvarint() uint64 { return decodeVarint(d, binary.Uvarint) }
 
-func (d *configDecoder) varint() int64 {
-	v, n := binary.Varint(d.b)
+func (d *configDecoder) varint() int64 { return decodeVarint(d, binary.Varint) }
+
+// decodeVarint reads a number with read (binary.Uvarint or Varint).
+func decodeVarint[T uint64 | int64](d *configDecoder, read func([]byte) (T, int)) T {
+	v, n := read(d.b)
 	if d.bad || n <= 0 {
 		d.bad = true
 		return 0
