@@ -15,6 +15,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -120,13 +121,18 @@ func ExecTraced(path string, appendTo bool, s tracer.Settings, opts tracer.Optio
 	return &ExecError{Name: argv[0], Err: syscall.Exec(cmdPath, argv, env)}
 }
 
-// threadName returns the calling thread's name (PR_GET_NAME), or "".
+// threadName returns the calling thread's name (PR_GET_NAME), or "" for
+// one a Request in JSON cannot carry as it is (invalid UTF-8): the
+// tracer then reads it.
 func threadName() string {
 	var b [16]byte
 	if err := unix.Prctl(unix.PR_GET_NAME, uintptr(unsafe.Pointer(&b[0])), 0, 0, 0); err != nil {
 		return ""
 	}
-	return unix.ByteSliceToString(b[:])
+	if name := unix.ByteSliceToString(b[:]); utf8.ValidString(name) {
+		return name
+	}
+	return ""
 }
 
 // ExecError reports a command that could not be executed once tracing
