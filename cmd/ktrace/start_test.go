@@ -242,3 +242,37 @@ func TestCommandStderrEndsTraceWhole(t *testing.T) {
 		return traceHas(file, 1, testutil.IsExit(3, 0), "exits of the command")
 	})
 }
+
+// TestCommandExecveComm: the execve of a command carries the name of the
+// process that makes it, ktrace's (as the kernel has it: the name ktrace
+// was started by), whether ktrace says it to its tracer or leaves the
+// tracer to read it (a name that is not UTF-8); after it, the program's.
+func TestCommandExecveComm(t *testing.T) {
+	e := itSetup(t)
+	for _, name := range []string{"front-name", "kt\xffname"} {
+		link := e.path(name)
+		if err := os.Symlink(e.ktrace, link); err != nil {
+			t.Fatal(err)
+		}
+		file := e.path("comm.out")
+		if out, err := exec.Command(link, "-f", file, "/bin/true").CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", link, err, out)
+		}
+		var execve, after string
+		for _, r := range testutil.ReadTrace(t, file) {
+			switch {
+			case execve == "" && testutil.IsCall("execve")(&r):
+				execve = r.Comm
+			case execve != "" && testutil.IsCall()(&r) && !testutil.IsCall("execve")(&r):
+				after = r.Comm
+			}
+			if after != "" {
+				break
+			}
+		}
+		if execve != name || after != "true" {
+			t.Errorf("ktrace started as %q: execve by %q, then %q", name, execve, after)
+		}
+		os.Remove(file)
+	}
+}
