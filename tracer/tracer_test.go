@@ -321,7 +321,7 @@ func traceSeizedInExec(t *testing.T, bin string, opts Options) []byte {
 // TestSeizeCommandComm checks that the execve of a command seized with a
 // name carries that name, not the one /proc gives (sh), and that one
 // seized without a name carries /proc's; after the execve, records carry
-// the new program's name either way.
+// the new program's name (loop) either way.
 func TestSeizeCommandComm(t *testing.T) {
 	canPtrace(t)
 	for _, c := range []struct{ given, want string }{{"front-name", "front-name"}, {"", "sh"}} {
@@ -340,13 +340,13 @@ func TestSeizeCommandComm(t *testing.T) {
 				after = rec.CommString()
 			}
 		})
-		if execve != c.want || after != "true" {
-			t.Errorf("seized with name %q: execve by %q, then %q; want %q, then true", c.given, execve, after, c.want)
+		if execve != c.want || after != "loop" {
+			t.Errorf("seized with name %q: execve by %q, then %q; want %q, then loop", c.given, execve, after, c.want)
 		}
 	}
 }
 
-// traceCommand runs a shell that reads a line and execs true, seized as a
+// traceCommand runs a shell that reads a line and execs loop, seized as a
 // command with name comm before it has the line, and returns the trace.
 func traceCommand(t *testing.T, comm string) []byte {
 	t.Helper()
@@ -361,13 +361,15 @@ func traceCommand(t *testing.T, comm string) []byte {
 	return buf.Bytes()
 }
 
-// seizeReadingShell starts a shell that reads a line and execs true, seizes
-// it with tr as a command named comm once it waits for the line, as a
-// command's process waits for its tracer, and gives it the line. The
-// caller runs tr and waits for the shell.
+// seizeReadingShell starts a shell that reads a line and execs loop (a
+// program of its own: a busybox shell runs its own true without an
+// execve), seizes it with tr as a command named comm once it waits for the
+// line, as a command's process waits for its tracer, and gives it the line
+// (and loop its byte). The caller runs tr and waits for the shell.
 func seizeReadingShell(t *testing.T, tr *Tracer, comm string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command("/bin/sh", "-c", `read x; exec true`)
+	bin := buildC(t, t.TempDir(), "loop", loopSource)
+	cmd := exec.Command("/bin/sh", "-c", `read x; exec "$0" 0`, bin)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -395,7 +397,7 @@ func seizeReadingShell(t *testing.T, tr *Tracer, comm string) *exec.Cmd {
 		_ = cmd.Wait()
 		t.Fatal(err)
 	}
-	if _, err := stdin.Write([]byte("go\n")); err != nil {
+	if _, err := stdin.Write([]byte("go\nx")); err != nil {
 		t.Fatal(err)
 	}
 	stdin.Close()
@@ -439,7 +441,7 @@ func TestRunEnded(t *testing.T) {
 		cmd := seizeReadingShell(t, tr, "")
 		written := false
 		ctl := &orderController{atEnded: func() {
-			written = fw.Buffered() == 0 && bytes.Contains(buf.Bytes(), []byte("true"))
+			written = fw.Buffered() == 0 && bytes.Contains(buf.Bytes(), []byte("loop"))
 		}}
 		runErr := tr.Run(ctl)
 		_ = cmd.Wait()
