@@ -292,7 +292,9 @@ func TestRegisterFallbackSeizedInExec(t *testing.T) {
 
 // traceSeizedInExec runs a shell with 200,000 arguments that reads a line
 // and execs bin 10, seizes it as soon as exec.Cmd.Start returns, and
-// returns the trace.
+// returns the trace. The line (and bin's byte) come once it is seized: a
+// test slowed down by a busy machine would otherwise seize it after it
+// exec'd bin, with nothing to trace.
 func traceSeizedInExec(t *testing.T, bin string, opts Options) []byte {
 	t.Helper()
 	runtime.LockOSThread()
@@ -302,7 +304,10 @@ func traceSeizedInExec(t *testing.T, bin string, opts Options) []byte {
 		args = append(args, "x")
 	}
 	cmd := exec.Command("/bin/sh", args...)
-	cmd.Stdin = strings.NewReader("go\nx")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	tr, buf := newTestTracer(t, opts)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -312,6 +317,10 @@ func traceSeizedInExec(t *testing.T, bin string, opts Options) []byte {
 		_ = cmd.Process.Kill()
 		t.Fatal(err)
 	}
+	if _, err := stdin.Write([]byte("go\nx")); err != nil {
+		t.Fatal(err)
+	}
+	stdin.Close()
 	if err := tr.Run(nil); err != nil {
 		t.Fatal(err)
 	}
