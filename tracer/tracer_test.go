@@ -304,23 +304,9 @@ func traceSeizedInExec(t *testing.T, bin string, opts Options) []byte {
 		args = append(args, "x")
 	}
 	cmd := exec.Command("/bin/sh", args...)
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
 	tr, buf := newTestTracer(t, opts)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	seizeFed(t, tr, cmd, "", nil)
 	defer func() { _ = cmd.Wait() }()
-	if err := tr.SeizeCommand(cmd.Process.Pid, "", Settings{Facilities: DefaultFacilities}); err != nil {
-		_ = cmd.Process.Kill()
-		t.Fatal(err)
-	}
-	if _, err := stdin.Write([]byte("go\nx")); err != nil {
-		t.Fatal(err)
-	}
-	stdin.Close()
 	if err := tr.Run(nil); err != nil {
 		t.Fatal(err)
 	}
@@ -379,6 +365,31 @@ func seizeReadingShell(t *testing.T, tr *Tracer, comm string) *exec.Cmd {
 	t.Helper()
 	bin := buildC(t, t.TempDir(), "loop", loopSource)
 	cmd := exec.Command("/bin/sh", "-c", `read x; exec "$0" 0`, bin)
+	// Seized inside its own execve, the shell would be renamed by that
+	// exec's event: wait until it sleeps in read, named sh.
+	seizeFed(t, tr, cmd, comm, func(pid int) error {
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+			name, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+			stat, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+			_, state, _ := strings.Cut(string(stat), ") ")
+			if strings.HasPrefix(state, "S") && string(name) == "sh\n" {
+				return nil
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("the shell never slept in read (comm %q)", name)
+			}
+		}
+	})
+	return cmd
+}
+
+// seizeFed starts cmd, a shell that reads a line and execs loop, with a
+// pipe on its standard input; waits for ready (nil: seizes at once);
+// seizes it with tr as a command named comm; then gives it its line and
+// loop its byte, so that its exec comes after the seize however slow the
+// test is. The caller runs tr and waits for cmd.
+func seizeFed(t *testing.T, tr *Tracer, cmd *exec.Cmd, comm string, ready func(pid int) error) {
+	t.Helper()
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -386,22 +397,13 @@ func seizeReadingShell(t *testing.T, tr *Tracer, comm string) *exec.Cmd {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// Seized inside its own execve, the shell would be renamed by that
-	// exec's event: wait until it sleeps in read, named sh.
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
-		name, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", cmd.Process.Pid))
-		stat, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", cmd.Process.Pid))
-		_, state, _ := strings.Cut(string(stat), ") ")
-		if strings.HasPrefix(state, "S") && string(name) == "sh\n" {
-			break
-		}
-		if time.Now().After(deadline) {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-			t.Fatalf("the shell never slept in read (comm %q)", name)
-		}
+	if ready != nil {
+		err = ready(cmd.Process.Pid)
 	}
-	if err := tr.SeizeCommand(cmd.Process.Pid, comm, Settings{Facilities: DefaultFacilities}); err != nil {
+	if err == nil {
+		err = tr.SeizeCommand(cmd.Process.Pid, comm, Settings{Facilities: DefaultFacilities})
+	}
+	if err != nil {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
 		t.Fatal(err)
@@ -410,7 +412,6 @@ func seizeReadingShell(t *testing.T, tr *Tracer, comm string) *exec.Cmd {
 		t.Fatal(err)
 	}
 	stdin.Close()
-	return cmd
 }
 
 // orderController notes the Controller calls that end a Run, and runs
