@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -40,19 +41,36 @@ func TestCommandContextSwitches(t *testing.T) {
 			return l.Type == format.TypeCsw && l.Csw.Out && !l.Csw.User && l.WaitFor == waitFor
 		})
 	}
+	// The reasons come after the records: CI shows a failure's last lines.
+	var errs []string
 	if n := count("clock_nanosleep"); n != 3 {
-		t.Errorf("%d CSW stops in clock_nanosleep, want 3:\n%s", n, testutil.Describe(lines))
+		errs = append(errs, fmt.Sprintf("%d CSW stops in clock_nanosleep, want 3", n))
 	}
 	if n := count("read"); n != 1 {
-		t.Errorf("%d CSW stops in read, want 1:\n%s", n, testutil.Describe(lines))
+		errs = append(errs, fmt.Sprintf("%d CSW stops in read, want 1", n))
+	}
+	// A voluntary switch outside any call has no wait reason: a page
+	// fault that waits for a page another process is reading or has
+	// locked, now and then on a busy machine. A tracer that took its own
+	// ptrace stops for the program's would write one per call, 200 and
+	// more here.
+	if n := count(""); n > 5 {
+		errs = append(errs, fmt.Sprintf("%d voluntary CSW stops without a wait reason: the ptrace stops are counted as switches", n))
 	}
 	for _, l := range lines {
 		if l.Type != format.TypeCsw && l.Type != format.TypeEmul {
-			t.Errorf("-t w wrote a %s record: %s", l.Type, &l)
+			errs = append(errs, fmt.Sprintf("-t w wrote a %s record: %s", l.Type, &l))
 		}
-		if l.Type == format.TypeCsw && l.Csw.Out && !l.Csw.User && l.WaitFor == "" {
-			t.Errorf("voluntary stop without its wait reason: %s", &l)
+		if l.Type == format.TypeCsw && l.Csw.Out && !l.Csw.User && l.WaitFor != "" &&
+			l.WaitFor != "clock_nanosleep" && l.WaitFor != "read" {
+			errs = append(errs, fmt.Sprintf("a voluntary switch the program did not make: %s", &l))
 		}
+	}
+	if len(errs) > 0 {
+		// Preemptions, many on a busy machine, hide the rest.
+		own := testutil.Only(lines, func(l *testutil.Rec) bool { return l.Type != format.TypeCsw || !l.Csw.User })
+		t.Logf("the trace but for its %d preemption records:\n%s", len(lines)-len(own), testutil.Describe(own))
+		t.Error(strings.Join(errs, "\n"))
 	}
 }
 
