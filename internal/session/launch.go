@@ -467,7 +467,7 @@ func HelperMain() (isHelper bool, code int) {
 	case roleSpawn:
 		return true, spawnTracer(cfg)
 	case roleServe:
-		return true, serveMain(cfg, helperFds)
+		return true, serveMain(cfg, helperFds, false)
 	}
 	fmt.Fprintf(os.Stderr, "ktrace: unknown helper role %q\n", cfg.Role)
 	return true, 2
@@ -562,12 +562,16 @@ func ignoreSignals() {
 		syscall.SIGTSTP, syscall.SIGTTOU, syscall.SIGTTIN)
 }
 
-// serveMain is the background tracer of one trace file.
-func serveMain(cfg helperConfig, fds serveFds) int {
-	go tracer.Prepare() // done already in a standby
+// serveMain is the background tracer of one trace file. warm says the
+// process ignores the tracer's signals already and prepares the tracer
+// (warmUp).
+func serveMain(cfg helperConfig, fds serveFds, warm bool) int {
+	if !warm {
+		go tracer.Prepare()
+		ignoreSignals()
+	}
 	runtime.LockOSThread()
 	nameTracer()
-	ignoreSignals()
 	file := os.NewFile(uintptr(fds.traceFile), cfg.File)
 	from := os.NewFile(uintptr(fds.fromKtrace), "from-ktrace")
 	to := os.NewFile(uintptr(fds.toKtrace), "to-ktrace")
@@ -608,20 +612,18 @@ func serveMain(cfg helperConfig, fds serveFds) int {
 	if err != nil {
 		return fail(err)
 	}
-	srv, err := listen(t, file, cfg.File)
-	if err != nil {
+	if err := lockTraceFile(file, cfg.File); err != nil {
 		if err == errBusy {
 			fmt.Fprintln(to, "busy")
 			return 0
 		}
 		return fail(err)
 	}
+	srv := serve(t, file, cfg.File, nil)
 	if err := tracer.WriteStart(w); err != nil {
-		srv.Shutdown()
 		return fail(err)
 	}
 	if rep := srv.handle(cfg.Req, nil); rep == nil || !rep.OK {
-		srv.Shutdown()
 		if rep == nil {
 			return fail(errors.New("request not done"))
 		}
@@ -629,6 +631,16 @@ func serveMain(cfg helperConfig, fds serveFds) int {
 	}
 	to.Write([]byte("ok\n"))
 	to.Close()
+	// The control socket comes after the ok, while ktrace goes on to
+	// its execve, which it need not wait for. Until the socket is
+	// there, another ktrace finds no tracer of the file, starts one,
+	// which finds the file locked, and asks again. Without a socket the
+	// processes are traced all the same, out of reach of ktrace -c.
+	if l, err := listenControl(file); err != nil {
+		report(fmt.Sprintf("%v: ktrace -c cannot reach the tracer of %s", err, cfg.File), cfg.Req.Op == "command")
+	} else {
+		srv.listenOn(l)
+	}
 	// The tracer holds the command's stderr: whoever reads the command's
 	// output to its end (a shell's $(...), a test harness) waits for the
 	// tracer too. Let it go as soon as the trace is written, rather than

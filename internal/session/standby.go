@@ -54,7 +54,8 @@ func sendStandby(sock int, cfg []byte, fds [sbFds]int) error {
 // started with them would have them, and serves as that tracer. It exits
 // quietly at the end of the socket.
 func standbyMain(sock int) int {
-	go warmUp()
+	ignored := make(chan struct{})
+	go warmUp(ignored)
 	buf := make([]byte, maxStandbyMsg)
 	oob := make([]byte, unix.CmsgSpace(4*sbFds))
 	var n, oobn, flags int
@@ -81,7 +82,8 @@ func standbyMain(sock int) int {
 		return 1
 	}
 	unix.Close(fds[sbStderr])
-	return serveMain(cfg, serveFds{fds[sbTraceFile], fds[sbFromKtrace], fds[sbToKtrace]})
+	<-ignored
+	return serveMain(cfg, serveFds{fds[sbTraceFile], fds[sbFromKtrace], fds[sbToKtrace]}, true)
 }
 
 // warmUp does, while the standby waits, what the calls a tracer makes
@@ -91,12 +93,13 @@ func standbyMain(sock int) int {
 // runtime.LockOSThread and its poller at the first descriptor it is
 // given, the kernel sets up a process's first getrandom (the control
 // socket's name), package format builds its tables. What they return is
-// thrown away. It also ignores the signals a tracer ignores (see
-// serveMain), once.
-func warmUp() {
+// thrown away. First it ignores the signals a tracer ignores (see
+// serveMain), and closes ignored.
+func warmUp(ignored chan<- struct{}) {
+	ignoreSignals()
+	close(ignored)
 	runtime.LockOSThread()
 	runtime.UnlockOSThread()
-	ignoreSignals()
 	tracer.Prepare()
 	if f, err := os.Open(os.DevNull); err == nil {
 		f.Close()
