@@ -41,7 +41,7 @@ func (x *crcIndex) reset(off int64) {
 // rawUpdate runs the CRC register, without the inversions of
 // crc32.Update, over p.
 func rawUpdate(state uint32, p []byte) uint32 {
-	return ^crc32.Update(^state, castagnoli(), p)
+	return ^crcUpdate(^state, p)
 }
 
 // advance moves the first checkpoint to off, over the bytes p, which are

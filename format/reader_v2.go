@@ -3,7 +3,6 @@ package format
 import (
 	"encoding/binary"
 	"fmt"
-	"hash/crc32"
 
 	"github.com/ktrace-linux/ktrace/arch"
 )
@@ -129,7 +128,7 @@ func (r *Reader) nextInFrame() (*Record, error) {
 	key := r.fr.key
 	r.work += int64(total)
 	// The CRC covers the head check: only resynchronising needs it.
-	if crc32.Update(key, castagnoli(), rec[:total-4]) != le.Uint32(rec[total-4:]) {
+	if crcUpdate(key, rec[:total-4]) != le.Uint32(rec[total-4:]) {
 		return nil, r.resync(start, "checksum mismatch")
 	}
 	reason := r.decode2(rec, k, start)
@@ -166,7 +165,7 @@ func (r *Reader) candidateInFrame() (good, more bool, err error) {
 	}
 	key := r.fr.key
 	r.work += int64(k + 1)
-	if headCheck(key, castagnoli(), r.buf[r.lo:r.lo+k+1]) != r.buf[r.lo+k+1] {
+	if headCheck(key, r.buf[r.lo:r.lo+k+1]) != r.buf[r.lo+k+1] {
 		return false, true, nil
 	}
 	if ok, err := r.ensure(total); !ok || err != nil {

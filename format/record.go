@@ -5,8 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/crc32"
-	"sync"
 
 	"github.com/ktrace-linux/ktrace/arch"
 )
@@ -49,17 +47,6 @@ const (
 )
 
 var sync0, sync1 byte = 'k', 't'
-
-// castagnoli returns the CRC-32C table, made on first use: making it
-// costs about a quarter of a millisecond (crc32 builds its SSE4.2 shift
-// tables), which a process that never checksums a record (the ktrace
-// command itself, kdump --version) should not pay at start-up.
-var castagnoli = sync.OnceValue(func() *crc32.Table { return crc32.MakeTable(crc32.Castagnoli) })
-
-// Prepare makes now what a Writer or Reader makes on first use (the
-// checksum table), so that a program can do it while it waits for
-// something else.
-func Prepare() { castagnoli() }
 
 // Type is a record type.
 type Type uint16
@@ -514,9 +501,8 @@ func (r *Record) Exit() (Exit, error) {
 
 // headerCheck computes the 16-bit check of a record header (bytes 46..48).
 func headerCheck(h []byte) uint16 {
-	tab := castagnoli()
-	c := crc32.Update(0, tab, h[:8])
-	c = crc32.Update(c, tab, h[12:46])
+	c := crcUpdate(0, h[:8])
+	c = crcUpdate(c, h[12:46])
 	return uint16(c ^ c>>16)
 }
 
@@ -533,7 +519,6 @@ func headerOK(h []byte) bool {
 // checksum computes the CRC of a whole record (header included) as stored
 // at bytes 8..12.
 func checksum(rec []byte) uint32 {
-	tab := castagnoli()
-	c := crc32.Update(0, tab, rec[:8])
-	return crc32.Update(c, tab, rec[12:])
+	c := crcUpdate(0, rec[:8])
+	return crcUpdate(c, rec[12:])
 }

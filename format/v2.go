@@ -3,7 +3,6 @@ package format
 import (
 	"encoding/binary"
 	"fmt"
-	"hash/crc32"
 	"io"
 
 	"github.com/ktrace-linux/ktrace/arch"
@@ -52,17 +51,17 @@ func frameHeaderOK(h []byte) bool {
 		return false
 	}
 	n := le.Uint32(h[4:])
-	return n >= FrameHeaderLen && n <= MaxFrameLen && crc32.Checksum(h[:16], castagnoli()) == le.Uint32(h[16:])
+	return n >= FrameHeaderLen && n <= MaxFrameLen && crcUpdate(0, h[:16]) == le.Uint32(h[16:])
 }
 
 // frameKey returns the value a frame's record CRCs start from: the
 // CRC-32C of its base time (frame header bytes 8..16).
-func frameKey(h []byte) uint32 { return crc32.Checksum(h[8:16], castagnoli()) }
+func frameKey(h []byte) uint32 { return crcUpdate(0, h[8:16]) }
 
 // headCheck returns the head check of a version 2 record whose length
-// and type-and-flags byte are head; tab is castagnoli().
-func headCheck(key uint32, tab *crc32.Table, head []byte) byte {
-	c := crc32.Update(key, tab, head)
+// and type-and-flags byte are head.
+func headCheck(key uint32, head []byte) byte {
+	c := crcUpdate(key, head)
 	return byte(c ^ c>>8 ^ c>>16 ^ c>>24)
 }
 
@@ -80,10 +79,9 @@ func contextOf(h *Header) context {
 
 // frameWriter is the state of the frame a version 2 Writer fills.
 type frameWriter struct {
-	start int          // offset of the frame header in the buffer, -1: none open
-	base  int64        // base time
-	key   uint32       // record CRC seed
-	tab   *crc32.Table // castagnoli(), at hand for every record
+	start int    // offset of the frame header in the buffer, -1: none open
+	base  int64  // base time
+	key   uint32 // record CRC seed
 	ctxs  map[context]uint32
 	last  context // context of the last record, a cache of ctxs
 	lastN uint32
@@ -114,7 +112,6 @@ func (w *Writer) openFrame(t int64) {
 	w.buf = le.AppendUint64(w.buf, uint64(t))
 	w.buf = append(w.buf, 0, 0, 0, 0)
 	f.key = frameKey(w.buf[f.start:])
-	f.tab = castagnoli()
 	if f.ctxs == nil {
 		f.ctxs = make(map[context]uint32)
 	} else {
@@ -136,7 +133,7 @@ func (w *Writer) sealFrame() {
 	}
 	h := w.buf[f.start:]
 	le.PutUint32(h[4:], uint32(len(h)))
-	le.PutUint32(h[16:], crc32.Checksum(h[:16], castagnoli()))
+	le.PutUint32(h[16:], crcUpdate(0, h[:16]))
 	f.start = -1
 }
 
@@ -226,9 +223,9 @@ func (w *Writer) end2(start int) error {
 	} else {
 		w.buf[start] = byte(n)
 	}
-	key, tab := w.fr.key, w.fr.tab
-	w.buf[start+k+1] = headCheck(key, tab, w.buf[start:start+k+1])
-	w.buf = le.AppendUint32(w.buf, crc32.Update(key, tab, w.buf[start:]))
+	key := w.fr.key
+	w.buf[start+k+1] = headCheck(key, w.buf[start:start+k+1])
+	w.buf = le.AppendUint32(w.buf, crcUpdate(key, w.buf[start:]))
 	w.pending++
 	if len(w.buf) > w.size {
 		return w.Flush()

@@ -453,7 +453,7 @@ func TestNotTraceFrame(t *testing.T) {
 	}
 }
 
-func crcOf(p []byte) uint32 { return crc32.Checksum(p, castagnoli()) }
+func crcOf(p []byte) uint32 { return crc32.Checksum(p, crc32.MakeTable(crc32.Castagnoli)) }
 
 func ExampleAppendVersion() {
 	var b bytes.Buffer

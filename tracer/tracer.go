@@ -211,14 +211,6 @@ type Tracer struct {
 	sigReads int
 }
 
-// Prepare builds ahead of time what a tracer builds on first use: the
-// trace file's checksum table (the dependent arguments are generated
-// data, with nothing to build). A program that will trace calls it on
-// another goroutine while it waits for something else.
-func Prepare() {
-	format.Prepare()
-}
-
 // New returns a Tracer that writes to w. The caller's goroutine must be
 // locked to its OS thread and make every later call.
 func New(w *format.Writer, opts Options) (*Tracer, error) {

@@ -563,11 +563,9 @@ func ignoreSignals() {
 }
 
 // serveMain is the background tracer of one trace file. warm says the
-// process ignores the tracer's signals already and prepares the tracer
-// (warmUp).
+// process ignores the tracer's signals already (warmUp).
 func serveMain(cfg helperConfig, fds serveFds, warm bool) int {
 	if !warm {
-		go tracer.Prepare()
 		ignoreSignals()
 	}
 	runtime.LockOSThread()

@@ -7,8 +7,6 @@ import (
 	"strconv"
 
 	"golang.org/x/sys/unix"
-
-	"github.com/ktrace-linux/ktrace/tracer"
 )
 
 // The standby (see stdfds): a process forked at ktrace's start, before
@@ -92,15 +90,13 @@ func standbyMain(sock int) int {
 // runtime starts the thread it starts threads from at the first
 // runtime.LockOSThread and its poller at the first descriptor it is
 // given, the kernel sets up a process's first getrandom (the control
-// socket's name), package format builds its tables. What they return is
-// thrown away. First it ignores the signals a tracer ignores (see
-// serveMain), and closes ignored.
+// socket's name). What they return is thrown away. First it ignores the
+// signals a tracer ignores (see serveMain), and closes ignored.
 func warmUp(ignored chan<- struct{}) {
 	ignoreSignals()
 	close(ignored)
 	runtime.LockOSThread()
 	runtime.UnlockOSThread()
-	tracer.Prepare()
 	if f, err := os.Open(os.DevNull); err == nil {
 		f.Close()
 	}
