@@ -184,7 +184,7 @@ func TestWritingTracer(t *testing.T) {
 	if pid, ok := writingTracer(reg, &st); ok {
 		t.Errorf("writingTracer(an unlocked file) = %d, true", pid)
 	}
-	for range 20 {
+	for range 100 {
 		f := lock()
 		var released atomic.Bool
 		go func() {
