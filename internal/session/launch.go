@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 	"unicode/utf8"
@@ -467,7 +468,8 @@ func HelperMain() (isHelper bool, code int) {
 	case roleSpawn:
 		return true, spawnTracer(cfg)
 	case roleServe:
-		return true, serveMain(cfg, helperFds, false)
+		ignoreSignals()
+		return true, serveMain(cfg, helperFds)
 	}
 	fmt.Fprintf(os.Stderr, "ktrace: unknown helper role %q\n", cfg.Role)
 	return true, 2
@@ -562,12 +564,9 @@ func ignoreSignals() {
 		syscall.SIGTSTP, syscall.SIGTTOU, syscall.SIGTTIN)
 }
 
-// serveMain is the background tracer of one trace file. warm says the
-// process ignores the tracer's signals already (warmUp).
-func serveMain(cfg helperConfig, fds serveFds, warm bool) int {
-	if !warm {
-		ignoreSignals()
-	}
+// serveMain is the background tracer of one trace file. The caller has
+// ignored the tracer's signals (ignoreSignals).
+func serveMain(cfg helperConfig, fds serveFds) int {
 	runtime.LockOSThread()
 	nameTracer()
 	file := os.NewFile(uintptr(fds.traceFile), cfg.File)
@@ -647,19 +646,14 @@ func serveMain(cfg helperConfig, fds serveFds, warm bool) int {
 	// runtime's threads and unmapped their memory (the kernel closes
 	// descriptors last). Tracing that stops on an error keeps it, to say
 	// why.
-	stderrClosed := false
-	srv.ended = func() {
-		_ = unix.Close(2)
-		stderrClosed = true
-	}
+	closeStderr := sync.OnceFunc(func() { _ = unix.Close(2) })
+	srv.ended = closeStderr
 	code := 0
 	if err := t.Run(srv); err != nil {
 		report(ErrorText(err), cfg.Req.Op == "command")
 		code = 1
 	}
-	if !stderrClosed {
-		_ = unix.Close(2)
-	}
+	closeStderr()
 	return code
 }
 

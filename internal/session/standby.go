@@ -81,7 +81,7 @@ func standbyMain(sock int) int {
 	}
 	unix.Close(fds[sbStderr])
 	<-ignored
-	return serveMain(cfg, serveFds{fds[sbTraceFile], fds[sbFromKtrace], fds[sbToKtrace]}, true)
+	return serveMain(cfg, serveFds{fds[sbTraceFile], fds[sbFromKtrace], fds[sbToKtrace]})
 }
 
 // warmUp does, while the standby waits, what the calls a tracer makes
@@ -91,7 +91,8 @@ func standbyMain(sock int) int {
 // runtime.LockOSThread and its poller at the first descriptor it is
 // given, the kernel sets up a process's first getrandom (the control
 // socket's name). What they return is thrown away. First it ignores the
-// signals a tracer ignores (see serveMain), and closes ignored.
+// signals a tracer ignores (ignoreSignals, which serveMain wants done),
+// and closes ignored.
 func warmUp(ignored chan<- struct{}) {
 	ignoreSignals()
 	close(ignored)

@@ -124,7 +124,7 @@ func openError(path string, err error) error {
 // says no when the file at path is no longer the one lstat found; the lock
 // goes with the descriptor, closed before it returns.
 func unlocked(path string, st *unix.Stat_t) bool {
-	if st.Mode&unix.S_IFMT != unix.S_IFREG || int(st.Uid) != os.Geteuid() {
+	if !ownRegular(st) {
 		return false
 	}
 	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
@@ -139,6 +139,12 @@ func unlocked(path string, st *unix.Stat_t) bool {
 	return unix.Flock(fd, unix.LOCK_SH|unix.LOCK_NB) == nil
 }
 
+// ownRegular reports whether st is a regular file of the caller's, the
+// only kind a tracer of the caller's writes.
+func ownRegular(st *unix.Stat_t) bool {
+	return st.Mode&unix.S_IFMT == unix.S_IFREG && int(st.Uid) == os.Geteuid()
+}
+
 // writingTracer reports whether a tracer writes the file at path, which
 // lstat found as st, and its pid if it can tell. A tracer that locks the
 // file listens on its control socket a moment later (once its first
@@ -147,7 +153,7 @@ func unlocked(path string, st *unix.Stat_t) bool {
 // live tracer on a socket is asked again for a while, and one held for
 // longer is a tracer's without a socket, writing.
 func writingTracer(path string, st *unix.Stat_t) (int, bool) {
-	if st.Mode&unix.S_IFMT != unix.S_IFREG || int(st.Uid) != os.Geteuid() {
+	if !ownRegular(st) {
 		return 0, false // none of our tracers' files
 	}
 	prefix := filePrefix(os.Geteuid(), st.Dev, st.Ino)
