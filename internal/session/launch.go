@@ -609,18 +609,20 @@ func serveMain(cfg helperConfig, fds serveFds) int {
 	if err != nil {
 		return fail(err)
 	}
-	if err := lockTraceFile(file, cfg.File); err != nil {
+	srv, err := listen(t, file, cfg.File)
+	if err != nil {
 		if err == errBusy {
 			fmt.Fprintln(to, "busy")
 			return 0
 		}
 		return fail(err)
 	}
-	srv := serve(t, file, cfg.File, nil)
 	if err := tracer.WriteStart(w); err != nil {
+		srv.Shutdown()
 		return fail(err)
 	}
 	if rep := srv.handle(cfg.Req, nil); rep == nil || !rep.OK {
+		srv.Shutdown()
 		if rep == nil {
 			return fail(errors.New("request not done"))
 		}
@@ -628,16 +630,6 @@ func serveMain(cfg helperConfig, fds serveFds) int {
 	}
 	to.Write([]byte("ok\n"))
 	to.Close()
-	// The control socket comes after the ok, while ktrace goes on to
-	// its execve, which it need not wait for. Until the socket is
-	// there, another ktrace finds no tracer of the file, starts one,
-	// which finds the file locked, and asks again. Without a socket the
-	// processes are traced all the same, out of reach of ktrace -c.
-	if l, err := listenControl(file); err != nil {
-		report(fmt.Sprintf("%v: ktrace -c cannot reach the tracer of %s", err, cfg.File), cfg.Req.Op == "command")
-	} else {
-		srv.listenOn(l)
-	}
 	// The tracer holds the command's stderr: whoever reads the command's
 	// output to its end (a shell's $(...), a test harness) waits for the
 	// tracer too. Let it go as soon as the trace is written, rather than

@@ -37,53 +37,37 @@ type clearWaiter struct {
 	reply chan *Reply
 }
 
-// lockTraceFile locks the trace file, so that no other tracer serves it.
-// It returns errBusy when another tracer serves it.
-func lockTraceFile(file *os.File, name string) error {
+// listen makes a server for t of file: it locks the file, so that no
+// other tracer serves it, and listens on a new control socket. It
+// returns errBusy when another tracer serves file.
+func listen(t *tracer.Tracer, file *os.File, name string) (*server, error) {
 	if err := unix.Flock(int(file.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
 		if err == unix.EWOULDBLOCK {
-			return errBusy
+			return nil, errBusy
 		}
-		return fmt.Errorf("lock %s: %w", name, err)
+		return nil, fmt.Errorf("lock %s: %w", name, err)
 	}
-	return nil
-}
-
-// listenControl listens on a new control socket for the trace file.
-func listenControl(file *os.File) (*net.UnixListener, error) {
 	prefix, err := fileSocketPrefix(file)
 	if err != nil {
 		return nil, err
 	}
+	var l *net.UnixListener
 	for attempt := 0; ; attempt++ {
 		sock, err := newSocketName(prefix)
 		if err != nil {
 			return nil, err
 		}
-		l, err := listenAbstract(sock)
+		l, err = listenAbstract(sock)
 		if err == nil {
-			return l, nil
+			break
 		}
 		if !errors.Is(err, unix.EADDRINUSE) || attempt == 3 {
 			return nil, fmt.Errorf("control socket: %w", err)
 		}
 	}
-}
-
-// serve makes the server of the locked trace file for t, which takes
-// requests on l, or on no control socket while l is nil (see listenOn).
-func serve(t *tracer.Tracer, file *os.File, name string, l *net.UnixListener) *server {
-	s := &server{t: t, file: file, fileName: name, reqs: make(chan pending, 16)}
-	if l != nil {
-		s.listenOn(l)
-	}
-	return s
-}
-
-// listenOn makes s take requests on l.
-func (s *server) listenOn(l *net.UnixListener) {
-	s.listener = l
+	s := &server{t: t, file: file, fileName: name, listener: l, reqs: make(chan pending, 16)}
 	go serveControl(l, s.reqs, ringDoorbell)
+	return s, nil
 }
 
 // controlBacklog is the control socket's backlog: ktrace commands that may

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -34,11 +33,10 @@ func OpenTraceFile(path string, appendTo bool) (*os.File, error) {
 		return openAppend(path)
 	}
 	if err == nil {
-		if pid, ok := writingTracer(path, &st); ok {
-			if pid == 0 {
-				return nil, fmt.Errorf("%s: a tracer is writing it: add to it with -a", path)
+		if !unlocked(path, &st) {
+			if pid, ok := liveTracer(filePrefix(os.Geteuid(), st.Dev, st.Ino)); ok {
+				return nil, fmt.Errorf("%s: tracer %d is writing it: add to it with -a", path, pid)
 			}
-			return nil, fmt.Errorf("%s: tracer %d is writing it: add to it with -a", path, pid)
 		}
 		if err := unix.Unlink(path); err != nil && err != unix.ENOENT {
 			return nil, fmt.Errorf("%s: %w", path, err)
@@ -118,13 +116,13 @@ func openError(path string, err error) error {
 // unlocked reports whether no tracer can be writing the file at path,
 // which lstat found to be st, without looking for one (liveTracer reads
 // /proc/net/unix, as long as the machine has sockets): every tracer holds
-// an exclusive flock(2) on its trace file while it serves it (see lockTraceFile),
+// an exclusive flock(2) on its trace file while it serves it (see listen),
 // so a shared lock granted at once says none does. It opens only a regular
 // file of the caller's, without following a symbolic link or waiting, and
 // says no when the file at path is no longer the one lstat found; the lock
 // goes with the descriptor, closed before it returns.
 func unlocked(path string, st *unix.Stat_t) bool {
-	if !ownRegular(st) {
+	if st.Mode&unix.S_IFMT != unix.S_IFREG || int(st.Uid) != os.Geteuid() {
 		return false
 	}
 	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
@@ -138,45 +136,6 @@ func unlocked(path string, st *unix.Stat_t) bool {
 	}
 	return unix.Flock(fd, unix.LOCK_SH|unix.LOCK_NB) == nil
 }
-
-// ownRegular reports whether st is a regular file of the caller's, the
-// only kind a tracer of the caller's writes.
-func ownRegular(st *unix.Stat_t) bool {
-	return st.Mode&unix.S_IFMT == unix.S_IFREG && int(st.Uid) == os.Geteuid()
-}
-
-// writingTracer reports whether a tracer writes the file at path, which
-// lstat found as st, and its pid if it can tell. A tracer that locks the
-// file listens on its control socket a moment later (once its first
-// request is done: see serveMain), and one that has closed its socket
-// holds the lock until it exits, also a moment later: a lock without a
-// live tracer on a socket is asked again for a while, and one held for
-// longer is a tracer's without a socket, writing.
-func writingTracer(path string, st *unix.Stat_t) (int, bool) {
-	if !ownRegular(st) {
-		return 0, false // none of our tracers' files
-	}
-	prefix := filePrefix(os.Geteuid(), st.Dev, st.Ino)
-	for deadline := time.Now().Add(lockWait); ; time.Sleep(time.Millisecond) {
-		if unlocked(path, st) {
-			return 0, false
-		}
-		if pid, ok := liveTracer(prefix); ok {
-			return pid, true
-		}
-		var now unix.Stat_t
-		if unix.Lstat(path, &now) != nil || now.Dev != st.Dev || now.Ino != st.Ino {
-			return 0, false // no longer the file lstat found
-		}
-		if time.Now().After(deadline) {
-			return 0, true
-		}
-	}
-}
-
-// lockWait bounds how long writingTracer asks a lock without a tracer
-// on a socket again.
-const lockWait = time.Second
 
 // liveTracer reports whether a tracer of the sockets of prefix still
 // traces processes, and its pid. One that is exiting does not count.

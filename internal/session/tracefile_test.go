@@ -4,9 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -153,67 +151,5 @@ func TestUnlocked(t *testing.T) {
 		if unlocked(theirs, lstat(theirs)) {
 			t.Errorf("unlocked(another user's file) = true")
 		}
-	}
-}
-
-// TestWritingTracer: a trace file locked as a tracer locks it, with no
-// tracer on a control socket (one about to listen, or one about to exit),
-// is asked again until the lock goes, then is no one's; one locked for
-// longer than lockWait is a tracer's; a file of another user, or one
-// that path no longer names, is no tracer's at once.
-func TestWritingTracer(t *testing.T) {
-	dir := t.TempDir()
-	reg := filepath.Join(dir, "t.out")
-	if err := os.WriteFile(reg, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	var st unix.Stat_t
-	if err := unix.Lstat(reg, &st); err != nil {
-		t.Fatal(err)
-	}
-	lock := func() *os.File {
-		f, err := os.Open(reg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
-			t.Fatal(err)
-		}
-		return f
-	}
-	if pid, ok := writingTracer(reg, &st); ok {
-		t.Errorf("writingTracer(an unlocked file) = %d, true", pid)
-	}
-	for range 100 {
-		f := lock()
-		var released atomic.Bool
-		go func() {
-			time.Sleep(5 * time.Millisecond)
-			released.Store(true)
-			f.Close()
-		}()
-		if pid, ok := writingTracer(reg, &st); ok || !released.Load() {
-			t.Fatalf("writingTracer(a file locked a moment) = %d, %v before its lock went (%v)", pid, ok, released.Load())
-		}
-	}
-	f := lock()
-	defer f.Close()
-	if pid, ok := writingTracer(reg, &st); !ok || pid != 0 {
-		t.Errorf("writingTracer(a file locked with no tracer on a socket) = %d, %v; want 0, true", pid, ok)
-	}
-	// The path names another file now.
-	if err := os.Rename(reg, reg+".old"); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(reg, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if pid, ok := writingTracer(reg, &st); ok {
-		t.Errorf("writingTracer(a path made anew since lstat) = %d, true", pid)
-	}
-	theirs := st
-	theirs.Uid = uint32(os.Geteuid() + 1)
-	if pid, ok := writingTracer(reg+".old", &theirs); ok {
-		t.Errorf("writingTracer(another user's file) = %d, true", pid)
 	}
 }
