@@ -34,7 +34,7 @@ RELEASE_FLAGS := -s -w -buildid= $(VERSION_X)
 # descriptors that were closed at start, before the Go runtime opens
 # /dev/null on them (internal/stdfds), so that its command starts with
 # them closed too.
-LDFLAGS_ktrace := -E=github.com/ktrace-linux/ktrace/internal/stdfds.entry
+LDFLAGS_ktrace := -E=github.com/ktrace-linux/ktrace/internal/stdfds.entry -X=github.com/ktrace-linux/ktrace/internal/stdfds.frontWaits=1
 
 .PHONY: all build completions test test-release test-arm64 lint bench install uninstall release generate clean
 

@@ -16,10 +16,12 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -47,22 +49,56 @@ type flags struct {
 	genioSize int
 	syscalls  string
 	noSeccomp bool
-	pidSet    bool // -p given
-	pgrpSet   bool // -g given
+	pidSet    bool      // -p given
+	pgrpSet   bool      // -g given
+	args      []string  // the command line, after the program's name
+	front     *frontRun // the waiting front the command line is run for, or nil
 }
 
 func main() {
+	if front, ok := session.WaitingFront(); ok {
+		// This process is the standby of a ktrace that waits for it to
+		// run its command line: a command it runs traced (see
+		// session.Front); anything else it leaves to that ktrace.
+		if code, ran := runForFront(front, os.Args[1:]); ran {
+			os.Exit(code)
+		}
+		os.Exit(front.Release())
+	}
 	if isHelper, code := session.HelperMain(); isHelper {
 		os.Exit(code)
 	}
-	os.Exit(run(os.Args[1:]))
+	os.Exit(run(os.Args[1:], nil))
+}
+
+// frontRun is what running a command line for a waiting front did.
+type frontRun struct {
+	front *session.Front
+	ran   bool // the front ran a command
+	code  int  // this process's exit status then
+}
+
+// errLeftToFront stops running a command line for a waiting front: the
+// front runs it itself.
+var errLeftToFront = errors.New("left to the front")
+
+// runForFront runs the command line args for front, saying nothing: it
+// reports whether it ran a command for the front, and then this process's
+// exit status.
+func runForFront(front *session.Front, args []string) (code int, ran bool) {
+	fr := &frontRun{front: front}
+	run(args, fr)
+	return fr.code, fr.ran
 }
 
 // usageError marks errors in the command line.
 type usageError struct{ error }
 
-func run(args []string) int {
-	var f flags
+// run runs the command line args and returns the exit status. For a
+// waiting front (fr not nil) it prints nothing, and runs only a command,
+// traced, leaving anything else to the front.
+func run(args []string, fr *frontRun) int {
+	f := flags{args: args, front: fr}
 	cmd := &cobra.Command{
 		Use:   "ktrace [-aCcdi] [-f trfile] [-g pgrp | -p pid] [-t trstr] [--genio-size N] [command [arg ...]]",
 		Short: "trace system calls, path names, I/O and signals into a trace file",
@@ -101,7 +137,14 @@ u user, t struct, x exec argv, X exec environment; + is the default (cnisutx).`,
 	cmd.SetArgs(args)
 	cmd.SetOut(os.Stdout)
 	cmd.SetErr(os.Stderr)
+	if fr != nil {
+		cmd.SetOut(io.Discard)
+		cmd.SetErr(io.Discard)
+	}
 	err := cmd.Execute()
+	if fr != nil {
+		return 0
+	}
 	if err == nil {
 		return 0
 	}
@@ -146,7 +189,11 @@ func execute(f *flags, tSet bool, args []string) error {
 	case f.clear && len(args) > 0:
 		return usageError{errors.New("-c takes no command")}
 	}
-	if missing := tracer.Explicit(f.trstr) &^ tracer.Implemented; missing != 0 && !f.clear {
+	missing := tracer.Explicit(f.trstr) &^ tracer.Implemented
+	if f.front != nil && (missing != 0 || f.clearAll || f.clear || named || len(args) == 0) {
+		return errLeftToFront
+	}
+	if missing != 0 && !f.clear {
 		fmt.Fprintf(os.Stderr, "ktrace: facilities %q not implemented yet; not traced\n", missing.String())
 	}
 	settings := tracer.Settings{Facilities: fac, Inherit: f.inherit, GenioSize: f.genioSize}
@@ -177,6 +224,9 @@ func execute(f *flags, tSet bool, args []string) error {
 		return usageError{errors.New("no command, -p, -g, -c or -C given")}
 	}
 	path, err := exec.LookPath(args[0])
+	if err != nil && f.front != nil {
+		return errLeftToFront
+	}
 	if err != nil {
 		code := 126
 		reason := "permission denied"
@@ -184,6 +234,16 @@ func execute(f *flags, tSet bool, args []string) error {
 			code, reason = 127, "no such file or directory"
 		}
 		return &exitError{fmt.Errorf("exec %s: %s", args[0], reason), code}
+	}
+	if f.front != nil {
+		// The command's argv is the end of the front's: its index
+		// there, after the program's name.
+		i := len(f.args) - len(args)
+		if i < 0 || !slices.Equal(f.args[i:], args) {
+			return errLeftToFront
+		}
+		f.front.code, f.front.ran = f.front.front.ExecTraced(f.file, f.appendTo, settings, opts, path, i+1)
+		return nil
 	}
 	err = session.ExecTraced(f.file, f.appendTo, settings, opts, path, args, os.Environ())
 	var ee *session.ExecError

@@ -450,6 +450,9 @@ func tracerMessage(line string, err error) string {
 // environment says so: it returns false at once otherwise. The returned
 // code is the process's exit status.
 func HelperMain() (isHelper bool, code int) {
+	if fr, ok := WaitingFront(); ok {
+		return true, fr.Release()
+	}
 	if sock, ok := stdfds.StandbyFd(); ok {
 		return true, standbyMain(sock)
 	}

@@ -38,6 +38,61 @@ skip:
 	JNZ	skip
 	JMP	next
 pair:
+	// Does the front wait for its standby (see front.go)? Only in a
+	// program linked to, and when its arguments may run a command.
+	MOVQ	·frontWaits+8(SB), AX	// the string's length
+	TESTQ	AX, AX
+	JZ	cpu
+	MOVQ	0(SP), CX		// argc
+	MOVQ	$1, BX			// the argument looked at
+arg:
+	CMPQ	BX, CX
+	JAE	cpu			// no operand: no command to run
+	MOVQ	8(SP)(BX*8), SI		// argv[BX]
+	INCQ	BX
+	MOVBLZX	0(SI), AX
+	CMPB	AX, $45			// '-'
+	JNE	wait			// the first operand
+	MOVBLZX	1(SI), AX
+	CMPB	AX, $45
+	JEQ	long
+	INCQ	SI
+short:
+	MOVBLZX	0(SI), AX
+	TESTB	AX, AX
+	JZ	arg
+	CMPB	AX, $112		// p
+	JEQ	cpu
+	CMPB	AX, $103		// g
+	JEQ	cpu
+	CMPB	AX, $99			// c
+	JEQ	cpu
+	CMPB	AX, $67			// C
+	JEQ	cpu
+	CMPB	AX, $104		// h
+	JEQ	cpu
+	INCQ	SI
+	JMP	short
+long:
+	MOVBLZX	2(SI), AX
+	CMPB	AX, $112		// --p...
+	JEQ	cpu
+	CMPB	AX, $99			// --c...
+	JEQ	cpu
+	CMPB	AX, $104		// --h...
+	JEQ	cpu
+	CMPB	AX, $118		// --v...
+	JEQ	cpu
+	JMP	arg
+wait:
+	MOVB	$1, ·frontWaiting(SB)
+	MOVQ	$39, AX			// SYS_getpid
+	SYSCALL
+	MOVL	AX, ·frontPid(SB)
+	// The front sleeps while its standby runs: they share its CPU (the
+	// standby is not moved away, see below).
+	JMP	socket
+cpu:
 	// The standby is to start on another CPU than this process (see
 	// standby.go): the mask without this CPU, computed before the
 	// forks so that the standby has the whole mask to go back to.
@@ -107,7 +162,9 @@ frontclose:
 	MOVQ	$3, AX			// SYS_close
 	SYSCALL
 	MOVB	$1, ·standby(SB)	// standbyFront
-	JMP	start
+	CMPB	·frontWaiting(SB), $0
+	JEQ	start
+	JMP	·frontWait(SB)		// front_amd64.s
 nofork:
 	MOVLQSX	·standbyPair(SB), DI
 	MOVQ	$3, AX
@@ -144,6 +201,13 @@ group:
 	CMPQ	AX, $0
 	JLT	closerest
 	MOVQ	AX, R14
+	// A waiting front's standby keeps its standard error (see
+	// front.go).
+	MOVQ	$3, R13
+	CMPB	·frontWaiting(SB), $0
+	JEQ	nullfirst
+	MOVQ	$2, R13
+nullfirst:
 	XORQ	R15, R15
 null:
 	CMPQ	R14, R15
@@ -155,7 +219,7 @@ null:
 	SYSCALL
 nextnull:
 	INCQ	R15
-	CMPQ	R15, $3
+	CMPQ	R15, R13
 	JNE	null
 closerest:
 	MOVLQSX	·standbyPair+4(SB), R13

@@ -29,6 +29,65 @@ skip:
 	CBNZ	R3, skip
 	B	next
 pair:
+	// Does the front wait for its standby (see front.go)?
+	MOVD	$·frontWaits(SB), R5
+	MOVD	8(R5), R0		// the string's length
+	CBZ	R0, cpu
+	MOVD	0(RSP), R2		// argc
+	MOVD	$1, R3			// the argument looked at
+arg:
+	CMP	R2, R3
+	BHS	cpu			// no operand: no command to run
+	ADD	$1, R3, R4
+	MOVD	RSP, R1
+	ADD	R4<<3, R1, R1
+	MOVD	(R1), R1		// argv[R3]
+	MOVD	R4, R3
+	MOVBU	(R1), R0
+	CMP	$45, R0			// '-'
+	BNE	wait			// the first operand
+	MOVBU	1(R1), R0
+	CMP	$45, R0
+	BEQ	long
+	ADD	$1, R1, R1
+short:
+	MOVBU	(R1), R0
+	CBZ	R0, arg
+	CMP	$112, R0		// p
+	BEQ	cpu
+	CMP	$103, R0		// g
+	BEQ	cpu
+	CMP	$99, R0			// c
+	BEQ	cpu
+	CMP	$67, R0			// C
+	BEQ	cpu
+	CMP	$104, R0		// h
+	BEQ	cpu
+	ADD	$1, R1, R1
+	B	short
+long:
+	MOVBU	2(R1), R0
+	CMP	$112, R0		// --p...
+	BEQ	cpu
+	CMP	$99, R0			// --c...
+	BEQ	cpu
+	CMP	$104, R0		// --h...
+	BEQ	cpu
+	CMP	$118, R0		// --v...
+	BEQ	cpu
+	B	arg
+wait:
+	MOVD	$1, R0
+	MOVD	$·frontWaiting(SB), R5
+	MOVB	R0, (R5)
+	MOVD	$172, R8		// SYS_getpid
+	SVC
+	MOVD	$·frontPid(SB), R5
+	MOVW	R0, (R5)
+	// The front sleeps while its standby runs: they share its CPU (the
+	// standby is not moved away, see below).
+	B	socket
+cpu:
 	// The standby is to start on another CPU than this process (see
 	// standby.go and standby_amd64.s).
 	MOVD	$·standbyCPU(SB), R0
@@ -106,7 +165,9 @@ frontclose:
 	MOVD	$1, R0			// standbyFront
 	MOVD	$·standby(SB), R5
 	MOVB	R0, (R5)
-	B	start
+	MOVBU	·frontWaiting(SB), R0
+	CBZ	R0, start
+	B	·frontWait(SB)		// front_arm64.s
 nofork:
 	MOVD	$·standbyPair(SB), R5
 	MOVW	(R5), R0
@@ -145,6 +206,13 @@ group:
 	CMP	$0, R0
 	BLT	closerest
 	MOVD	R0, R10
+	// A waiting front's standby keeps its standard error (see
+	// front.go).
+	MOVD	$3, R12
+	MOVBU	·frontWaiting(SB), R0
+	CBZ	R0, nullfirst
+	MOVD	$2, R12
+nullfirst:
 	MOVD	$0, R11
 null:
 	CMP	R10, R11
@@ -156,7 +224,7 @@ null:
 	SVC
 nextnull:
 	ADD	$1, R11, R11
-	CMP	$3, R11
+	CMP	R12, R11
 	BNE	null
 closerest:
 	MOVD	$·standbyPair(SB), R5

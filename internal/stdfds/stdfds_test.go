@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// TestMakefileLinkFlag: the Makefile links ktrace with LinkFlag (the
+// TestMakefileLinkFlag: the Makefile links ktrace with FrontLinkFlag (the
 // tests build ktrace with it too: internal/testutil).
 func TestMakefileLinkFlag(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join("..", "..", "Makefile"))
@@ -16,8 +16,8 @@ func TestMakefileLinkFlag(t *testing.T) {
 	}
 	for _, line := range strings.Split(string(b), "\n") {
 		if v, ok := strings.CutPrefix(line, "LDFLAGS_ktrace :="); ok {
-			if got := strings.TrimSpace(v); got != LinkFlag {
-				t.Errorf("Makefile: LDFLAGS_ktrace is %q, want %q", got, LinkFlag)
+			if got := strings.TrimSpace(v); got != FrontLinkFlag {
+				t.Errorf("Makefile: LDFLAGS_ktrace is %q, want %q", got, FrontLinkFlag)
 			}
 			return
 		}

@@ -123,7 +123,7 @@ func Prebuilt(tb testing.TB, env, name string) string {
 // gives them (LDFLAGS_name).
 func linkFlags(name string) string {
 	if name == "ktrace" {
-		return stdfds.LinkFlag
+		return stdfds.FrontLinkFlag
 	}
 	return ""
 }

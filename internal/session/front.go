@@ -1,0 +1,224 @@
+package session
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ktrace-linux/ktrace/internal/stdfds"
+	"github.com/ktrace-linux/ktrace/tracer"
+)
+
+// Front is the ktrace process that forked this standby and waits, before
+// its runtime starts, for the standby to run its command line (see
+// stdfds.WaitingFront). Running a command, the standby becomes the
+// command's tracer and has the front execute it: a traced command then
+// waits for one Go runtime's start, not two. Any other command line the
+// front runs itself, once told to (Release).
+type Front struct {
+	sock int // reaches the front
+	pid  int // the front's
+}
+
+// WaitingFront returns the front that waits for this process, if this
+// process is the standby of one.
+func WaitingFront() (*Front, bool) {
+	sock, pid, ok := stdfds.WaitingFront()
+	if !ok {
+		return nil, false
+	}
+	return &Front{sock: sock, pid: pid}, true
+}
+
+// Release tells the front to run its command line itself, and goes on as
+// its standby: it returns this process's exit status.
+func (fr *Front) Release() int {
+	if err := fr.send([]byte{stdfds.FrontRun}); err != nil {
+		return 0 // the front is gone
+	}
+	// The front's standard error was kept for this process's messages
+	// as the command's tracer: a standby holds none of the front's files.
+	if null, err := unix.Open(os.DevNull, unix.O_RDWR|unix.O_CLOEXEC, 0); err == nil {
+		_ = unix.Dup3(null, 2, 0)
+		unix.Close(null)
+	}
+	return standbyMain(fr.sock)
+}
+
+// send sends the front msg.
+func (fr *Front) send(msg []byte) error {
+	for {
+		err := unix.Sendmsg(fr.sock, msg, nil, nil, unix.MSG_NOSIGNAL)
+		if err != unix.EINTR {
+			return err
+		}
+	}
+}
+
+// ExecTraced is ExecTraced for the front: the front executes cmdPath,
+// with the arguments from argv[argIndex] of its own, traced to the trace
+// file at path by this process. It returns false, having done nothing,
+// where the front must run its command line itself (Release): for -a,
+// under Yama's ptrace_scope 1 (the front would have to declare its tracer
+// first), or when anything fails before the trace file is made anew, so
+// that the front says why. Otherwise it returns this process's exit
+// status once tracing ends.
+func (fr *Front) ExecTraced(path string, appendTo bool, s tracer.Settings, opts tracer.Options, cmdPath string, argIndex int) (code int, ok bool) {
+	if appendTo || yamaRelational(yamaPtraceScope) || argIndex <= 0 || argIndex >= len(os.Args) {
+		return 0, false
+	}
+	var filter []unix.SockFilter
+	if !opts.NoSeccomp {
+		var err error
+		if filter, err = tracer.SeccompFilter(s); err != nil {
+			return 0, false
+		}
+	}
+	msg, ok := execMessage(filter, cmdPath, argIndex, os.Geteuid() != 0)
+	if !ok || fr.gone() {
+		return 0, false
+	}
+	f, err := OpenTraceFile(path, false)
+	if err != nil {
+		return 0, false
+	}
+	defer f.Close()
+	// The tracer serves a descriptor of its own: it closes it, and f's
+	// finalizer must not close another file that takes its number.
+	traceFd, err := unix.FcntlInt(f.Fd(), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		fr.fail(fmt.Errorf("%s: %w", path, err), 1)
+		return 1, true
+	}
+	var to, from [2]int
+	if err := unix.Pipe2(to[:], unix.O_CLOEXEC); err != nil {
+		unix.Close(traceFd)
+		fr.fail(fmt.Errorf("start tracer: %w", err), 1)
+		return 1, true
+	}
+	if err := unix.Pipe2(from[:], unix.O_CLOEXEC); err != nil {
+		unix.Close(traceFd)
+		unix.Close(to[0])
+		unix.Close(to[1])
+		fr.fail(fmt.Errorf("start tracer: %w", err), 1)
+		return 1, true
+	}
+	req := &Request{Op: "command", PIDs: []int{fr.pid}, Facilities: s.Facilities,
+		Inherit: s.Inherit, GenioSize: s.GenioSize, Syscalls: s.Syscalls, Seccomp: filter != nil, File: path,
+		Comm: threadName()}
+	cfg := helperConfig{Role: roleServe, File: path, ForceRegisters: opts.ForceRegisters, Req: req, NoGo: true}
+	// This thread (the main one) serves as the tracer; another takes
+	// its answers as the front's ktrace would, and has the front execute
+	// the command once it is traced.
+	done := make(chan int, 1)
+	go func() {
+		defer unix.Close(to[1])
+		done <- fr.follow(&handshake{from: from[0]}, f, path, req, opts, msg, argIndex)
+	}()
+	ignoreSignals()
+	code = serveMain(cfg, serveFds{traceFile: traceFd, fromKtrace: to[0], toKtrace: from[1]})
+	if fcode := <-done; fcode != 0 {
+		code = fcode
+	}
+	runtime.KeepAlive(f)
+	return code, true
+}
+
+// follow reads the answers of the tracer started for the front on h, as
+// startTracer does, and has the front execute the command (msg) once it
+// is traced. A tracer that finds the file served already (another ktrace
+// added to it just now) leaves the front to that one's tracer, asked as
+// requestFileTracer asks. Failures are the front's: follow says them on
+// the standard error (the front's) and has the front exit, with 1, or
+// 126 or 127 for an execve that failed as the shell's would. It returns
+// the status it had the front exit with, or 0.
+func (fr *Front) follow(h *handshake, f *os.File, path string, req *Request, opts tracer.Options, msg []byte, argIndex int) int {
+	defer unix.Close(h.from)
+	line, err := h.readLine()
+	if strings.HasPrefix(line, "pid ") {
+		line, err = h.readLine()
+	}
+	switch strings.TrimSpace(line) {
+	case "ok":
+	case "busy":
+		if err := requestFileTracer(f, path, req, opts, nil, false); err != nil {
+			return fr.fail(err, 1)
+		}
+	default:
+		return fr.fail(errors.New(tracerMessage(line, err)), 1)
+	}
+	if err := fr.send(msg); err != nil {
+		return 0 // the front is gone: its tracer sees it
+	}
+	var reply [stdfds.FrontReplyLen]byte
+	n, err := unix.Read(fr.sock, reply[:])
+	for err == unix.EINTR {
+		n, err = unix.Read(fr.sock, reply[:])
+	}
+	if n != len(reply) || reply[0] != stdfds.FrontFailed {
+		return 0 // the front executed the command, or is gone
+	}
+	errno := syscall.Errno(binary.LittleEndian.Uint32(reply[4:]))
+	switch reply[1] {
+	case stdfds.FrontStepNoNewPrivs:
+		return fr.fail(fmt.Errorf("seccomp: no_new_privs: %w", errno), 1)
+	case stdfds.FrontStepFilter:
+		return fr.fail(fmt.Errorf("seccomp: load filter: %w", errno), 1)
+	}
+	code := 126
+	if errno == unix.ENOENT {
+		code = 127
+	}
+	fmt.Fprintf(os.Stderr, "ktrace: %v\n", &ExecError{Name: os.Args[argIndex], Err: errno})
+	fr.quit(code)
+	return code
+}
+
+// fail says err as ktrace does and has the front exit with code, which it
+// returns.
+func (fr *Front) fail(err error, code int) int {
+	fmt.Fprintf(os.Stderr, "ktrace: %s\n", ErrorText(err))
+	fr.quit(code)
+	return code
+}
+
+// quit has the front exit with code.
+func (fr *Front) quit(code int) { _ = fr.send([]byte{stdfds.FrontQuit, byte(code)}) }
+
+// gone reports whether the front is gone (its end of the pair closed):
+// its pid must not be seized then.
+func (fr *Front) gone() bool {
+	pfd := []unix.PollFd{{Fd: int32(fr.sock), Events: unix.POLLIN}}
+	n, _ := unix.Poll(pfd, 0)
+	return n > 0 && pfd[0].Revents&(unix.POLLHUP|unix.POLLERR) != 0
+}
+
+// execMessage returns the stdfds.FrontExec message for cmdPath, argv from
+// the front's argv[argIndex] and filter (none if empty), with no_new_privs
+// set first if noNewPrivs; false if it is too long for the front.
+func execMessage(filter []unix.SockFilter, cmdPath string, argIndex int, noNewPrivs bool) ([]byte, bool) {
+	n := stdfds.FrontExecHeader + 8*len(filter) + len(cmdPath) + 1
+	if n > stdfds.FrontMsgMax || len(filter) > 0xffff || strings.IndexByte(cmdPath, 0) >= 0 {
+		return nil, false
+	}
+	msg := make([]byte, stdfds.FrontExecHeader, n)
+	msg[0] = stdfds.FrontExec
+	if noNewPrivs && len(filter) > 0 {
+		msg[1] = stdfds.FrontNoNewPrivs
+	}
+	binary.LittleEndian.PutUint16(msg[2:], uint16(len(filter)))
+	binary.LittleEndian.PutUint32(msg[4:], uint32(argIndex))
+	for _, ins := range filter {
+		msg = binary.LittleEndian.AppendUint16(msg, ins.Code)
+		msg = append(msg, ins.Jt, ins.Jf)
+		msg = binary.LittleEndian.AppendUint32(msg, ins.K)
+	}
+	msg = append(msg, cmdPath...)
+	return append(msg, 0), true
+}
