@@ -181,8 +181,11 @@ func (fr *Front) follow(h *handshake, f *os.File, path string, req *Request, opt
 }
 
 // fail says err as ktrace does and has the front exit with code, which it
-// returns.
+// returns. A front that is gone (killed) hears nothing of it.
 func (fr *Front) fail(err error, code int) int {
+	if fr.gone() {
+		return code
+	}
 	fmt.Fprintf(os.Stderr, "ktrace: %s\n", ErrorText(err))
 	fr.quit(code)
 	return code

@@ -99,15 +99,12 @@ var (
 // WaitingFront reports whether this process is the standby of a front
 // that waits for it (see above), and returns the descriptor that reaches
 // the front and the front's pid. The standby must then tell the front
-// what to do. Its standard error is the front's until it does (a standby
-// otherwise holds /dev/null there): ReleaseFront puts /dev/null back.
+// what to do. Its standard error is the front's (a standby otherwise holds
+// /dev/null there), for what it says as the command's tracer: one that
+// tells the front to run its command line must put /dev/null there.
 func WaitingFront() (fd, pid int, ok bool) {
 	if standby != standbyChild || frontWaiting == 0 {
 		return -1, 0, false
 	}
 	return int(standbyPair[1]), int(frontPid), true
 }
-
-// FrontWaited reports whether this process was a front that waited for its
-// standby, which then told it to run its command line.
-func FrontWaited() bool { return standby == standbyFront && frontWaiting != 0 }

@@ -18,7 +18,7 @@ import (
 // other end, and uses it or lets it go.
 //
 // Before its runtime starts, the standby puts /dev/null on descriptors 0, 1
-// and 2 and closes every other descriptor it inherited but its end of the
+// and 2 (but 2 for a waiting front, see front.go) and closes every other descriptor it inherited but its end of the
 // pair (close_range, Linux 5.9; on an older kernel it exits there, and the
 // program finds no one at the other end): it holds none of the program's
 // files, pipes or terminals, and what it needs is sent over the pair
@@ -46,7 +46,8 @@ var (
 // CPUs idle: both runtimes would start on one CPU, one after the other.
 // So the entry point moves the standby's parent to the other CPUs it may
 // use (sched_setaffinity), and the standby takes back the whole mask
-// before its runtime starts: standbyMask is the mask, standbyAway the mask
+// before its runtime starts (a waiting front's standby stays: the front
+// sleeps while it runs, see front.go): standbyMask is the mask, standbyAway the mask
 // without standbyCPU, standbyMaskLen their length in bytes, and
 // standbyAwayOK says there is another CPU to move to.
 var (

@@ -1,0 +1,187 @@
+package main
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ktrace-linux/ktrace/internal/testutil"
+)
+
+// noStandby returns cmd started with no standby (stdfds): ktrace then
+// starts its runtime at once and runs its command line itself.
+func noStandby(cmd *exec.Cmd) *exec.Cmd {
+	cmd.Env = append([]string{"KTRACE_NO_STANDBY=1"}, os.Environ()...)
+	return cmd
+}
+
+// executedFromEntry reports whether the traced command's execve (the
+// first CALL execve in recs) was made by a ktrace that waited for its
+// standby and executed from its entry point: its argv is then the end of
+// ktrace's own argument vector, where the kernel put it, so that envp
+// comes right after argv's nargs pointers and the NULL that ends them. A
+// ktrace that ran its runtime passes vectors it allocated.
+func executedFromEntry(t *testing.T, recs []testutil.Rec, nargs int) bool {
+	t.Helper()
+	calls := testutil.Only(recs, testutil.IsCall("execve"))
+	if len(calls) == 0 || len(calls[0].Args) < 3 {
+		t.Fatalf("no CALL execve with its arguments in the trace:\n%s", testutil.Describe(recs))
+	}
+	argv, envp := calls[0].Args[1], calls[0].Args[2]
+	return envp == argv+8*uint64(nargs+1)
+}
+
+// TestFrontExecutes: ktrace running a command waits for its standby,
+// which traces it and has it execute the command from its entry point,
+// with the arguments after the options (wherever "--" and the options
+// are), its environment and its standard descriptors: the same output,
+// status and records as a ktrace that starts its runtime, which the
+// same checks tell apart.
+func TestFrontExecutes(t *testing.T) {
+	e := itSetup(t)
+	echo, err := exec.LookPath("echo")
+	if err != nil {
+		t.Skip("no echo(1)")
+	}
+	for _, tc := range []struct {
+		name  string
+		flags []string
+		argv  []string
+	}{
+		{"plain", nil, []string{echo, "a", "b c"}},
+		{"dashdash", []string{"-t", "cn", "--"}, []string{"echo", "-n", "x"}},
+		{"longflags", []string{"--genio-size=16", "--trace=+"}, []string{"sh", "-c", "echo $KTRACE_FRONT_TEST; exit 3", "sh"}},
+		{"filter", []string{"--syscalls=execve,openat,write"}, []string{"sh", "-c", "echo filtered"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := e.sub(t)
+			var outs [2]string
+			for i, waits := range []bool{true, false} {
+				tf := e.path(tc.name + ".out")
+				cmd := e.cmd(append([]string{"-f", tf}, tc.flags...), tc.argv...)
+				if !waits {
+					noStandby(cmd)
+				}
+				cmd.Env = append(cmd.Environ(), "KTRACE_FRONT_TEST=from env")
+				res := testutil.Run(t, 0, cmd)
+				outs[i] = fmt.Sprintf("status %d, stdout %q, stderr %q", res.ExitCode(), res.Stdout, res.Stderr)
+				if code := res.ExitCode(); code != 0 && code != 3 {
+					t.Fatalf("ktrace %v %v: %s", tc.flags, tc.argv, res)
+				}
+				if got := executedFromEntry(t, testutil.ReadTrace(t, tf), len(tc.argv)); got != waits {
+					t.Errorf("waiting front %v: execve from the entry point is %v", waits, got)
+				}
+			}
+			if outs[0] != outs[1] {
+				t.Errorf("with the waiting front: %q\nwithout: %q", outs[0], outs[1])
+			}
+		})
+	}
+}
+
+// TestFrontExecutesAsUser: an unprivileged ktrace's waiting front sets
+// no_new_privs before it loads the seccomp filter of --syscalls, and
+// executes the command with only those calls recorded.
+func TestFrontExecutesAsUser(t *testing.T) {
+	e := atSetup(t)
+	u := e.atNobody(t)
+	tf := filepath.Join(u.dir, "t.out")
+	res := e.ktAs(t, u.ktrace, u.cred, "-f", tf, "--syscalls=execve,openat", "sh", "-c", "exit 4")
+	if res.ExitCode() != 4 {
+		t.Fatalf("ktrace as nobody: want status 4; %s", res)
+	}
+	recs := testutil.ReadTrace(t, tf)
+	if !executedFromEntry(t, recs, 3) {
+		t.Error("the command was not executed from the entry point")
+	}
+	calls := testutil.Only(recs, func(r *testutil.Rec) bool { return r.Name != "" && r.Name != "execve" && r.Name != "openat" })
+	if len(calls) > 0 || testutil.Count(recs, testutil.IsCall("openat")) == 0 {
+		t.Errorf("want openat calls only after the execve:\n%s", testutil.Describe(recs))
+	}
+}
+
+// TestFrontExecFails: a command the standby found but that the front
+// fails to execute is refused as ktrace refuses it with no waiting front,
+// with the shell's status (126, or 127 for a missing interpreter).
+func TestFrontExecFails(t *testing.T) {
+	e := itSetup(t)
+	garbage := e.path("garbage")
+	if err := os.WriteFile(garbage, []byte{0x7f, 'X', 0, 1, 2, 3}, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	nointerp := e.path("nointerp")
+	if err := os.WriteFile(nointerp, []byte("#!/nonexistent/interpreter\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		prog, want string
+		code       int
+	}{
+		{garbage, "exec format error", 126},
+		{nointerp, "no such file or directory", 127},
+	} {
+		t.Run(filepath.Base(tc.prog), func(t *testing.T) {
+			var outs [2]string
+			for i, waits := range []bool{true, false} {
+				cmd := e.cmd([]string{"-f", e.path("t.out")}, tc.prog, "arg")
+				if !waits {
+					noStandby(cmd)
+				}
+				res := testutil.Run(t, 10*time.Second, cmd)
+				want := "ktrace: exec " + tc.prog + ": " + tc.want + "\n"
+				if res.ExitCode() != tc.code || string(res.Stderr) != want {
+					t.Errorf("waiting front %v: want status %d and %q; %s", waits, tc.code, want, res)
+				}
+				outs[i] = string(res.Stdout) + "|" + string(res.Stderr)
+			}
+			if outs[0] != outs[1] {
+				t.Errorf("with the waiting front: %q\nwithout: %q", outs[0], outs[1])
+			}
+		})
+	}
+}
+
+// TestFrontKilledWaiting: a ktrace killed while its front waits for its
+// standby, or at any moment after, leaves no process behind (its standby
+// or tracer exits) and no trace that cannot be read. A race: 100 rounds,
+// each killed after a random delay of up to 6 ms, most before the
+// command started.
+func TestFrontKilledWaiting(t *testing.T) {
+	e := itSetup(t)
+	sleep, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Skip("no sleep(1)")
+	}
+	const rounds = 100
+	started := 0
+	for i := range rounds {
+		tf := e.path("t.out")
+		cmd := e.cmd([]string{"-f", tf}, sleep, "10")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(rand.IntN(6000)) * time.Microsecond)
+		if strings.HasSuffix(testutil.Comm(cmd.Process.Pid), "sleep") {
+			started++
+		}
+		cmd.Process.Kill()
+		err := cmd.Wait()
+		if ee, ok := err.(*exec.ExitError); !ok || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+			t.Fatalf("round %d: ktrace ended with %v, want killed", i, err)
+		}
+		testutil.CheckNoStrays(t, e.ktrace)
+		if _, err := os.Stat(tf); err == nil {
+			if _, err := testutil.TryReadTrace(tf); err != nil {
+				t.Errorf("round %d: %v", i, err)
+			}
+			os.Remove(tf)
+		}
+	}
+	t.Logf("%d of %d rounds killed the command after it started", started, rounds)
+}
