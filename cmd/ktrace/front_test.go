@@ -92,7 +92,7 @@ func TestFrontExecutesAsUser(t *testing.T) {
 	e := atSetup(t)
 	u := e.atNobody(t)
 	tf := filepath.Join(u.dir, "t.out")
-	res := e.ktAs(t, u.ktrace, u.cred, "-f", tf, "--syscalls=execve,openat", "sh", "-c", "exit 4")
+	res := e.ktAs(t, u.ktrace, u.cred, "-f", tf, "--syscalls=execve,openat", "sh", "-c", ": </dev/null; exit 4")
 	if res.ExitCode() != 4 {
 		t.Fatalf("ktrace as nobody: want status 4; %s", res)
 	}
@@ -150,14 +150,19 @@ func TestFrontExecFails(t *testing.T) {
 // TestFrontKilledWaiting: a ktrace killed while its front waits for its
 // standby, or at any moment after, leaves no process behind (its standby
 // or tracer exits) and no trace that cannot be read. A race: 100 rounds,
-// each killed after a random delay of up to 6 ms, most before the
-// command started.
+// each killed after a random delay of up to the time a traced true(1)
+// takes, some before the command started, some after.
 func TestFrontKilledWaiting(t *testing.T) {
 	e := itSetup(t)
 	sleep, err := exec.LookPath("sleep")
 	if err != nil {
 		t.Skip("no sleep(1)")
 	}
+	// Delays up to the time a whole traced run of true(1) takes here
+	// cover the wait and the command's start.
+	begin := time.Now()
+	e.mustTrace(e.path("true.out"), nil, "true")
+	span := max(time.Since(begin), time.Millisecond)
 	const rounds = 100
 	started := 0
 	for i := range rounds {
@@ -166,7 +171,7 @@ func TestFrontKilledWaiting(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(time.Duration(rand.IntN(6000)) * time.Microsecond)
+		time.Sleep(rand.N(span))
 		if strings.HasSuffix(testutil.Comm(cmd.Process.Pid), "sleep") {
 			started++
 		}
