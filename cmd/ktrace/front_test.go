@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -189,4 +190,57 @@ func TestFrontKilledWaiting(t *testing.T) {
 		}
 	}
 	t.Logf("%d of %d rounds killed the command after it started", started, rounds)
+}
+
+// TestFrontStandbyKilled: a standby killed while its front waits for it,
+// or later, as the command's tracer, leaves ktrace to run the command
+// itself (the front finds its standby gone), or to end as a command
+// whose tracer was killed does (SIGKILL: the command dies with its
+// tracer), or to say that its tracer is gone; never hung, never with a
+// process left behind. A race: 100 rounds (every other one with a
+// seccomp filter), each killing ktrace's other processes after a random
+// delay of up to a traced true(1)'s time.
+func TestFrontStandbyKilled(t *testing.T) {
+	e := itSetup(t)
+	begin := time.Now()
+	e.mustTrace(e.path("true.out"), nil, "true")
+	span := max(time.Since(begin), time.Millisecond)
+	outcomes := map[string]int{}
+	for i := range 100 {
+		flags := []string{"-f", e.path("t.out")}
+		if i%2 == 1 {
+			// A seccomp filter: the command dies with its tracer.
+			flags = append(flags, "--syscalls=openat")
+		}
+		cmd := e.cmd(flags, "true")
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(rand.N(span))
+		// ktrace's other processes are younger than it: look at the
+		// next pids only, the quicker to find them alive.
+		for pid := cmd.Process.Pid + 1; pid < cmd.Process.Pid+64; pid++ {
+			if exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid)); err == nil && exe == e.ktrace {
+				if syscall.Kill(pid, syscall.SIGKILL) == nil {
+					outcomes["killed a process"]++
+				}
+			}
+		}
+		err := itWaitTimeout(t, cmd, testutil.Stretch(10*time.Second))
+		var ee *exec.ExitError
+		switch {
+		case err == nil:
+			outcomes["ran"]++
+		case errors.As(err, &ee) && ee.Sys().(syscall.WaitStatus).Signal() == syscall.SIGKILL:
+			outcomes["killed with its tracer"]++
+		case errors.As(err, &ee) && ee.ExitCode() == 1 && strings.HasPrefix(stderr.String(), "ktrace: "):
+			outcomes["tracer gone: "+strings.TrimSpace(stderr.String())]++
+		default:
+			t.Fatalf("round %d: ktrace ended with %v, stderr %q", i, err, stderr.String())
+		}
+		testutil.CheckNoStrays(t, e.ktrace)
+	}
+	t.Logf("outcomes: %v", outcomes)
 }
