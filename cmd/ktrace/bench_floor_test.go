@@ -366,8 +366,41 @@ func BenchmarkIssue11Startup(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		sb.Reset()
 		fmt.Fprintf(&sb, "\nStart-up of /bin/true: median of %d interleaved runs\n", e.rounds)
-		meds := benchMedians(b, e.rounds, cases, func() { os.Remove(e.out) })
+		times := benchTimes(b, e.rounds, cases, func() { os.Remove(e.out) })
+		meds := map[string]time.Duration{}
+		for name, ts := range times {
+			meds[name] = benchQuantile(ts, 0.5)
+		}
 		issue11RatioTable(b, &sb, "true", meds, modes)
+		// The times of a traced command here fall in two groups (the
+		// tracer and the command on one CPU or two): quartiles, and the
+		// median of the differences within a round, say more than the
+		// medians alone.
+		fmt.Fprintf(&sb, "%-14s %8s %8s %8s %8s %s\n", "quartiles", "p10", "p25", "p50", "p75", "median of (case - strace) by round")
+		for _, mode := range modes {
+			ts, ok := times[mode]
+			if !ok {
+				continue
+			}
+			var diffs []time.Duration
+			if st, ok := times["strace"]; ok {
+				for r := range ts {
+					diffs = append(diffs, ts[r]-st[r])
+				}
+			}
+			fmt.Fprintf(&sb, "%-14s", mode)
+			for _, q := range []float64{0.1, 0.25, 0.5, 0.75} {
+				fmt.Fprintf(&sb, " %8s", benchQuantile(ts, q).Round(10*time.Microsecond))
+			}
+			if len(diffs) > 0 {
+				d := benchQuantile(diffs, 0.5)
+				fmt.Fprintf(&sb, " %+.2fms", float64(d)/float64(time.Millisecond))
+				if mode == "ktrace" {
+					b.ReportMetric(float64(d)/float64(time.Microsecond), "true-ktrace-minus-strace-paired-us")
+				}
+			}
+			fmt.Fprintln(&sb)
+		}
 	}
 	fmt.Print(sb.String())
 }

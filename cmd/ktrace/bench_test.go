@@ -112,14 +112,19 @@ type benchCase struct {
 	argv []string // nil: it cannot run here and is left out
 }
 
-// benchMedians runs every case once per round, in order, for rounds
-// rounds, so that all see the same machine conditions, calling reset
-// (when not nil) after each run, untimed; it returns the median time of
-// each case that ran, by name.
-func benchMedians(b *testing.B, rounds int, cases []benchCase, reset func()) map[string]time.Duration {
+// benchTimes runs every case once per round, for rounds rounds, so that
+// all see the same machine conditions, calling reset (when not nil) after
+// each run, untimed; it returns the times of each case that ran, by name,
+// in the order of the rounds. Each round starts one case further than the
+// last: a case does not always run right after the same one, whose
+// aftermath (a tracer's exit, the CPU load it leaves to the scheduler's
+// averages, which decide where the next processes run) would favour or
+// hinder it in every round.
+func benchTimes(b *testing.B, rounds int, cases []benchCase, reset func()) map[string][]time.Duration {
 	times := map[string][]time.Duration{}
 	for r := 0; r < rounds; r++ {
-		for _, c := range cases {
+		for i := range cases {
+			c := cases[(r+i)%len(cases)]
 			if c.argv == nil {
 				continue
 			}
@@ -129,12 +134,23 @@ func benchMedians(b *testing.B, rounds int, cases []benchCase, reset func()) map
 			}
 		}
 	}
+	return times
+}
+
+// benchMedians is benchTimes reduced to the median time of each case.
+func benchMedians(b *testing.B, rounds int, cases []benchCase, reset func()) map[string]time.Duration {
 	med := map[string]time.Duration{}
-	for name, ts := range times {
-		slices.Sort(ts)
-		med[name] = ts[len(ts)/2]
+	for name, ts := range benchTimes(b, rounds, cases, reset) {
+		med[name] = benchQuantile(ts, 0.5)
 	}
 	return med
+}
+
+// benchQuantile returns the q quantile of ts (0.5: the median).
+func benchQuantile(ts []time.Duration, q float64) time.Duration {
+	s := slices.Clone(ts)
+	slices.Sort(s)
+	return s[min(len(s)-1, int(q*float64(len(s))))]
 }
 
 // benchRun runs argv once and returns how long it took.

@@ -113,16 +113,18 @@ func (fr *Front) ExecTraced(path string, appendTo bool, s tracer.Settings, opts 
 		Inherit: s.Inherit, GenioSize: s.GenioSize, Syscalls: s.Syscalls, Seccomp: filter != nil, File: path,
 		Comm: threadName()}
 	cfg := helperConfig{Role: roleServe, File: path, ForceRegisters: opts.ForceRegisters, Req: req, NoGo: true}
-	// This thread (the main one) serves as the tracer; another takes
-	// its answers as the front's ktrace would, and has the front execute
-	// the command once it is traced.
+	// This thread (the main one) serves as the tracer, and has the front
+	// execute the command once it is traced (sent, the tracer's ok
+	// said). Another takes the tracer's answers as the front's ktrace
+	// would, and then the front's.
 	done := make(chan int, 1)
+	sent := make(chan error, 1)
 	go func() {
 		defer unix.Close(to[1])
-		done <- fr.follow(&handshake{from: from[0]}, f, path, req, opts, msg, argIndex)
+		done <- fr.follow(&handshake{from: from[0]}, f, path, req, opts, msg, argIndex, sent)
 	}()
 	ignoreSignals()
-	code = serveMain(cfg, serveFds{traceFile: traceFd, fromKtrace: to[0], toKtrace: from[1]})
+	code = serveMain(cfg, serveFds{traceFile: traceFd, fromKtrace: to[0], toKtrace: from[1]}, func() { sent <- fr.send(msg) })
 	if fcode := <-done; fcode != 0 {
 		code = fcode
 	}
@@ -131,14 +133,14 @@ func (fr *Front) ExecTraced(path string, appendTo bool, s tracer.Settings, opts 
 }
 
 // follow reads the answers of the tracer started for the front on h, as
-// startTracer does, and has the front execute the command (msg) once it
-// is traced. A tracer that finds the file served already (another ktrace
-// added to it just now) leaves the front to that one's tracer, asked as
-// requestFileTracer asks. Failures are the front's: follow says them on
+// startTracer does: after its ok, the tracer sends the front msg (and
+// then what that gave on sent). A tracer that finds the file served
+// already (another ktrace added to it just now) leaves the front to that
+// one's tracer, asked as requestFileTracer asks, and follow sends msg. Failures are the front's: follow says them on
 // the standard error (the front's) and has the front exit, with 1, or
 // 126 or 127 for an execve that failed as the shell's would. It returns
 // the status it had the front exit with, or 0.
-func (fr *Front) follow(h *handshake, f *os.File, path string, req *Request, opts tracer.Options, msg []byte, argIndex int) int {
+func (fr *Front) follow(h *handshake, f *os.File, path string, req *Request, opts tracer.Options, msg []byte, argIndex int, sent <-chan error) int {
 	defer unix.Close(h.from)
 	line, err := h.readLine()
 	if strings.HasPrefix(line, "pid ") {
@@ -146,14 +148,16 @@ func (fr *Front) follow(h *handshake, f *os.File, path string, req *Request, opt
 	}
 	switch strings.TrimSpace(line) {
 	case "ok":
+		err = <-sent
 	case "busy":
 		if err := requestFileTracer(f, path, req, opts, nil, false); err != nil {
 			return fr.fail(err, 1)
 		}
+		err = fr.send(msg)
 	default:
 		return fr.fail(errors.New(tracerMessage(line, err)), 1)
 	}
-	if err := fr.send(msg); err != nil {
+	if err != nil {
 		return 0 // the front is gone: its tracer sees it
 	}
 	var reply [stdfds.FrontReplyLen]byte

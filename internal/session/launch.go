@@ -472,7 +472,7 @@ func HelperMain() (isHelper bool, code int) {
 		return true, spawnTracer(cfg)
 	case roleServe:
 		ignoreSignals()
-		return true, serveMain(cfg, helperFds)
+		return true, serveMain(cfg, helperFds, nil)
 	}
 	fmt.Fprintf(os.Stderr, "ktrace: unknown helper role %q\n", cfg.Role)
 	return true, 2
@@ -568,8 +568,9 @@ func ignoreSignals() {
 }
 
 // serveMain is the background tracer of one trace file. The caller has
-// ignored the tracer's signals (ignoreSignals).
-func serveMain(cfg helperConfig, fds serveFds) int {
+// ignored the tracer's signals (ignoreSignals). ready, if not nil, is
+// called once the request is done and ok said, before tracing starts.
+func serveMain(cfg helperConfig, fds serveFds, ready func()) int {
 	runtime.LockOSThread()
 	nameTracer()
 	file := os.NewFile(uintptr(fds.traceFile), cfg.File)
@@ -633,6 +634,9 @@ func serveMain(cfg helperConfig, fds serveFds) int {
 	}
 	to.Write([]byte("ok\n"))
 	to.Close()
+	if ready != nil {
+		ready()
+	}
 	// The tracer holds the command's stderr: whoever reads the command's
 	// output to its end (a shell's $(...), a test harness) waits for the
 	// tracer too. Let it go as soon as the trace is written, rather than

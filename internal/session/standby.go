@@ -81,7 +81,7 @@ func standbyMain(sock int) int {
 	}
 	unix.Close(fds[sbStderr])
 	<-ignored
-	return serveMain(cfg, serveFds{fds[sbTraceFile], fds[sbFromKtrace], fds[sbToKtrace]})
+	return serveMain(cfg, serveFds{fds[sbTraceFile], fds[sbFromKtrace], fds[sbToKtrace]}, nil)
 }
 
 // warmUp does, while the standby waits, what the calls a tracer makes
