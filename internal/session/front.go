@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime"
 	"strings"
 	"syscall"
 
@@ -128,7 +127,6 @@ func (fr *Front) ExecTraced(path string, appendTo bool, s tracer.Settings, opts 
 	if fcode := <-done; fcode != 0 {
 		code = fcode
 	}
-	runtime.KeepAlive(f)
 	return code, true
 }
 
@@ -136,10 +134,11 @@ func (fr *Front) ExecTraced(path string, appendTo bool, s tracer.Settings, opts 
 // startTracer does: after its ok, the tracer sends the front msg (and
 // then what that gave on sent). A tracer that finds the file served
 // already (another ktrace added to it just now) leaves the front to that
-// one's tracer, asked as requestFileTracer asks, and follow sends msg. Failures are the front's: follow says them on
-// the standard error (the front's) and has the front exit, with 1, or
-// 126 or 127 for an execve that failed as the shell's would. It returns
-// the status it had the front exit with, or 0.
+// one's tracer, asked as requestFileTracer asks, and follow sends msg.
+// Failures are the front's: follow says them on the standard error (the
+// front's) and has the front exit, with 1, or 126 or 127 for an execve
+// that failed as the shell's would. It returns the status it had the
+// front exit with, or 0.
 func (fr *Front) follow(h *handshake, f *os.File, path string, req *Request, opts tracer.Options, msg []byte, argIndex int, sent <-chan error) int {
 	defer unix.Close(h.from)
 	line, err := h.readLine()
@@ -168,7 +167,7 @@ func (fr *Front) follow(h *handshake, f *os.File, path string, req *Request, opt
 	if n != len(reply) || reply[0] != stdfds.FrontFailed {
 		return 0 // the front executed the command, or is gone
 	}
-	errno := syscall.Errno(binary.LittleEndian.Uint32(reply[4:]))
+	errno := syscall.Errno(binary.NativeEndian.Uint32(reply[4:]))
 	switch reply[1] {
 	case stdfds.FrontStepNoNewPrivs:
 		return fr.fail(fmt.Errorf("seccomp: no_new_privs: %w", errno), 1)
@@ -208,7 +207,8 @@ func (fr *Front) gone() bool {
 
 // execMessage returns the stdfds.FrontExec message for cmdPath, argv from
 // the front's argv[argIndex] and filter (none if empty), with no_new_privs
-// set first if noNewPrivs; false if it is too long for the front.
+// set first if noNewPrivs, in the host's byte order; false if it is too
+// long for the front.
 func execMessage(filter []unix.SockFilter, cmdPath string, argIndex int, noNewPrivs bool) ([]byte, bool) {
 	n := stdfds.FrontExecHeader + 8*len(filter) + len(cmdPath) + 1
 	if n > stdfds.FrontMsgMax || len(filter) > 0xffff || strings.IndexByte(cmdPath, 0) >= 0 {
@@ -219,12 +219,12 @@ func execMessage(filter []unix.SockFilter, cmdPath string, argIndex int, noNewPr
 	if noNewPrivs && len(filter) > 0 {
 		msg[1] = stdfds.FrontNoNewPrivs
 	}
-	binary.LittleEndian.PutUint16(msg[2:], uint16(len(filter)))
-	binary.LittleEndian.PutUint32(msg[4:], uint32(argIndex))
+	binary.NativeEndian.PutUint16(msg[2:], uint16(len(filter)))
+	binary.NativeEndian.PutUint32(msg[4:], uint32(argIndex))
 	for _, ins := range filter {
-		msg = binary.LittleEndian.AppendUint16(msg, ins.Code)
+		msg = binary.NativeEndian.AppendUint16(msg, ins.Code)
 		msg = append(msg, ins.Jt, ins.Jf)
-		msg = binary.LittleEndian.AppendUint32(msg, ins.K)
+		msg = binary.NativeEndian.AppendUint32(msg, ins.K)
 	}
 	msg = append(msg, cmdPath...)
 	return append(msg, 0), true

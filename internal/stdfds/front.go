@@ -26,9 +26,10 @@ package stdfds
 //	'Q'  exit with the status in byte 1.
 //	'X'  execute a command: byte 1 holds flags (FrontNoNewPrivs), bytes
 //	     2-3 the number of instructions of a seccomp filter to load first
-//	     (little-endian; 0 for none), bytes 4-7 the index in the front's
-//	     argv of the command's argv[0] (its argv is the rest), then the
-//	     filter's instructions, then the path to execute, NUL-terminated.
+//	     (0 for none), bytes 4-7 the index in the front's argv of the
+//	     command's argv[0] (its argv is the rest), then the filter's
+//	     instructions (struct sock_filter), then the path to execute,
+//	     NUL-terminated; numbers in the host's byte order.
 //
 // A front that fails to execute (or to load the filter) answers with 8
 // bytes: 'e', the step that failed (FrontStepNoNewPrivs, FrontStepFilter,
