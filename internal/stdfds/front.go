@@ -2,16 +2,16 @@ package stdfds
 
 // The waiting front. A program linked with FrontLinkFlag, started with a
 // command line that may run a command (the entry point's guess, below),
-// does not start its own runtime at once: after forking its standby it
-// waits, at the entry point, for the standby to say what to do. The
-// standby (a Go process: its runtime starts side by side with nothing
-// else now) reads the same command line and either sends the front a
-// command to execute, having made everything ready for it (ktrace: the
-// standby seized the front and traces it), or tells it to start its
-// runtime and run its command line itself, then goes on as an ordinary
-// standby. A front that runs a traced command so never starts a runtime:
-// it executes the command from the entry point, with the descriptors,
-// arguments and environment it was started with.
+// does not start its own runtime at once: after forking its standby (and
+// reaping the standby's parent) it waits, at the entry point, for the
+// standby to say what to do. The standby, whose runtime then starts with
+// no other one beside it, reads the same command line and either sends
+// the front a command to execute, having made everything ready for it
+// (ktrace: the standby seized the front and traces it), or tells it to
+// start its runtime and run its command line itself, then goes on as an
+// ordinary standby. A front that runs a traced command so never starts a
+// runtime: it executes the command from the entry point, with the
+// descriptors, arguments and environment it was started with.
 //
 // The guess: the front waits when its arguments, up to the first one that
 // does not start with '-', hold no option naming something else to do than

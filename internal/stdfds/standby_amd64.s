@@ -39,7 +39,8 @@ skip:
 	JMP	next
 pair:
 	// Does the front wait for its standby (see front.go)? Only in a
-	// program linked to, and when its arguments may run a command.
+	// program linked with FrontLinkFlag, when its arguments may run a
+	// command.
 	MOVQ	·frontWaits+8(SB), AX	// the string's length
 	TESTQ	AX, AX
 	JZ	cpu

@@ -29,7 +29,8 @@ skip:
 	CBNZ	R3, skip
 	B	next
 pair:
-	// Does the front wait for its standby (see front.go)?
+	// Does the front wait for its standby (see front.go and
+	// standby_amd64.s)?
 	MOVD	$·frontWaits(SB), R5
 	MOVD	8(R5), R0		// the string's length
 	CBZ	R0, cpu
