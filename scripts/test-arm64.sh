@@ -177,6 +177,10 @@ for c in ktrace kdump; do
 	"$GO" build -ldflags "$(make -s --no-print-directory ldflags-$c)" -o "$mod/.bin/" ./cmd/$c
 done
 
+# internal/stdfds's waiting-front program, linked as ktrace is (the test
+# builds it so where a toolchain is at hand).
+"$GO" build -ldflags "$(make -s --no-print-directory ldflags-ktrace)" -o "$mod/.progs/frontprog" ./internal/stdfds/testdata/frontprog
+
 say "cross-compiling the C test programs"
 cflags=(-O2 -Wall -pthread)
 for src in testdata/progs/*.c; do

@@ -13,11 +13,12 @@ package stdfds
 // runtime: it executes the command from the entry point, with the
 // descriptors, arguments and environment it was started with.
 //
-// The guess: the front waits when its arguments, up to the first one that
-// does not start with '-', hold no option naming something else to do than
-// running a command (-p, -g, -c, -C, -h in a short option, --p..., --c...,
-// --h..., --v... in a long one), and such a first operand exists. A wrong
-// guess costs time, never behaviour: the standby decides.
+// The guess: the front waits when its arguments, up to the first operand
+// (one that does not start with '-' and is not the value of -f, -t,
+// --f..., --t..., --g... or --s...), hold no option naming something else
+// to do than running a command (-p, -g, -c, -C, -h in a short option,
+// --p..., --c..., --h..., --v... in a long one), and such an operand
+// exists. A wrong guess costs time, never behaviour: the standby decides.
 //
 // The messages the standby sends on the socket pair, one each (the socket
 // keeps their bounds), starting with a byte:
@@ -109,3 +110,7 @@ func WaitingFront() (fd, pid int, ok bool) {
 	}
 	return int(standbyPair[1]), int(frontPid), true
 }
+
+// FrontWaited reports whether this process is a front that waited for its
+// standby, which then told it to run its command line.
+func FrontWaited() bool { return standby == standbyFront && frontWaiting != 0 }

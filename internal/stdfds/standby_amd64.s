@@ -72,8 +72,18 @@ short:
 	JEQ	cpu
 	CMPB	AX, $104		// h
 	JEQ	cpu
+	CMPB	AX, $102		// f, t: a value follows
+	JEQ	value
+	CMPB	AX, $116
+	JEQ	value
 	INCQ	SI
 	JMP	short
+value:
+	MOVBLZX	1(SI), AX
+	TESTB	AX, AX
+	JNZ	arg			// -fVALUE
+	INCQ	BX			// -f VALUE
+	JMP	arg
 long:
 	MOVBLZX	2(SI), AX
 	CMPB	AX, $112		// --p...
@@ -84,6 +94,25 @@ long:
 	JEQ	cpu
 	CMPB	AX, $118		// --v...
 	JEQ	cpu
+	CMPB	AX, $102		// --f..., --t..., --g..., --s...: a value
+	JEQ	eq
+	CMPB	AX, $116
+	JEQ	eq
+	CMPB	AX, $103
+	JEQ	eq
+	CMPB	AX, $115
+	JEQ	eq
+	JMP	arg
+eq:
+	MOVBLZX	0(SI), AX
+	TESTB	AX, AX
+	JZ	next2			// --name VALUE
+	CMPB	AX, $61			// --name=VALUE
+	JEQ	arg
+	INCQ	SI
+	JMP	eq
+next2:
+	INCQ	BX
 	JMP	arg
 wait:
 	MOVB	$1, ·frontWaiting(SB)

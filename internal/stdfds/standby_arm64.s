@@ -64,8 +64,17 @@ short:
 	BEQ	cpu
 	CMP	$104, R0		// h
 	BEQ	cpu
+	CMP	$102, R0		// f, t: a value follows
+	BEQ	value
+	CMP	$116, R0
+	BEQ	value
 	ADD	$1, R1, R1
 	B	short
+value:
+	MOVBU	1(R1), R0
+	CBNZ	R0, arg			// -fVALUE
+	ADD	$1, R3, R3		// -f VALUE
+	B	arg
 long:
 	MOVBU	2(R1), R0
 	CMP	$112, R0		// --p...
@@ -76,6 +85,24 @@ long:
 	BEQ	cpu
 	CMP	$118, R0		// --v...
 	BEQ	cpu
+	CMP	$102, R0		// --f..., --t..., --g..., --s...: a value
+	BEQ	eq
+	CMP	$116, R0
+	BEQ	eq
+	CMP	$103, R0
+	BEQ	eq
+	CMP	$115, R0
+	BEQ	eq
+	B	arg
+eq:
+	MOVBU	(R1), R0
+	CBZ	R0, next2		// --name VALUE
+	CMP	$61, R0			// --name=VALUE
+	BEQ	arg
+	ADD	$1, R1, R1
+	B	eq
+next2:
+	ADD	$1, R3, R3
 	B	arg
 wait:
 	MOVD	$1, R0
