@@ -41,9 +41,9 @@ func executedFromEntry(t *testing.T, recs []testutil.Rec, nargs int) bool {
 // TestFrontExecutes: ktrace running a command waits for its standby,
 // which traces it and has it execute the command from its entry point,
 // with the arguments after the options (wherever "--" and the options
-// are), its environment and its standard descriptors: the same output,
-// status and records as a ktrace that starts its runtime, which the
-// same checks tell apart.
+// are), its environment and its standard descriptors: the same status and
+// output as a ktrace that starts its runtime (KTRACE_NO_STANDBY), told
+// apart from it by its execve's vectors.
 func TestFrontExecutes(t *testing.T) {
 	e := itSetup(t)
 	echo, err := exec.LookPath("echo")
