@@ -244,3 +244,63 @@ func TestFrontStandbyKilled(t *testing.T) {
 	}
 	t.Logf("outcomes: %v", outcomes)
 }
+
+// TestFrontAppend: with -a the waiting front's standby appends to the
+// trace file, and where a tracer serves the file already (it traces a
+// command still running), leaves the front to that tracer: each command
+// is executed from the entry point and recorded in the one file.
+func TestFrontAppend(t *testing.T) {
+	e := itSetup(t)
+	tf := e.path("t.out")
+	lastExecve := func() []testutil.Rec {
+		recs := testutil.Only(testutil.ReadTrace(t, tf), testutil.IsCall("execve"))
+		return recs[len(recs)-1:]
+	}
+	for i := range 3 {
+		e.mustTrace(tf, []string{"-a"}, "echo", "run")
+		if n := testutil.Count(testutil.ReadTrace(t, tf), testutil.IsCall("execve")); n != i+1 {
+			t.Fatalf("after %d runs with -a: %d CALL execve", i+1, n)
+		}
+		if !executedFromEntry(t, lastExecve(), 2) {
+			t.Errorf("run %d: not executed from the entry point", i+1)
+		}
+	}
+	// A command that waits for its input keeps the file's tracer.
+	holder := e.cmd([]string{"-a", "-f", tf}, "sh", "-c", "read x")
+	in, err := holder.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		in.Write([]byte("\n"))
+		in.Close()
+		if err := itWaitTimeout(t, holder, testutil.Stretch(10*time.Second)); err != nil {
+			t.Errorf("sh -c 'read x': %v", err)
+		}
+	}()
+	deadline := time.Now().Add(testutil.Stretch(10 * time.Second))
+	for testutil.TracerPid(holder.Process.Pid) == 0 || testutil.Count(testutil.ReadTrace(t, tf), testutil.IsCall("execve")) < 4 {
+		if time.Now().After(deadline) {
+			t.Fatal("the holding command was not traced")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	tracer := testutil.TracerPid(holder.Process.Pid)
+	res := e.mustTrace(tf, []string{"-a"}, "echo", "joined")
+	if string(res.Stdout) != "joined\n" {
+		t.Errorf("echo joined printed %q", res.Stdout)
+	}
+	if !executedFromEntry(t, lastExecve(), 2) {
+		t.Error("the joining command was not executed from the entry point")
+	}
+	recs := testutil.ReadTrace(t, tf)
+	if testutil.Count(recs, testutil.IsData(1, true, "joined\n")) != 1 {
+		t.Errorf("the joining command's output is not in the file:\n%s", testutil.Describe(recs))
+	}
+	if got := testutil.TracerPid(holder.Process.Pid); got != tracer {
+		t.Errorf("the holding command's tracer changed from %d to %d", tracer, got)
+	}
+}

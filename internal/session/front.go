@@ -62,14 +62,15 @@ func (fr *Front) send(msg []byte) error {
 
 // ExecTraced is ExecTraced for the front: the front executes cmdPath,
 // with the arguments from argv[argIndex] of its own, traced to the trace
-// file at path by this process. It returns false, having done nothing,
-// where the front must run its command line itself (Release): for -a,
-// under Yama's ptrace_scope 1 (the front would have to declare its tracer
-// first), or when anything fails before the trace file is made anew, so
-// that the front says why. Otherwise it returns this process's exit
-// status once tracing ends.
+// file at path (appended to with appendTo) by this process, or by the
+// tracer that serves it already. It returns false, having done nothing,
+// where the front must run its command line itself (Release): under
+// Yama's ptrace_scope 1 (the front would have to declare its tracer
+// first), or when anything fails before the trace file is open, so that
+// the front says why. Otherwise it returns this process's exit status
+// once tracing ends.
 func (fr *Front) ExecTraced(path string, appendTo bool, s tracer.Settings, opts tracer.Options, cmdPath string, argIndex int) (code int, ok bool) {
-	if appendTo || yamaRelational(yamaPtraceScope) || argIndex <= 0 || argIndex >= len(os.Args) {
+	if yamaRelational(yamaPtraceScope) || argIndex <= 0 || argIndex >= len(os.Args) {
 		return 0, false
 	}
 	var filter []unix.SockFilter
@@ -83,7 +84,9 @@ func (fr *Front) ExecTraced(path string, appendTo bool, s tracer.Settings, opts 
 	if !ok || fr.gone() {
 		return 0, false
 	}
-	f, err := OpenTraceFile(path, false)
+	// With -a, a tracer may serve the file already: this one finds it
+	// busy and leaves the front to that one (follow).
+	f, err := OpenTraceFile(path, appendTo)
 	if err != nil {
 		return 0, false
 	}
