@@ -148,6 +148,15 @@ func TestFrontExecFails(t *testing.T) {
 	}
 }
 
+// tracedTrueSpan returns how long a whole traced run of true(1) takes
+// here (1 ms at least): random delays up to it cover the waiting front
+// and the command's start.
+func tracedTrueSpan(e *itEnv) time.Duration {
+	begin := time.Now()
+	e.mustTrace(e.path("true.out"), nil, "true")
+	return max(time.Since(begin), time.Millisecond)
+}
+
 // TestFrontKilledWaiting: a ktrace killed while its front waits for its
 // standby, or at any moment after, leaves no process behind (its standby
 // or tracer exits) and no trace that cannot be read. A race: 100 rounds,
@@ -159,11 +168,7 @@ func TestFrontKilledWaiting(t *testing.T) {
 	if err != nil {
 		t.Skip("no sleep(1)")
 	}
-	// Delays up to the time a whole traced run of true(1) takes here
-	// cover the wait and the command's start.
-	begin := time.Now()
-	e.mustTrace(e.path("true.out"), nil, "true")
-	span := max(time.Since(begin), time.Millisecond)
+	span := tracedTrueSpan(e)
 	const rounds = 100
 	started := 0
 	for i := range rounds {
@@ -202,9 +207,7 @@ func TestFrontKilledWaiting(t *testing.T) {
 // delay of up to a traced true(1)'s time.
 func TestFrontStandbyKilled(t *testing.T) {
 	e := itSetup(t)
-	begin := time.Now()
-	e.mustTrace(e.path("true.out"), nil, "true")
-	span := max(time.Since(begin), time.Millisecond)
+	span := tracedTrueSpan(e)
 	outcomes := map[string]int{}
 	for i := range 100 {
 		flags := []string{"-f", e.path("t.out")}

@@ -73,12 +73,9 @@ func (fr *Front) ExecTraced(path string, appendTo bool, s tracer.Settings, opts 
 	if yamaRelational(yamaPtraceScope) || argIndex <= 0 || argIndex >= len(os.Args) {
 		return 0, false
 	}
-	var filter []unix.SockFilter
-	if !opts.NoSeccomp {
-		var err error
-		if filter, err = tracer.SeccompFilter(s); err != nil {
-			return 0, false
-		}
+	filter, err := commandFilter(s, opts)
+	if err != nil {
+		return 0, false
 	}
 	msg, ok := execMessage(filter, cmdPath, argIndex, os.Geteuid() != 0)
 	if !ok || fr.gone() {
@@ -95,25 +92,14 @@ func (fr *Front) ExecTraced(path string, appendTo bool, s tracer.Settings, opts 
 	// finalizer must not close another file that takes its number.
 	traceFd, err := unix.FcntlInt(f.Fd(), unix.F_DUPFD_CLOEXEC, 0)
 	if err != nil {
-		fr.fail(fmt.Errorf("%s: %w", path, err), 1)
-		return 1, true
+		return fr.fail(fmt.Errorf("%s: %w", path, err), 1), true
 	}
-	var to, from [2]int
-	if err := unix.Pipe2(to[:], unix.O_CLOEXEC); err != nil {
+	to, from, err := handshakePipes()
+	if err != nil {
 		unix.Close(traceFd)
-		fr.fail(fmt.Errorf("start tracer: %w", err), 1)
-		return 1, true
+		return fr.fail(err, 1), true
 	}
-	if err := unix.Pipe2(from[:], unix.O_CLOEXEC); err != nil {
-		unix.Close(traceFd)
-		unix.Close(to[0])
-		unix.Close(to[1])
-		fr.fail(fmt.Errorf("start tracer: %w", err), 1)
-		return 1, true
-	}
-	req := &Request{Op: "command", PIDs: []int{fr.pid}, Facilities: s.Facilities,
-		Inherit: s.Inherit, GenioSize: s.GenioSize, Syscalls: s.Syscalls, Seccomp: filter != nil, File: path,
-		Comm: threadName()}
+	req := commandRequest(fr.pid, path, s, filter)
 	cfg := helperConfig{Role: roleServe, File: path, ForceRegisters: opts.ForceRegisters, Req: req, NoGo: true}
 	// This thread (the main one) serves as the tracer, and has the front
 	// execute the command once it is traced (sent, the tracer's ok

@@ -81,19 +81,14 @@ func ExecTraced(path string, appendTo bool, s tracer.Settings, opts tracer.Optio
 	// Where the facilities need only some calls, a seccomp filter keeps
 	// the others from stopping at all. It is built now, so that nothing
 	// is traced if it cannot be, and loaded once we are traced.
-	var filter []unix.SockFilter
-	if !opts.NoSeccomp {
-		var err error
-		if filter, err = tracer.SeccompFilter(s); err != nil {
-			return err
-		}
+	filter, err := commandFilter(s, opts)
+	if err != nil {
+		return err
 	}
 	// The command inherits no child of ours (before we are traced: the
 	// wait would stop).
 	stdfds.ReapStandbyParent()
-	req := &Request{Op: "command", PIDs: []int{os.Getpid()}, Facilities: s.Facilities,
-		Inherit: s.Inherit, GenioSize: s.GenioSize, Syscalls: s.Syscalls, Seccomp: filter != nil, File: path,
-		Comm: threadName()}
+	req := commandRequest(os.Getpid(), path, s, filter)
 	f, err := OpenTraceFile(path, appendTo)
 	if err != nil {
 		return err
@@ -120,6 +115,38 @@ func ExecTraced(path string, appendTo bool, s tracer.Settings, opts tracer.Optio
 		return fmt.Errorf("standard descriptors: %w", err)
 	}
 	return &ExecError{Name: argv[0], Err: syscall.Exec(cmdPath, argv, env)}
+}
+
+// commandFilter returns the seccomp filter of a command traced with s
+// (nil when every call must stop, or opts says none).
+func commandFilter(s tracer.Settings, opts tracer.Options) ([]unix.SockFilter, error) {
+	if opts.NoSeccomp {
+		return nil, nil
+	}
+	return tracer.SeccompFilter(s)
+}
+
+// commandRequest returns the request that traces the process pid, about
+// to execute a command under filter, with s to the trace file at path.
+func commandRequest(pid int, path string, s tracer.Settings, filter []unix.SockFilter) *Request {
+	return &Request{Op: "command", PIDs: []int{pid}, Facilities: s.Facilities,
+		Inherit: s.Inherit, GenioSize: s.GenioSize, Syscalls: s.Syscalls, Seccomp: filter != nil, File: path,
+		Comm: threadName()}
+}
+
+// handshakePipes returns the pipes of a tracer's handshake, raw and
+// close-on-exec: to carries ktrace's go to the tracer, from the tracer's
+// lines.
+func handshakePipes() (to, from [2]int, err error) {
+	if err := unix.Pipe2(to[:], unix.O_CLOEXEC); err != nil {
+		return to, from, fmt.Errorf("start tracer: %w", err)
+	}
+	if err := unix.Pipe2(from[:], unix.O_CLOEXEC); err != nil {
+		unix.Close(to[0])
+		unix.Close(to[1])
+		return to, from, fmt.Errorf("start tracer: %w", err)
+	}
+	return to, from, nil
 }
 
 // threadName returns the calling thread's name (PR_GET_NAME), or "" for
@@ -316,14 +343,9 @@ func launchTracer(cfg helperConfig, file, stderr *os.File, detach bool) (link tr
 	// the thread of a command waits in read when it is seized. From
 	// there, every system call it makes before its execve stops for the
 	// tracer, even closing these: they are left to the execve.
-	var to, from [2]int
-	if err := unix.Pipe2(to[:], unix.O_CLOEXEC); err != nil {
-		return link, 0, fmt.Errorf("start tracer: %w", err)
-	}
-	if err := unix.Pipe2(from[:], unix.O_CLOEXEC); err != nil {
-		unix.Close(to[0])
-		unix.Close(to[1])
-		return link, 0, fmt.Errorf("start tracer: %w", err)
+	to, from, err := handshakePipes()
+	if err != nil {
+		return link, 0, err
 	}
 	link = tracerLink{to: to[1], h: &handshake{from: from[0]}}
 	helper := 0
