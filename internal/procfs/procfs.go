@@ -174,24 +174,38 @@ func PIDs() ([]int, error) {
 	return numberedEntries("/proc")
 }
 
-// numberedEntries returns the entries of dir whose names are numbers.
+// numberedEntries returns the entries of dir whose names are numbers. It
+// reads the directory with getdents itself, into a buffer on the stack:
+// an os.File would try the runtime's poller first (an epoll_ctl, which
+// fails for a directory, and the poller's set-up the first time) and
+// keep every name. A tracer lists a process's threads as it seizes it.
 func numberedEntries(dir string) ([]int, error) {
-	f, err := os.Open(dir)
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return nil, err
+		return nil, &os.PathError{Op: "open", Path: dir, Err: err}
 	}
-	defer f.Close()
-	names, err := f.Readdirnames(-1)
-	if err != nil {
-		return nil, err
-	}
-	ids := make([]int, 0, len(names))
-	for _, n := range names {
-		if id, err := strconv.Atoi(n); err == nil {
-			ids = append(ids, id)
+	defer unix.Close(fd)
+	var buf [8192]byte
+	var ids []int
+	names := make([]string, 0, 64)
+	for {
+		n, err := unix.ReadDirent(fd, buf[:])
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, &os.PathError{Op: "readdirent", Path: dir, Err: err}
+		}
+		if n <= 0 {
+			return ids, nil
+		}
+		_, _, names = unix.ParseDirent(buf[:n], -1, names[:0])
+		for _, name := range names {
+			if id, err := strconv.Atoi(name); err == nil {
+				ids = append(ids, id)
+			}
 		}
 	}
-	return ids, nil
 }
 
 // All returns the stat of every process; those that exit while it reads

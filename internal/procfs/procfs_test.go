@@ -3,7 +3,9 @@ package procfs
 import (
 	"errors"
 	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -129,5 +131,34 @@ func TestGone(t *testing.T) {
 	}
 	if _, err := Threads(pid); !errors.Is(err, unix.ENOENT) {
 		t.Errorf("Threads(%d): %v, want ENOENT", pid, err)
+	}
+}
+
+// TestNumberedEntries: a directory of more entries than one getdents
+// reads yields every numbered name, and no other.
+func TestNumberedEntries(t *testing.T) {
+	dir := t.TempDir()
+	var want []int
+	for i := range 600 { // about 250 a getdents read
+		name := strconv.Itoa(i * 7)
+		if i%5 == 0 {
+			name = "x" + name
+		} else {
+			want = append(want, i*7)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := numberedEntries(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("numberedEntries: %d ids, want %d", len(got), len(want))
+	}
+	if _, err := numberedEntries(filepath.Join(dir, "nosuch")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("numberedEntries of a missing directory: %v, want not exist", err)
 	}
 }
