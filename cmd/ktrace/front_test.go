@@ -307,3 +307,95 @@ func TestFrontAppend(t *testing.T) {
 		t.Errorf("the holding command's tracer changed from %d to %d", tracer, got)
 	}
 }
+
+// TestTimerSlack: the tracer's threads sleep with a timer slack of a
+// millisecond (the standby's, see stdfds), while a traced command keeps
+// the one it has untraced, with the waiting front, without a standby, and
+// attached to with -p.
+func TestTimerSlack(t *testing.T) {
+	e := itSetup(t)
+	const tracerSlack = "1000000"
+	show := []string{"sh", "-c", "cat /proc/self/timerslack_ns"}
+	untraced, err := exec.Command(show[0], show[1:]...).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(untraced) == tracerSlack+"\n" {
+		t.Skipf("the test runs with the tracer's timer slack already (%s ns)", tracerSlack)
+	}
+	for _, noSB := range []bool{false, true} {
+		cmd := e.cmd([]string{"-f", e.path("slack.out")}, show...)
+		if noSB {
+			noStandby(cmd)
+		}
+		out, err := cmd.Output()
+		if err != nil || string(out) != string(untraced) {
+			t.Errorf("traced (no standby: %v), the command's timer slack is %q (%v), untraced %q", noSB, out, err, untraced)
+		}
+	}
+	// The tracer's threads, while a command waits for its input, and
+	// after a ktrace -p of another.
+	slackOf := func(tid int) string {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/timerslack_ns", tid))
+		if err != nil {
+			t.Skipf("cannot read the timer slack of thread %d: %v", tid, err)
+		}
+		return strings.TrimSpace(string(b))
+	}
+	checkTracer := func(traced int, what string) {
+		deadline := time.Now().Add(testutil.Stretch(10 * time.Second))
+		for testutil.TracerPid(traced) == 0 {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not traced", what)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		tracer := testutil.TracerPid(traced)
+		tids := testutil.Threads(tracer)
+		if len(tids) < 2 {
+			t.Errorf("%s: tracer %d has threads %v, want its runtime's", what, tracer, tids)
+		}
+		for _, tid := range tids {
+			if got := slackOf(tid); got != tracerSlack {
+				t.Errorf("%s: thread %d of tracer %d has a timer slack of %s ns, want %s", what, tid, tracer, got, tracerSlack)
+			}
+		}
+		if got := slackOf(traced) + "\n"; got != string(untraced) {
+			t.Errorf("%s: the traced process's timer slack is %q, untraced %q", what, got, untraced)
+		}
+	}
+	holder := e.cmd([]string{"-f", e.path("holder.out")}, "sh", "-c", "read x")
+	in, err := holder.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		in.Write([]byte("\n"))
+		in.Close()
+		if err := itWaitTimeout(t, holder, testutil.Stretch(10*time.Second)); err != nil {
+			t.Errorf("sh -c 'read x': %v", err)
+		}
+	}()
+	checkTracer(holder.Process.Pid, "ktrace sh -c 'read x'")
+
+	waiter := exec.Command("sh", "-c", "read x")
+	win, err := waiter.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := waiter.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		win.Write([]byte("\n"))
+		win.Close()
+		if err := itWaitTimeout(t, waiter, testutil.Stretch(10*time.Second)); err != nil {
+			t.Errorf("sh -c 'read x' traced with -p: %v", err)
+		}
+	}()
+	e.mustTrace(e.path("attach.out"), []string{"-p", fmt.Sprint(waiter.Process.Pid)})
+	checkTracer(waiter.Process.Pid, "ktrace -p")
+}

@@ -58,6 +58,32 @@ var (
 	standbyAwayOK  uint8
 )
 
+// standbyTimerSlack is the timer slack of the standby's threads, in
+// nanoseconds: the time the kernel may let their sleeps run over, to end
+// them with another wake of their CPU (prctl(2), PR_SET_TIMERSLACK; 50 µs
+// unless a parent set another). The entry point sets it in the standby
+// before its runtime starts, and every thread the runtime makes inherits
+// it: the tracer's own thread waits in wait4 and sleeps with no timeout,
+// so that only the runtime's timed sleeps run longer. Those matter: the
+// runtime's monitor thread (sysmon) sleeps 20 µs between its rounds for
+// the first fifty, and again after each time it takes a processor back
+// from a thread blocked in a system call, and a tracer lives in wait4.
+// So for the first milliseconds of a trace, all of a short command's,
+// it woke a CPU every 20 µs, about every 100 µs on a virtual machine,
+// where each wake of an idle virtual CPU is an exit to the host; and the
+// scheduler, seeing both CPUs in use, kept the tracer and its tracee on
+// two of them, so that each of the tracee's stops woke an idle CPU too.
+// On a 2-CPU virtual machine, ftrace's sched_switch over 40 runs of
+// `ktrace -f t.out /bin/true` found true's 60 calls taking 4-5 ms from
+// its exec to its exit in 30 or more runs, 2.5-3 ms in most with the
+// monitor's sleeps allowed to run a millisecond over. The monitor's
+// longest sleep, 10 ms, it takes when idle, so what it watches for (a
+// thread long in a system call while work waits, a goroutine running
+// for 10 ms, a network poll 10 ms overdue) waits a millisecond more at
+// most; the runtime's timers fire up to a millisecond late. The program
+// the standby was forked from, and so a traced command, keeps its own.
+const standbyTimerSlack = 1_000_000
+
 // standbyReaped says ReapStandbyParent was called.
 var standbyReaped atomic.Bool
 

@@ -1,3 +1,4 @@
+#include "go_asm.h"
 #include "textflag.h"
 #include "sys_amd64.h"
 
@@ -219,6 +220,13 @@ child:
 	SYSCALL
 group:
 	OWNGROUP
+	MOVQ	$29, DI			// PR_SET_TIMERSLACK (see standby.go)
+	MOVQ	$const_standbyTimerSlack, SI
+	XORQ	DX, DX
+	XORQ	R10, R10
+	XORQ	R8, R8
+	MOVQ	$157, AX		// SYS_prctl
+	SYSCALL
 	MOVLQSX	·standbyPair(SB), DI
 	MOVQ	$3, AX
 	SYSCALL

@@ -1,3 +1,4 @@
+#include "go_asm.h"
 #include "textflag.h"
 #include "sys_arm64.h"
 
@@ -221,6 +222,13 @@ child:
 	SVC
 group:
 	OWNGROUP
+	MOVD	$29, R0			// PR_SET_TIMERSLACK (see standby.go)
+	MOVD	$const_standbyTimerSlack, R1
+	MOVD	$0, R2
+	MOVD	$0, R3
+	MOVD	$0, R4
+	MOVD	$167, R8		// SYS_prctl
+	SVC
 	MOVD	$·standbyPair(SB), R5
 	MOVW	(R5), R0
 	MOVD	$57, R8

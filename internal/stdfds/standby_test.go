@@ -34,8 +34,9 @@ func runStandbyProg(t *testing.T, prog, arg string, env []string, files ...*os.F
 // process reparented away from it, in a process group of its own in the
 // program's session, holding /dev/null on 0, 1 and 2 and its end of the
 // socket pair, and none of the program's other descriptors (here a pipe
-// on its standard output and a file on descriptor 3); the standby takes
-// descriptors the program sends.
+// on its standard output and a file on descriptor 3), its threads with a
+// timer slack of standbyTimerSlack while the program keeps the test's;
+// the standby takes descriptors the program sends.
 func TestStandby(t *testing.T) {
 	prog := buildTestProg(t, "standbyprog", true)
 	extra, err := os.Open(prog)
@@ -44,13 +45,13 @@ func TestStandby(t *testing.T) {
 	}
 	defer extra.Close()
 	out := runStandbyProg(t, prog, "report", nil, extra)
-	var front, frontSid, pid, ppid, pgid, sid int
+	var front, frontSid, frontSlack, pid, ppid, pgid, sid int
 	var fds string
-	lines := strings.SplitN(out, "\n", 3)
-	if len(lines) < 3 {
+	lines := strings.SplitN(out, "\n", 4)
+	if len(lines) < 4 {
 		t.Fatalf("standbyprog report printed %q", out)
 	}
-	if _, err := fmt.Sscanf(lines[0], "front %d %d", &front, &frontSid); err != nil {
+	if _, err := fmt.Sscanf(lines[0], "front %d %d %d", &front, &frontSid, &frontSlack); err != nil {
 		t.Fatalf("standbyprog report printed %q: %v", out, err)
 	}
 	if _, err := fmt.Sscanf(lines[1], "standby %d %d %d %d", &pid, &ppid, &pgid, &sid); err != nil {
@@ -85,6 +86,23 @@ func TestStandby(t *testing.T) {
 	}
 	if sockets != 1 {
 		t.Errorf("standby %d holds %d sockets, want its end of the pair: %s", pid, sockets, fds)
+	}
+	mySlack, err := unix.PrctlRetInt(unix.PR_GET_TIMERSLACK, 0, 0, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if frontSlack != mySlack {
+		t.Errorf("the program's timer slack is %d ns, the test's %d: want the same", frontSlack, mySlack)
+	}
+	slacks, _ := strings.CutPrefix(strings.TrimSpace(lines[3]), "slack ")
+	threads := strings.Fields(slacks)
+	if len(threads) < 2 {
+		t.Errorf("standby %d reports the timer slack of %d threads: want its runtime's (2 or more): %q", pid, len(threads), lines[3])
+	}
+	for _, th := range threads {
+		if _, v, _ := strings.Cut(th, "="); v != strconv.Itoa(standbyTimerSlack) {
+			t.Errorf("standby %d: thread %s has a timer slack of %s ns, want %d", pid, th, v, standbyTimerSlack)
+		}
 	}
 }
 

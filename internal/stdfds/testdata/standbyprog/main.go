@@ -1,13 +1,14 @@
 // Command standbyprog tries the standby of package stdfds, for its tests.
 // Linked with stdfds.LinkFlag, each run forks a standby, which sends its
 // pid on the socket pair, then waits: given a descriptor (SCM_RIGHTS), it
-// writes what it is on it (its pid, parent, process group, session and
-// open descriptors) and exits; at the end of the socket it exits.
+// writes what it is on it (its pid, parent, process group, session, open
+// descriptors and its threads' timer slack) and exits; at the end of the
+// socket it exits.
 //
 // The program itself, with one argument:
 //
 //	report    prints "none" without a standby; else hands the standby a
-//	          pipe and prints "front PID SID" and the standby's report
+//	          pipe and prints "front PID SID SLACK" and the standby's report
 //	unused    prints the standby's pid and exits without using it
 //	quick     exits at once
 //	children  reaps the standby's parent and prints what wait4(-1,
@@ -76,7 +77,8 @@ func main() {
 		panic(err)
 	}
 	sid, _ := unix.Getsid(0)
-	fmt.Printf("front %d %d\n%s", os.Getpid(), sid, report)
+	slack, _ := unix.PrctlRetInt(unix.PR_GET_TIMERSLACK, 0, 0, 0, 0)
+	fmt.Printf("front %d %d %d\n%s", os.Getpid(), sid, slack, report)
 }
 
 // standby is the standby's side: see the package comment.
@@ -113,6 +115,17 @@ func standby(sock int) int {
 	}
 	slices.Sort(list)
 	fmt.Fprintf(out, "fds %s\n", strings.Join(list, " "))
+	// The timer slack of each of its threads (the runtime's by now).
+	tids, _ := os.ReadDir("/proc/self/task")
+	var slacks []string
+	for _, e := range tids {
+		b, err := os.ReadFile("/proc/" + e.Name() + "/timerslack_ns")
+		if err != nil {
+			b = []byte(err.Error())
+		}
+		slacks = append(slacks, e.Name()+"="+strings.TrimSpace(string(b)))
+	}
+	fmt.Fprintf(out, "slack %s\n", strings.Join(slacks, " "))
 	out.Close()
 	return 0
 }
