@@ -177,9 +177,16 @@ for c in ktrace kdump; do
 	"$GO" build -ldflags "$(make -s --no-print-directory ldflags-$c)" -o "$mod/.bin/" ./cmd/$c
 done
 
-# internal/stdfds's waiting-front program, linked as ktrace is (the test
-# builds it so where a toolchain is at hand).
-"$GO" build -ldflags "$(make -s --no-print-directory ldflags-ktrace)" -o "$mod/.progs/frontprog" ./internal/stdfds/testdata/frontprog
+# internal/stdfds's test programs (the tests build them so where a
+# toolchain is at hand): the waiting-front program linked as ktrace is,
+# the others with the entry point only (stdfds.LinkFlag, the first of
+# ktrace's link flags) and without it (NAME.plain).
+ldk=$(make -s --no-print-directory ldflags-ktrace)
+"$GO" build -ldflags "$ldk" -o "$mod/.progs/frontprog" ./internal/stdfds/testdata/frontprog
+for p in standbyprog detachprog; do
+	"$GO" build -ldflags "${ldk%% *}" -o "$mod/.progs/$p" ./internal/stdfds/testdata/$p
+	"$GO" build -o "$mod/.progs/$p.plain" ./internal/stdfds/testdata/$p
+done
 
 say "cross-compiling the C test programs"
 cflags=(-O2 -Wall -pthread)

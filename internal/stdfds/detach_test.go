@@ -20,6 +20,17 @@ func buildDetachProg(t *testing.T, linked bool) string {
 // buildTestProg builds testdata/name, linked with LinkFlag or not.
 func buildTestProg(t *testing.T, name string, linked bool) string {
 	t.Helper()
+	if dir := os.Getenv("KTRACE_TEST_PROGS"); dir != "" {
+		// Prebuilt (make test-arm64): NAME linked, NAME.plain not.
+		if !linked {
+			name += ".plain"
+		}
+		prog := filepath.Join(dir, name)
+		if _, err := os.Stat(prog); err != nil {
+			t.Skipf("no prebuilt test program: %v", err)
+		}
+		return prog
+	}
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("no go toolchain to build the test program (a prebuilt test run)")
 	}
