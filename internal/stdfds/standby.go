@@ -73,10 +73,9 @@ var (
 // where each wake of an idle virtual CPU is an exit to the host; and the
 // scheduler, seeing both CPUs in use, kept the tracer and its tracee on
 // two of them, so that each of the tracee's stops woke an idle CPU too.
-// On a 2-CPU virtual machine, ftrace's sched_switch over 40 runs of
-// `ktrace -f t.out /bin/true` found true's 60 calls taking 4-5 ms from
-// its exec to its exit in 30 or more runs, 2.5-3 ms in most with the
-// monitor's sleeps allowed to run a millisecond over. The monitor's
+// On a 2-CPU virtual machine, 600 runs of `ktrace -f t.out /bin/true`
+// interleaved with as many of ktrace before the slack took 4.70 ms on
+// average against 6.04 ms (the median 4.68 against 6.28). The monitor's
 // longest sleep, 10 ms, it takes when idle, so what it watches for (a
 // thread long in a system call while work waits, a goroutine running
 // for 10 ms, a network poll 10 ms overdue) waits a millisecond more at
