@@ -399,3 +399,77 @@ func TestTimerSlack(t *testing.T) {
 	e.mustTrace(e.path("attach.out"), []string{"-p", fmt.Sprint(waiter.Process.Pid)})
 	checkTracer(waiter.Process.Pid, "ktrace -p")
 }
+
+// TestTracerCPUs: a traced command may run on the CPUs it may run on
+// untraced; its tracer's thread may run on them all as soon as it traces,
+// and every thread of the tracer soon after (their runtime started on
+// one CPU, see stdfds).
+func TestTracerCPUs(t *testing.T) {
+	e := itSetup(t)
+	allowed := func(tid int) string {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", tid))
+		if err != nil {
+			return err.Error()
+		}
+		for line := range strings.SplitSeq(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "Cpus_allowed_list:"); ok {
+				return strings.TrimSpace(v)
+			}
+		}
+		return "none"
+	}
+	show := []string{"sh", "-c", "grep Cpus_allowed_list: /proc/self/status"}
+	untraced, err := exec.Command(show[0], show[1:]...).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := e.mustTrace(e.path("cpus.out"), nil, show...)
+	if string(res.Stdout) != string(untraced) {
+		t.Errorf("traced, the command says %q; untraced %q", res.Stdout, untraced)
+	}
+	whole := allowed(os.Getpid())
+	holder := e.cmd([]string{"-f", e.path("holder.out")}, "sh", "-c", "read x")
+	in, err := holder.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		in.Write([]byte("\n"))
+		in.Close()
+		if err := itWaitTimeout(t, holder, testutil.Stretch(10*time.Second)); err != nil {
+			t.Errorf("sh -c 'read x': %v", err)
+		}
+	}()
+	deadline := time.Now().Add(testutil.Stretch(10 * time.Second))
+	for testutil.TracerPid(holder.Process.Pid) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the command was not traced")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	tracer := testutil.TracerPid(holder.Process.Pid)
+	if got := allowed(tracer); got != whole {
+		t.Errorf("the tracer's thread %d may run on CPUs %s, want %s", tracer, got, whole)
+	}
+	if got := allowed(holder.Process.Pid); got != whole {
+		t.Errorf("the traced command may run on CPUs %s, want %s", got, whole)
+	}
+	for {
+		var pinned []string
+		for _, tid := range testutil.Threads(tracer) {
+			if got := allowed(tid); got != whole {
+				pinned = append(pinned, fmt.Sprintf("%d: %s", tid, got))
+			}
+		}
+		if len(pinned) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("threads of tracer %d still may not run on CPUs %s: %v", tracer, whole, pinned)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -32,7 +34,24 @@ func WaitingFront() (*Front, bool) {
 	if !ok {
 		return nil, false
 	}
+	time.AfterFunc(stdfds.HelpersPinned, unpinHelpers)
 	return &Front{sock: sock, pid: pid}, true
+}
+
+// unpinHelpers gives the threads of a standby whose runtime started on one
+// CPU (see stdfds) the whole mask back, the tracer's own having left that
+// CPU as it started (serveMain). The runtime chose GOMAXPROCS from the one
+// CPU: it takes the default for the whole mask, or keeps what it has if
+// that is more (the tracer's least, see tracer.waiter).
+func unpinHelpers() {
+	if stdfds.UnpinThreads() != nil {
+		return
+	}
+	n := runtime.GOMAXPROCS(0)
+	runtime.SetDefaultGOMAXPROCS()
+	if runtime.GOMAXPROCS(0) < n {
+		runtime.GOMAXPROCS(n)
+	}
 }
 
 // Release tells the front to run its command line itself, and goes on as

@@ -3,6 +3,7 @@ package session
 import (
 	"bytes"
 	"encoding/binary"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -48,5 +49,22 @@ func TestExecMessage(t *testing.T) {
 	}
 	if _, ok := execMessage(nil, "/x\x00y", 1, false); ok {
 		t.Error("a path with a NUL was taken")
+	}
+}
+
+// TestUnpinHelpersProcs: after the helpers are unpinned GOMAXPROCS is the
+// runtime's default for the process's CPUs, or what it was if that was
+// more (the tracer's least).
+func TestUnpinHelpersProcs(t *testing.T) {
+	before := runtime.GOMAXPROCS(0)
+	defer runtime.GOMAXPROCS(before)
+	runtime.SetDefaultGOMAXPROCS()
+	def := runtime.GOMAXPROCS(0)
+	for _, set := range []int{1, def, def + 5} {
+		runtime.GOMAXPROCS(set)
+		unpinHelpers()
+		if got, want := runtime.GOMAXPROCS(0), max(set, def); got != want {
+			t.Errorf("GOMAXPROCS %d, then unpinHelpers: %d, want %d", set, got, want)
+		}
 	}
 }

@@ -594,6 +594,10 @@ func ignoreSignals() {
 // called once the request is done and ok said, before tracing starts.
 func serveMain(cfg helperConfig, fds serveFds, ready func()) int {
 	runtime.LockOSThread()
+	// In a standby whose runtime started on one CPU, the tracer may run
+	// on any (or spins for stops in vain, see tracer.waiter); failing,
+	// it stays there, which costs time only.
+	_ = stdfds.UnpinThread()
 	nameTracer()
 	file := os.NewFile(uintptr(fds.traceFile), cfg.File)
 	from := os.NewFile(uintptr(fds.fromKtrace), "from-ktrace")

@@ -4,8 +4,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestFrontGuess: the entry point of a program linked with FrontLinkFlag
@@ -77,4 +81,50 @@ func buildFrontProg(t *testing.T) string {
 		t.Fatalf("go build: %v\n%s", err, b)
 	}
 	return out
+}
+
+// TestFrontStandbyPinned: the runtime of a waiting front's standby starts
+// on one CPU, every thread of it; UnpinThread gives the calling thread
+// the standby's whole mask (the front's) back, and UnpinThreads every
+// thread, also those made while it runs.
+func TestFrontStandbyPinned(t *testing.T) {
+	prog := buildFrontProg(t)
+	var set unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &set); err != nil {
+		t.Fatal(err)
+	}
+	var cpus []string
+	for c := range 1024 {
+		if set.IsSet(c) {
+			cpus = append(cpus, strconv.Itoa(c))
+		}
+	}
+	whole := strings.Join(cpus, ",")
+	for range 10 {
+		cmd := exec.Command(prog, "cmd")
+		cmd.Env = append(os.Environ(), "FRONTPROG_PIN=1")
+		var errb strings.Builder
+		cmd.Stderr = &errb
+		out, err := cmd.Output()
+		if err != nil || string(out) != "waited\n" {
+			t.Fatalf("frontprog cmd: %q, %v, want waited", out, err)
+		}
+		got := map[string]string{}
+		for _, line := range strings.Split(strings.TrimSpace(errb.String()), "\n") {
+			k, v, _ := strings.Cut(line, " ")
+			got[k] = v
+		}
+		if got["pinned"] != "true" {
+			t.Fatalf("the standby's runtime did not start pinned: %q", errb.String())
+		}
+		if start := got["start"]; strings.ContainsAny(start, ", ") || !slices.Contains(cpus, start) {
+			t.Errorf("the standby's threads started on CPUs %q, want one of %s", start, whole)
+		}
+		if got["self"] != whole {
+			t.Errorf("after UnpinThread the thread runs on CPUs %q, want %s", got["self"], whole)
+		}
+		if got["after"] != whole {
+			t.Errorf("after UnpinThreads the threads run on CPUs %q, want %s only", got["after"], whole)
+		}
+	}
 }

@@ -211,6 +211,45 @@ middle:
 	XORQ	DI, DI			// the standby's parent exits, forked or not
 	EXIT
 child:
+	CMPB	·frontWaiting(SB), $0
+	JEQ	back
+	// A waiting front's standby: its runtime starts on this CPU alone
+	// (see standby.go), the mask it goes back to kept.
+	LEAQ	·standbyCPU(SB), DI
+	XORQ	SI, SI
+	XORQ	DX, DX
+	MOVQ	$309, AX		// SYS_getcpu
+	SYSCALL
+	TESTQ	AX, AX
+	JNE	group
+	XORQ	DI, DI
+	MOVQ	$128, SI
+	LEAQ	·standbyMask(SB), DX
+	MOVQ	$204, AX		// SYS_sched_getaffinity
+	SYSCALL
+	CMPQ	AX, $0
+	JLE	group
+	MOVQ	AX, ·standbyMaskLen(SB)
+	MOVL	·standbyCPU(SB), AX
+	MOVQ	AX, CX
+	SHRQ	$3, AX
+	CMPQ	AX, ·standbyMaskLen(SB)
+	JAE	group
+	ANDQ	$7, CX
+	MOVB	$1, BX
+	SHLB	CX, BX
+	LEAQ	·standbyPin(SB), DI
+	MOVB	BX, (DI)(AX*1)
+	XORQ	DI, DI
+	MOVQ	·standbyMaskLen(SB), SI
+	LEAQ	·standbyPin(SB), DX
+	MOVQ	$203, AX		// SYS_sched_setaffinity: this CPU alone
+	SYSCALL
+	TESTQ	AX, AX
+	JNE	group
+	MOVB	$1, ·standbyPinned(SB)
+	JMP	group
+back:
 	CMPB	·standbyAwayOK(SB), $0
 	JEQ	group
 	XORQ	DI, DI
