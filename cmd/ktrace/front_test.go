@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ktrace-linux/ktrace/internal/stdfds"
 	"github.com/ktrace-linux/ktrace/internal/testutil"
 )
 
@@ -472,4 +473,33 @@ func TestTracerCPUs(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// TestTracerEndsWhileUnpinning: the tracer's runtime threads are given
+// all the CPUs back HelpersPinned after its start, while the tracer may
+// be ending (its command exiting then) or tracing a process that makes
+// threads. A race: 100 rounds of commands that end about then, every
+// other one making threads as it ends; each ends with its own status,
+// leaves a readable trace and no process behind.
+func TestTracerEndsWhileUnpinning(t *testing.T) {
+	e := itSetup(t)
+	threads := testutil.Prog(t, "threads")
+	const rounds = 100
+	for i := range rounds {
+		tf := e.path("t.out")
+		d := stdfds.HelpersPinned/2 + rand.N(stdfds.HelpersPinned)
+		argv := []string{"sh", "-c", fmt.Sprintf("sleep %.3f; exit %d", d.Seconds(), i%7)}
+		if i%2 == 1 {
+			argv = []string{"sh", "-c", fmt.Sprintf("sleep %.3f; %s run >/dev/null; exit %d", d.Seconds(), threads, i%7)}
+		}
+		res := e.trace(tf, nil, argv...)
+		if res.ExitCode() != i%7 {
+			t.Fatalf("round %d: %v: want status %d; %s", i, argv, i%7, res)
+		}
+		if _, err := testutil.TryReadTrace(tf); err != nil {
+			t.Fatalf("round %d: %v", i, err)
+		}
+		os.Remove(tf)
+	}
+	testutil.CheckNoStrays(t, e.ktrace)
 }
