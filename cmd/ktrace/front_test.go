@@ -149,6 +149,42 @@ func TestFrontExecFails(t *testing.T) {
 	}
 }
 
+// startHolding starts cmd, a command that waits for a line on its
+// standard input, and ends it as the test ends: it writes the line and
+// waits for cmd.
+func startHolding(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		in.Write([]byte("\n"))
+		in.Close()
+		if err := itWaitTimeout(t, cmd, testutil.Stretch(10*time.Second)); err != nil {
+			t.Errorf("%q: %v", cmd.Args, err)
+		}
+	})
+}
+
+// waitTracer waits until process pid is traced and returns its tracer.
+func waitTracer(t *testing.T, pid int) int {
+	t.Helper()
+	deadline := time.Now().Add(testutil.Stretch(10 * time.Second))
+	for {
+		if tp := testutil.TracerPid(pid); tp != 0 {
+			return tp
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("process %d is not traced: %s", pid, testutil.ProcStat(pid))
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 // tracedTrueSpan returns how long a whole traced run of true(1) takes
 // here (1 ms at least): random delays up to it cover the waiting front
 // and the command's start.
@@ -271,20 +307,7 @@ func TestFrontAppend(t *testing.T) {
 	}
 	// A command that waits for its input keeps the file's tracer.
 	holder := e.cmd([]string{"-a", "-f", tf}, "sh", "-c", "read x")
-	in, err := holder.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := holder.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		in.Write([]byte("\n"))
-		in.Close()
-		if err := itWaitTimeout(t, holder, testutil.Stretch(10*time.Second)); err != nil {
-			t.Errorf("sh -c 'read x': %v", err)
-		}
-	}()
+	startHolding(t, holder)
 	deadline := time.Now().Add(testutil.Stretch(10 * time.Second))
 	for testutil.TracerPid(holder.Process.Pid) == 0 || testutil.Count(testutil.ReadTrace(t, tf), testutil.IsCall("execve")) < 4 {
 		if time.Now().After(deadline) {
@@ -344,14 +367,7 @@ func TestTimerSlack(t *testing.T) {
 		return strings.TrimSpace(string(b))
 	}
 	checkTracer := func(traced int, what string) {
-		deadline := time.Now().Add(testutil.Stretch(10 * time.Second))
-		for testutil.TracerPid(traced) == 0 {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: not traced", what)
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-		tracer := testutil.TracerPid(traced)
+		tracer := waitTracer(t, traced)
 		tids := testutil.Threads(tracer)
 		if len(tids) < 2 {
 			t.Errorf("%s: tracer %d has threads %v, want its runtime's", what, tracer, tids)
@@ -366,37 +382,11 @@ func TestTimerSlack(t *testing.T) {
 		}
 	}
 	holder := e.cmd([]string{"-f", e.path("holder.out")}, "sh", "-c", "read x")
-	in, err := holder.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := holder.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		in.Write([]byte("\n"))
-		in.Close()
-		if err := itWaitTimeout(t, holder, testutil.Stretch(10*time.Second)); err != nil {
-			t.Errorf("sh -c 'read x': %v", err)
-		}
-	}()
+	startHolding(t, holder)
 	checkTracer(holder.Process.Pid, "ktrace sh -c 'read x'")
 
 	waiter := exec.Command("sh", "-c", "read x")
-	win, err := waiter.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := waiter.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		win.Write([]byte("\n"))
-		win.Close()
-		if err := itWaitTimeout(t, waiter, testutil.Stretch(10*time.Second)); err != nil {
-			t.Errorf("sh -c 'read x' traced with -p: %v", err)
-		}
-	}()
+	startHolding(t, waiter)
 	e.mustTrace(e.path("attach.out"), []string{"-p", fmt.Sprint(waiter.Process.Pid)})
 	checkTracer(waiter.Process.Pid, "ktrace -p")
 }
@@ -430,28 +420,9 @@ func TestTracerCPUs(t *testing.T) {
 	}
 	whole := allowed(os.Getpid())
 	holder := e.cmd([]string{"-f", e.path("holder.out")}, "sh", "-c", "read x")
-	in, err := holder.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := holder.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		in.Write([]byte("\n"))
-		in.Close()
-		if err := itWaitTimeout(t, holder, testutil.Stretch(10*time.Second)); err != nil {
-			t.Errorf("sh -c 'read x': %v", err)
-		}
-	}()
+	startHolding(t, holder)
+	tracer := waitTracer(t, holder.Process.Pid)
 	deadline := time.Now().Add(testutil.Stretch(10 * time.Second))
-	for testutil.TracerPid(holder.Process.Pid) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the command was not traced")
-		}
-		time.Sleep(time.Millisecond)
-	}
-	tracer := testutil.TracerPid(holder.Process.Pid)
 	if got := allowed(tracer); got != whole {
 		t.Errorf("the tracer's thread %d may run on CPUs %s, want %s", tracer, got, whole)
 	}

@@ -56,8 +56,9 @@ var (
 // standbyAwayOK says there is another CPU to move to.
 //
 // A waiting front's standby stays where it was forked, and starts its
-// runtime pinned to the CPU it runs on (standbyPin, standbyPinned set
-// once it is): the front sleeps while it runs. The runtime makes its
+// runtime pinned to the CPU the front runs on (standbyPin, the mask of
+// that CPU alone, standbyPinOK says it was made, standbyPinned that the
+// standby is pinned): the front sleeps while it runs. The runtime makes its
 // first threads there (its monitor, and the workers it starts while it
 // initialises, fewer with one CPU in the mask); the thread that traces
 // takes the whole mask back (UnpinThread), the others keep that CPU for
@@ -79,6 +80,7 @@ var (
 	standbyPin     [128]byte
 	standbyMaskLen int64
 	standbyAwayOK  uint8
+	standbyPinOK   uint8
 	standbyPinned  uint8
 )
 
@@ -261,4 +263,5 @@ var (
 	_ = standbyMaskLen
 	_ = standbyAwayOK
 	_ = standbyPin
+	_ = standbyPinOK
 )

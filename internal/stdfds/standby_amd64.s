@@ -120,13 +120,11 @@ wait:
 	MOVQ	$39, AX			// SYS_getpid
 	SYSCALL
 	MOVL	AX, ·frontPid(SB)
-	// The front sleeps while its standby runs: they share its CPU (the
-	// standby is not moved away, see below).
-	JMP	socket
 cpu:
-	// The standby is to start on another CPU than this process (see
-	// standby.go): the mask without this CPU, computed before the
-	// forks so that the standby has the whole mask to go back to.
+	// The standby is to start on another CPU than this process, or, for
+	// a waiting front, its runtime on this CPU alone (see standby.go):
+	// the masks, computed before the forks so that the standby has the
+	// whole mask to go back to.
 	LEAQ	·standbyCPU(SB), DI
 	XORQ	SI, SI
 	XORQ	DX, DX
@@ -154,6 +152,13 @@ cpu:
 	ANDQ	$7, CX
 	MOVB	$1, BX
 	SHLB	CX, BX
+	CMPB	·frontWaiting(SB), $0
+	JEQ	away
+	LEAQ	·standbyPin(SB), DI
+	MOVB	BX, (DI)(AX*1)
+	MOVB	$1, ·standbyPinOK(SB)
+	JMP	socket
+away:
 	NOTB	BX
 	LEAQ	·standbyAway(SB), DI
 	ANDB	BX, (DI)(AX*1)
@@ -211,35 +216,8 @@ middle:
 	XORQ	DI, DI			// the standby's parent exits, forked or not
 	EXIT
 child:
-	CMPB	·frontWaiting(SB), $0
+	CMPB	·standbyPinOK(SB), $0
 	JEQ	back
-	// A waiting front's standby: its runtime starts on this CPU alone
-	// (see standby.go), the mask it goes back to kept.
-	LEAQ	·standbyCPU(SB), DI
-	XORQ	SI, SI
-	XORQ	DX, DX
-	MOVQ	$309, AX		// SYS_getcpu
-	SYSCALL
-	TESTQ	AX, AX
-	JNE	group
-	XORQ	DI, DI
-	MOVQ	$128, SI
-	LEAQ	·standbyMask(SB), DX
-	MOVQ	$204, AX		// SYS_sched_getaffinity
-	SYSCALL
-	CMPQ	AX, $0
-	JLE	group
-	MOVQ	AX, ·standbyMaskLen(SB)
-	MOVL	·standbyCPU(SB), AX
-	MOVQ	AX, CX
-	SHRQ	$3, AX
-	CMPQ	AX, ·standbyMaskLen(SB)
-	JAE	group
-	ANDQ	$7, CX
-	MOVB	$1, BX
-	SHLB	CX, BX
-	LEAQ	·standbyPin(SB), DI
-	MOVB	BX, (DI)(AX*1)
 	XORQ	DI, DI
 	MOVQ	·standbyMaskLen(SB), SI
 	LEAQ	·standbyPin(SB), DX

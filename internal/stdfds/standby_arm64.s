@@ -113,12 +113,10 @@ wait:
 	SVC
 	MOVD	$·frontPid(SB), R5
 	MOVW	R0, (R5)
-	// The front sleeps while its standby runs: they share its CPU (the
-	// standby is not moved away, see below).
-	B	socket
 cpu:
-	// The standby is to start on another CPU than this process (see
-	// standby.go and standby_amd64.s).
+	// The standby is to start on another CPU than this process, or, for
+	// a waiting front, its runtime on this CPU alone (see standby.go and
+	// standby_amd64.s).
 	MOVD	$·standbyCPU(SB), R0
 	MOVD	$0, R1
 	MOVD	$0, R2
@@ -151,6 +149,15 @@ copy:
 	AND	$7, R9, R9
 	MOVD	$1, R11
 	LSL	R9, R11, R11
+	MOVBU	·frontWaiting(SB), R9
+	CBZ	R9, away
+	MOVD	$·standbyPin(SB), R3
+	MOVB	R11, (R3)(R10)
+	MOVD	$1, R9
+	MOVD	$·standbyPinOK(SB), R5
+	MOVB	R9, (R5)
+	B	socket
+away:
 	MOVBU	(R3)(R10), R9
 	BIC	R11, R9, R9
 	MOVB	R9, (R3)(R10)
@@ -212,37 +219,12 @@ middle:
 	MOVD	$0, R0			// the standby's parent exits, forked or not
 	EXIT
 child:
-	MOVBU	·frontWaiting(SB), R9
+	MOVBU	·standbyPinOK(SB), R9
 	CBZ	R9, back
-	// A waiting front's standby: its runtime starts on this CPU alone
-	// (see standby.go), the mask it goes back to kept.
-	MOVD	$·standbyCPU(SB), R0
-	MOVD	$0, R1
-	MOVD	$0, R2
-	MOVD	$168, R8		// SYS_getcpu
-	SVC
-	CBNZ	R0, group
 	MOVD	$0, R0
-	MOVD	$128, R1
-	MOVD	$·standbyMask(SB), R2
-	MOVD	$123, R8		// SYS_sched_getaffinity
-	SVC
-	CMP	$0, R0
-	BLE	group
 	MOVD	$·standbyMaskLen(SB), R5
-	MOVD	R0, (R5)
-	MOVWU	·standbyCPU(SB), R9
-	LSR	$3, R9, R10		// the byte of this CPU
-	CMP	R0, R10
-	BHS	group
-	AND	$7, R9, R9
-	MOVD	$1, R11
-	LSL	R9, R11, R11
-	MOVD	$·standbyPin(SB), R3
-	MOVB	R11, (R3)(R10)
-	MOVD	R0, R1			// the mask's length
-	MOVD	$0, R0
-	MOVD	R3, R2
+	MOVD	(R5), R1
+	MOVD	$·standbyPin(SB), R2
 	MOVD	$122, R8		// SYS_sched_setaffinity: this CPU alone
 	SVC
 	CBNZ	R0, group
