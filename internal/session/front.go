@@ -44,9 +44,7 @@ func WaitingFront() (*Front, bool) {
 // CPU: it takes the default for the whole mask, or keeps what it has if
 // that is more (the tracer's least, see tracer.waiter).
 func unpinHelpers() {
-	if stdfds.UnpinThreads() != nil {
-		return
-	}
+	_ = stdfds.UnpinThreads() // a thread left pinned costs time only
 	n := runtime.GOMAXPROCS(0)
 	runtime.SetDefaultGOMAXPROCS()
 	if runtime.GOMAXPROCS(0) < n {

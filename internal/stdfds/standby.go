@@ -107,16 +107,18 @@ func UnpinThread() error {
 }
 
 // UnpinThreads gives every thread of a standby whose runtime started
-// pinned the standby's whole mask back, and those they make from then
+// pinned the standby's whole mask back, and so those they make from then
 // on. It lists the threads again until no new one shows up: one made
-// meanwhile by a thread still pinned is pinned too. It does nothing in
-// another process.
+// meanwhile by a thread still pinned is pinned too. A thread it cannot
+// unpin it leaves as it is, and goes on with the others; it returns the
+// first such error. It does nothing in another process.
 func UnpinThreads() error {
 	if !PinnedStart() {
 		return nil
 	}
 	set := wholeMask()
 	done := map[int]bool{}
+	var first error
 	for {
 		tids, err := procfs.Threads(os.Getpid())
 		if err != nil {
@@ -130,12 +132,12 @@ func UnpinThreads() error {
 			done[tid] = true
 			more = true
 			// A thread that exited meanwhile is no matter.
-			if err := unix.SchedSetaffinity(tid, &set); err != nil && err != unix.ESRCH {
-				return fmt.Errorf("unpin thread %d: %w", tid, err)
+			if err := unix.SchedSetaffinity(tid, &set); err != nil && err != unix.ESRCH && first == nil {
+				first = fmt.Errorf("unpin thread %d: %w", tid, err)
 			}
 		}
 		if !more {
-			return nil
+			return first
 		}
 	}
 }
