@@ -28,7 +28,9 @@ type Front struct {
 }
 
 // WaitingFront returns the front that waits for this process, if this
-// process is the standby of one.
+// process is the standby of one, and has the threads of its runtime,
+// started on the front's CPU (see stdfds), given every CPU back
+// stdfds.HelpersPinned later.
 func WaitingFront() (*Front, bool) {
 	sock, pid, ok := stdfds.WaitingFront()
 	if !ok {

@@ -14,15 +14,19 @@ import (
 // buildDetachProg builds testdata/detachprog, linked with LinkFlag or not.
 func buildDetachProg(t *testing.T, linked bool) string {
 	t.Helper()
-	return buildTestProg(t, "detachprog", linked)
+	if linked {
+		return buildTestProg(t, "detachprog", LinkFlag)
+	}
+	return buildTestProg(t, "detachprog", "")
 }
 
-// buildTestProg builds testdata/name, linked with LinkFlag or not.
-func buildTestProg(t *testing.T, name string, linked bool) string {
+// buildTestProg returns testdata/name linked with ldflags (LinkFlag,
+// FrontLinkFlag, or "" for none): the one prebuilt in $KTRACE_TEST_PROGS
+// (make test-arm64: NAME linked, NAME.plain not), or one it builds.
+func buildTestProg(t *testing.T, name, ldflags string) string {
 	t.Helper()
 	if dir := os.Getenv("KTRACE_TEST_PROGS"); dir != "" {
-		// Prebuilt (make test-arm64): NAME linked, NAME.plain not.
-		if !linked {
+		if ldflags == "" {
 			name += ".plain"
 		}
 		prog := filepath.Join(dir, name)
@@ -36,8 +40,8 @@ func buildTestProg(t *testing.T, name string, linked bool) string {
 	}
 	out := filepath.Join(t.TempDir(), name)
 	args := []string{"build", "-o", out}
-	if linked {
-		args = append(args, "-ldflags="+LinkFlag)
+	if ldflags != "" {
+		args = append(args, "-ldflags="+ldflags)
 	}
 	cmd := exec.Command("go", append(args, "./testdata/"+name)...)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")

@@ -3,7 +3,6 @@ package stdfds
 import (
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,7 +18,7 @@ import (
 // operand, start the runtime at once; the values of -f, -t and of long
 // options with one are not operands.
 func TestFrontGuess(t *testing.T) {
-	out := buildFrontProg(t)
+	out := buildTestProg(t, "frontprog", FrontLinkFlag)
 	for _, tc := range []struct {
 		args  string
 		waits bool
@@ -64,31 +63,12 @@ func TestFrontGuess(t *testing.T) {
 	}
 }
 
-// buildFrontProg returns testdata/frontprog linked with FrontLinkFlag: the one
-// prebuilt in $KTRACE_TEST_PROGS (make test-arm64), or one it builds.
-func buildFrontProg(t *testing.T) string {
-	t.Helper()
-	if dir := os.Getenv("KTRACE_TEST_PROGS"); dir != "" {
-		return filepath.Join(dir, "frontprog")
-	}
-	if _, err := exec.LookPath("go"); err != nil {
-		t.Skip("no go toolchain to build the test program (a prebuilt test run)")
-	}
-	out := filepath.Join(t.TempDir(), "frontprog")
-	cmd := exec.Command("go", "build", "-ldflags="+FrontLinkFlag, "-o", out, "./testdata/frontprog")
-	cmd.Env = append(cmd.Environ(), "CGO_ENABLED=0")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, b)
-	}
-	return out
-}
-
 // TestFrontStandbyPinned: the runtime of a waiting front's standby starts
 // on one CPU, every thread of it; UnpinThread gives the calling thread
 // the standby's whole mask (the front's) back, and UnpinThreads every
 // thread, also those made while it runs.
 func TestFrontStandbyPinned(t *testing.T) {
-	prog := buildFrontProg(t)
+	prog := buildTestProg(t, "frontprog", FrontLinkFlag)
 	var set unix.CPUSet
 	if err := unix.SchedGetaffinity(0, &set); err != nil {
 		t.Fatal(err)

@@ -38,7 +38,7 @@ func runStandbyProg(t *testing.T, prog, arg string, env []string, files ...*os.F
 // timer slack of standbyTimerSlack while the program keeps the test's;
 // the standby takes descriptors the program sends.
 func TestStandby(t *testing.T) {
-	prog := buildTestProg(t, "standbyprog", true)
+	prog := buildTestProg(t, "standbyprog", LinkFlag)
 	extra, err := os.Open(prog)
 	if err != nil {
 		t.Fatal(err)
@@ -112,7 +112,7 @@ func TestStandby(t *testing.T) {
 // without the entry point; but one when the first variable is another
 // that starts like them (a user's KTRACE_BENCH_ROUNDS=3 ktrace ...).
 func TestStandbyNone(t *testing.T) {
-	prog := buildTestProg(t, "standbyprog", true)
+	prog := buildTestProg(t, "standbyprog", LinkFlag)
 	for _, env0 := range []string{"KTRACE_NO_STANDBY=1", "KTRACE_NO_STANDBY=", HelperEnv + "={}"} {
 		if out := runStandbyProg(t, prog, "report", []string{env0, "A=1"}); out != "none\n" {
 			t.Errorf("%s first: %q, want none", env0, out)
@@ -138,7 +138,7 @@ func TestStandbyNone(t *testing.T) {
 	if err != nil || string(b) != "none\n" {
 		t.Errorf("standard input closed: %q, %v; want none", b, err)
 	}
-	plain := buildTestProg(t, "standbyprog", false)
+	plain := buildTestProg(t, "standbyprog", "")
 	if out := runStandbyProg(t, plain, "report", nil); out != "none\n" {
 		t.Errorf("without the entry point: %q, want none", out)
 	}
@@ -168,7 +168,7 @@ func TestStandbyPrefixes(t *testing.T) {
 // starting (100 rounds); and the program has no child left once it
 // reaped the standby's parent.
 func TestStandbyUnused(t *testing.T) {
-	prog := buildTestProg(t, "standbyprog", true)
+	prog := buildTestProg(t, "standbyprog", LinkFlag)
 	pid, err := strconv.Atoi(strings.TrimSpace(runStandbyProg(t, prog, "unused", nil)))
 	if err != nil {
 		t.Fatal(err)
