@@ -240,7 +240,7 @@ func New(w *format.Writer, opts Options) (*Tracer, error) {
 		t.compat = nil
 	}
 	t.waiter.init()
-	if err := quietSIGCHLD(); err != nil {
+	if err := defaultSIGCHLD(); err != nil {
 		return nil, err
 	}
 	return t, nil

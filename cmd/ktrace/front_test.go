@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -389,6 +390,57 @@ func TestTimerSlack(t *testing.T) {
 	startHolding(t, waiter)
 	e.mustTrace(e.path("attach.out"), []string{"-p", fmt.Sprint(waiter.Process.Pid)})
 	checkTracer(waiter.Process.Pid, "ktrace -p")
+}
+
+// TestTracerSIGCHLD: the tracer's process, for a command and for -p,
+// leaves SIGCHLD at its default action (neither caught nor ignored), so
+// that the stops and ends of its tracees send it no signal; the command
+// keeps its own disposition.
+func TestTracerSIGCHLD(t *testing.T) {
+	e := itSetup(t)
+	const chld = 1 << (syscall.SIGCHLD - 1)
+	masks := func(pid int) (caught, ignored uint64) {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for line := range strings.SplitSeq(string(b), "\n") {
+			k, v, _ := strings.Cut(line, ":")
+			n, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			switch {
+			case k != "SigCgt" && k != "SigIgn":
+			case err != nil:
+				t.Fatalf("/proc/%d/status: %q: %v", pid, line, err)
+			case k == "SigCgt":
+				caught = n
+			default:
+				ignored = n
+			}
+		}
+		return caught, ignored
+	}
+	check := func(traced int, what string) {
+		tracer := waitTracer(t, traced)
+		if c, i := masks(tracer); c&chld != 0 || i&chld != 0 {
+			t.Errorf("%s: tracer %d catches (%v) or ignores (%v) SIGCHLD, want its default action", what, tracer, c&chld != 0, i&chld != 0)
+		}
+	}
+	// The command traps SIGCHLD itself: it must keep its handler.
+	holder := e.cmd([]string{"-f", e.path("holder.out")}, "sh", "-c", "trap 'echo' CHLD; read x")
+	startHolding(t, holder)
+	check(holder.Process.Pid, "ktrace sh -c 'trap ...'")
+	deadline := time.Now().Add(testutil.Stretch(10 * time.Second))
+	for c, _ := masks(holder.Process.Pid); c&chld == 0; c, _ = masks(holder.Process.Pid) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the traced sh does not catch SIGCHLD (its trap): %s", testutil.ProcStat(holder.Process.Pid))
+		}
+		time.Sleep(time.Millisecond)
+	}
+
+	waiter := exec.Command("sh", "-c", "read x")
+	startHolding(t, waiter)
+	e.mustTrace(e.path("attach.out"), []string{"-p", fmt.Sprint(waiter.Process.Pid)})
+	check(waiter.Process.Pid, "ktrace -p")
 }
 
 // TestTracerCPUs: a traced command may run on the CPUs it may run on
