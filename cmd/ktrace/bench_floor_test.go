@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -143,9 +144,10 @@ func issue11RatioTable(b *testing.B, sb *strings.Builder, what string, meds map[
 // BenchmarkIssue11ForkTree runs the fork tree (loops tree D) of each depth
 // pinned to CPU 0 (taskset -c 0: the tracer shares the CPU with its
 // tracees), untraced, under the floor tracer, strace -f and ktrace -i,
-// interleaved for KTRACE_BENCH_ROUNDS rounds (default 3), and prints the
+// interleaved for KTRACE_BENCH_ROUNDS rounds (default 5), and prints the
 // median times, what each tracer adds per system call, and ktrace against
-// the floor: the ratio of what they add, and of their times.
+// the floor: the ratio of what they add, and of their times (see
+// issue11FloorRatios).
 func BenchmarkIssue11ForkTree(b *testing.B) { issue11ForkTree(b, true) }
 
 // BenchmarkIssue11ForkTreeFree is BenchmarkIssue11ForkTree with the
@@ -154,7 +156,7 @@ func BenchmarkIssue11ForkTreeFree(b *testing.B) { issue11ForkTree(b, false) }
 
 // issue11ForkTree is the fork tree benchmark, pinned to CPU 0 or not.
 func issue11ForkTree(b *testing.B, pinned bool) {
-	e := issue11Setup(b, 3, "strace", "taskset")
+	e := issue11Setup(b, 5, "strace", "taskset")
 	shift := int(math.Round(math.Log2(e.scale)))
 	var pre []string
 	place := "scheduler free"
@@ -166,7 +168,8 @@ func issue11ForkTree(b *testing.B, pinned bool) {
 	var sb strings.Builder
 	for i := 0; i < b.N; i++ {
 		sb.Reset()
-		fmt.Fprintf(&sb, "\nFork tree (%s): median of %d interleaved runs (scale %g); added = (traced - untraced) / syscalls\n", place, e.rounds, e.scale)
+		fmt.Fprintf(&sb, "\nFork tree (%s): median of %d interleaved runs (scale %g); added = (traced - untraced) / syscalls;\n"+
+			"ktrace/floor: the median of the rounds' ratios (each round's runs side by side)\n", place, e.rounds, e.scale)
 		head := [3][]any{{"depth", "procs", "syscalls"}, {"", "", ""}, {"", "", ""}}
 		for _, mode := range modes {
 			head[0], head[1], head[2] = append(head[0], mode), append(head[1], ""), append(head[2], "")
@@ -183,15 +186,15 @@ func issue11ForkTree(b *testing.B, pinned bool) {
 			d := max(1, d0+shift)
 			procs, calls := issue11TreeSize(d)
 			cases := issue11Cases(b, modes, e.out, pre, e.loops, "tree", strconv.Itoa(d))
-			meds := benchMedians(b, e.rounds, cases, func() { os.Remove(e.out) })
+			times := benchTimes(b, e.rounds, cases, func() { os.Remove(e.out) })
+			meds := benchMediansOf(times)
 			added := map[string]float64{}
 			for _, mode := range modes[1:] {
 				added[mode] = float64(meds[mode]-meds["untraced"]) / float64(calls)
 				b.ReportMetric(added[mode], fmt.Sprintf("d%d-%s-added-ns/syscall", d, mode))
 			}
-			ratio := added["ktrace"] / added["floor"]
+			ratio, timeRatio := issue11FloorRatios(times)
 			b.ReportMetric(ratio, fmt.Sprintf("d%d-ktrace/floor-added", d))
-			timeRatio := float64(meds["ktrace"]) / float64(meds["floor"])
 			b.ReportMetric(timeRatio, fmt.Sprintf("d%d-ktrace/floor-time", d))
 			fmt.Fprintf(&sb, "%5d %6d %8d", d, procs, calls)
 			for _, mode := range modes {
@@ -204,6 +207,38 @@ func issue11ForkTree(b *testing.B, pinned bool) {
 		}
 	}
 	fmt.Print(sb.String())
+}
+
+// issue11FloorRatios returns, from the times of the fork tree's rounds
+// by mode, the median over the rounds of what ktrace added to the
+// untraced run over what the floor added, and of ktrace's time over the
+// floor's. A ratio within a round compares runs made side by side, so a
+// slow phase of the machine (they last seconds here) moves both of its
+// terms; the ratio of the medians mixes the rounds' phases and swung
+// between 1.0x and 1.6x from run to run of one build.
+func issue11FloorRatios(times map[string][]time.Duration) (added, whole float64) {
+	u, f, k := times["untraced"], times["floor"], times["ktrace"]
+	var a, w []float64
+	for r := range min(len(u), len(f), len(k)) {
+		if f[r] > u[r] {
+			a = append(a, float64(k[r]-u[r])/float64(f[r]-u[r]))
+		}
+		w = append(w, float64(k[r])/float64(f[r]))
+	}
+	return floatMedian(a), floatMedian(w)
+}
+
+// floatMedian returns the median of v, or NaN when v is empty.
+func floatMedian(v []float64) float64 {
+	if len(v) == 0 {
+		return math.NaN()
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if n := len(s); n%2 == 0 {
+		return (s[n/2-1] + s[n/2]) / 2
+	}
+	return s[len(s)/2]
 }
 
 // issue11WriteProject writes into dir a small C project: proj.h, main.c
@@ -367,10 +402,7 @@ func BenchmarkIssue11Startup(b *testing.B) {
 		sb.Reset()
 		fmt.Fprintf(&sb, "\nStart-up of /bin/true: median of %d interleaved runs\n", e.rounds)
 		times := benchTimes(b, e.rounds, cases, func() { os.Remove(e.out) })
-		meds := map[string]time.Duration{}
-		for name, ts := range times {
-			meds[name] = benchQuantile(ts, 0.5)
-		}
+		meds := benchMediansOf(times)
 		issue11RatioTable(b, &sb, "true", meds, modes)
 		// The times of a traced command here fall in two groups (the
 		// tracer and the command on one CPU or two), in proportions
@@ -514,4 +546,32 @@ func TestIssue11Progs(t *testing.T) {
 			t.Errorf("objects left after cleaning: %v", left)
 		}
 	})
+}
+
+// TestIssue11FloorRatios checks the fork tree's ratios against the floor:
+// taken round by round, then the median, so that a round in a slow phase
+// (every run of it slower) does not move them; a round whose floor added
+// nothing is left out of the added ratio.
+func TestIssue11FloorRatios(t *testing.T) {
+	ms := func(v ...int) []time.Duration {
+		var d []time.Duration
+		for _, x := range v {
+			d = append(d, time.Duration(x)*time.Millisecond)
+		}
+		return d
+	}
+	times := map[string][]time.Duration{
+		"untraced": ms(100, 200, 100, 100),
+		"floor":    ms(200, 400, 200, 100),
+		"ktrace":   ms(250, 500, 220, 150),
+	}
+	// Added: 150/100, 300/200, 120/100 (the 4th round left out).
+	// Whole: 1.25, 1.25, 1.1, 1.5.
+	added, whole := issue11FloorRatios(times)
+	if math.Abs(added-1.5) > 1e-9 || math.Abs(whole-1.25) > 1e-9 {
+		t.Errorf("issue11FloorRatios = %v, %v; want 1.5, 1.25", added, whole)
+	}
+	if a, w := issue11FloorRatios(map[string][]time.Duration{}); !math.IsNaN(a) || !math.IsNaN(w) {
+		t.Errorf("issue11FloorRatios of no rounds = %v, %v; want NaN, NaN", a, w)
+	}
 }

@@ -139,8 +139,13 @@ func benchTimes(b *testing.B, rounds int, cases []benchCase, reset func()) map[s
 
 // benchMedians is benchTimes reduced to the median time of each case.
 func benchMedians(b *testing.B, rounds int, cases []benchCase, reset func()) map[string]time.Duration {
+	return benchMediansOf(benchTimes(b, rounds, cases, reset))
+}
+
+// benchMediansOf returns the median of each case's times.
+func benchMediansOf(times map[string][]time.Duration) map[string]time.Duration {
 	med := map[string]time.Duration{}
-	for name, ts := range benchTimes(b, rounds, cases, reset) {
+	for name, ts := range times {
 		med[name] = benchQuantile(ts, 0.5)
 	}
 	return med
