@@ -147,7 +147,7 @@ func issue11RatioTable(b *testing.B, sb *strings.Builder, what string, meds map[
 // interleaved for KTRACE_BENCH_ROUNDS rounds (default 5), and prints the
 // median times, what each tracer adds per system call, and ktrace against
 // the floor: the ratio of what they add, and of their times (see
-// issue11FloorRatios).
+// issue11Added).
 func BenchmarkIssue11ForkTree(b *testing.B) { issue11ForkTree(b, true) }
 
 // BenchmarkIssue11ForkTreeFree is BenchmarkIssue11ForkTree with the
@@ -168,8 +168,8 @@ func issue11ForkTree(b *testing.B, pinned bool) {
 	var sb strings.Builder
 	for i := 0; i < b.N; i++ {
 		sb.Reset()
-		fmt.Fprintf(&sb, "\nFork tree (%s): median of %d interleaved runs (scale %g); added = (traced - untraced) / syscalls;\n"+
-			"ktrace/floor: the median of the rounds' ratios (each round's runs side by side)\n", place, e.rounds, e.scale)
+		fmt.Fprintf(&sb, "\nFork tree (%s): median of %d interleaved runs (scale %g); added = median of (traced - untraced) by round / syscalls;\n"+
+			"ktrace/floor time: median of the rounds' ratios\n", place, e.rounds, e.scale)
 		head := [3][]any{{"depth", "procs", "syscalls"}, {"", "", ""}, {"", "", ""}}
 		for _, mode := range modes {
 			head[0], head[1], head[2] = append(head[0], mode), append(head[1], ""), append(head[2], "")
@@ -190,10 +190,10 @@ func issue11ForkTree(b *testing.B, pinned bool) {
 			meds := benchMediansOf(times)
 			added := map[string]float64{}
 			for _, mode := range modes[1:] {
-				added[mode] = float64(meds[mode]-meds["untraced"]) / float64(calls)
+				added[mode] = float64(issue11Added(times, mode)) / float64(calls)
 				b.ReportMetric(added[mode], fmt.Sprintf("d%d-%s-added-ns/syscall", d, mode))
 			}
-			ratio, timeRatio := issue11FloorRatios(times)
+			ratio, timeRatio := added["ktrace"]/added["floor"], issue11TimeRatio(times)
 			b.ReportMetric(ratio, fmt.Sprintf("d%d-ktrace/floor-added", d))
 			b.ReportMetric(timeRatio, fmt.Sprintf("d%d-ktrace/floor-time", d))
 			fmt.Fprintf(&sb, "%5d %6d %8d", d, procs, calls)
@@ -209,23 +209,34 @@ func issue11ForkTree(b *testing.B, pinned bool) {
 	fmt.Print(sb.String())
 }
 
-// issue11FloorRatios returns, from the times of the fork tree's rounds
-// by mode, the median over the rounds of what ktrace added to the
-// untraced run over what the floor added, and of ktrace's time over the
-// floor's. A ratio within a round compares runs made side by side, so a
-// slow phase of the machine (they last seconds here) moves both of its
-// terms; the ratio of the medians mixes the rounds' phases and swung
-// between 1.0x and 1.6x from run to run of one build.
-func issue11FloorRatios(times map[string][]time.Duration) (added, whole float64) {
-	u, f, k := times["untraced"], times["floor"], times["ktrace"]
-	var a, w []float64
-	for r := range min(len(u), len(f), len(k)) {
-		if f[r] > u[r] {
-			a = append(a, float64(k[r]-u[r])/float64(f[r]-u[r]))
-		}
+// issue11Added returns, from the times of the fork tree's rounds by
+// mode, the median over the rounds of what mode added to the untraced
+// run of its round. Each difference is between runs made side by side,
+// so a slow phase of the machine (they last seconds here) moves both of
+// its terms; the difference of the medians mixes the rounds' phases, and
+// its ratio to the floor's swung between 1.0x and 1.6x from run to run of
+// one build.
+func issue11Added(times map[string][]time.Duration, mode string) time.Duration {
+	u, m := times["untraced"], times[mode]
+	var d []time.Duration
+	for r := range min(len(u), len(m)) {
+		d = append(d, m[r]-u[r])
+	}
+	if len(d) == 0 {
+		return 0
+	}
+	return benchQuantile(d, 0.5)
+}
+
+// issue11TimeRatio returns the median over the rounds of ktrace's time
+// over the floor's.
+func issue11TimeRatio(times map[string][]time.Duration) float64 {
+	f, k := times["floor"], times["ktrace"]
+	var w []float64
+	for r := range min(len(f), len(k)) {
 		w = append(w, float64(k[r])/float64(f[r]))
 	}
-	return floatMedian(a), floatMedian(w)
+	return floatMedian(w)
 }
 
 // floatMedian returns the median of v, or NaN when v is empty.
@@ -548,11 +559,11 @@ func TestIssue11Progs(t *testing.T) {
 	})
 }
 
-// TestIssue11FloorRatios checks the fork tree's ratios against the floor:
-// taken round by round, then the median, so that a round in a slow phase
-// (every run of it slower) does not move them; a round whose floor added
-// nothing is left out of the added ratio.
-func TestIssue11FloorRatios(t *testing.T) {
+// TestIssue11Ratios checks the fork tree's figures against the floor:
+// differences and ratios taken round by round (runs side by side), then
+// their median, so that a round in a slow phase (every run of it slower)
+// does not move them.
+func TestIssue11Ratios(t *testing.T) {
 	ms := func(v ...int) []time.Duration {
 		var d []time.Duration
 		for _, x := range v {
@@ -561,17 +572,28 @@ func TestIssue11FloorRatios(t *testing.T) {
 		return d
 	}
 	times := map[string][]time.Duration{
-		"untraced": ms(100, 200, 100, 100),
-		"floor":    ms(200, 400, 200, 100),
-		"ktrace":   ms(250, 500, 220, 150),
+		"untraced": ms(100, 400, 100, 100, 120),
+		"floor":    ms(200, 500, 200, 210, 220),
+		"ktrace":   ms(230, 500, 220, 250, 240),
 	}
-	// Added: 150/100, 300/200, 120/100 (the 4th round left out).
-	// Whole: 1.25, 1.25, 1.1, 1.5.
-	added, whole := issue11FloorRatios(times)
-	if math.Abs(added-1.5) > 1e-9 || math.Abs(whole-1.25) > 1e-9 {
-		t.Errorf("issue11FloorRatios = %v, %v; want 1.5, 1.25", added, whole)
+	// The second round was slow: the medians of the times (100, 210,
+	// 240) would say ktrace added 140 ms to the floor's 110; round by
+	// round it added 130, 100, 120, 150, 120 (median 120) to 100, 100,
+	// 100, 110, 100 (100).
+	if got, want := issue11Added(times, "ktrace"), 120*time.Millisecond; got != want {
+		t.Errorf("issue11Added(ktrace) = %v, want %v", got, want)
 	}
-	if a, w := issue11FloorRatios(map[string][]time.Duration{}); !math.IsNaN(a) || !math.IsNaN(w) {
-		t.Errorf("issue11FloorRatios of no rounds = %v, %v; want NaN, NaN", a, w)
+	if got, want := issue11Added(times, "floor"), 100*time.Millisecond; got != want {
+		t.Errorf("issue11Added(floor) = %v, want %v", got, want)
+	}
+	// 1.15, 1.0, 1.1, 1.190..., 1.090...: median 1.1.
+	if got := issue11TimeRatio(times); math.Abs(got-1.1) > 1e-9 {
+		t.Errorf("issue11TimeRatio = %v, want 1.1", got)
+	}
+	if got := issue11Added(map[string][]time.Duration{}, "ktrace"); got != 0 {
+		t.Errorf("issue11Added of no rounds = %v, want 0", got)
+	}
+	if got := issue11TimeRatio(map[string][]time.Duration{}); !math.IsNaN(got) {
+		t.Errorf("issue11TimeRatio of no rounds = %v, want NaN", got)
 	}
 }
