@@ -26,7 +26,9 @@ const sigDfl = 0
 // interrupt some thread of the runtime, often wake it on another CPU, run
 // the runtime's handler and send the thread back to sleep, for nothing
 // (the tracer asks for no SIGCHLD). In a fork tree that was one signal
-// per process, 6% of the traced tree's time.
+// per process: 6% of the traced tree's time on two CPUs, 0.4-0.7 ms of
+// a traced true(1); on one CPU shared with the tracees, no gain (the
+// tree took 2-3% longer in some runs, within this machine's noise).
 //
 // The default action, not SIG_IGN: an ignored SIGCHLD would also have
 // the kernel reap the tracer's own children (its doorbell) before wait4
