@@ -72,7 +72,7 @@ func BenchmarkSeccompTable(b *testing.B) {
 					}
 					argv = append(pre, argv...)
 				}
-				cases = append(cases, benchCase{m.name, argv})
+				cases = append(cases, benchCase{name: m.name, argv: argv})
 			}
 			meds := benchMedians(b, rounds, cases, func() { os.Remove(out) })
 			base := meds[seccompBenchModes[0].name]

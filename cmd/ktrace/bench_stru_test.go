@@ -48,7 +48,7 @@ func BenchmarkStructCost(b *testing.B) {
 			n := max(1, int(float64(w.n)*scale))
 			var cases []benchCase
 			for _, m := range struCostModes {
-				cases = append(cases, benchCase{m.name, []string{ktrace, "-i", "-t", m.trstr, "-f", out,
+				cases = append(cases, benchCase{name: m.name, argv: []string{ktrace, "-i", "-t", m.trstr, "-f", out,
 					loops, w.mode, fmt.Sprint(n)}})
 			}
 			for mode, med := range benchMedians(b, rounds, cases, func() { os.Remove(out) }) {

@@ -110,6 +110,9 @@ func benchRounds(b *testing.B, def int) int {
 type benchCase struct {
 	name string
 	argv []string // nil: it cannot run here and is left out
+	// rounds, when not 0, limits the case to the first rounds rounds
+	// (its times are those rounds', in order).
+	rounds int
 }
 
 // benchTimes runs every case once per round, for rounds rounds, so that
@@ -120,12 +123,12 @@ type benchCase struct {
 // aftermath (a tracer's exit, the CPU load it leaves to the scheduler's
 // averages, which decide where the next processes run) would favour or
 // hinder it in every round.
-func benchTimes(b *testing.B, rounds int, cases []benchCase, reset func()) map[string][]time.Duration {
+func benchTimes(b testing.TB, rounds int, cases []benchCase, reset func()) map[string][]time.Duration {
 	times := map[string][]time.Duration{}
 	for r := 0; r < rounds; r++ {
 		for i := range cases {
 			c := cases[(r+i)%len(cases)]
-			if c.argv == nil {
+			if c.argv == nil || c.rounds > 0 && r >= c.rounds {
 				continue
 			}
 			times[c.name] = append(times[c.name], benchRun(b, c.argv))
@@ -159,7 +162,7 @@ func benchQuantile(ts []time.Duration, q float64) time.Duration {
 }
 
 // benchRun runs argv once and returns how long it took.
-func benchRun(b *testing.B, argv []string) time.Duration {
+func benchRun(b testing.TB, argv []string) time.Duration {
 	start := time.Now()
 	if msg, err := exec.Command(argv[0], argv[1:]...).CombinedOutput(); err != nil {
 		b.Fatalf("%s: %v\n%s", strings.Join(argv, " "), err, msg)
@@ -221,7 +224,7 @@ func BenchmarkOverheadTable(b *testing.B) {
 			n := max(1, int(float64(w.n)*scale))
 			var cases []benchCase
 			for _, mode := range benchModes {
-				cases = append(cases, benchCase{mode, benchArgv(b, w, n, mode, out)})
+				cases = append(cases, benchCase{name: mode, argv: benchArgv(b, w, n, mode, out)})
 			}
 			for mode, med := range benchMedians(b, rounds, cases, func() { os.Remove(out) }) {
 				res[w.name+"/"+mode] = float64(med.Nanoseconds())
