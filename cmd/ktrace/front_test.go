@@ -7,12 +7,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/ktrace-linux/ktrace/internal/procfs"
 	"github.com/ktrace-linux/ktrace/internal/stdfds"
 	"github.com/ktrace-linux/ktrace/internal/testutil"
 )
@@ -169,6 +169,17 @@ func startHolding(t *testing.T, cmd *exec.Cmd) {
 			t.Errorf("%q: %v", cmd.Args, err)
 		}
 	})
+}
+
+// startAttached starts sh -c 'read x' untraced, holding it as
+// startHolding does, traces it with ktrace -p into attach.out and returns
+// its pid.
+func startAttached(t *testing.T, e *itEnv) int {
+	t.Helper()
+	waiter := exec.Command("sh", "-c", "read x")
+	startHolding(t, waiter)
+	e.mustTrace(e.path("attach.out"), []string{"-p", fmt.Sprint(waiter.Process.Pid)})
+	return waiter.Process.Pid
 }
 
 // waitTracer waits until process pid is traced and returns its tracer.
@@ -386,10 +397,7 @@ func TestTimerSlack(t *testing.T) {
 	startHolding(t, holder)
 	checkTracer(holder.Process.Pid, "ktrace sh -c 'read x'")
 
-	waiter := exec.Command("sh", "-c", "read x")
-	startHolding(t, waiter)
-	e.mustTrace(e.path("attach.out"), []string{"-p", fmt.Sprint(waiter.Process.Pid)})
-	checkTracer(waiter.Process.Pid, "ktrace -p")
+	checkTracer(startAttached(t, e), "ktrace -p")
 }
 
 // TestTracerSIGCHLD: the tracer's process, for a command and for -p,
@@ -400,24 +408,11 @@ func TestTracerSIGCHLD(t *testing.T) {
 	e := itSetup(t)
 	const chld = 1 << (syscall.SIGCHLD - 1)
 	masks := func(pid int) (caught, ignored uint64) {
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		st, err := procfs.ReadStatus(pid, make([]byte, 4096))
 		if err != nil {
 			t.Fatal(err)
 		}
-		for line := range strings.SplitSeq(string(b), "\n") {
-			k, v, _ := strings.Cut(line, ":")
-			n, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
-			switch {
-			case k != "SigCgt" && k != "SigIgn":
-			case err != nil:
-				t.Fatalf("/proc/%d/status: %q: %v", pid, line, err)
-			case k == "SigCgt":
-				caught = n
-			default:
-				ignored = n
-			}
-		}
-		return caught, ignored
+		return st.SigCgt, st.SigIgn
 	}
 	check := func(traced int, what string) {
 		tracer := waitTracer(t, traced)
@@ -437,10 +432,7 @@ func TestTracerSIGCHLD(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 
-	waiter := exec.Command("sh", "-c", "read x")
-	startHolding(t, waiter)
-	e.mustTrace(e.path("attach.out"), []string{"-p", fmt.Sprint(waiter.Process.Pid)})
-	check(waiter.Process.Pid, "ktrace -p")
+	check(startAttached(t, e), "ktrace -p")
 }
 
 // TestTracerCPUs: a traced command may run on the CPUs it may run on
