@@ -40,6 +40,7 @@ type cswRun struct {
 	trace   []byte
 	stdout  string
 	mallocs uint64        // heap allocations made by Run
+	bytes   uint64        // heap bytes Run allocated
 	elapsed time.Duration // Run's time
 }
 
@@ -93,7 +94,7 @@ func cswTrace(tb testing.TB, argv []string, s Settings, opts Options, setup func
 	elapsed := time.Since(start)
 	runtime.ReadMemStats(&after)
 	_ = cmd.Wait() // Run reaped the child; this collects the output
-	return cswRun{buf.Bytes(), out.String(), after.Mallocs - before.Mallocs, elapsed}
+	return cswRun{buf.Bytes(), out.String(), after.Mallocs - before.Mallocs, after.TotalAlloc - before.TotalAlloc, elapsed}
 }
 
 // cswRec is a record of a trace, decoded for the CSW tests.

@@ -10,6 +10,12 @@ type threadTable struct {
 	n     int
 	// beyond holds the ids past the pages, which Linux does not hand out.
 	beyond map[int]*thread
+	// spare holds pages left empty, for the next page needed: a process
+	// forking short-lived children one after the other empties and
+	// needs again the page of its children's ids at every fork, and
+	// allocating it anew (8 KiB) each time made the garbage collector
+	// run every few hundred forks.
+	spare []*tidPage
 }
 
 // tidPage holds the threads of tidPageSize consecutive thread ids.
@@ -19,6 +25,8 @@ type tidPage struct {
 }
 
 const (
+	// maxSpare is the most empty pages kept for reuse.
+	maxSpare    = 4
 	tidPageBits = 10
 	tidPageSize = 1 << tidPageBits
 	// maxTid is the kernel's PID_MAX_LIMIT on 64-bit machines: no thread
@@ -57,7 +65,12 @@ func (tt *threadTable) set(tid int, th *thread) {
 	}
 	p := tt.pages[tid>>tidPageBits]
 	if p == nil {
-		p = new(tidPage)
+		if k := len(tt.spare); k > 0 {
+			p = tt.spare[k-1]
+			tt.spare = tt.spare[:k-1]
+		} else {
+			p = new(tidPage)
+		}
 		tt.pages[tid>>tidPageBits] = p
 	}
 	slot := &p.th[tid&(tidPageSize-1)]
@@ -68,7 +81,8 @@ func (tt *threadTable) set(tid int, th *thread) {
 	*slot = th
 }
 
-// delete forgets the thread tid; a page left empty is freed.
+// delete forgets the thread tid; a page left empty is kept for reuse
+// (up to maxSpare pages) or freed.
 func (tt *threadTable) delete(tid int) {
 	if uint(tid) >= maxTid {
 		if _, ok := tt.beyond[tid]; ok {
@@ -88,6 +102,9 @@ func (tt *threadTable) delete(tid int) {
 	tt.n--
 	if p.n--; p.n == 0 {
 		tt.pages[tid>>tidPageBits] = nil
+		if len(tt.spare) < maxSpare {
+			tt.spare = append(tt.spare, p) // every slot is nil again
+		}
 	}
 }
 
