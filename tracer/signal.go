@@ -58,8 +58,8 @@ func (t *Tracer) psig(th *thread, sig unix.Signal) {
 	switch p := th.proc; {
 	case sig == unix.SIGKILL || sig == unix.SIGSTOP:
 		ps.Action = format.SigDefault
-	case p.handlerKnown&bit != 0:
-		switch h := p.handlers[sig-1]; h {
+	case p.handlers != nil && p.handlers.known&bit != 0:
+		switch h := p.handlers.h[sig-1]; h {
 		case 0:
 			ps.Action = format.SigDefault
 		case 1:

@@ -193,3 +193,102 @@ func TestSignalDispositionsShared(t *testing.T) {
 		t.Errorf("%d reads of /proc for signal state, want at most 3", tr.sigReads)
 	}
 }
+
+// sigForkSource is a C program whose handlers the tracer sees installed
+// (rt_sigaction) around forks. It catches SIGUSR1, then forks a child
+// that ignores it and sends it to itself; the parent sends it to itself
+// (caught). It forks a second child that waits on a pipe while the
+// parent ignores SIGUSR1, then sends it to itself (caught: the handler
+// it inherited); the parent sends it once more (ignored). It exits 0, 2
+// on a failure.
+const sigForkSource = `
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void on_usr1(int s) { (void)s; }
+
+static int set(void (*h)(int)) {
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = h;
+	return sigaction(SIGUSR1, &sa, NULL);
+}
+
+static void usr1(void) { syscall(SYS_kill, getpid(), SIGUSR1); }
+
+int main(void) {
+	int fds[2];
+	char c;
+	pid_t pid;
+	if (set(on_usr1) != 0 || pipe(fds) != 0) return 2;
+	if ((pid = fork()) == 0) {
+		if (set(SIG_IGN) != 0) _exit(2);
+		usr1();
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, NULL, 0) != pid) return 2;
+	usr1();
+	if ((pid = fork()) == 0) {
+		if (read(fds[0], &c, 1) != 1) _exit(2);
+		usr1();
+		_exit(0);
+	}
+	if (pid < 0 || set(SIG_IGN) != 0 || write(fds[1], "x", 1) != 1) return 2;
+	if (waitpid(pid, NULL, 0) != pid) return 2;
+	usr1();
+	return 0;
+}
+`
+
+// TestSignalHandlersForked: a forked child shares its parent's handlers
+// as the tracer saw them installed, until either installs one; then
+// each has its own. Every PSIG SIGUSR1 must say what the process that
+// took it did: the first child ignored it, the parent caught it, the
+// second child caught it (with the handler it inherited) after the
+// parent had come to ignore it, and the parent ignored it last.
+func TestSignalHandlersForked(t *testing.T) {
+	canPtrace(t)
+	bin := buildC(t, t.TempDir(), "sigFork", sigForkSource)
+	r := cswTrace(t, []string{bin}, Settings{Facilities: DefaultFacilities, Inherit: true}, Options{}, nil, "", nil, 0)
+	type psig struct {
+		pid     int32
+		action  format.SigAction
+		handler bool
+	}
+	var got []psig
+	pids := map[int32]int{} // the order processes make their first call in
+	eachRecord(t, r.trace, func(rec *format.Record, _ *arch.Table) {
+		if _, ok := pids[rec.PID]; !ok && rec.Type == format.TypeCall {
+			pids[rec.PID] = len(pids)
+		}
+		if rec.Type != format.TypePsig {
+			return
+		}
+		p, err := rec.Psig()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if unix.Signal(p.Signal) == unix.SIGUSR1 {
+			got = append(got, psig{rec.PID, p.Action, p.Known&format.KnownHandler != 0})
+		}
+	})
+	type want struct {
+		who     int // 0 the parent, 1 and 2 the children, by their first record
+		action  format.SigAction
+		handler bool
+	}
+	wants := []want{{1, format.SigIgnored, false}, {0, format.SigCaught, true}, {2, format.SigCaught, true}, {0, format.SigIgnored, false}}
+	if len(got) != len(wants) {
+		t.Fatalf("%d PSIG SIGUSR1 records (%v), want %d", len(got), got, len(wants))
+	}
+	for i, w := range wants {
+		g := got[i]
+		if pids[g.pid] != w.who || g.action != w.action || g.handler != w.handler {
+			t.Errorf("PSIG SIGUSR1 %d: process #%d %v (handler known %v), want process #%d %v (handler known %v)",
+				i, pids[g.pid], g.action, g.handler, w.who, w.action, w.handler)
+		}
+	}
+}

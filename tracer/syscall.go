@@ -237,9 +237,7 @@ func (t *Tracer) afterCall(th *thread, v int64) {
 	switch {
 	case th.call.Traits&arch.TraitSigHandler != 0:
 		if th.sigactSignal != 0 {
-			p := th.proc
-			p.handlers[th.sigactSignal-1] = th.sigact
-			p.handlerKnown |= 1 << (th.sigactSignal - 1)
+			th.proc.setHandler(th.sigactSignal, th.sigact)
 		}
 	case th.call.Traits&arch.TraitRenames != 0:
 		if int32(th.args[0]) == unix.PR_SET_NAME { // an int: the kernel reads the low half

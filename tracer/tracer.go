@@ -79,13 +79,37 @@ type process struct {
 	only map[arch.ABI][]bool
 
 	// handlers holds the signal handlers seen installed with
-	// rt_sigaction, bit n-1 of handlerKnown for signal n.
-	handlers     [64]uint64
-	handlerKnown uint64
+	// rt_sigaction; nil when none was. A forked child shares its
+	// parent's until either installs one: ownHandlers says that no
+	// other process holds p.handlers, so that p may change it in place.
+	handlers    *sigHandlers
+	ownHandlers bool
 	// disp holds the signals ignored and caught as /proc/PID/status
 	// said, shared with the processes forked since that have the same
 	// dispositions; nil when they may have changed (sigstate.go).
 	disp *dispositions
+}
+
+// sigHandlers holds the signal handlers a process was seen installing:
+// h[n-1] for signal n when bit n-1 of known is set (0 default, 1
+// ignored, else the handler's address).
+type sigHandlers struct {
+	h     [64]uint64
+	known uint64
+}
+
+// setHandler notes that p installed handler h for sig, copying the
+// handlers p shares with another process first.
+func (p *process) setHandler(sig int, h uint64) {
+	if !p.ownHandlers {
+		own := new(sigHandlers)
+		if p.handlers != nil {
+			*own = *p.handlers
+		}
+		p.handlers, p.ownHandlers = own, true
+	}
+	p.handlers.h[sig-1] = h
+	p.handlers.known |= 1 << (sig - 1)
 }
 
 // thread is the state of one traced thread.
@@ -500,7 +524,8 @@ func (t *Tracer) cloneMakesThread(th *thread, child int) bool {
 // released at its first stop.
 func (t *Tracer) newChild(pid int, parent *process, pth *thread) *thread {
 	p := newProcess(pid, parent.Settings, parent.started)
-	p.handlers, p.handlerKnown = parent.handlers, parent.handlerKnown
+	p.handlers = parent.handlers // shared: see setHandler
+	parent.ownHandlers = false
 	p.disp = parent.shareDispositions()
 	p.detaching = parent.detaching
 	t.procs[pid] = p
@@ -584,8 +609,7 @@ func (t *Tracer) execEvent(th *thread) {
 	// but the process now has one thread. (A command's records start at
 	// the execve entry seen before this event, not here: an exec whose
 	// entry came before the seize is not the command's.)
-	p.handlers = [64]uint64{}
-	p.handlerKnown = 0
+	p.handlers, p.ownHandlers = nil, false
 	p.disp = nil
 	th.lastABI = arch.ABIUnknown
 	if th.phase.inCall() {
