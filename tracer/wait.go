@@ -115,14 +115,14 @@ func (t *Tracer) wait(ws *unix.WaitStatus) (int, error) {
 	case w.noSpin[k] > 0:
 		w.noSpin[k]--
 	case w.spin[k] > 0:
-		deadline := time.Now().Add(w.spin[k])
+		start := time.Now()
 		for {
 			tid, err := wait4NoHang(ws)
 			if tid != 0 || err != nil {
 				w.spin[k] = maxSpin
 				return tid, err
 			}
-			if time.Now().After(deadline) {
+			if time.Since(start) > w.spin[k] { // one clock read (time.Now reads two)
 				break
 			}
 		}
