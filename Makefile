@@ -2,7 +2,7 @@
 # every test but the slow release check (`make test-release`); `make
 # test-arm64` runs them again on an arm64 kernel under qemu
 # (scripts/test-arm64.sh); `make lint` runs gofmt, go vet (amd64 and arm64)
-# and staticcheck.
+# and staticcheck; `make pgo` makes cmd/ktrace/default.pgo anew (see there).
 
 GO          ?= go
 PREFIX      ?= /usr/local
@@ -36,7 +36,7 @@ RELEASE_FLAGS := -s -w -buildid= $(VERSION_X)
 # them closed too.
 LDFLAGS_ktrace := -E=github.com/ktrace-linux/ktrace/internal/stdfds.entry -X=github.com/ktrace-linux/ktrace/internal/stdfds.frontWaits=1
 
-.PHONY: all build completions test test-release test-arm64 lint bench install uninstall release generate clean
+.PHONY: all build completions test test-release test-arm64 lint bench pgo install uninstall release generate clean
 
 all: build
 
@@ -87,6 +87,14 @@ bench:
 
 generate:
 	$(GO) generate ./...
+
+# cmd/ktrace/default.pgo is the CPU profile go build optimizes ktrace with
+# (profile-guided optimization: it reads the file by itself): the tracer's
+# own, tracing loops of system calls (BenchmarkTracerWorkloads in
+# tracer/pgo_test.go). make pgo makes it anew, from this machine's runs.
+pgo:
+	d=$$(mktemp -d) && $(GO) test -count=1 -run '^$$' -bench '^BenchmarkTracerWorkloads$$' -benchtime 3x \
+		-cpuprofile $(CURDIR)/cmd/ktrace/default.pgo -o $$d/tracer.test ./tracer; s=$$?; rm -rf $$d; exit $$s
 
 # make install PREFIX=/usr DESTDIR=/tmp/pkg: binaries, man pages and the
 # bash, zsh and fish completions.
