@@ -1013,8 +1013,8 @@ func TestAttachClearFile(t *testing.T) {
 	}
 }
 
-// atUser is an unprivileged user (nobody) with copies of the binaries it
-// needs in a directory it can reach.
+// atUser is an unprivileged user (nobody, or a user of the test's own)
+// with copies of the binaries it needs in a directory it can reach.
 type atUser struct {
 	cred   *syscall.Credential
 	ktrace string
@@ -1025,6 +1025,26 @@ type atUser struct {
 // atNobody prepares uid/gid 65534 for running ktrace and test programs;
 // it skips the test unless it runs as root.
 func (e *atEnv) atNobody(t *testing.T, progs ...string) *atUser {
+	t.Helper()
+	return e.atUID(t, 65534, progs...)
+}
+
+// atOwnUser prepares a uid (and gid) no other process on the machine runs
+// as, one of this test process's own: ktrace -C run as nobody would stop
+// the tracers of nobody's that other tests start, in this test binary or
+// in another one running beside it (make test in two clones). It skips
+// the test unless it runs as root.
+func (e *atEnv) atOwnUser(t *testing.T, progs ...string) *atUser {
+	t.Helper()
+	// Above the ranges distributions and container managers hand out
+	// (systemd-nspawn's end at 0x6fffffff), below 2^31; pids stay below
+	// 2^22.
+	return e.atUID(t, 0x70000000+uint32(os.Getpid()), progs...)
+}
+
+// atUID prepares uid/gid id for running ktrace and test programs; it
+// skips the test unless it runs as root.
+func (e *atEnv) atUID(t *testing.T, id uint32, progs ...string) *atUser {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root to run processes as another user")
@@ -1048,7 +1068,7 @@ func (e *atEnv) atNobody(t *testing.T, progs ...string) *atUser {
 		}
 		return dst
 	}
-	u := &atUser{cred: &syscall.Credential{Uid: 65534, Gid: 65534}, bin: bin}
+	u := &atUser{cred: &syscall.Credential{Uid: id, Gid: id}, bin: bin}
 	u.ktrace = cp(e.ktrace)
 	e.exes = append(e.exes, u.ktrace)
 	for _, p := range progs {
@@ -1058,7 +1078,7 @@ func (e *atEnv) atNobody(t *testing.T, progs ...string) *atUser {
 	if err := os.Mkdir(u.dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Chown(u.dir, 65534, 65534); err != nil {
+	if err := os.Chown(u.dir, int(id), int(id)); err != nil {
 		t.Fatal(err)
 	}
 	return u
@@ -1068,23 +1088,33 @@ func (e *atEnv) atNobody(t *testing.T, progs ...string) *atUser {
 func (u *atUser) prog(name string) string { return filepath.Join(u.bin, name) }
 
 // TestAttachClearAll: ktrace -C stops all the tracing its caller may
-// stop. As root the test runs it as nobody, so that it stops nobody's
-// tracers (two files) but not root's, nor those of tests running
-// alongside.
+// stop. As root the test runs it as a user of its own (atOwnUser), so
+// that it stops that user's tracers (two files) but not root's, nor
+// those of tests running alongside, as nobody or root, here or in
+// another test binary.
 func TestAttachClearAll(t *testing.T) {
 	e := atSetup(t)
 	const n = 80
 	var cred *syscall.Credential
 	exe, dir := e.ktrace, e.dir
 	loop := testutil.Prog(t, "attach_loop")
-	var rootProc *atProc
+	var rootProc, nobodyProc *atProc
+	var nobody *atUser
 	rootFile := e.path("root.out")
 	if os.Geteuid() == 0 {
-		u := e.atNobody(t, "attach_loop")
+		u := e.atOwnUser(t, "attach_loop")
 		cred, exe, dir, loop = u.cred, u.ktrace, u.dir, u.prog("attach_loop")
-		// Root's tracing, which nobody's -C must leave alone.
+		// Root's tracing, which the user's -C must leave alone.
 		rootProc = atLoop(t, "root", n, 0, nil)
 		e.mustKt(t, "-f", rootFile, "-p", strconv.Itoa(rootProc.pid))
+		// And nobody's, as another test would have it.
+		nobody = e.atNobody(t, "attach_loop")
+		nobodyProc = atStart(t, false, func(c *exec.Cmd) {
+			c.SysProcAttr = &syscall.SysProcAttr{Credential: nobody.cred}
+		}, nobody.prog("attach_loop"), "o", strconv.Itoa(n), "0")
+		nobodyProc.waitLine("o 1")
+		args := []string{"-f", filepath.Join(nobody.dir, "o.out"), "-p", strconv.Itoa(nobodyProc.pid)}
+		atMustOK(t, e.ktAs(t, nobody.ktrace, nobody.cred, args...), args)
 	} else {
 		t.Log("not root: ktrace -C also stops the tracers of other tests of this user running now")
 	}
@@ -1112,9 +1142,22 @@ func TestAttachClearAll(t *testing.T) {
 	e.pollTrace(t, x, "lines of p", atHasTicks(p.pid, "p", 1))
 	e.pollTrace(t, y, "lines of q", atHasTicks(q.pid, "q", 1))
 
+	var nobodyTracer int
+	if nobodyProc != nil {
+		nobodyTracer = e.tracerOf(t, nobodyProc.pid)
+	}
 	atMustOK(t, e.ktAs(t, exe, cred, "-C"), []string{"-C"})
 	atRequireUntraced(t, p.pid, "after ktrace -C")
 	atRequireUntraced(t, q.pid, "after ktrace -C")
+	if nobodyProc != nil {
+		if tp := testutil.TracerPid(nobodyProc.pid); tp != nobodyTracer {
+			t.Errorf("after the other user's ktrace -C, nobody's process %d is traced by %d, want %d as before", nobodyProc.pid, tp, nobodyTracer)
+		}
+		args := []string{"-c", "-p", strconv.Itoa(nobodyProc.pid)}
+		atMustOK(t, e.ktAs(t, nobody.ktrace, nobody.cred, args...), args)
+		atRequireUntraced(t, nobodyProc.pid, "after ktrace -c -p as nobody")
+		e.waitTracerGone(t, nobodyTracer, filepath.Join(nobody.dir, "o.out"))
+	}
 	atContiguous(t, "p", atTicks(t, testutil.ReadTrace(t, x), p.pid, "p"))
 	atContiguous(t, "q", atTicks(t, testutil.ReadTrace(t, y), q.pid, "q"))
 	e.waitTracerGone(t, tx, x)
@@ -1128,6 +1171,12 @@ func TestAttachClearAll(t *testing.T) {
 			t.Errorf("root's attach_loop exited %d", code)
 		}
 		atCheckLoopOutput(t, rootProc.lines, "root", n)
+	}
+	if nobodyProc != nil {
+		if code := nobodyProc.finish(10 * time.Second); code != 0 {
+			t.Errorf("nobody's attach_loop exited %d", code)
+		}
+		atCheckLoopOutput(t, nobodyProc.lines, "o", n)
 	}
 	atFinishOK(t, p, q)
 	for _, a := range []*atProc{p, q} {
