@@ -14,8 +14,8 @@ import (
 // beside its main package (default.pgo, made by make pgo), as the
 // binary's build settings say. Moved or renamed, the profile would be
 // left out without a word, and the tracer's per-stop path would lose
-// what it gives (a sixth of the time ktrace adds to the bare ptrace
-// floor on a loop of system calls, measured when it came).
+// what it gives (measured when it came: a sixth of the time ktrace adds
+// to the bare ptrace floor's on a loop of getppid pinned to one CPU).
 func TestBuiltWithProfile(t *testing.T) {
 	if _, err := os.Stat("default.pgo"); err != nil {
 		t.Fatalf("cmd/ktrace/default.pgo: %v (make pgo makes it)", err)
