@@ -16,19 +16,16 @@ import (
 var pgoWorkloads = []struct {
 	mode  string
 	n     int
-	calls int // system calls per unit of n, about
+	calls int // system calls of a run, about
 }{
-	{"tree", 10, 0}, // calls: see treeCalls
-	{"getppid", 50000, 1},
-	{"fork", 2000, 3},
-	{"rw", 10000, 2},
-	{"openclose", 10000, 2},
+	// 2^11-1 processes, each making 8 getppid calls; all but the 2^10
+	// leaves two forks and two waits.
+	{"tree", 10, (1<<11-1)*8 + (1<<10-1)*4},
+	{"getppid", 50000, 50000},
+	{"fork", 2000, 3 * 2000},
+	{"rw", 10000, 2 * 10000},
+	{"openclose", 10000, 2 * 10000},
 }
-
-// treeCalls is the number of system calls of `loops tree d`, about:
-// 2^(d+1)-1 processes, each making 8 getppid calls, and all but the
-// leaves two forks and two waits.
-func treeCalls(d int) int { return (1<<(d+1)-1)*8 + (1<<d-1)*4 }
 
 // BenchmarkTracerWorkloads traces each of pgoWorkloads with the default
 // facilities and -i, with the scheduler free and pinned to one CPU (no
@@ -44,10 +41,6 @@ func BenchmarkTracerWorkloads(b *testing.B) {
 	bin := buildC(b, b.TempDir(), "loops", string(src))
 	s := Settings{Facilities: DefaultFacilities, Inherit: true}
 	for _, w := range pgoWorkloads {
-		calls := w.n * w.calls
-		if w.mode == "tree" {
-			calls = treeCalls(w.n)
-		}
 		for _, pinned := range []bool{false, true} {
 			name := w.mode
 			if pinned {
@@ -62,7 +55,7 @@ func BenchmarkTracerWorkloads(b *testing.B) {
 					r := cswTrace(b, []string{bin, w.mode, fmt.Sprint(w.n)}, s, Options{}, nil, "", nil, 0)
 					total += float64(r.elapsed.Nanoseconds())
 				}
-				b.ReportMetric(total/float64(b.N)/float64(calls), "ns/syscall")
+				b.ReportMetric(total/float64(b.N)/float64(w.calls), "ns/syscall")
 			})
 		}
 	}

@@ -1084,6 +1084,11 @@ func (e *atEnv) atUID(t *testing.T, id uint32, progs ...string) *atUser {
 	return u
 }
 
+// runAs makes c run as the user.
+func (u *atUser) runAs(c *exec.Cmd) {
+	c.SysProcAttr = &syscall.SysProcAttr{Credential: u.cred}
+}
+
 // prog returns the user's copy of a test program.
 func (u *atUser) prog(name string) string { return filepath.Join(u.bin, name) }
 
@@ -1096,6 +1101,7 @@ func TestAttachClearAll(t *testing.T) {
 	e := atSetup(t)
 	const n = 80
 	var cred *syscall.Credential
+	asUser := func(*exec.Cmd) {}
 	exe, dir := e.ktrace, e.dir
 	loop := testutil.Prog(t, "attach_loop")
 	var rootProc, nobodyProc *atProc
@@ -1104,24 +1110,18 @@ func TestAttachClearAll(t *testing.T) {
 	if os.Geteuid() == 0 {
 		u := e.atOwnUser(t, "attach_loop")
 		cred, exe, dir, loop = u.cred, u.ktrace, u.dir, u.prog("attach_loop")
+		asUser = u.runAs
 		// Root's tracing, which the user's -C must leave alone.
 		rootProc = atLoop(t, "root", n, 0, nil)
 		e.mustKt(t, "-f", rootFile, "-p", strconv.Itoa(rootProc.pid))
 		// And nobody's, as another test would have it.
 		nobody = e.atNobody(t, "attach_loop")
-		nobodyProc = atStart(t, false, func(c *exec.Cmd) {
-			c.SysProcAttr = &syscall.SysProcAttr{Credential: nobody.cred}
-		}, nobody.prog("attach_loop"), "o", strconv.Itoa(n), "0")
+		nobodyProc = atStart(t, false, nobody.runAs, nobody.prog("attach_loop"), "o", strconv.Itoa(n), "0")
 		nobodyProc.waitLine("o 1")
 		args := []string{"-f", filepath.Join(nobody.dir, "o.out"), "-p", strconv.Itoa(nobodyProc.pid)}
 		atMustOK(t, e.ktAs(t, nobody.ktrace, nobody.cred, args...), args)
 	} else {
 		t.Log("not root: ktrace -C also stops the tracers of other tests of this user running now")
-	}
-	asUser := func(c *exec.Cmd) {
-		if cred != nil {
-			c.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
-		}
 	}
 	x, y := filepath.Join(dir, "x.out"), filepath.Join(dir, "y.out")
 	p := atStart(t, false, asUser, loop, "p", strconv.Itoa(n), "0")

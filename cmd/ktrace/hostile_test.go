@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -167,7 +166,7 @@ func TestControlSocketSquatted(t *testing.T) {
 		names = append(names, fmt.Sprintf("%s.%016x", base, i))
 	}
 	squat := exec.Command(u.prog("squat"), names...)
-	squat.SysProcAttr = &syscall.SysProcAttr{Credential: u.cred}
+	u.runAs(squat)
 	stdin, err := squat.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
