@@ -60,6 +60,9 @@ type issue11Env struct {
 	ktrace string            // the ktrace under test
 	loops  string            // testdata/progs/loops
 	out    string            // the trace file, in a directory of b's own
+	// machine is what the machine's page faults and system calls cost
+	// when the benchmark set up (see probeMachine).
+	machine machineCosts
 }
 
 // issue11Setup skips b unless issue11Require finds what it needs (tools),
@@ -75,6 +78,7 @@ func issue11Setup(b *testing.B, rounds int, tools ...string) *issue11Env {
 		loops:  testutil.Prog(b, "loops"),
 		out:    filepath.Join(b.TempDir(), "trace.out"),
 	}
+	e.machine = probeMachine(b)
 	b.Cleanup(func() { testutil.CheckNoStrays(b, e.ktrace) })
 	return e
 }
@@ -221,6 +225,7 @@ func issue11ForkTree(b *testing.B, pinned bool) {
 			fmt.Fprintf(&sb, " %7.1fx %7.2fx\n", ratio, timeRatio)
 		}
 	}
+	sb.WriteString(machineLine(b, e.machine))
 	fmt.Print(sb.String())
 }
 
@@ -367,6 +372,7 @@ func BenchmarkIssue11Make(b *testing.B) {
 		})
 		issue11RatioTable(b, &sb, "make-j2", meds, modes)
 	}
+	sb.WriteString(machineLine(b, e.machine))
 	fmt.Print(sb.String())
 }
 
@@ -405,6 +411,7 @@ func BenchmarkIssue11Busy(b *testing.B) {
 		meds := benchMedians(b, e.rounds, cases, func() { os.Remove(e.out) })
 		issue11RatioTable(b, &sb, "busy", meds, issue11Modes)
 	}
+	sb.WriteString(machineLine(b, e.machine))
 	fmt.Print(sb.String())
 }
 
@@ -471,6 +478,7 @@ func BenchmarkIssue11Startup(b *testing.B) {
 			b.ReportMetric(float64(means["ktrace"])/float64(means["strace"]), "true-ktrace/strace-mean")
 		}
 	}
+	sb.WriteString(machineLine(b, e.machine))
 	fmt.Print(sb.String())
 }
 
