@@ -41,7 +41,6 @@ func probeMachine(tb testing.TB) machineCosts {
 		calls  = 20000
 		rounds = 3
 	)
-	page := unix.Getpagesize()
 	var m machineCosts
 	for r := range rounds {
 		mem, err := unix.Mmap(-1, 0, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
@@ -52,15 +51,11 @@ func probeMachine(tb testing.TB) machineCosts {
 			unix.Munmap(mem)
 			tb.Fatalf("probe the machine: madvise: %v", err)
 		}
-		start := time.Now()
-		for i := 0; i < size; i += page {
-			mem[i] = 1
-		}
-		f := time.Since(start) / time.Duration(size/page)
+		f := writePages(mem)
 		if err := unix.Munmap(mem); err != nil {
 			tb.Fatalf("probe the machine: munmap: %v", err)
 		}
-		start = time.Now()
+		start := time.Now()
 		for range calls {
 			unix.RawSyscall(unix.SYS_GETPPID, 0, 0, 0)
 		}
@@ -75,7 +70,18 @@ func probeMachine(tb testing.TB) machineCosts {
 	return m
 }
 
-// machineLine returns the line an issue 11 table begins with: the
+// writePages writes a byte of each page of mem and returns the time a
+// page took.
+func writePages(mem []byte) time.Duration {
+	page := unix.Getpagesize()
+	start := time.Now()
+	for i := 0; i < len(mem); i += page {
+		mem[i]++
+	}
+	return time.Since(start) / time.Duration(len(mem)/page)
+}
+
+// machineLine returns the line an issue 11 table ends with: the
 // machine's costs at first (measured when the benchmark set up) and now,
 // which it also reports as metrics.
 func machineLine(b *testing.B, first machineCosts) string {
@@ -102,14 +108,9 @@ func TestProbeMachine(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer unix.Munmap(mem)
-	page := unix.Getpagesize()
 	best := time.Duration(1 << 62)
 	for range 3 {
-		start := time.Now()
-		for i := 0; i < size; i += page {
-			mem[i]++
-		}
-		best = min(best, time.Since(start)/time.Duration(size/page))
+		best = min(best, writePages(mem))
 	}
 	if best >= m.fault {
 		t.Errorf("a write to a page in memory took %v, no less than a page fault (%v): the probe does not measure faults", best, m.fault)
