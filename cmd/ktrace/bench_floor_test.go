@@ -83,6 +83,13 @@ func issue11Setup(b *testing.B, rounds int, tools ...string) *issue11Env {
 	return e
 }
 
+// print prints the tables in sb, ended by the machine's line (see
+// machineLine).
+func (e *issue11Env) print(b *testing.B, sb *strings.Builder) {
+	sb.WriteString(machineLine(b, e.machine))
+	fmt.Print(sb.String())
+}
+
 // issue11Active returns those of modes that can run here (ktrace-before
 // only with KTRACE_BENCH_BEFORE set).
 func issue11Active(b *testing.B, modes []string) []string {
@@ -225,8 +232,7 @@ func issue11ForkTree(b *testing.B, pinned bool) {
 			fmt.Fprintf(&sb, " %7.1fx %7.2fx\n", ratio, timeRatio)
 		}
 	}
-	sb.WriteString(machineLine(b, e.machine))
-	fmt.Print(sb.String())
+	e.print(b, &sb)
 }
 
 // issue11Added returns, from the times of the fork tree's rounds by
@@ -374,8 +380,7 @@ func BenchmarkIssue11Make(b *testing.B) {
 		})
 		issue11RatioTable(b, &sb, "make-j2", meds, modes)
 	}
-	sb.WriteString(machineLine(b, e.machine))
-	fmt.Print(sb.String())
+	e.print(b, &sb)
 }
 
 // issue11Calibrate returns how many turns of loops' busy loop take about
@@ -413,8 +418,7 @@ func BenchmarkIssue11Busy(b *testing.B) {
 		meds := benchMedians(b, e.rounds, cases, func() { os.Remove(e.out) })
 		issue11RatioTable(b, &sb, "busy", meds, issue11Modes)
 	}
-	sb.WriteString(machineLine(b, e.machine))
-	fmt.Print(sb.String())
+	e.print(b, &sb)
 }
 
 // BenchmarkIssue11Startup times /bin/true untraced, under ktrace -f and
@@ -484,8 +488,7 @@ func BenchmarkIssue11Startup(b *testing.B) {
 			b.ReportMetric(float64(means["ktrace"])/float64(means["strace"]), "true-ktrace/strace-mean")
 		}
 	}
-	sb.WriteString(machineLine(b, e.machine))
-	fmt.Print(sb.String())
+	e.print(b, &sb)
 }
 
 // issue11TraceSize runs argv (which traces into out) and returns the size

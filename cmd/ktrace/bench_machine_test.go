@@ -41,8 +41,8 @@ func probeMachine(tb testing.TB) machineCosts {
 		calls  = 20000
 		rounds = 3
 	)
-	var m machineCosts
-	for r := range rounds {
+	m := machineCosts{fault: time.Hour, syscall: time.Hour}
+	for range rounds {
 		mem, err := unix.Mmap(-1, 0, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
 		if err != nil {
 			tb.Fatalf("probe the machine: mmap: %v", err)
@@ -59,13 +59,8 @@ func probeMachine(tb testing.TB) machineCosts {
 		for range calls {
 			unix.RawSyscall(unix.SYS_GETPPID, 0, 0, 0)
 		}
-		s := time.Since(start) / calls
-		if r == 0 || f < m.fault {
-			m.fault = f
-		}
-		if r == 0 || s < m.syscall {
-			m.syscall = s
-		}
+		m.fault = min(m.fault, f)
+		m.syscall = min(m.syscall, time.Since(start)/calls)
 	}
 	return m
 }
