@@ -4,11 +4,10 @@
 
 // standbyEntry runs after entry and detach, before the runtime (see
 // standby.go). Unless a standard descriptor was closed at start or
-// envp[0] starts with one of ·standbyPrefixes, it makes the socket pair, forks a
-// process that forks the standby and exits, notes that process's pid for
-// ReapStandbyParent (waiting for it here would let the standby take this
-// CPU while the other stays idle), and goes on to the runtime's entry
-// point. The standby moves to a process group
+// envp[0] starts with one of ·standbyPrefixes, it makes the socket pair,
+// starts a process that forks the standby and exits (a vfork, see
+// standby.go), notes that process's pid for ReapStandbyParent, and goes
+// on to the runtime's entry point. The standby moves to a process group
 // of its own, puts /dev/null on descriptors 0, 1 and 2, closes every
 // other one but its end of the pair, and goes on to the runtime's entry
 // point too. SP and DX (see entry) are kept.
@@ -181,19 +180,11 @@ socket:
 	SYSCALL
 	TESTQ	AX, AX
 	JNE	start
-	FORK
+	VFORK				// back once the standby's parent exits
 	CMPQ	AX, $0
 	JEQ	middle
 	JLT	nofork
 	MOVL	AX, ·standbyParent(SB)	// reaped later (ReapStandbyParent)
-	CMPB	·standbyAwayOK(SB), $0
-	JEQ	frontclose
-	MOVQ	AX, DI
-	MOVQ	·standbyMaskLen(SB), SI
-	LEAQ	·standbyAway(SB), DX
-	MOVQ	$203, AX		// SYS_sched_setaffinity: off this CPU
-	SYSCALL
-frontclose:
 	MOVLQSX	·standbyPair+4(SB), DI
 	MOVQ	$3, AX			// SYS_close
 	SYSCALL
@@ -210,6 +201,16 @@ nofork:
 	SYSCALL
 	JMP	start
 middle:
+	// The standby's parent runs in this process's memory (VFORK): it
+	// writes none, and leaves the mask it sets to the standby.
+	CMPB	·standbyAwayOK(SB), $0
+	JEQ	fork
+	XORQ	DI, DI
+	MOVQ	·standbyMaskLen(SB), SI
+	LEAQ	·standbyAway(SB), DX
+	MOVQ	$203, AX		// SYS_sched_setaffinity: off the front's CPU
+	SYSCALL
+fork:
 	FORK
 	CMPQ	AX, $0
 	JEQ	child

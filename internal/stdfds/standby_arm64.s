@@ -180,20 +180,12 @@ socket:
 	MOVD	$199, R8		// SYS_socketpair
 	SVC
 	CBNZ	R0, start
-	FORK
+	VFORK				// back once the standby's parent exits
 	CBZ	R0, middle
 	CMP	$0, R0
 	BLT	nofork
 	MOVD	$·standbyParent(SB), R5	// reaped later (ReapStandbyParent)
 	MOVW	R0, (R5)
-	MOVBU	·standbyAwayOK(SB), R9
-	CBZ	R9, frontclose
-	MOVD	$·standbyMaskLen(SB), R5
-	MOVD	(R5), R1
-	MOVD	$·standbyAway(SB), R2
-	MOVD	$122, R8		// SYS_sched_setaffinity: off this CPU
-	SVC
-frontclose:
 	MOVD	$·standbyPair(SB), R5
 	MOVW	4(R5), R0
 	MOVD	$57, R8			// SYS_close
@@ -214,6 +206,17 @@ nofork:
 	SVC
 	B	start
 middle:
+	// The standby's parent runs in this process's memory (VFORK): it
+	// writes none, and leaves the mask it sets to the standby.
+	MOVBU	·standbyAwayOK(SB), R9
+	CBZ	R9, fork
+	MOVD	$0, R0
+	MOVD	$·standbyMaskLen(SB), R5
+	MOVD	(R5), R1
+	MOVD	$·standbyAway(SB), R2
+	MOVD	$122, R8		// SYS_sched_setaffinity: off the front's CPU
+	SVC
+fork:
 	FORK
 	CBZ	R0, child
 	MOVD	$0, R0			// the standby's parent exits, forked or not
