@@ -292,6 +292,21 @@ func ptraceOptions(s Settings) uintptr {
 // from /proc (a process that says its own name spares the tracer that
 // read, which the command waits for).
 func (t *Tracer) SeizeCommand(pid int, comm string, s Settings) error {
+	return t.seizeCommand(pid, comm, s, true)
+}
+
+// SeizeStoppingCommand is SeizeCommand for a process that stops by
+// itself before its execve, at a signal it sends itself (see
+// stdfds.FrontStopSelf) or at the execve under s's seccomp filter: the
+// tracer does not stop it, and its first stop is that one. Stopped in
+// the call where it waits until it may exec, it would stop three times
+// more before its execve.
+func (t *Tracer) SeizeStoppingCommand(pid int, comm string, s Settings) error {
+	return t.seizeCommand(pid, comm, s, false)
+}
+
+// seizeCommand is SeizeCommand, which stops the process if interrupt.
+func (t *Tracer) seizeCommand(pid int, comm string, s Settings, interrupt bool) error {
 	if t.procs[pid] != nil {
 		return fmt.Errorf("%d: already traced", pid)
 	}
@@ -305,6 +320,9 @@ func (t *Tracer) SeizeCommand(pid int, comm string, s Settings) error {
 	} else {
 		th := t.newThread(pid, p)
 		copy(th.comm[:len(th.comm)-1], comm)
+	}
+	if !interrupt {
+		return nil
 	}
 	// Stop it once so that it runs on under PTRACE_SYSCALL from here.
 	if err := ptrace(ptInterrupt, pid, 0, 0); err != nil {

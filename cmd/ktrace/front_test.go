@@ -1,17 +1,20 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/ktrace-linux/ktrace/format"
 	"github.com/ktrace-linux/ktrace/internal/procfs"
 	"github.com/ktrace-linux/ktrace/internal/stdfds"
 	"github.com/ktrace-linux/ktrace/internal/testutil"
@@ -83,6 +86,52 @@ func TestFrontExecutes(t *testing.T) {
 			}
 			if outs[0] != outs[1] {
 				t.Errorf("with the waiting front: %q\nwithout: %q", outs[0], outs[1])
+			}
+		})
+	}
+}
+
+// TestFrontSignalState: a waiting front stops itself before its execve
+// with a SIGURG it sends itself (stdfds.FrontStopSelf), unblocked for that
+// when ktrace was started with it blocked: the command starts with the
+// blocked, ignored and pending signals it has untraced, SIGURG blocked,
+// ignored or neither, and the trace starts at its execve, made from the
+// entry point, with no record of the SIGURG.
+func TestFrontSignalState(t *testing.T) {
+	e := itSetup(t)
+	launch := testutil.Prog(t, "sigmask")
+	grep, err := exec.LookPath("grep")
+	if err != nil {
+		t.Skip("no grep(1)")
+	}
+	argv := []string{grep, "-E", "^(SigPnd|ShdPnd|SigBlk|SigIgn):", "/proc/self/status"}
+	const urg = uint64(1) << (syscall.SIGURG - 1)
+	for _, mode := range []string{"none", "block", "ignore"} {
+		t.Run(mode, func(t *testing.T) {
+			e := e.sub(t)
+			pre := []string{launch, mode, strconv.Itoa(int(syscall.SIGURG))}
+			plain := testutil.Run(t, 0, exec.Command(pre[0], append(pre[1:], argv...)...))
+			tf := e.path(mode + ".out")
+			traced := testutil.Run(t, 0, exec.Command(pre[0], append(append(pre[1:], e.ktrace, "-f", tf), argv...)...))
+			if plain.Err != nil || traced.Err != nil {
+				t.Fatalf("untraced: %s\ntraced: %s", plain, traced)
+			}
+			st := procfs.ParseStatus(plain.Stdout)
+			if set := map[string]uint64{"block": st.SigBlk, "ignore": st.SigIgn}[mode]; mode != "none" && set&urg == 0 {
+				t.Fatalf("sigmask %s: SIGURG not %sed untraced:\n%s", mode, mode, plain.Stdout)
+			}
+			if !bytes.Equal(traced.Stdout, plain.Stdout) {
+				t.Errorf("the traced command's signal state:\n%s\nuntraced:\n%s", traced.Stdout, plain.Stdout)
+			}
+			recs := testutil.ReadTrace(t, tf)
+			if !executedFromEntry(t, recs, len(argv)) {
+				t.Error("the command was not executed from the entry point")
+			}
+			if calls := testutil.Only(recs, testutil.IsCall()); len(calls) == 0 || calls[0].Name != "execve" {
+				t.Errorf("the trace does not start at the execve:\n%s", testutil.Describe(recs))
+			}
+			if n := testutil.Count(recs, testutil.IsType(format.TypePsig)); n != 0 {
+				t.Errorf("%d PSIG records, want none:\n%s", n, testutil.Describe(recs))
 			}
 		})
 	}

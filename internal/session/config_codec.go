@@ -22,7 +22,7 @@ import (
 // then its fields.
 
 // configVersion is the version of the binary configuration.
-const configVersion = 1
+const configVersion = 2
 
 // errBadConfig reports a binary configuration that does not decode.
 var errBadConfig = errors.New("bad configuration")
@@ -59,6 +59,7 @@ func appendConfig(b []byte, cfg *helperConfig) []byte {
 		b = appendBool(b, r.Seccomp)
 		b = appendString(b, r.File)
 		b = appendString(b, r.Comm)
+		b = appendBool(b, r.StopsItself)
 	}
 	return b
 }
@@ -110,6 +111,7 @@ func parseConfig(b []byte) (helperConfig, error) {
 		r.Seccomp = d.bool()
 		r.File = d.string()
 		r.Comm = d.string()
+		r.StopsItself = d.bool()
 		cfg.Req = r
 	}
 	if d.bad || len(d.b) != 0 {

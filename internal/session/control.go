@@ -104,6 +104,10 @@ type Request struct {
 	// Comm is the name of the process of a "command", which its
 	// execve's records carry; "" leaves the tracer to read it.
 	Comm string `json:",omitempty"`
+	// StopsItself says the process of a "command" stops by itself
+	// before its execve (a waiting front, see stdfds.FrontStopSelf):
+	// the tracer seizes it without stopping it.
+	StopsItself bool `json:",omitempty"`
 }
 
 // Reply is a tracer's answer.

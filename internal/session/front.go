@@ -119,9 +119,10 @@ func (fr *Front) ExecTraced(path string, appendTo bool, s tracer.Settings, opts 
 		return fr.fail(err, 1), true
 	}
 	req := commandRequest(fr.pid, path, s, filter)
+	req.StopsItself = true // see execMessage
 	cfg := helperConfig{Role: roleServe, File: path, ForceRegisters: opts.ForceRegisters, Req: req, NoGo: true}
 	// This thread (the main one) serves as the tracer, and has the front
-	// execute the command once it is traced (sent, the tracer's ok
+	// execute the command once it is traced (sent, then the tracer's ok
 	// said). Another takes the tracer's answers as the front's ktrace
 	// would, and then the front's.
 	done := make(chan int, 1)
@@ -139,8 +140,8 @@ func (fr *Front) ExecTraced(path string, appendTo bool, s tracer.Settings, opts 
 }
 
 // follow reads the answers of the tracer started for the front on h, as
-// startTracer does: after its ok, the tracer sends the front msg (and
-// then what that gave on sent). A tracer that finds the file served
+// startTracer does: before its ok, the tracer sends the front msg (and
+// what that gave on sent). A tracer that finds the file served
 // already (another ktrace added to it just now) leaves the front to that
 // one's tracer, asked as requestFileTracer asks, and follow sends msg.
 // Failures are the front's: follow says them on the standard error (the
@@ -216,7 +217,9 @@ func (fr *Front) gone() bool {
 // execMessage returns the stdfds.FrontExec message for cmdPath, argv from
 // the front's argv[argIndex] and filter (none if empty), with no_new_privs
 // set first if noNewPrivs, in the host's byte order; false if it is too
-// long for the front.
+// long for the front. Without a filter the front stops itself before its
+// execve (stdfds.FrontStopSelf); with one the execve stops there: either
+// way its tracer need not stop it (Request.StopsItself).
 func execMessage(filter []unix.SockFilter, cmdPath string, argIndex int, noNewPrivs bool) ([]byte, bool) {
 	n := stdfds.FrontExecHeader + 8*len(filter) + len(cmdPath) + 1
 	if n > stdfds.FrontMsgMax || len(filter) > 0xffff || strings.IndexByte(cmdPath, 0) >= 0 {
@@ -224,7 +227,10 @@ func execMessage(filter []unix.SockFilter, cmdPath string, argIndex int, noNewPr
 	}
 	msg := make([]byte, stdfds.FrontExecHeader, n)
 	msg[0] = stdfds.FrontExec
-	if noNewPrivs && len(filter) > 0 {
+	switch {
+	case len(filter) == 0:
+		msg[1] = stdfds.FrontStopSelf
+	case noNewPrivs:
 		msg[1] = stdfds.FrontNoNewPrivs
 	}
 	binary.NativeEndian.PutUint16(msg[2:], uint16(len(filter)))

@@ -37,8 +37,8 @@ func TestExecMessage(t *testing.T) {
 	if len(want) != stdfds.FrontExecHeader+8*len(filter)+len("/bin/true")+1 {
 		t.Errorf("the expected message is %d bytes: FrontExecHeader is off", len(want))
 	}
-	// No filter: no no_new_privs either.
-	if msg, ok := execMessage(nil, "/x", 1, true); !ok || msg[1] != 0 || msg[2] != 0 || msg[3] != 0 {
+	// No filter: no no_new_privs either, and the front stops itself.
+	if msg, ok := execMessage(nil, "/x", 1, true); !ok || msg[1] != stdfds.FrontStopSelf || msg[2] != 0 || msg[3] != 0 {
 		t.Errorf("without a filter: %x, %v", msg, ok)
 	}
 	if _, ok := execMessage(nil, strings.Repeat("x", stdfds.FrontMsgMax), 1, false); ok {

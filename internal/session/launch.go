@@ -591,7 +591,9 @@ func ignoreSignals() {
 
 // serveMain is the background tracer of one trace file. The caller has
 // ignored the tracer's signals (ignoreSignals). ready, if not nil, is
-// called once the request is done and ok said, before tracing starts.
+// called once the request is done, before ok is said and tracing starts:
+// a waiting front told to execute then runs before whoever reads the ok,
+// whose thread shares its CPU for a while (stdfds.HelpersPinned).
 func serveMain(cfg helperConfig, fds serveFds, ready func()) int {
 	runtime.LockOSThread()
 	// In a standby whose runtime started on one CPU, the tracer may run
@@ -658,11 +660,11 @@ func serveMain(cfg helperConfig, fds serveFds, ready func()) int {
 		}
 		return fail(errors.New(rep.Error))
 	}
-	to.Write([]byte("ok\n"))
-	to.Close()
 	if ready != nil {
 		ready()
 	}
+	to.Write([]byte("ok\n"))
+	to.Close()
 	// The tracer holds the command's stderr: whoever reads the command's
 	// output to its end (a shell's $(...), a test harness) waits for the
 	// tracer too. Let it go as soon as the trace is written, rather than

@@ -137,7 +137,11 @@ func (s *server) handle(req *Request, reply chan *Reply) *Reply {
 		if len(req.PIDs) != 1 {
 			return errorReply(errors.New("command: one pid expected"))
 		}
-		if err := s.t.SeizeCommand(req.PIDs[0], req.Comm, set); err != nil {
+		seize := s.t.SeizeCommand
+		if req.StopsItself {
+			seize = s.t.SeizeStoppingCommand
+		}
+		if err := seize(req.PIDs[0], req.Comm, set); err != nil {
 			return errorReply(err)
 		}
 	case "attach":

@@ -25,7 +25,8 @@ package stdfds
 //
 //	'R'  run the command line: the front starts its runtime.
 //	'Q'  exit with the status in byte 1.
-//	'X'  execute a command: byte 1 holds flags (FrontNoNewPrivs), bytes
+//	'X'  execute a command: byte 1 holds flags (FrontNoNewPrivs,
+//	     FrontStopSelf), bytes
 //	     2-3 the number of instructions of a seccomp filter to load first
 //	     (0 for none), bytes 4-7 the index in the front's argv of the
 //	     command's argv[0] (its argv is the rest), then the filter's
@@ -52,6 +53,17 @@ const (
 	// FrontNoNewPrivs, in byte 1 of FrontExec, sets no_new_privs before
 	// the filter is loaded.
 	FrontNoNewPrivs = 1
+	// FrontStopSelf, in byte 1 of FrontExec, has the front stop once
+	// right before its execve: it sends itself SIGURG (see frontURG), a
+	// signal its tracer sees in a signal-delivery-stop, and that does
+	// nothing when delivered (the front has no handler for it). A tracer
+	// that seized the front without stopping it (PTRACE_INTERRUPT) has it
+	// run on from that stop with PTRACE_SYSCALL, and so sees the execve's
+	// entry: two stops instead of the four of an interrupt in the read
+	// where the front waits for this message (its stop, the restarted
+	// read's entry and exit, the execve's entry). Ignored with a filter:
+	// the execve stops there by itself (SECCOMP_RET_TRACE).
+	FrontStopSelf = 2
 	// FrontExecHeader is the length of FrontExec before the filter.
 	FrontExecHeader = 8
 	// FrontMsgMax bounds a message to the front.
@@ -78,13 +90,18 @@ var frontWaits string
 // frontWaiting says the entry point chose to wait (both processes see it);
 // frontPid is the front's pid; frontMsg holds the message the front read,
 // frontProg the seccomp program it loads (struct sock_fprog), frontReply
-// its answer.
+// its answer; frontURG is the signal mask of SIGURG alone, and
+// frontMask the front's signal mask before it unblocks SIGURG to stop
+// itself (FrontStopSelf), restored after if SIGURG was blocked in it, so
+// that the command starts with the mask ktrace was started with.
 var (
 	frontWaiting uint8
 	frontPid     int32
 	frontMsg     [frontMsgLen]byte
 	frontProg    [2]uint64
 	frontReply   [8]byte
+	frontURG     = uint64(1) << (23 - 1) // SIGURG, 23 on amd64 and arm64
+	frontMask    uint64
 )
 
 // frontWait is the waiting front (front_*.s).
@@ -96,6 +113,8 @@ var (
 	_ = frontWait
 	_ = frontWaits
 	_ = frontProg
+	_ = frontURG
+	_ = frontMask
 )
 
 // WaitingFront reports whether this process is the standby of a front

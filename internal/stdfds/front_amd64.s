@@ -41,7 +41,7 @@ read:
 exec:
 	MOVWLZX	·frontMsg+2(SB), AX	// the filter's instructions
 	TESTQ	AX, AX
-	JZ	execve
+	JZ	stopself
 	MOVQ	AX, ·frontProg(SB)
 	LEAQ	·frontMsg+8(SB), BX
 	MOVQ	BX, ·frontProg+8(SB)
@@ -67,6 +67,33 @@ filter:
 	MOVQ	$2, BX			// FrontStepFilter
 	TESTQ	AX, AX
 	JNE	failed
+	JMP	execve
+stopself:
+	MOVBLZX	·frontMsg+1(SB), AX
+	TESTB	$2, AX			// FrontStopSelf
+	JZ	execve
+	MOVQ	$1, DI			// SIG_UNBLOCK
+	LEAQ	·frontURG(SB), SI
+	LEAQ	·frontMask(SB), DX
+	MOVQ	$8, R10
+	MOVQ	$14, AX			// SYS_rt_sigprocmask
+	SYSCALL
+	TESTQ	AX, AX
+	JNE	execve			// no stop: the tracer's loss, not the command's
+	MOVLQSX	·frontPid(SB), DI
+	MOVQ	DI, SI			// the front's one thread
+	MOVQ	$23, DX			// SIGURG
+	MOVQ	$234, AX		// SYS_tgkill
+	SYSCALL
+	MOVQ	·frontMask(SB), AX
+	TESTQ	·frontURG(SB), AX
+	JZ	execve			// SIGURG was not blocked: nothing to restore
+	MOVQ	$2, DI			// SIG_SETMASK
+	LEAQ	·frontMask(SB), SI
+	XORQ	DX, DX
+	MOVQ	$8, R10
+	MOVQ	$14, AX
+	SYSCALL
 execve:
 	MOVWLZX	·frontMsg+2(SB), AX
 	SHLQ	$3, AX

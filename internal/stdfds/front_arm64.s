@@ -41,7 +41,7 @@ read:
 	EXIT
 exec:
 	MOVHU	2(R9), R10		// the filter's instructions
-	CBZ	R10, execve
+	CBZ	R10, stopself
 	MOVD	$·frontProg(SB), R5
 	MOVD	R10, (R5)
 	ADD	$8, R9, R1
@@ -65,6 +65,35 @@ filter:
 	SVC
 	MOVD	$2, R11			// FrontStepFilter
 	CBNZ	R0, failed
+	B	execve
+stopself:
+	MOVBU	1(R9), R0
+	TBZ	$1, R0, execve		// FrontStopSelf
+	MOVD	$1, R0			// SIG_UNBLOCK
+	MOVD	$·frontURG(SB), R1
+	MOVD	$·frontMask(SB), R2
+	MOVD	$8, R3
+	MOVD	$135, R8		// SYS_rt_sigprocmask
+	SVC
+	CBNZ	R0, execve		// no stop: the tracer's loss, not the command's
+	MOVD	$·frontPid(SB), R5
+	MOVW	(R5), R0
+	MOVW	(R5), R1		// the front's one thread
+	MOVD	$23, R2			// SIGURG
+	MOVD	$131, R8		// SYS_tgkill
+	SVC
+	MOVD	$·frontMask(SB), R5
+	MOVD	(R5), R0
+	MOVD	$·frontURG(SB), R5
+	MOVD	(R5), R1
+	TST	R1, R0
+	BEQ	execve			// SIGURG was not blocked: nothing to restore
+	MOVD	$2, R0			// SIG_SETMASK
+	MOVD	$·frontMask(SB), R1
+	MOVD	$0, R2
+	MOVD	$8, R3
+	MOVD	$135, R8
+	SVC
 execve:
 	MOVHU	2(R9), R10
 	ADD	$8, R9, R0
