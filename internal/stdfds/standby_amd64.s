@@ -205,11 +205,7 @@ middle:
 	// writes none, and leaves the mask it sets to the standby.
 	CMPB	·standbyAwayOK(SB), $0
 	JEQ	fork
-	XORQ	DI, DI
-	MOVQ	·standbyMaskLen(SB), SI
-	LEAQ	·standbyAway(SB), DX
-	MOVQ	$203, AX		// SYS_sched_setaffinity: off the front's CPU
-	SYSCALL
+	SETMASK(·standbyAway)	// off the front's CPU
 fork:
 	FORK
 	CMPQ	AX, $0
@@ -219,11 +215,7 @@ fork:
 child:
 	CMPB	·standbyPinOK(SB), $0
 	JEQ	back
-	XORQ	DI, DI
-	MOVQ	·standbyMaskLen(SB), SI
-	LEAQ	·standbyPin(SB), DX
-	MOVQ	$203, AX		// SYS_sched_setaffinity: this CPU alone
-	SYSCALL
+	SETMASK(·standbyPin)	// this CPU alone
 	TESTQ	AX, AX
 	JNE	group
 	MOVB	$1, ·standbyPinned(SB)
@@ -231,11 +223,7 @@ child:
 back:
 	CMPB	·standbyAwayOK(SB), $0
 	JEQ	group
-	XORQ	DI, DI
-	MOVQ	·standbyMaskLen(SB), SI
-	LEAQ	·standbyMask(SB), DX
-	MOVQ	$203, AX		// SYS_sched_setaffinity: the whole mask again
-	SYSCALL
+	SETMASK(·standbyMask)	// the whole mask again
 group:
 	OWNGROUP
 	MOVQ	$29, DI			// PR_SET_TIMERSLACK (see standby.go)

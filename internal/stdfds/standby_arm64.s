@@ -210,12 +210,7 @@ middle:
 	// writes none, and leaves the mask it sets to the standby.
 	MOVBU	·standbyAwayOK(SB), R9
 	CBZ	R9, fork
-	MOVD	$0, R0
-	MOVD	$·standbyMaskLen(SB), R5
-	MOVD	(R5), R1
-	MOVD	$·standbyAway(SB), R2
-	MOVD	$122, R8		// SYS_sched_setaffinity: off the front's CPU
-	SVC
+	SETMASK(·standbyAway)	// off the front's CPU
 fork:
 	FORK
 	CBZ	R0, child
@@ -224,12 +219,7 @@ fork:
 child:
 	MOVBU	·standbyPinOK(SB), R9
 	CBZ	R9, back
-	MOVD	$0, R0
-	MOVD	$·standbyMaskLen(SB), R5
-	MOVD	(R5), R1
-	MOVD	$·standbyPin(SB), R2
-	MOVD	$122, R8		// SYS_sched_setaffinity: this CPU alone
-	SVC
+	SETMASK(·standbyPin)	// this CPU alone
 	CBNZ	R0, group
 	MOVD	$1, R9
 	MOVD	$·standbyPinned(SB), R5
@@ -238,12 +228,7 @@ child:
 back:
 	MOVBU	·standbyAwayOK(SB), R9
 	CBZ	R9, group
-	MOVD	$0, R0
-	MOVD	$·standbyMaskLen(SB), R5
-	MOVD	(R5), R1
-	MOVD	$·standbyMask(SB), R2
-	MOVD	$122, R8		// SYS_sched_setaffinity: the whole mask again
-	SVC
+	SETMASK(·standbyMask)	// the whole mask again
 group:
 	OWNGROUP
 	MOVD	$29, R0			// PR_SET_TIMERSLACK (see standby.go)
