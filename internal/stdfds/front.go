@@ -81,6 +81,10 @@ const (
 	FrontStepExec
 )
 
+// frontSIGURG is SIGURG's number, 23 on amd64 and arm64, which the front
+// sends itself (FrontStopSelf).
+const frontSIGURG = 23
+
 // frontMsgLen is the size of the front's buffer for a message.
 const frontMsgLen = 40 << 10
 
@@ -100,7 +104,7 @@ var (
 	frontMsg     [frontMsgLen]byte
 	frontProg    [2]uint64
 	frontReply   [8]byte
-	frontURG     = uint64(1) << (23 - 1) // SIGURG, 23 on amd64 and arm64
+	frontURG     = uint64(1) << (frontSIGURG - 1)
 	frontMask    uint64
 )
 

@@ -72,28 +72,18 @@ stopself:
 	MOVBLZX	·frontMsg+1(SB), AX
 	TESTB	$2, AX			// FrontStopSelf
 	JZ	execve
-	MOVQ	$1, DI			// SIG_UNBLOCK
-	LEAQ	·frontURG(SB), SI
-	LEAQ	·frontMask(SB), DX
-	MOVQ	$8, R10
-	MOVQ	$14, AX			// SYS_rt_sigprocmask
-	SYSCALL
+	SIGPROCMASK($1, $·frontURG(SB), $·frontMask(SB))	// SIG_UNBLOCK
 	TESTQ	AX, AX
 	JNE	execve			// no stop: the tracer's loss, not the command's
 	MOVLQSX	·frontPid(SB), DI
 	MOVQ	DI, SI			// the front's one thread
-	MOVQ	$23, DX			// SIGURG
+	MOVQ	$const_frontSIGURG, DX
 	MOVQ	$234, AX		// SYS_tgkill
 	SYSCALL
 	MOVQ	·frontMask(SB), AX
 	TESTQ	·frontURG(SB), AX
 	JZ	execve			// SIGURG was not blocked: nothing to restore
-	MOVQ	$2, DI			// SIG_SETMASK
-	LEAQ	·frontMask(SB), SI
-	XORQ	DX, DX
-	MOVQ	$8, R10
-	MOVQ	$14, AX
-	SYSCALL
+	SIGPROCMASK($2, $·frontMask(SB), $0)	// SIG_SETMASK
 execve:
 	MOVWLZX	·frontMsg+2(SB), AX
 	SHLQ	$3, AX

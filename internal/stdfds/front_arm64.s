@@ -69,17 +69,12 @@ filter:
 stopself:
 	MOVBU	1(R9), R0
 	TBZ	$1, R0, execve		// FrontStopSelf
-	MOVD	$1, R0			// SIG_UNBLOCK
-	MOVD	$·frontURG(SB), R1
-	MOVD	$·frontMask(SB), R2
-	MOVD	$8, R3
-	MOVD	$135, R8		// SYS_rt_sigprocmask
-	SVC
+	SIGPROCMASK($1, $·frontURG(SB), $·frontMask(SB))	// SIG_UNBLOCK
 	CBNZ	R0, execve		// no stop: the tracer's loss, not the command's
 	MOVD	$·frontPid(SB), R5
 	MOVW	(R5), R0
 	MOVW	(R5), R1		// the front's one thread
-	MOVD	$23, R2			// SIGURG
+	MOVD	$const_frontSIGURG, R2
 	MOVD	$131, R8		// SYS_tgkill
 	SVC
 	MOVD	$·frontMask(SB), R5
@@ -88,12 +83,7 @@ stopself:
 	MOVD	(R5), R1
 	TST	R1, R0
 	BEQ	execve			// SIGURG was not blocked: nothing to restore
-	MOVD	$2, R0			// SIG_SETMASK
-	MOVD	$·frontMask(SB), R1
-	MOVD	$0, R2
-	MOVD	$8, R3
-	MOVD	$135, R8
-	SVC
+	SIGPROCMASK($2, $·frontMask(SB), $0)	// SIG_SETMASK
 execve:
 	MOVHU	2(R9), R10
 	ADD	$8, R9, R0

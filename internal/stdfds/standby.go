@@ -60,8 +60,8 @@ var (
 // (until a balancing pass, a millisecond or more later) while the other
 // CPUs idle: both runtimes would start on one CPU, one after the other.
 // So the standby's parent moves itself to the other CPUs it may use
-// (sched_setaffinity) before it forks, and the standby takes back the whole mask
-// before its runtime starts: standbyMask is the mask, standbyAway the
+// (sched_setaffinity) before it forks, and the standby takes back the
+// whole mask before its runtime starts: standbyMask is the mask, standbyAway the
 // mask without standbyCPU, standbyMaskLen their length in bytes, and
 // standbyAwayOK says there is another CPU to move to.
 //

@@ -30,6 +30,17 @@
 	MOVQ	$203, AX; \
 	SYSCALL
 
+// SIGPROCMASK is rt_sigprocmask(how, set, oldset, 8), set and oldset
+// the addresses of masks (or $0): the result in AX. It clobbers DI, SI,
+// DX, R10, CX and R11.
+#define SIGPROCMASK(how, set, oldset) \
+	MOVQ	how, DI; \
+	MOVQ	set, SI; \
+	MOVQ	oldset, DX; \
+	MOVQ	$8, R10; \
+	MOVQ	$14, AX; \
+	SYSCALL
+
 // EXIT ends the process with status DI (exit_group).
 #define EXIT \
 	MOVQ	$231, AX; \

@@ -31,6 +31,17 @@
 	MOVD	$122, R8; \
 	SVC
 
+// SIGPROCMASK is rt_sigprocmask(how, set, oldset, 8), set and oldset
+// the addresses of masks (or $0): the result in R0. It clobbers R1-R3
+// and R8.
+#define SIGPROCMASK(how, set, oldset) \
+	MOVD	how, R0; \
+	MOVD	set, R1; \
+	MOVD	oldset, R2; \
+	MOVD	$8, R3; \
+	MOVD	$135, R8; \
+	SVC
+
 // EXIT ends the process with status R0 (exit_group).
 #define EXIT \
 	MOVD	$94, R8; \
